@@ -1,0 +1,330 @@
+"""Input checks shared by every neuropipe estimator and loader.
+
+One place, one wording: each error names the argument, what was expected, what was
+given and, where there is one, the fix.  Estimators call these in ``fit`` /
+``transform``; loaders call them on what they read.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "DataFileError",
+    "check_option",
+    "check_epochs",
+    "check_sfreq",
+    "check_freq_range",
+    "check_labels",
+    "check_spd",
+    "check_ch_names",
+    "check_positive_int",
+]
+
+
+class DataFileError(ValueError):
+    """A data file is missing what was asked of it, or is truncated or corrupt."""
+
+
+def _join_allowed(allowed: Sequence) -> str:
+    items = [repr(a) for a in allowed]
+    if len(items) == 1:
+        return items[0]
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def check_option(name: str, value, allowed: Iterable):
+    """Return ``value`` if it is one of ``allowed``, else raise a ValueError naming both.
+
+    Examples
+    --------
+    >>> check_option("method", "welch", ["welch", "burg"])
+    'welch'
+    """
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ValueError(
+            f"Invalid value for the {name!r} parameter. Allowed values are "
+            f"{_join_allowed(allowed)}, but got {value!r} instead."
+        )
+    return value
+
+
+def check_positive_int(name: str, value, minimum: int = 1) -> int:
+    """Return ``value`` as int if it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name!r} must be an integer >= {minimum}, got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name!r} must be an integer >= {minimum}, got {value}.")
+    return int(value)
+
+
+def _as_float_array(X, name: str) -> np.ndarray:
+    if isinstance(X, (str, bytes)):
+        raise TypeError(f"{name} must be a numeric array, got a {type(X).__name__}.")
+    try:
+        X = np.asarray(X)
+    except Exception as exc:  # ragged lists, objects numpy cannot stack
+        raise ValueError(f"{name} could not be converted to a numeric array: {exc}") from exc
+    if X.dtype.kind == "c":
+        raise ValueError(f"{name} must be real-valued, got complex dtype {X.dtype}.")
+    if X.dtype.kind not in "biuf":
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{name} must be a numeric array, got dtype {X.dtype}.") from exc
+    return X.astype(np.float64, copy=False)
+
+
+def check_epochs(
+    X,
+    *,
+    name: str = "X",
+    ndim: int = 3,
+    min_times: int = 1,
+    allow_nan: bool = False,
+) -> np.ndarray:
+    """Validate an array of epochs and return it as float64.
+
+    Parameters
+    ----------
+    X : array-like, shape (n_epochs, n_channels, n_times)
+        Epochs (or any array of rank ``ndim``).
+    name : str
+        Name of the argument, used in error messages.
+    ndim : int
+        Expected rank (3 for epochs, 4 for filter-bank epochs or connectivity).
+    min_times : int
+        Minimum length of the last axis.
+    allow_nan : bool
+        Whether NaN / inf are accepted.
+
+    Returns
+    -------
+    X : ndarray of float64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_epochs(np.zeros((2, 3, 10))).shape
+    (2, 3, 10)
+    """
+    X = _as_float_array(X, name)
+    if X.ndim != ndim:
+        shapes = {
+            2: "(n_samples, n_features)",
+            3: "(n_epochs, n_channels, n_times)",
+            4: "(n_epochs, n_channels, n_times, n_bands)",
+        }
+        hint = ""
+        if ndim == 3 and X.ndim == 2:
+            hint = " For a single epoch use X[np.newaxis]."
+        raise ValueError(
+            f"{name} must be a {ndim}-D array of shape {shapes.get(ndim, '')}, got "
+            f"a {X.ndim}-D array of shape {X.shape}.{hint}"
+        )
+    if X.size == 0 or 0 in X.shape:
+        raise ValueError(f"{name} is empty (shape {X.shape}); at least one epoch is required.")
+    if X.shape[-1] < min_times:
+        raise ValueError(
+            f"{name} has {X.shape[-1]} samples per epoch, fewer than the {min_times} "
+            f"required; use longer epochs (tmin/tmax) or shorter windows."
+        )
+    if not allow_nan and not np.all(np.isfinite(X)):
+        n_bad = int(np.sum(~np.isfinite(X)))
+        raise ValueError(
+            f"{name} contains {n_bad} NaN or infinite value(s); remove or interpolate "
+            f"bad segments before this step."
+        )
+    return X
+
+
+def check_sfreq(sfreq) -> float:
+    """Return ``sfreq`` as a positive finite float."""
+    try:
+        value = float(sfreq)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"'sfreq' must be a number in Hz, got {sfreq!r}.") from exc
+    if not np.isfinite(value) or value <= 0:
+        raise ValueError(f"'sfreq' must be a positive sampling rate in Hz, got {sfreq!r}.")
+    return value
+
+
+def check_freq_range(fmin, fmax, sfreq) -> tuple[float, float]:
+    """Check ``0 <= fmin < fmax <= sfreq / 2`` and return ``(fmin, fmax)``.
+
+    ``fmax=None`` means the Nyquist frequency.
+    """
+    sfreq = check_sfreq(sfreq)
+    nyquist = sfreq / 2.0
+    fmin = 0.0 if fmin is None else float(fmin)
+    fmax = nyquist if fmax is None else float(fmax)
+    if fmin < 0:
+        raise ValueError(f"'fmin' must be >= 0 Hz, got {fmin}.")
+    if fmax > nyquist:
+        raise ValueError(
+            f"'fmax' ({fmax} Hz) is above the Nyquist frequency ({nyquist} Hz) for "
+            f"sfreq={sfreq} Hz; lower fmax to at most {nyquist}."
+        )
+    if fmin >= fmax:
+        raise ValueError(f"'fmin' ({fmin} Hz) must be lower than 'fmax' ({fmax} Hz).")
+    return fmin, fmax
+
+
+def check_labels(y, n_samples: int | None = None, *, min_per_class: int = 1, name: str = "y"):
+    """Validate class labels: 1-D, matching length, at least two classes.
+
+    Parameters
+    ----------
+    y : array-like, shape (n_samples,)
+    n_samples : int | None
+        Expected length (the number of epochs in X).
+    min_per_class : int
+        Minimum number of samples in every class (e.g. the number of CV folds).
+    """
+    y = np.asarray(y)
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D of shape (n_samples,), got shape {y.shape}.")
+    if n_samples is not None and y.shape[0] != n_samples:
+        raise ValueError(
+            f"X and {name} have different numbers of samples: {n_samples} and {y.shape[0]}."
+        )
+    classes, counts = np.unique(y, return_counts=True)
+    if classes.size < 2:
+        raise ValueError(
+            f"{name} has a single class ({classes.tolist()}); classification needs at least "
+            f"two classes."
+        )
+    small = {c: int(n) for c, n in zip(classes.tolist(), counts) if n < min_per_class}
+    if small:
+        raise ValueError(
+            f"Classes {small} have fewer than {min_per_class} samples each; use fewer folds "
+            f"or more trials."
+        )
+    return y
+
+
+def check_spd(C, *, name: str = "C", tol: float = 1e-10) -> np.ndarray:
+    """Check a stack of symmetric positive definite matrices.
+
+    Parameters
+    ----------
+    C : array-like, shape (n_matrices, n_channels, n_channels)
+    tol : float
+        Relative tolerance on symmetry and on the smallest eigenvalue.
+    """
+    C = check_epochs(C, name=name, ndim=3)
+    if C.shape[1] != C.shape[2]:
+        raise ValueError(
+            f"{name} must hold square matrices of shape (n_matrices, d, d), got {C.shape}."
+        )
+    scale = np.max(np.abs(C), axis=(1, 2), keepdims=True)
+    scale[scale == 0] = 1.0
+    asym = np.max(np.abs(C - np.swapaxes(C, 1, 2)) / scale)
+    if asym > tol * 1e3:
+        raise ValueError(f"{name} is not symmetric (max relative asymmetry {asym:.2e}).")
+    eig_min = np.linalg.eigvalsh(C)[:, 0] / scale[:, 0, 0]
+    bad = np.flatnonzero(eig_min <= tol)
+    if bad.size:
+        raise ValueError(
+            f"{name} has {bad.size} matrices that are not positive definite (first: index "
+            f"{bad[0]}, relative smallest eigenvalue {eig_min[bad[0]]:.2e}); use a shrinkage "
+            f"estimator such as 'oas' or 'lwf', or regularise."
+        )
+    return C
+
+
+def check_ch_names(expected: Sequence[str], got: Sequence[str], *, context: str = "") -> None:
+    """Raise if channel lists differ, naming what is missing or extra and the fix."""
+    expected, got = list(expected), list(got)
+    if expected == got:
+        return
+    missing = [c for c in expected if c not in got]
+    extra = [c for c in got if c not in expected]
+    where = f" {context}" if context else ""
+    if not missing and not extra:
+        raise ValueError(
+            f"Channels{where} are in a different order than at fit time; reorder them "
+            f"(e.g. raw.reorder_channels({expected!r}))."
+        )
+    raise ValueError(
+        f"Channels{where} do not match those used at fit time: missing {missing}, "
+        f"unexpected {extra}. Pick the same channels (picks={expected!r})."
+    )
+
+
+def check_timeseries(X, *, name: str = "X", min_timepoints: int = 2) -> list[np.ndarray]:
+    """Validate fMRI subjects: a list of ``(n_timepoints, n_rois)`` arrays, same ``n_rois``.
+
+    Parameters
+    ----------
+    X : list of array-like, each shape (n_timepoints, n_rois) | ndarray, shape (n_subjects, n_timepoints, n_rois) | pandas.DataFrame
+        One time-series array per subject (``n_timepoints`` may differ between subjects),
+        or a DataFrame with a ``"timeseries"`` column holding them (other columns are
+        ignored), as in ``neuropipe.datasets.load_abide().X``.
+    name : str
+        Name of the argument, used in error messages.
+    min_timepoints : int
+        Minimum number of time points per subject.
+
+    Returns
+    -------
+    X : list of ndarray of float64, each shape (n_timepoints, n_rois)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [x.shape for x in check_timeseries([np.ones((5, 3)), np.zeros((4, 3))])]
+    [(5, 3), (4, 3)]
+    """
+    if hasattr(X, "columns"):
+        if "timeseries" not in X.columns:
+            raise ValueError(
+                f"{name} is a DataFrame without a 'timeseries' column; pass a list of "
+                f"(n_timepoints, n_rois) arrays or a DataFrame such as load_abide().X."
+            )
+        X = X["timeseries"]
+    if isinstance(X, np.ndarray) and X.dtype != object:
+        if X.ndim == 2:
+            raise ValueError(
+                f"{name} must be a list of (n_timepoints, n_rois) arrays, one per subject, "
+                f"got a single 2-D array of shape {X.shape}. For one subject use [{name}]."
+            )
+        if X.ndim != 3:
+            raise ValueError(
+                f"{name} must be a list of (n_timepoints, n_rois) arrays or a 3-D array of "
+                f"shape (n_subjects, n_timepoints, n_rois), got shape {X.shape}."
+            )
+    if isinstance(X, (str, bytes)) or not hasattr(X, "__len__"):
+        raise TypeError(
+            f"{name} must be a list of (n_timepoints, n_rois) arrays, got {type(X).__name__}."
+        )
+    subjects = [_as_float_array(x, f"{name}[{i}]") for i, x in enumerate(list(X))]
+    if not subjects:
+        raise ValueError(f"{name} is empty; at least one subject is required.")
+    for i, x in enumerate(subjects):
+        if x.ndim != 2:
+            raise ValueError(
+                f"{name}[{i}] has shape {x.shape}; each subject must be a 2-D array of "
+                f"shape (n_timepoints, n_rois)."
+            )
+        if x.shape[0] < min_timepoints:
+            raise ValueError(
+                f"{name}[{i}] has {x.shape[0]} time point(s); at least {min_timepoints} are "
+                f"needed to estimate connectivity."
+            )
+        if x.shape[1] != subjects[0].shape[1]:
+            raise ValueError(
+                f"Subjects have different numbers of ROIs: {name}[0] has "
+                f"{subjects[0].shape[1]}, {name}[{i}] has {x.shape[1]}. Extract every "
+                f"subject with the same atlas."
+            )
+        if not np.all(np.isfinite(x)):
+            rois = np.flatnonzero(~np.all(np.isfinite(x), axis=0)).tolist()
+            raise ValueError(
+                f"{name}[{i}] contains NaN or infinite values in ROI column(s) {rois}; "
+                f"interpolate or drop the bad time points (or ROIs, for every subject) first."
+            )
+    return subjects

@@ -1,0 +1,248 @@
+"""Bundled EEG datasets: PhysioNet EEGMMIDB motor imagery and the SSVEP exoskeleton set.
+
+Each dataset knows its files, its event coding and the epoching of each paradigm it
+serves (the MOABB paradigm names), and loads from the copy bundled in ``data/`` or
+from a user's folder of the full dataset (any number of subjects).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import DataFileError, check_option
+from ..io.eeg import EpochsData, read_epochs
+
+__all__ = ["bundled_path", "EEGDataset", "EEGMMIDBLeftRight", "EEGMMIDBHandsFeet", "SSVEPExo"]
+
+_REPO_DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def bundled_path(name: str = "") -> Path:
+    """Return the folder of bundled data (``$NEUROPIPE_DATA`` or the repository's ``data/``).
+
+    Parameters
+    ----------
+    name : str
+        Sub-folder, e.g. ``"eegmmidb"``; empty for the data root.
+
+    Examples
+    --------
+    >>> (bundled_path("eegmmidb") / "PROVENANCE.md").exists()
+    True
+    """
+    root = Path(os.environ.get("NEUROPIPE_DATA", _REPO_DATA))
+    path = root / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"Bundled data folder {str(path)!r} not found. neuropipe ships its sample data in "
+            f"the repository's data/ folder; install from a clone (pip install -e .) or set "
+            f"NEUROPIPE_DATA to a folder holding it."
+        )
+    return path
+
+
+class EEGDataset:
+    """Base class of an EEG dataset stored as files, one or more per subject and session.
+
+    Subclasses define ``name``, ``folder``, ``event_map``, ``paradigms`` (MOABB paradigm
+    name -> epoching keyword arguments), ``_find_subjects`` and ``_subject_files``.
+
+    Parameters
+    ----------
+    path : str | Path | None
+        Folder of the dataset; default the bundled copy.
+    """
+
+    name = ""
+    folder = ""
+    description = ""
+    licence = ""
+    event_map: dict = {}
+    paradigms: dict = {}
+
+    def __init__(self, path=None):
+        self.path = Path(path) if path is not None else bundled_path(self.folder)
+        if not self.path.is_dir():
+            raise FileNotFoundError(
+                f"Dataset folder {str(self.path)!r} does not exist; give the folder that holds "
+                f"the {self.name} files."
+            )
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}: subjects {self.subjects}, {self.path}>"
+
+    @property
+    def subjects(self) -> list[int]:
+        """Subjects whose files are in ``path``."""
+        return self._find_subjects()
+
+    @property
+    def n_classes(self) -> int:
+        return len(set(self.event_map.values()))
+
+    def load(self, subjects=None, paradigm: str | None = None, **kwargs) -> EpochsData:
+        """Load labelled epochs of some subjects.
+
+        Parameters
+        ----------
+        subjects : list of int | int | None
+            Subjects to load; default all subjects present.
+        paradigm : str | None
+            MOABB paradigm whose epoching to use (window, band, filter bank); default
+            the first of ``paradigms``.
+        **kwargs
+            Overrides of the epoching (``tmin``, ``tmax``, ``l_freq``, ``h_freq``,
+            ``picks``, ``filter_bank``...), passed to :func:`neuropipe.io.read_epochs`.
+
+        Returns
+        -------
+        epochs : EpochsData
+            With ``subject``, ``session`` and ``run`` in ``metadata``.
+        """
+        paradigm = paradigm or next(iter(self.paradigms))
+        check_option("paradigm", paradigm, list(self.paradigms))
+        options = {**self.paradigms[paradigm], **kwargs}
+        available = self.subjects
+        if subjects is None:
+            subjects = available
+        subjects = [int(s) for s in np.atleast_1d(subjects)]
+        unknown = [s for s in subjects if s not in available]
+        if unknown:
+            raise ValueError(
+                f"Subjects {unknown} are not in {str(self.path)!r}; available subjects of "
+                f"{self.name!r} there: {available}."
+            )
+        parts = []
+        for subject in subjects:
+            for session, files, events in self._subject_files(subject):
+                parts.append(
+                    read_epochs(
+                        [f for f, _ in files],
+                        self.event_map,
+                        subject=subject,
+                        session=session,
+                        runs=[r for _, r in files],
+                        events=events,
+                        **options,
+                    )
+                )
+        return EpochsData.concatenate(parts)
+
+
+class _EEGMMIDB(EEGDataset):
+    folder = "eegmmidb"
+    runs: tuple = ()
+    licence = "ODC-By 1.0"
+
+    def _root(self) -> Path:
+        nested = self.path / "MNE-eegbci-data" / "files" / "eegmmidb" / "1.0.0"
+        return nested if nested.is_dir() else self.path
+
+    def _run_file(self, subject: int, run: int) -> Path:
+        return self._root() / f"S{subject:03d}" / f"S{subject:03d}R{run:02d}.edf"
+
+    def _find_subjects(self) -> list[int]:
+        subjects = []
+        for folder in sorted(self._root().glob("S[0-9][0-9][0-9]")):
+            subject = int(folder.name[1:])
+            if all(self._run_file(subject, run).exists() for run in self.runs):
+                subjects.append(subject)
+        return subjects
+
+    def _subject_files(self, subject):
+        files = [(self._run_file(subject, run), f"R{run:02d}") for run in self.runs]
+        missing = [str(f) for f, _ in files if not f.exists()]
+        if missing:
+            raise DataFileError(f"Missing EEGMMIDB runs for subject {subject}: {missing}.")
+        yield "0", files, None
+
+
+class EEGMMIDBLeftRight(_EEGMMIDB):
+    """PhysioNet EEGMMIDB imagery of the left vs right fist (runs 4, 8, 12).
+
+    64 channels at 160 Hz, 45 trials per subject; T1 -> ``"left_hand"``, T2 ->
+    ``"right_hand"`` (MOABB ``PhysionetMI`` + ``LeftRightImagery`` labels). Default
+    epochs: 0.5-2.5 s after the cue, band-passed 8-30 Hz. Bundled: S001-S006.
+
+    Examples
+    --------
+    >>> ep = EEGMMIDBLeftRight().load(subjects=[1])
+    >>> ep.X.shape, sorted(set(ep.y))
+    ((45, 64, 321), ['left_hand', 'right_hand'])
+    """
+
+    name = "eegmmidb-leftright"
+    description = "EEGMMIDB motor imagery, left vs right fist (runs 4, 8, 12), 64 ch, 160 Hz"
+    runs = (4, 8, 12)
+    event_map = {"T1": "left_hand", "T2": "right_hand"}
+    paradigms = {"LeftRightImagery": dict(tmin=0.5, tmax=2.5, l_freq=8.0, h_freq=30.0)}
+
+
+class EEGMMIDBHandsFeet(_EEGMMIDB):
+    """PhysioNet EEGMMIDB imagery of both fists vs both feet (runs 6, 10, 14).
+
+    T1 -> ``"hands"``, T2 -> ``"feet"``; same epoching as :class:`EEGMMIDBLeftRight`.
+    Bundled: S001 only (the other bundled subjects lack these runs).
+    """
+
+    name = "eegmmidb-handsfeet"
+    description = "EEGMMIDB motor imagery, both fists vs both feet (runs 6, 10, 14), 64 ch"
+    runs = (6, 10, 14)
+    event_map = {"T1": "hands", "T2": "feet"}
+    paradigms = {"MotorImagery": dict(tmin=0.5, tmax=2.5, l_freq=8.0, h_freq=30.0)}
+
+
+class SSVEPExo(EEGDataset):
+    """SSVEP exoskeleton dataset (Kalunga et al. 2016; MOABB ``SSVEPExo``).
+
+    8 occipital channels at 256 Hz, 7 subjects x 2 sessions of 32 trials. Events
+    1 -> ``"rest"``, 2 -> ``"13"``, 3 -> ``"21"``, 4 -> ``"17"`` (Hz); epochs 2-4 s
+    after the event, as MOABB. Paradigm ``"SSVEP"`` gives 3-D epochs band-passed
+    1-45 Hz (MOABB's SSVEP default is 7-45 Hz; pass ``l_freq=7`` to match);
+    ``"FilterBankSSVEP"`` gives ``(n, C, T, 3)`` arrays filtered +-0.5 Hz around 13, 17
+    and 21 Hz, as MOABB's ``FilterBankSSVEP``.
+
+    Examples
+    --------
+    >>> ep = SSVEPExo().load(subjects=[1], paradigm="FilterBankSSVEP")
+    >>> ep.X.shape
+    (64, 8, 513, 3)
+    """
+
+    name = "ssvep-exo"
+    folder = "ssvep_exo"
+    description = "SSVEP exoskeleton (Kalunga 2016), 4 classes, 8 ch, 256 Hz, 2 sessions"
+    licence = "CC0 1.0 / CC-BY-4.0"
+    event_map = {1: "rest", 2: "13", 3: "21", 4: "17"}
+    paradigms = {
+        "SSVEP": dict(tmin=2.0, tmax=4.0, l_freq=1.0, h_freq=45.0),
+        "FilterBankSSVEP": dict(
+            tmin=2.0, tmax=4.0, filter_bank=[(12.5, 13.5), (16.5, 17.5), (20.5, 21.5)]
+        ),
+    }
+    _record = re.compile(r"record-\[(.+)\]_raw\.fif$")
+
+    def _find_subjects(self) -> list[int]:
+        return [
+            int(folder.name[len("subject") :])
+            for folder in sorted(self.path.glob("subject[0-9][0-9]"))
+            if any(folder.glob("*_raw.fif"))
+        ]
+
+    def _subject_files(self, subject):
+        folder = self.path / f"subject{subject:02d}"
+        records = sorted(folder.glob("record-*_raw.fif"))
+        for index, raw_file in enumerate(records):
+            match = self._record.search(raw_file.name)
+            record_id = match.group(1) if match else raw_file.stem
+            eve_file = raw_file.with_name(raw_file.name.replace("_raw.fif", "-eve.fif"))
+            if not eve_file.exists():
+                raise DataFileError(
+                    f"Events file {str(eve_file)!r} is missing for {raw_file.name}; the "
+                    f"SSVEP recordings keep their events in a -eve.fif beside each record."
+                )
+            yield str(index), [(raw_file, record_id)], [eve_file]

@@ -1,0 +1,592 @@
+"""Read raw EEG files of any format MNE reads and cut them into labelled epochs.
+
+The result is an :class:`EpochsData`: the ``(n_epochs, n_channels, n_times)`` array
+every neuropipe estimator takes, its labels, sampling rate, channel names and
+per-epoch metadata (subject, session, run), convertible to and from
+:class:`mne.Epochs`.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import mne
+import numpy as np
+import pandas as pd
+
+from .._validation import DataFileError, check_ch_names
+
+__all__ = [
+    "EpochsData",
+    "read_raw",
+    "standardize_channel_names",
+    "epochs_from_raw",
+    "read_epochs",
+]
+
+#: Scale from MNE's volts to the microvolts neuropipe arrays hold (as MOABB does).
+EEG_UNIT_FACTOR = 1e6
+
+_READERS = {
+    ".edf": "EDF",
+    ".bdf": "BDF",
+    ".gdf": "GDF",
+    ".fif": "FIF",
+    ".fif.gz": "FIF",
+    ".vhdr": "BrainVision",
+    ".set": "EEGLAB",
+    ".cnt": "Neuroscan CNT",
+    ".mff": "EGI MFF",
+    ".cdt": "Curry",
+    ".lay": "Persyst",
+    ".snirf": "SNIRF",
+}
+
+
+def _file_format(path: Path) -> str:
+    name = path.name.lower()
+    for ext in sorted(_READERS, key=len, reverse=True):
+        if name.endswith(ext):
+            return _READERS[ext]
+    raise DataFileError(
+        f"Unsupported EEG file type for {str(path)!r}. Supported extensions are "
+        f"{', '.join(sorted(_READERS))}; convert the file with MNE first."
+    )
+
+
+def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
+    """Read a raw EEG recording in any format MNE reads.
+
+    Parameters
+    ----------
+    path : str | Path
+        EDF, BDF, GDF, FIF, BrainVision (``.vhdr``), EEGLAB (``.set``) or another
+        format handled by :func:`mne.io.read_raw`.
+    preload : bool
+        Load the data into memory.
+    verbose : str | bool
+        MNE verbosity.
+
+    Returns
+    -------
+    raw : mne.io.BaseRaw
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    DataFileError
+        If the extension is unknown or the file is truncated or corrupt.
+
+    Examples
+    --------
+    >>> from neuropipe.datasets import bundled_path
+    >>> raw = read_raw(bundled_path("eegmmidb") / "S001" / "S001R04.edf")
+    >>> raw.info["sfreq"]
+    160.0
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"EEG file not found: {str(path)!r}. Check the path.")
+    fmt = _file_format(path)
+    try:
+        raw = mne.io.read_raw(path, preload=preload, verbose=verbose)
+    except Exception as exc:
+        raise DataFileError(
+            f"Could not read {str(path)!r} as {fmt}: {type(exc).__name__}: {exc}. The file "
+            f"may be truncated or corrupt; re-export or re-download it."
+        ) from exc
+    if raw.n_times == 0:
+        raise DataFileError(f"{str(path)!r} holds no samples.")
+    return raw
+
+
+@lru_cache(maxsize=1)
+def _standard_montage():
+    name = (
+        "colin27_1005"
+        if "colin27_1005" in mne.channels.get_builtin_montages()
+        else ("standard_1005")
+    )
+    return mne.channels.make_standard_montage(name)
+
+
+def standardize_channel_names(raw: mne.io.BaseRaw) -> mne.io.BaseRaw:
+    """Map BCI2000-style names (``'C3..'``, ``'Fcz.'``) to standard 10-05 names in place.
+
+    Names without the BCI2000 dot padding are left as they are. A standard 10-05
+    montage is attached when every EEG channel is in it, so topomaps work.
+
+    Examples
+    --------
+    >>> import mne, numpy as np
+    >>> info = mne.create_info(["C3..", "Cz..", "Fcz."], 160.0, "eeg")
+    >>> raw = mne.io.RawArray(np.zeros((3, 10)), info, verbose=False)
+    >>> standardize_channel_names(raw).ch_names
+    ['C3', 'Cz', 'FCz']
+    """
+    if any(name.endswith(".") for name in raw.ch_names):
+        mne.datasets.eegbci.standardize(raw)
+    montage = _standard_montage()
+    eeg = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True)]
+    known = {name.lower() for name in montage.ch_names}
+    if eeg and all(name.lower() in known for name in eeg):
+        raw.set_montage(montage, match_case=False, on_missing="ignore", verbose="ERROR")
+    return raw
+
+
+@dataclass
+class EpochsData:
+    """Labelled epochs as plain arrays.
+
+    Attributes
+    ----------
+    X : ndarray, shape (n_epochs, n_channels, n_times) or (n_epochs, n_channels, n_times, n_bands)
+        Epoch data in microvolts (MNE's volts x 1e6, as MOABB returns).
+    y : ndarray, shape (n_epochs,)
+        Class label of each epoch.
+    sfreq : float
+        Sampling rate in Hz.
+    ch_names : list of str
+        Channel names, standardised.
+    metadata : pandas.DataFrame
+        One row per epoch: ``subject``, ``session``, ``run``, ``event`` (the original
+        event name or code) and ``onset`` (seconds from the start of the run).
+    tmin : float
+        Time of the first sample relative to the event, in seconds.
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    sfreq: float
+    ch_names: list
+    metadata: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tmin: float = 0.0
+
+    def __post_init__(self):
+        self.X = np.asarray(self.X, dtype=np.float64)
+        self.y = np.asarray(self.y)
+        if self.X.shape[0] != self.y.shape[0]:
+            raise ValueError(
+                f"X and y have different numbers of epochs: {self.X.shape[0]} and "
+                f"{self.y.shape[0]}."
+            )
+        if self.X.ndim >= 2 and self.X.shape[1] != len(self.ch_names):
+            raise ValueError(
+                f"X has {self.X.shape[1]} channels but {len(self.ch_names)} channel names "
+                f"were given."
+            )
+        if len(self.metadata) == 0:
+            self.metadata = pd.DataFrame(index=range(len(self.y)))
+        self.metadata = self.metadata.reset_index(drop=True)
+
+    def __len__(self) -> int:
+        return self.X.shape[0]
+
+    def __repr__(self) -> str:
+        classes, counts = np.unique(self.y, return_counts=True)
+        per_class = ", ".join(f"{c}: {n}" for c, n in zip(classes, counts))
+        return (
+            f"<EpochsData | {len(self)} epochs ({per_class}), {len(self.ch_names)} channels, "
+            f"{self.X.shape[2]} samples at {self.sfreq:g} Hz>"
+        )
+
+    def __getitem__(self, index) -> EpochsData:
+        """Select epochs by integer index, slice or boolean mask."""
+        index = np.arange(len(self))[index]
+        index = np.atleast_1d(index)
+        return EpochsData(
+            self.X[index],
+            self.y[index],
+            self.sfreq,
+            list(self.ch_names),
+            self.metadata.iloc[index].reset_index(drop=True),
+            self.tmin,
+        )
+
+    @property
+    def times(self) -> np.ndarray:
+        """Sample times relative to the event, in seconds."""
+        return self.tmin + np.arange(self.X.shape[2]) / self.sfreq
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[EpochsData]) -> EpochsData:
+        """Stack several EpochsData that share channels, rate and epoch length."""
+        parts = list(parts)
+        if not parts:
+            raise ValueError("Nothing to concatenate: the list of EpochsData is empty.")
+        first = parts[0]
+        for part in parts[1:]:
+            check_ch_names(first.ch_names, part.ch_names, context="across files")
+            if part.sfreq != first.sfreq:
+                raise ValueError(
+                    f"Sampling rates differ across files ({first.sfreq} and {part.sfreq} "
+                    f"Hz); resample them to one rate first."
+                )
+            if part.X.shape[2:] != first.X.shape[2:]:
+                raise ValueError(
+                    f"Epoch lengths differ across files ({first.X.shape[2:]} and "
+                    f"{part.X.shape[2:]})."
+                )
+        return cls(
+            np.concatenate([p.X for p in parts]),
+            np.concatenate([p.y for p in parts]),
+            first.sfreq,
+            list(first.ch_names),
+            pd.concat([p.metadata for p in parts], ignore_index=True),
+            first.tmin,
+        )
+
+    def to_mne(self) -> mne.EpochsArray:
+        """Return an :class:`mne.EpochsArray` (data back in volts, labels as event ids)."""
+        if self.X.ndim != 3:
+            raise ValueError("Only 3-D epochs (no filter bank axis) convert to mne.Epochs.")
+        labels = sorted(np.unique(self.y).tolist(), key=str)
+        event_id = {str(label): code for code, label in enumerate(labels, start=1)}
+        codes = np.array([event_id[str(label)] for label in self.y])
+        events = np.column_stack(
+            [np.arange(len(self)) * self.X.shape[2], np.zeros(len(self), int), codes]
+        )
+        info = mne.create_info(list(self.ch_names), self.sfreq, "eeg")
+        return mne.EpochsArray(
+            self.X / EEG_UNIT_FACTOR,
+            info,
+            events=events,
+            tmin=self.tmin,
+            event_id=event_id,
+            metadata=self.metadata.copy() if len(self.metadata.columns) else None,
+            verbose="ERROR",
+        )
+
+    @classmethod
+    def from_mne(cls, epochs: mne.BaseEpochs, label_map: Mapping | None = None) -> EpochsData:
+        """Build EpochsData from :class:`mne.Epochs`.
+
+        Parameters
+        ----------
+        epochs : mne.BaseEpochs
+        label_map : dict | None
+            Event name (key of ``epochs.event_id``) -> class label. By default the
+            event names themselves are the labels.
+        """
+        code_to_name = {code: name for name, code in epochs.event_id.items()}
+        names = [code_to_name[code] for code in epochs.events[:, 2]]
+        label_map = dict(label_map) if label_map is not None else {}
+        y = np.array([label_map.get(name, name) for name in names])
+        picks = mne.pick_types(epochs.info, eeg=True, meg=False, exclude=[])
+        if len(picks) == 0:
+            picks = np.arange(len(epochs.ch_names))
+        metadata = epochs.metadata.copy() if epochs.metadata is not None else pd.DataFrame()
+        if "event" not in metadata:
+            metadata["event"] = names
+        return cls(
+            epochs.get_data(picks=picks) * EEG_UNIT_FACTOR,
+            y,
+            float(epochs.info["sfreq"]),
+            [epochs.ch_names[i] for i in picks],
+            metadata,
+            float(epochs.tmin),
+        )
+
+
+def _raw_events(raw, events, stim_channel):
+    """Return (events array, {event key: code}) from annotations, a stim channel or an array."""
+    if events is not None:
+        events = np.asarray(events)
+        if events.ndim != 2 or events.shape[1] != 3:
+            raise ValueError(
+                f"'events' must be an MNE events array of shape (n_events, 3), got {events.shape}."
+            )
+        codes = np.unique(events[:, 2])
+        return events, {int(c): int(c) for c in codes}
+    if stim_channel is None and len(raw.annotations):
+        return mne.events_from_annotations(raw, verbose="ERROR")
+    stims = mne.pick_types(raw.info, stim=True, exclude=[])
+    if stim_channel is not None or len(stims):
+        found = mne.find_events(raw, stim_channel=stim_channel, shortest_event=1, verbose="ERROR")
+        return found, {int(c): int(c) for c in np.unique(found[:, 2])}
+    raise DataFileError(
+        "The recording has neither annotations nor a stim channel, so no events were "
+        "found; pass an events array (e.g. from mne.read_events) as 'events'."
+    )
+
+
+def _match_events(event_map, available, on_missing, source):
+    """Map user keys (annotation names or integer codes) to codes present in the file."""
+    keys = {}
+    for key in event_map:
+        if key in available:
+            keys[key] = available[key]
+        elif str(key) in available:
+            keys[key] = available[str(key)]
+        elif isinstance(key, str) and key.isdigit() and int(key) in available:
+            keys[key] = available[int(key)]
+    missing = [k for k in event_map if k not in keys]
+    if not keys:
+        raise DataFileError(
+            f"None of the requested events {list(event_map)} are in {source}; it has "
+            f"{sorted(map(str, available))}. Check the 'event_map' keys."
+        )
+    if missing:
+        message = (
+            f"Requested events {missing} are not in {source} (it has "
+            f"{sorted(map(str, available))})."
+        )
+        if on_missing == "raise":
+            raise DataFileError(message + " Pass on_missing='warn' to load the others.")
+        if on_missing == "warn":
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
+    return keys
+
+
+def epochs_from_raw(
+    raw: mne.io.BaseRaw,
+    event_map: Mapping,
+    tmin: float,
+    tmax: float,
+    *,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    filter_bank: Sequence[tuple[float, float]] | None = None,
+    filter_method: str = "iir",
+    picks=None,
+    events=None,
+    stim_channel: str | None = None,
+    allow_overlap: bool = False,
+    on_missing: str = "raise",
+    subject=None,
+    session=None,
+    run=None,
+    source: str = "the recording",
+) -> EpochsData:
+    """Cut a raw recording into labelled epochs.
+
+    Parameters
+    ----------
+    raw : mne.io.BaseRaw
+        The recording (it is filtered in place when ``l_freq``/``h_freq`` are set).
+    event_map : dict
+        Event key -> class label. Keys are annotation descriptions (``"T1"``) or integer
+        event codes (``2``) of the stim channel or of ``events``.
+    tmin, tmax : float
+        Epoch window relative to each event, in seconds (``tmax`` included, as in MNE).
+    l_freq, h_freq : float | None
+        Band-pass edges applied to the continuous recording before epoching.
+    filter_bank : list of (float, float) | None
+        If given, one band-passed copy per band, stacked on a last axis:
+        ``X`` has shape ``(n_epochs, n_channels, n_times, n_bands)``.
+    filter_method : {"iir", "fir"}
+        MNE filter design ("iir", a 4th-order zero-phase Butterworth, is MOABB's).
+    picks : list of str | None
+        Channels to keep, in this order; default all EEG channels.
+    events : ndarray, shape (n_events, 3) | None
+        Events to use instead of the file's annotations / stim channel.
+    stim_channel : str | None
+        Stim channel to read events from, instead of annotations.
+    allow_overlap : bool
+        Whether windows longer than the gap between two events are accepted.
+    on_missing : {"raise", "warn", "ignore"}
+        What to do when some of the requested events are absent.
+    subject, session, run : object
+        Values written into ``metadata``.
+    source : str
+        Name of the recording in error messages.
+
+    Returns
+    -------
+    epochs : EpochsData
+    """
+    from .._validation import check_option
+
+    check_option("on_missing", on_missing, ["raise", "warn", "ignore"])
+    check_option("filter_method", filter_method, ["iir", "fir"])
+    if not tmin < tmax:
+        raise ValueError(f"'tmin' ({tmin} s) must be lower than 'tmax' ({tmax} s).")
+    if not event_map:
+        raise ValueError("'event_map' is empty; give at least one event -> label pair.")
+    sfreq = float(raw.info["sfreq"])
+
+    found, available = _raw_events(raw, events, stim_channel)
+    keys = _match_events(event_map, available, on_missing, source)
+    code_to_key = {code: key for key, code in keys.items()}
+    selected = found[np.isin(found[:, 2], list(code_to_key))]
+
+    onsets = (selected[:, 0] - raw.first_samp) / sfreq
+    duration = raw.n_times / sfreq
+    inside = (onsets + tmin >= 0) & (onsets + tmax <= duration - 1.0 / sfreq)
+    if not inside.any():
+        raise ValueError(
+            f"The window tmin={tmin} s to tmax={tmax} s falls outside {source} "
+            f"({duration:.1f} s long) for every event; choose a window within the recording."
+        )
+    if not inside.all():
+        warnings.warn(
+            f"{int((~inside).sum())} of {len(inside)} epochs of {source} were dropped: the "
+            f"window tmin={tmin} s to tmax={tmax} s runs past the start or end of the "
+            f"recording.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    selected, onsets = selected[inside], onsets[inside]
+    if len(onsets) > 1 and not allow_overlap:
+        gap = float(np.min(np.diff(np.sort(onsets))))
+        if tmax - tmin > gap:
+            raise ValueError(
+                f"Epochs overlap in {source}: the window is {tmax - tmin:g} s long but two "
+                f"events are only {gap:.3g} s apart. Shorten tmin/tmax, or pass "
+                f"allow_overlap=True if overlapping epochs are intended."
+            )
+
+    if picks is None:
+        pick_idx = mne.pick_types(raw.info, eeg=True, exclude=[])
+        if len(pick_idx) == 0:
+            raise DataFileError(f"{source} has no EEG channel; pass 'picks' explicitly.")
+        ch_names = [raw.ch_names[i] for i in pick_idx]
+    else:
+        ch_names = list(picks)
+        unknown = [c for c in ch_names if c not in raw.ch_names]
+        if unknown:
+            raise ValueError(
+                f"Unknown channels {unknown} for {source}; available channels are {raw.ch_names}."
+            )
+
+    bands = [(l_freq, h_freq)] if filter_bank is None else list(filter_bank)
+    data = []
+    for low, high in bands:
+        band_raw = raw if len(bands) == 1 else raw.copy()
+        if low is not None or high is not None:
+            band_raw.filter(low, high, method=filter_method, picks=ch_names, verbose="ERROR")
+        epochs = mne.Epochs(
+            band_raw,
+            selected,
+            event_id={str(k): c for k, c in keys.items()},
+            tmin=tmin,
+            tmax=tmax,
+            baseline=None,
+            picks=ch_names,
+            proj=False,
+            preload=True,
+            reject_by_annotation=False,
+            event_repeated="drop",
+            on_missing="ignore",
+            verbose="ERROR",
+        )
+        if len(epochs) != len(selected):
+            warnings.warn(
+                f"MNE dropped {len(selected) - len(epochs)} epochs of {source} "
+                f"(drop log: {[d for d in epochs.drop_log if d]}).",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+        data.append(epochs.get_data() * EEG_UNIT_FACTOR)
+    X = data[0] if filter_bank is None else np.stack(data, axis=-1)
+
+    kept = epochs.events
+    labels = np.array([event_map[code_to_key[c]] for c in kept[:, 2]])
+    metadata = pd.DataFrame(
+        {
+            "subject": subject,
+            "session": session,
+            "run": run,
+            "event": [str(code_to_key[c]) for c in kept[:, 2]],
+            "onset": (kept[:, 0] - raw.first_samp) / sfreq,
+        }
+    )
+    return EpochsData(X, labels, sfreq, ch_names, metadata, float(epochs.tmin))
+
+
+def read_epochs(
+    paths,
+    event_map: Mapping,
+    tmin: float,
+    tmax: float,
+    *,
+    l_freq: float | None = None,
+    h_freq: float | None = None,
+    filter_bank=None,
+    filter_method: str = "iir",
+    picks=None,
+    events=None,
+    allow_overlap: bool = False,
+    on_missing: str = "raise",
+    subject=None,
+    session=None,
+    runs=None,
+    verbose="ERROR",
+) -> EpochsData:
+    """Read one or several recordings and return their labelled epochs.
+
+    Each file is read (any MNE format), channel names are standardised, it is
+    band-passed if asked, and epoched; the epochs of all files are concatenated.
+
+    Parameters
+    ----------
+    paths : str | Path | list of (str | Path)
+        Recording file(s).
+    event_map : dict
+        Event key (annotation name such as ``"T1"`` or integer code) -> class label.
+    tmin, tmax : float
+        Epoch window relative to each event, in seconds.
+    l_freq, h_freq, filter_bank, filter_method, picks, allow_overlap, on_missing
+        See :func:`epochs_from_raw`.
+    events : ndarray | str | Path | list | None
+        Events per file (arrays, or ``-eve.fif`` paths) instead of annotations.
+    subject, session : object
+        Written into ``metadata``.
+    runs : list | None
+        Run label of each file (default: the file stem).
+
+    Returns
+    -------
+    epochs : EpochsData
+
+    Examples
+    --------
+    >>> from neuropipe.datasets import bundled_path
+    >>> runs = [bundled_path("eegmmidb") / "S001" / f"S001R{r:02d}.edf" for r in (4, 8, 12)]
+    >>> ep = read_epochs(runs, {"T1": "left_hand", "T2": "right_hand"}, 0.5, 2.5,
+    ...                  l_freq=8.0, h_freq=30.0)
+    >>> ep.X.shape
+    (45, 64, 321)
+    """
+    single = isinstance(paths, (str, os.PathLike))
+    paths = [Path(paths)] if single else [Path(p) for p in paths]
+    if not paths:
+        raise ValueError("'paths' is empty; give at least one recording file.")
+    if events is None or (single and not isinstance(events, (list, tuple))):
+        events = [events] * len(paths)
+    if len(events) != len(paths):
+        raise ValueError(f"Got {len(events)} event arrays for {len(paths)} files.")
+    runs = [p.name.split(".")[0] for p in paths] if runs is None else list(runs)
+    parts = []
+    for path, ev, run in zip(paths, events, runs):
+        raw = read_raw(path, verbose=verbose)
+        standardize_channel_names(raw)
+        if isinstance(ev, (str, os.PathLike)):
+            ev = mne.read_events(ev, verbose=verbose)
+        parts.append(
+            epochs_from_raw(
+                raw,
+                event_map,
+                tmin,
+                tmax,
+                l_freq=l_freq,
+                h_freq=h_freq,
+                filter_bank=filter_bank,
+                filter_method=filter_method,
+                picks=picks,
+                events=ev,
+                allow_overlap=allow_overlap,
+                on_missing=on_missing,
+                subject=subject,
+                session=session,
+                run=run,
+                source=repr(path.name),
+            )
+        )
+    return EpochsData.concatenate(parts)
