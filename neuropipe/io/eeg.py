@@ -59,6 +59,22 @@ def _file_format(path: Path) -> str:
     )
 
 
+_MAGIC = {"EDF": b"0       ", "BDF": b"\xffBIOSEMI", "GDF": b"GDF"}
+
+
+def _check_magic(path: Path, fmt: str) -> None:
+    magic = _MAGIC.get(fmt)
+    if magic is None:
+        return
+    with open(path, "rb") as handle:
+        head = handle.read(len(magic))
+    if head != magic:
+        raise DataFileError(
+            f"{str(path)!r} does not start like a {fmt} file (first bytes {head!r}, expected "
+            f"{magic!r}); it is truncated or corrupt, or not {fmt} despite its extension."
+        )
+
+
 def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     """Read a raw EEG recording in any format MNE reads.
 
@@ -94,6 +110,7 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     if not path.exists():
         raise FileNotFoundError(f"EEG file not found: {str(path)!r}. Check the path.")
     fmt = _file_format(path)
+    _check_magic(path, fmt)
     try:
         raw = mne.io.read_raw(path, preload=preload, verbose=verbose)
     except Exception as exc:

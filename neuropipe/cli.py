@@ -1,0 +1,97 @@
+"""The ``neuropipe`` command: ``neuropipe datasets``, ``neuropipe benchmark``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["main"]
+
+
+def _cmd_datasets(args) -> int:
+    from .datasets import list_datasets
+
+    table = list_datasets()
+    columns = ["name", "modality", "paradigms", "subjects", "classes", "licence"]
+    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
+        print(table[columns].to_string(index=False))
+    return 0
+
+
+def _cmd_benchmark(args) -> int:
+    from .evaluation.benchmark import run_benchmark, summarize
+
+    start = time.perf_counter()
+    results = run_benchmark(
+        args.pipelines,
+        datasets=args.datasets,
+        subjects=args.subjects,
+        n_splits=args.n_splits,
+        random_state=args.random_state,
+        n_jobs=args.n_jobs,
+        include_slow=args.include_slow,
+        progress=not args.no_progress,
+    )
+    if results.empty:
+        print("No pipeline matched any dataset paradigm: nothing was run.", file=sys.stderr)
+        return 1
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    results.to_csv(output / "results.csv", index=False)
+    table = summarize(results)
+    table.to_csv(output / "summary.csv", index=False)
+    with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+        print(table.to_string(index=False))
+    print(
+        f"\nScores are per-subject means of {args.n_splits}-fold within-session CV; chance_p95 "
+        f"is the score a no-information classifier exceeds with p < 0.05."
+    )
+    print(f"Results: {output / 'results.csv'} ({time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``neuropipe`` command."""
+    parser = argparse.ArgumentParser(
+        prog="neuropipe",
+        description="Staged scikit-learn pipelines for EEG/BCI, fMRI and neural decoding.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("datasets", help="list the bundled datasets")
+    p.set_defaults(func=_cmd_datasets)
+
+    p = sub.add_parser(
+        "benchmark",
+        help="run every pipeline file on every bundled dataset of its paradigm",
+        description="Within-session stratified k-fold CV of every pipeline in PIPELINES on "
+        "every bundled dataset whose paradigm it lists; prints a dataset x pipeline table "
+        "and writes results.csv and summary.csv.",
+    )
+    p.add_argument("--pipelines", default="pipelines", help="folder of pipeline files")
+    p.add_argument("--datasets", nargs="+", help="dataset names (default: all)")
+    p.add_argument("--subjects", nargs="+", type=int, help="subjects (default: all)")
+    p.add_argument("--n-splits", type=int, default=5, help="CV folds (default 5)")
+    p.add_argument("--random-state", type=int, default=42, help="seed of the folds")
+    p.add_argument("--n-jobs", type=int, default=1, help="parallel tasks (joblib)")
+    p.add_argument(
+        "--include-slow", action="store_true", help="also run slow reference pipelines"
+    )
+    p.add_argument("--output", default="results", help="output folder (default results/)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=_cmd_benchmark)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``neuropipe`` command."""
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""Read pipeline files in MOABB's format (``PIPELINE = {...}`` in ``.py``, or ``.yml``)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from sklearn.base import BaseEstimator
+
+__all__ = ["load_pipeline_file", "load_pipelines"]
+
+_REQUIRED = ("name", "paradigms", "pipeline")
+
+
+def _check_config(config, source):
+    if not isinstance(config, dict):
+        raise ValueError(f"{source}: PIPELINE must be a dict, got {type(config).__name__}.")
+    missing = [k for k in _REQUIRED if k not in config]
+    if missing:
+        raise ValueError(
+            f"{source}: PIPELINE is missing keys {missing}; it needs 'name', 'paradigms' "
+            f"and 'pipeline', as in MOABB's pipeline files."
+        )
+    if not isinstance(config["pipeline"], BaseEstimator):
+        raise ValueError(f"{source}: PIPELINE['pipeline'] must be a scikit-learn estimator.")
+    return {**config, "source": str(source)}
+
+
+def load_pipeline_file(path) -> list[dict]:
+    """Load the pipeline config(s) of one ``.py`` or ``.yml`` file.
+
+    Parameters
+    ----------
+    path : str | Path
+        A Python file defining ``PIPELINE`` (a dict, or a list of dicts), or a MOABB
+        YAML pipeline file.
+
+    Returns
+    -------
+    configs : list of dict
+        Each with ``name``, ``paradigms``, ``pipeline`` and ``source``; optional keys
+        (``slow``, ``param_grid``...) are kept.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Pipeline file not found: {str(path)!r}.")
+    if path.suffix in (".yml", ".yaml"):
+        from moabb.pipelines.utils import parse_pipelines_from_directory
+
+        return [_check_config(c, path) for c in parse_pipelines_from_directory(str(path))]
+    if path.suffix != ".py":
+        raise ValueError(f"Pipeline files are .py or .yml, got {str(path)!r}.")
+    spec = importlib.util.spec_from_file_location(f"neuropipe_pipeline_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if not hasattr(module, "PIPELINE"):
+        raise ValueError(f"{str(path)!r} defines no PIPELINE dict.")
+    configs = module.PIPELINE if isinstance(module.PIPELINE, list) else [module.PIPELINE]
+    return [_check_config(c, path) for c in configs]
+
+
+def load_pipelines(directory, include_slow: bool = False) -> list[dict]:
+    """Load every pipeline file directly in ``directory`` (sorted by file name).
+
+    Parameters
+    ----------
+    directory : str | Path
+        Folder of pipeline files (sub-folders are not read, as in MOABB).
+    include_slow : bool
+        Keep pipelines marked ``"slow": True`` (opt-in reference pipelines).
+
+    Returns
+    -------
+    configs : list of dict
+    """
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise FileNotFoundError(f"Pipeline folder not found: {str(directory)!r}.")
+    configs = []
+    for path in sorted(directory.iterdir()):
+        if path.suffix in (".py", ".yml", ".yaml") and not path.name.startswith("_"):
+            configs.extend(load_pipeline_file(path))
+    if not include_slow:
+        configs = [c for c in configs if not c.get("slow", False)]
+    names = [c["name"] for c in configs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise ValueError(f"Pipeline names must be unique; repeated: {duplicated}.")
+    return configs

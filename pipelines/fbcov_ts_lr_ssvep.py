@@ -1,0 +1,25 @@
+"""Filter-bank covariance + tangent space + logistic regression for SSVEP.
+
+Input: filter-bank epochs ``(n_epochs, n_channels, n_times, n_bands)``, one band of
++-0.5 Hz around each stimulation frequency (MOABB's ``FilterBankSSVEP``). The bands
+are stacked as channels and the covariance of this extended signal (Kalunga et al.
+2016) is classified in the tangent space.
+"""
+
+from pyriemann.estimation import Covariances
+from pyriemann.tangentspace import TangentSpace
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.preprocessing import StackBands
+
+PIPELINE = {
+    "name": "FBCov+TS+LR",
+    "paradigms": ["FilterBankSSVEP"],
+    "pipeline": make_pipeline(
+        StackBands(),
+        Covariances(estimator="oas"),
+        TangentSpace(metric="riemann"),
+        LogisticRegression(C=1.0, max_iter=1000),
+    ),
+}

@@ -1,0 +1,128 @@
+import mne
+import numpy as np
+import pytest
+
+from neuropipe._validation import DataFileError
+from neuropipe.datasets import bundled_path
+from neuropipe.io import EpochsData, read_epochs, read_raw, standardize_channel_names
+
+EEGMMIDB = bundled_path("eegmmidb")
+LR = {"T1": "left_hand", "T2": "right_hand"}
+
+
+def _run(subject, run):
+    return EEGMMIDB / f"S{subject:03d}" / f"S{subject:03d}R{run:02d}.edf"
+
+
+def test_read_raw_standardizes_bci2000_names():
+    raw = read_raw(_run(1, 4))
+    assert raw.ch_names[8] == "C3.."
+    standardize_channel_names(raw)
+    assert raw.ch_names[:4] == ["FC5", "FC3", "FC1", "FCz"]
+    assert {"C3", "Cz", "C4", "Fp1", "AFz", "Iz"} <= set(raw.ch_names)
+    assert raw.get_montage() is not None
+
+
+def test_read_epochs_one_run_counts_and_units():
+    ep = read_epochs(_run(1, 4), LR, 0.5, 2.5)
+    # R04 of S001 has 8 T1 and 7 T2 (PROVENANCE.md)
+    assert np.sum(ep.y == "left_hand") == 8
+    assert np.sum(ep.y == "right_hand") == 7
+    assert ep.X.shape == (15, 64, 321)
+    assert ep.sfreq == 160.0
+    # microvolts: EEG amplitudes are tens of uV, not 1e-5 V
+    assert 5 < np.std(ep.X) < 500
+    assert list(ep.metadata["run"].unique()) == ["S001R04"]
+
+
+def test_band_pass_removes_out_of_band_power():
+    broad = read_epochs(_run(1, 4), LR, 0.5, 2.5)
+    narrow = read_epochs(_run(1, 4), LR, 0.5, 2.5, l_freq=8.0, h_freq=30.0)
+    freqs = np.fft.rfftfreq(321, 1 / 160.0)
+    low = freqs < 3
+    p_broad = np.abs(np.fft.rfft(broad.X, axis=-1)[..., low]).mean()
+    p_narrow = np.abs(np.fft.rfft(narrow.X, axis=-1)[..., low]).mean()
+    assert p_narrow < 0.1 * p_broad
+
+
+def test_picks_order_and_unknown_channel():
+    ep = read_epochs(_run(1, 4), LR, 0.5, 2.5, picks=["C4", "C3"])
+    full = read_epochs(_run(1, 4), LR, 0.5, 2.5)
+    assert ep.ch_names == ["C4", "C3"]
+    np.testing.assert_allclose(ep.X[:, 1], full.X[:, full.ch_names.index("C3")])
+    with pytest.raises(ValueError, match="Unknown channels \\['C99'\\]"):
+        read_epochs(_run(1, 4), LR, 0.5, 2.5, picks=["C3", "C99"])
+
+
+def test_bad_path_and_unknown_extension(tmp_path):
+    with pytest.raises(FileNotFoundError, match="not found"):
+        read_raw(tmp_path / "missing.edf")
+    bad = tmp_path / "recording.xyz"
+    bad.write_bytes(b"data")
+    with pytest.raises(DataFileError, match="Unsupported EEG file type"):
+        read_raw(bad)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "magic"])
+def test_corrupt_edf_gives_clear_error(tmp_path, damage):
+    content = _run(1, 4).read_bytes()
+    content = content[:100] if damage == "truncate" else b"XXXXXXXX" + content[8:]
+    bad = tmp_path / "broken.edf"
+    bad.write_bytes(content)
+    with pytest.raises(DataFileError, match="truncated or corrupt"):
+        read_raw(bad)
+
+
+def test_missing_events_are_named():
+    with pytest.raises(DataFileError, match="None of the requested events \\['T7'\\]"):
+        read_epochs(_run(1, 4), {"T7": "tongue"}, 0.5, 2.5)
+    with pytest.raises(DataFileError, match="\\['T7'\\] are not in"):
+        read_epochs(_run(1, 4), {"T1": "left", "T7": "tongue"}, 0.5, 2.5)
+    with pytest.warns(RuntimeWarning, match="\\['T7'\\] are not in"):
+        ep = read_epochs(_run(1, 4), {"T1": "left", "T7": "tongue"}, 0.5, 2.5, on_missing="warn")
+    assert set(ep.y) == {"left"}
+
+
+def test_window_errors_and_warnings():
+    with pytest.raises(ValueError, match="'tmin' \\(2.5 s\\) must be lower"):
+        read_epochs(_run(1, 4), LR, 2.5, 0.5)
+    with pytest.raises(ValueError, match="falls outside"):
+        read_epochs(_run(1, 4), LR, 500.0, 501.0)
+    with pytest.raises(ValueError, match="Epochs overlap"):
+        read_epochs(_run(1, 4), LR, 0.0, 12.0)
+    with pytest.warns(RuntimeWarning, match="1 of 15 epochs"):
+        overlapping = read_epochs(_run(1, 4), LR, 0.0, 12.0, allow_overlap=True)
+    assert len(overlapping) == 14
+    # the first task event is at 4.2 s: a window starting 5 s before it is cut
+    with pytest.warns(RuntimeWarning, match="1 of 15 epochs .* were dropped"):
+        ep = read_epochs(_run(1, 4), LR, -5.0, 0.0)
+    assert len(ep) == 14
+
+
+def test_stim_channel_fif_and_mne_round_trip(tmp_path):
+    rng = np.random.default_rng(0)
+    sfreq = 100.0
+    data = rng.standard_normal((3, 2000)) * 1e-5
+    stim = np.zeros((1, 2000))
+    stim[0, [200, 700, 1200]] = [1, 2, 1]
+    info = mne.create_info(["C3", "Cz", "C4", "STI"], sfreq, ["eeg"] * 3 + ["stim"])
+    raw = mne.io.RawArray(np.vstack([data, stim]), info, verbose=False)
+    path = tmp_path / "rec_raw.fif"
+    raw.save(path, verbose=False)
+    ep = read_epochs(path, {1: "a", 2: "b"}, 0.0, 1.0)
+    assert ep.y.tolist() == ["a", "b", "a"]
+    np.testing.assert_allclose(ep.X[1], data[:, 700:801] * 1e6)
+    back = EpochsData.from_mne(ep.to_mne())
+    np.testing.assert_allclose(back.X, ep.X)
+    assert back.y.tolist() == ep.y.tolist()
+    assert back.ch_names == ["C3", "Cz", "C4"]
+
+
+def test_epochsdata_indexing_and_concatenate():
+    ep = read_epochs(_run(1, 4), LR, 0.5, 2.5)
+    sub = ep[ep.y == "left_hand"]
+    assert len(sub) == 8 and set(sub.y) == {"left_hand"}
+    both = EpochsData.concatenate([ep, sub])
+    assert len(both) == 23
+    with pytest.raises(ValueError, match="different order|do not match"):
+        EpochsData.concatenate([ep, read_epochs(_run(1, 4), LR, 0.5, 2.5, picks=["C3", "C4"])])
