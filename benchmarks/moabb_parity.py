@@ -1,0 +1,78 @@
+"""neuropipe's within-session scores vs MOABB's own WithinSessionEvaluation, offline.
+
+Same epochs (8-30 Hz, +0.5 to +2.5 s), same folds (5-fold, random_state=42), ROC-AUC, on
+the six bundled EEGMMIDB left/right subjects, for the baseline pipelines in pipelines/.
+
+Run: .venv/bin/python benchmarks/moabb_parity.py [--output docs/moabb_parity.md]
+"""
+
+import argparse
+import os
+import tempfile
+import time
+import warnings
+
+import mne
+import pandas as pd
+
+from neuropipe.datasets import load_dataset
+from neuropipe.datasets.moabb_bridge import physionet_mi
+from neuropipe.evaluation.pipelines import load_pipelines
+from neuropipe.evaluation.within_session import evaluate_within_session
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--output", default=None, help="write a markdown table here")
+    args = parser.parse_args()
+    warnings.filterwarnings("ignore")
+    mne.set_log_level("ERROR")
+    from moabb.evaluations import WithinSessionEvaluation
+    from moabb.paradigms import LeftRightImagery
+
+    subjects = [1, 2, 3, 4, 5, 6]
+    pipelines = {
+        c["name"]: c["pipeline"]
+        for c in load_pipelines("pipelines")
+        if c["name"] in ("CSP+LDA", "TS+LR")
+    }
+    home = tempfile.mkdtemp()
+    os.environ["MNE_DATA"] = home
+    dataset = physionet_mi(subjects=subjects, root=home)
+    paradigm = LeftRightImagery(fmin=8, fmax=30, tmin=0.5, tmax=2.5)
+    start = time.perf_counter()
+    moabb = WithinSessionEvaluation(
+        paradigm=paradigm, datasets=[dataset], overwrite=True, random_state=42, hdf5_path=home
+    ).process(pipelines)
+    moabb_time = time.perf_counter() - start
+    start = time.perf_counter()
+    ours = evaluate_within_session(
+        pipelines, load_dataset("eegmmidb-leftright", subjects=subjects), "eegmmidb"
+    )
+    ours_time = time.perf_counter() - start
+    moabb["subject"] = moabb["subject"].astype(int)
+    table = ours.merge(moabb, on=["subject", "pipeline"], suffixes=("_neuropipe", "_moabb"))
+    table["abs_diff"] = (table["score_neuropipe"] - table["score_moabb"]).abs()
+    table = table.pivot(index="subject", columns="pipeline",
+                        values=["score_neuropipe", "score_moabb", "abs_diff"])
+    print(table.round(3).to_string())
+    print(f"max |difference| = {table['abs_diff'].to_numpy().max():.4f}")
+    print(f"wall time: MOABB {moabb_time:.0f} s, neuropipe {ours_time:.0f} s "
+          f"(ratio {moabb_time / ours_time:.1f})")
+    if args.output:
+        means = table.mean().unstack(0)
+        with open(args.output, "w") as out:
+            out.write("# neuropipe vs MOABB within-session scores (EEGMMIDB left/right)\n\n")
+            out.write(f"Command: `{' '.join(['.venv/bin/python', 'benchmarks/moabb_parity.py', '--output', args.output])}`\n\n")
+            out.write("ROC-AUC per subject, 5-fold within-session, random_state=42, 8-30 Hz, "
+                      "+0.5 to +2.5 s, 64 channels; MOABB run offline on the bundled files.\n\n")
+            out.write("```\n" + table.round(3).to_string() + "\n```\n\n")
+            out.write("Mean over subjects:\n\n```\n" + means.round(3).to_string() + "\n```\n\n")
+            out.write(f"Max absolute difference: {table['abs_diff'].to_numpy().max():.4f}. "
+                      f"Wall time: MOABB {moabb_time:.0f} s, neuropipe {ours_time:.0f} s "
+                      f"(x{moabb_time / ours_time:.1f}).\n")
+
+
+if __name__ == "__main__":
+    pd.set_option("display.width", 160)
+    main()
