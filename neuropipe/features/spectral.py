@@ -1,0 +1,629 @@
+"""Power spectra of epochs: Burg AR (HappyFeat default), Welch and multitaper.
+
+The maths lives in plain functions (:func:`burg_ar`, :func:`psd_array`) vectorised over
+epochs, channels and sliding windows; :class:`PSD` and :class:`BandPower` are thin
+scikit-learn shells around them.
+
+HappyFeat (Desbois et al. 2024) computes one Burg AR spectrum per 0.25 s window every
+0.161 s (OpenViBE "AutoRegressive Coefficients" box, order 0.038 s, 1 Hz bins, DC removed,
+linear power) and averages the windows of each trial; ``PSD()`` with its defaults does the
+same.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.signal import detrend as _scipy_detrend
+from scipy.signal import welch
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from neuropipe._validation import (
+    check_epochs,
+    check_freq_range,
+    check_option,
+    check_positive_int,
+    check_sfreq,
+)
+
+__all__ = ["BANDS", "BandPower", "PSD", "burg_ar", "psd_array"]
+
+#: Named frequency bands in Hz (inclusive limits) understood by :class:`BandPower`.
+BANDS = {
+    "delta": (1.0, 4.0),
+    "theta": (4.0, 8.0),
+    "alpha": (8.0, 13.0),
+    "mu": (8.0, 13.0),
+    "beta": (13.0, 30.0),
+    "low_beta": (13.0, 20.0),
+    "high_beta": (20.0, 30.0),
+    "gamma": (30.0, 45.0),
+}
+
+_METHODS = ("burg", "welch", "multitaper")
+_DETRENDS = ("constant", "linear", None)
+# Window / step defaults in seconds per method: HappyFeat's OpenViBE settings for Burg,
+# HappyFeat's Timeflux settings (1 / fres long segments, half overlap) for Welch.
+_DEFAULT_WINDOW = {"burg": 0.25, "welch": None}
+_DEFAULT_STEP = {"burg": 0.161, "welch": None}
+
+
+def burg_ar(x, order):
+    """Fit autoregressive models with Burg's method, vectorised over leading axes.
+
+    Parameters
+    ----------
+    x : ndarray, shape (..., n_times)
+        Real signals; every leading index is an independent signal.
+    order : int
+        Model order ``p`` (number of AR coefficients), ``1 <= p < n_times``.
+
+    Returns
+    -------
+    a : ndarray, shape (..., order + 1)
+        Prediction-error filter ``[1, a_1, ..., a_p]``: ``x[t] + sum_k a_k x[t-k] = e[t]``.
+    sigma2 : ndarray, shape (...)
+        Variance of the driving white noise ``e``.
+
+    Notes
+    -----
+    Reflection coefficients minimise the summed forward and backward prediction errors
+    (Burg 1975; Marple 1987, ch. 8), and the noise variance follows the Levinson
+    recursion ``sigma2_m = (1 - k_m^2) sigma2_{m-1}``, starting from the mean square of
+    ``x``, as in ``spectrum.arburg``. A signal with zero variance gets ``a = [1, 0, ...]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy.signal import lfilter
+    >>> e = np.random.default_rng(0).standard_normal(5000)
+    >>> x = lfilter([1.0], [1.0, -0.9], e)  # x[t] = 0.9 x[t-1] + e[t]
+    >>> a, sigma2 = burg_ar(x, 1)
+    >>> np.round(a, 2).tolist(), round(float(sigma2), 1)
+    ([1.0, -0.9], 1.0)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    shape, n_times = x.shape[:-1], x.shape[-1]
+    order = check_positive_int("order", order)
+    if order >= n_times:
+        raise ValueError(
+            f"The AR order ({order}) must be lower than the number of samples per signal "
+            f"({n_times}); lower the order or use longer windows."
+        )
+    forward = np.ascontiguousarray(x).reshape(-1, n_times)
+    backward = forward
+    a = np.zeros((forward.shape[0], order + 1))
+    a[:, 0] = 1.0
+    sigma2 = np.einsum("ij,ij->i", forward, forward) / n_times
+    for m in range(order):
+        fwd, bwd = forward[:, 1:], backward[:, :-1]
+        num = -2.0 * np.einsum("ij,ij->i", fwd, bwd)
+        den = np.einsum("ij,ij->i", fwd, fwd) + np.einsum("ij,ij->i", bwd, bwd)
+        k = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+        forward = fwd + k[:, None] * bwd
+        backward = bwd + k[:, None] * fwd
+        a[:, : m + 2] += k[:, None] * a[:, m + 1 :: -1]
+        sigma2 = sigma2 * (1.0 - k**2)
+    return a.reshape(shape + (order + 1,)), sigma2.reshape(shape)
+
+
+def _ar_spectrum(a, sigma2, freqs, sfreq):
+    """One-sided power spectral density of AR models, shape ``a.shape[:-1] + (n_freqs,)``."""
+    phase = 2 * np.pi * np.outer(np.arange(a.shape[-1]), freqs) / sfreq
+    response = (a @ np.cos(phase)) ** 2 + (a @ np.sin(phase)) ** 2
+    one_sided = np.where((freqs > 0) & (freqs < sfreq / 2), 2.0, 1.0)
+    return sigma2[..., None] * one_sided / (sfreq * response)
+
+
+def _samples(seconds, sfreq):
+    return max(1, int(round(seconds * sfreq)))
+
+
+def _order_samples(order, sfreq):
+    """An int is a number of samples, a float a duration in seconds."""
+    if isinstance(order, (int, np.integer)) and not isinstance(order, bool):
+        return check_positive_int("order", order)
+    try:
+        seconds = float(order)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"'order' must be an int (samples) or a float (seconds), got {order!r}."
+        ) from exc
+    if not np.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"'order' must be positive, got {order!r}.")
+    return _samples(seconds, sfreq)
+
+
+def _check_windows(window, step, sfreq, n_times, fres):
+    """Resolve window / step (seconds) to samples and check them against the epochs."""
+    if window is None:
+        window = 1.0 / fres
+    if step is None:
+        step = window / 2.0
+    for name, value in (("window", window), ("step", step)):
+        if not np.isfinite(value) or value <= 0:
+            raise ValueError(f"{name!r} must be a positive duration in seconds, got {value}.")
+    n_window, n_step = _samples(window, sfreq), _samples(step, sfreq)
+    if n_window > n_times:
+        raise ValueError(
+            f"The window ({window} s = {n_window} samples) is longer than the epochs "
+            f"({n_times} samples = {n_times / sfreq:g} s); use a shorter 'window' or "
+            f"longer epochs."
+        )
+    return n_window, n_step
+
+
+def _freq_grid(fmin, fmax, fres):
+    lo = int(np.ceil(fmin / fres - 1e-9))
+    hi = int(np.floor(fmax / fres + 1e-9))
+    freqs = fres * np.arange(lo, hi + 1)
+    if freqs.size == 0:
+        raise ValueError(_no_bin_message(fmin, fmax, fres))
+    return freqs
+
+
+def _no_bin_message(fmin, fmax, fres):
+    return (
+        f"No frequency bin of width {fres:g} Hz lies between fmin={fmin} Hz and "
+        f"fmax={fmax} Hz; widen the range or lower 'fres'."
+    )
+
+
+def _nfft(fres, sfreq, n_window):
+    n_fft = int(round(sfreq / fres))
+    if n_fft < n_window:
+        raise ValueError(
+            f"fres={fres} Hz is coarser than the resolution of {n_window}-sample windows "
+            f"({sfreq / n_window:g} Hz); use fres <= {sfreq / n_window:g} or a shorter "
+            f"'window'."
+        )
+    return n_fft
+
+
+def _detrend(X, detrend):
+    if detrend is None:
+        return X
+    return _scipy_detrend(X, axis=-1, type=detrend)
+
+
+def psd_array(
+    X,
+    sfreq,
+    method="burg",
+    fmin=1.0,
+    fmax=None,
+    fres=1.0,
+    order=0.038,
+    window=None,
+    step=None,
+    detrend="constant",
+    bandwidth=None,
+):
+    """Power spectral density of epochs, one spectrum per epoch and channel.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_epochs, n_channels, n_times)
+        Epochs.
+    sfreq : float
+        Sampling rate in Hz.
+    method : 'burg' | 'welch' | 'multitaper'
+        Spectral estimator. ``'burg'``: autoregressive spectra of sliding windows averaged
+        per epoch (HappyFeat / OpenViBE). ``'welch'``: :func:`scipy.signal.welch` with Hann
+        windows. ``'multitaper'``: :func:`mne.time_frequency.psd_array_multitaper` on the
+        whole epoch (``normalization='full'``, a density like the other two).
+    fmin, fmax : float | None
+        Frequency range in Hz, both ends included; ``fmax=None`` is the Nyquist frequency.
+    fres : float
+        Bin width in Hz for ``'burg'`` (the AR spectrum is evaluated on a ``fres`` grid)
+        and ``'welch'`` (FFT length ``sfreq / fres``, zero-padding short windows). The
+        multitaper resolution is ``sfreq / n_times`` and ignores ``fres``.
+    order : int | float
+        Burg AR order: an int is a number of samples, a float a duration in seconds
+        (HappyFeat: 0.038 s, i.e. ``round(0.038 * sfreq)`` samples). At most half the
+        window length.
+    window, step : float | None
+        Sliding-window length and shift in seconds for ``'burg'`` (default 0.25 s and
+        0.161 s) and ``'welch'`` (default ``1 / fres`` and half of it).
+    detrend : 'constant' | 'linear' | None
+        Trend removed from each window (each epoch for multitaper) before estimation.
+    bandwidth : float | None
+        Multitaper bandwidth in Hz (MNE default when None).
+
+    Returns
+    -------
+    psd : ndarray, shape (n_epochs, n_channels, n_freqs)
+        One-sided power spectral density in units²/Hz, linear scale.
+    freqs : ndarray, shape (n_freqs,)
+        Frequencies in Hz.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(480) / 160.0
+    >>> X = np.sin(2 * np.pi * 12 * t)[None, None] + 0.1 * np.cos(2 * np.pi * 31 * t)
+    >>> psd, freqs = psd_array(X, 160.0, method="welch", fmin=5, fmax=20)
+    >>> float(freqs[np.argmax(psd[0, 0])])
+    12.0
+    """
+    X = check_epochs(X)
+    sfreq = check_sfreq(sfreq)
+    method = check_option("method", method, _METHODS)
+    detrend = check_option("detrend", detrend, _DETRENDS)
+    fmin, fmax = check_freq_range(fmin, fmax, sfreq)
+    if method == "multitaper":
+        from mne.time_frequency import psd_array_multitaper
+
+        psd, freqs = psd_array_multitaper(
+            _detrend(X, detrend),
+            sfreq,
+            fmin=fmin,
+            fmax=fmax,
+            bandwidth=bandwidth,
+            normalization="full",
+            remove_dc=False,
+            verbose=False,
+        )
+        return psd, freqs
+    fres = float(fres)
+    if not np.isfinite(fres) or fres <= 0:
+        raise ValueError(f"'fres' must be a positive bin width in Hz, got {fres}.")
+    if window is None:
+        window = _DEFAULT_WINDOW[method]
+    if step is None:
+        step = _DEFAULT_STEP[method]
+    n_window, n_step = _check_windows(window, step, sfreq, X.shape[-1], fres)
+    if method == "welch":
+        if n_step > n_window:
+            raise ValueError(
+                f"Welch segments must overlap or touch: 'step' ({step} s) is longer than "
+                f"'window' ({window} s); use step <= window."
+            )
+        n_fft = _nfft(fres, sfreq, n_window)
+        freqs, psd = welch(
+            X,
+            fs=sfreq,
+            window="hann",
+            nperseg=n_window,
+            noverlap=n_window - n_step,
+            nfft=n_fft,
+            detrend=detrend if detrend is not None else False,
+            axis=-1,
+        )
+        keep = (freqs >= fmin - 1e-9) & (freqs <= fmax + 1e-9)
+        if not keep.any():
+            raise ValueError(_no_bin_message(fmin, fmax, sfreq / n_fft))
+        return psd[..., keep], freqs[keep]
+    n_order = _order_samples(order, sfreq)
+    if n_order > n_window // 2:
+        raise ValueError(
+            f"The AR order ({n_order} samples) is too high for {n_window}-sample windows; "
+            f"use order <= {n_window // 2} samples ({n_window // 2 / sfreq:g} s) or a "
+            f"longer 'window'."
+        )
+    freqs = _freq_grid(fmin, fmax, fres)
+    segments = np.lib.stride_tricks.sliding_window_view(X, n_window, axis=-1)[..., ::n_step, :]
+    a, sigma2 = burg_ar(_detrend(segments, detrend), n_order)
+    psd = _ar_spectrum(a, sigma2, freqs, sfreq).mean(axis=-2)
+    return psd, freqs
+
+
+def _format_freq(freq):
+    return f"{round(float(freq), 2):g}"
+
+
+def _channel_names(ch_names, n_channels):
+    if ch_names is None:
+        return [f"ch{i}" for i in range(n_channels)]
+    ch_names = [str(c) for c in ch_names]
+    if len(ch_names) != n_channels:
+        raise ValueError(
+            f"'ch_names' has {len(ch_names)} names but X has {n_channels} channels; pass "
+            f"one name per channel (e.g. epochs.ch_names)."
+        )
+    return ch_names
+
+
+class _EpochTransformer(TransformerMixin, BaseEstimator):
+    """Shared shell: validate 3-D epochs in fit, remember channels, check them later."""
+
+    def _validate_fit(self, X):
+        X = check_epochs(X)
+        self.ch_names_ = _channel_names(self.ch_names, X.shape[1])
+        self.n_channels_ = X.shape[1]
+        return X
+
+    def _validate_transform(self, X):
+        check_is_fitted(self)
+        X = check_epochs(X)
+        if X.shape[1] != self.n_channels_:
+            raise ValueError(
+                f"X has {X.shape[1]} channels but {type(self).__name__} was fitted with "
+                f"{self.n_channels_}; pick the same channels as at fit time."
+            )
+        return X
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.requires_fit = True
+        return tags
+
+
+class PSD(_EpochTransformer):
+    """Power spectral density features of epochs (HappyFeat's PSD, and more estimators).
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate of the epochs in Hz.
+    method : 'burg' | 'welch' | 'multitaper'
+        Spectral estimator, see :func:`psd_array`.
+    fmin, fmax : float | None
+        Frequency range in Hz (both included); ``fmax=None`` is the Nyquist frequency.
+    fres : float
+        Frequency bin width in Hz (Burg and Welch).
+    order : int | float
+        Burg AR order, in samples (int) or seconds (float).
+    window, step : float | None
+        Sliding window length and shift in seconds; None picks the method default.
+    detrend : 'constant' | 'linear' | None
+        Trend removed from each window before estimation.
+    bandwidth : float | None
+        Multitaper bandwidth in Hz.
+    log : bool
+        Return ``log10`` of the power instead of linear power.
+    ch_names : list of str | None
+        Channel names for :meth:`get_feature_names_out` (``ch0``, ``ch1``... if None).
+
+    Attributes
+    ----------
+    freqs_ : ndarray, shape (n_freqs,)
+        Frequencies of the output bins in Hz.
+    ch_names_ : list of str
+        Channel names.
+    n_channels_ : int
+        Number of channels seen in ``fit``.
+
+    Notes
+    -----
+    HappyFeat parity (OpenViBE scenario ``sc2-extract``): ``method='burg'``,
+    ``order=0.038`` s, ``window=0.25``, ``step=0.161``, ``fres=1``, ``detrend='constant'``,
+    ``log=False``, ``fmin=1``, ``fmax=None``; these are the defaults. HappyFeat also
+    re-references to the common average beforehand, which is a preprocessing step here.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((4, 2, 480))
+    >>> psd = PSD(sfreq=160.0, fmin=8, fmax=12, ch_names=["C3", "C4"]).fit(X)
+    >>> psd.transform(X).shape
+    (4, 2, 5)
+    >>> psd.get_feature_names_out()[:3].tolist()
+    ['C3_8Hz', 'C3_9Hz', 'C3_10Hz']
+    """
+
+    def __init__(
+        self,
+        sfreq,
+        method="burg",
+        fmin=1.0,
+        fmax=None,
+        fres=1.0,
+        order=0.038,
+        window=None,
+        step=None,
+        detrend="constant",
+        bandwidth=None,
+        log=False,
+        ch_names=None,
+    ):
+        self.sfreq = sfreq
+        self.method = method
+        self.fmin = fmin
+        self.fmax = fmax
+        self.fres = fres
+        self.order = order
+        self.window = window
+        self.step = step
+        self.detrend = detrend
+        self.bandwidth = bandwidth
+        self.log = log
+        self.ch_names = ch_names
+
+    def _psd(self, X):
+        psd, freqs = psd_array(
+            X,
+            self.sfreq,
+            method=self.method,
+            fmin=self.fmin,
+            fmax=self.fmax,
+            fres=self.fres,
+            order=self.order,
+            window=self.window,
+            step=self.step,
+            detrend=self.detrend,
+            bandwidth=self.bandwidth,
+        )
+        if self.log:
+            psd = np.log10(np.maximum(psd, np.finfo(float).tiny))
+        return psd, freqs
+
+    def fit(self, X, y=None):
+        """Check the parameters against the epochs and store the output frequencies.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : PSD
+        """
+        X = self._validate_fit(X)
+        _, self.freqs_ = self._psd(X[:1])
+        return self
+
+    def transform(self, X):
+        """Compute the spectra.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs.
+
+        Returns
+        -------
+        psd : ndarray, shape (n_epochs, n_channels, n_freqs)
+            Power (log10 power if ``log``) at :attr:`freqs_`.
+        """
+        X = self._validate_transform(X)
+        return self._psd(X)[0]
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the flattened features, channel-major: ``['C3_8Hz', 'C3_9Hz', ...]``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored (the input is epochs, not named features).
+
+        Returns
+        -------
+        names : ndarray of str, shape (n_channels * n_freqs,)
+        """
+        check_is_fitted(self)
+        return np.asarray(
+            [f"{ch}_{_format_freq(f)}Hz" for ch in self.ch_names_ for f in self.freqs_],
+            dtype=object,
+        )
+
+
+def _resolve_bands(bands):
+    if isinstance(bands, str):
+        bands = [bands]
+    if isinstance(bands, dict):
+        items = list(bands.items())
+    else:
+        items = [(name, BANDS[check_option("bands", name, BANDS)]) for name in bands]
+    if not items:
+        raise ValueError("'bands' is empty; give at least one band, e.g. ('mu', 'beta').")
+    for name, limits in items:
+        lo, hi = (float(v) for v in limits)
+        if not 0 <= lo < hi:
+            raise ValueError(f"Band {name!r} must satisfy 0 <= low < high, got {limits}.")
+    return [(str(name), float(lo), float(hi)) for name, (lo, hi) in items]
+
+
+class BandPower(_EpochTransformer):
+    """Mean power in named frequency bands (mu, beta, ...) per epoch and channel.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate of the epochs in Hz.
+    bands : sequence of str | dict
+        Band names from :data:`BANDS` or a dict ``{name: (low_hz, high_hz)}``.
+    method : 'burg' | 'welch' | 'multitaper'
+        Spectral estimator (other settings are the :class:`PSD` defaults).
+    log : bool
+        Return ``log10`` of the band power.
+    ch_names : list of str | None
+        Channel names for :meth:`get_feature_names_out`.
+
+    Attributes
+    ----------
+    bands_ : list of (str, float, float)
+        Resolved bands.
+    ch_names_ : list of str
+    n_channels_ : int
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((4, 2, 480))
+    >>> bp = BandPower(sfreq=160.0, bands=("mu", "beta"), ch_names=["C3", "C4"]).fit(X)
+    >>> bp.transform(X).shape
+    (4, 2, 2)
+    >>> bp.get_feature_names_out().tolist()
+    ['C3_mu', 'C3_beta', 'C4_mu', 'C4_beta']
+    """
+
+    def __init__(self, sfreq, bands=("mu", "beta"), method="welch", log=False, ch_names=None):
+        self.sfreq = sfreq
+        self.bands = bands
+        self.method = method
+        self.log = log
+        self.ch_names = ch_names
+
+    def fit(self, X, y=None):
+        """Resolve the bands and check them against the sampling rate.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : BandPower
+        """
+        X = self._validate_fit(X)
+        self.bands_ = _resolve_bands(self.bands)
+        self._band_power(X[:1])
+        return self
+
+    def _band_power(self, X):
+        fmin = min(lo for _, lo, _ in self.bands_)
+        fmax = max(hi for _, _, hi in self.bands_)
+        psd, freqs = psd_array(X, self.sfreq, method=self.method, fmin=fmin, fmax=fmax)
+        out = np.empty(psd.shape[:2] + (len(self.bands_),))
+        for i, (name, lo, hi) in enumerate(self.bands_):
+            mask = (freqs >= lo - 1e-9) & (freqs <= hi + 1e-9)
+            if not mask.any():
+                raise ValueError(
+                    f"Band {name!r} ({lo}-{hi} Hz) holds no frequency bin of the "
+                    f"{self.method!r} spectrum; widen the band."
+                )
+            out[..., i] = psd[..., mask].mean(axis=-1)
+        if self.log:
+            out = np.log10(np.maximum(out, np.finfo(float).tiny))
+        return out
+
+    def transform(self, X):
+        """Compute the band powers.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs.
+
+        Returns
+        -------
+        power : ndarray, shape (n_epochs, n_channels, n_bands)
+        """
+        X = self._validate_transform(X)
+        return self._band_power(X)
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the flattened features, channel-major: ``['C3_mu', 'C3_beta', ...]``.
+
+        Parameters
+        ----------
+        input_features : None
+            Ignored.
+
+        Returns
+        -------
+        names : ndarray of str, shape (n_channels * n_bands,)
+        """
+        check_is_fitted(self)
+        return np.asarray(
+            [f"{ch}_{name}" for ch in self.ch_names_ for name, _, _ in self.bands_],
+            dtype=object,
+        )

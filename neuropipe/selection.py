@@ -1,0 +1,413 @@
+"""Univariate feature scoring and selection that lives inside cross-validation.
+
+Scores (:func:`r2_scores`, :func:`signed_r2_scores`, :func:`fisher_scores`) are plain
+functions on arrays of any feature shape; selectors (:class:`R2Selector`,
+:class:`FisherSelector`, :class:`MutualInfoSelector`) are scikit-learn transformers that
+accept spectra ``(n_epochs, n_channels, n_freqs)`` or feature matrices
+``(n_samples, n_features)``, learn their scores in ``fit`` (training folds only, when used
+in a :class:`~sklearn.pipeline.Pipeline`) and return a 2-D matrix of the kept features,
+whose names :meth:`get_feature_names_out` reports (``'C3_12Hz'``).
+
+HappyFeat (Desbois et al. 2024) ranks features on an R² map computed on all trials and
+then cross-validates on those same trials, which inflates its scores; here the selector is
+one step of the pipeline, so each fold selects on its own training trials. See
+:func:`neuropipe.evaluation.leakage.optimistic_vs_leakfree` for the size of the gap.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.feature_selection import SelectorMixin, mutual_info_classif
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from neuropipe._validation import (
+    check_epochs,
+    check_labels,
+    check_option,
+    check_positive_int,
+)
+
+__all__ = [
+    "FisherSelector",
+    "MutualInfoSelector",
+    "R2Selector",
+    "autofeat_mask",
+    "fisher_scores",
+    "r2_scores",
+    "signed_r2_scores",
+]
+
+_RULES = ("topk", "autofeat")
+
+
+def _sums_of_squares(X, y):
+    """Between-class, within-class and total sums of squares per feature."""
+    X = np.asarray(X, dtype=np.float64)
+    y = check_labels(y, X.shape[0])
+    grand_mean = X.mean(axis=0)
+    between = np.zeros(X.shape[1:])
+    within = np.zeros(X.shape[1:])
+    for label in np.unique(y):
+        group = X[y == label]
+        group_mean = group.mean(axis=0)
+        between += group.shape[0] * (group_mean - grand_mean) ** 2
+        within += ((group - group_mean) ** 2).sum(axis=0)
+    return between, within, between + within
+
+
+def r2_scores(X, y):
+    """Coefficient of determination of the class labels for every feature.
+
+    ``R² = SS_between / SS_total``: the share of a feature's variance explained by the
+    class means. With two classes it is the squared point-biserial correlation
+    (HappyFeat's ``Compute_Rsquare_Map``); its ranking matches
+    :func:`sklearn.feature_selection.f_classif`. Constant features score 0.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, ...)
+        Features of any shape per sample, e.g. ``(n_epochs, n_channels, n_freqs)``.
+    y : array-like, shape (n_samples,)
+        Class labels (two or more classes).
+
+    Returns
+    -------
+    r2 : ndarray, shape X.shape[1:]
+        Values in [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 1.0], [3.0, 0.0]])
+    >>> r2_scores(X, [0, 0, 1, 1]).tolist()
+    [0.8, 0.0]
+    """
+    between, _, total = _sums_of_squares(X, y)
+    return np.divide(between, total, out=np.zeros_like(between), where=total > 0)
+
+
+def signed_r2_scores(X, y):
+    """R² signed by the direction of the class difference, for display.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, ...)
+        Features.
+    y : array-like, shape (n_samples,)
+        Labels of exactly two classes.
+
+    Returns
+    -------
+    r2 : ndarray, shape X.shape[1:]
+        ``sign(mean(class 2) - mean(class 1)) * R²`` with the classes in sorted order, as
+        HappyFeat displays it (positive where the second class has more power).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[3.0], [2.0], [1.0], [0.0]])
+    >>> signed_r2_scores(X, ["left", "left", "right", "right"]).tolist()
+    [-0.8]
+    """
+    X = np.asarray(X, dtype=np.float64)
+    y = check_labels(y, X.shape[0])
+    classes = np.unique(y)
+    if classes.size != 2:
+        raise ValueError(
+            f"signed_r2_scores needs exactly two classes, got {classes.size}: "
+            f"{classes.tolist()}; use r2_scores for more classes."
+        )
+    sign = np.sign(X[y == classes[1]].mean(axis=0) - X[y == classes[0]].mean(axis=0))
+    return sign * r2_scores(X, y)
+
+
+def fisher_scores(X, y):
+    """Fisher score of every feature: between-class over within-class sum of squares.
+
+    ``F = sum_k n_k (mu_k - mu)^2 / sum_k n_k sigma_k^2`` (Gu, Li & Han 2011), which equals
+    ``R² / (1 - R²)``: same ranking as :func:`r2_scores`, unbounded scale. A feature that
+    separates the classes perfectly (no within-class spread) scores ``inf``; a constant
+    feature scores 0.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_samples, ...)
+        Features.
+    y : array-like, shape (n_samples,)
+        Class labels.
+
+    Returns
+    -------
+    scores : ndarray, shape X.shape[1:]
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[0.0], [1.0], [2.0], [3.0]])
+    >>> fisher_scores(X, [0, 0, 1, 1]).tolist()
+    [4.0]
+    """
+    between, within, _ = _sums_of_squares(X, y)
+    scores = np.divide(between, within, out=np.full_like(between, np.inf), where=within > 0)
+    scores[between == 0] = 0.0
+    return scores
+
+
+def autofeat_mask(scores, k=3):
+    """HappyFeat's AutoFeat rule on a channels x frequencies score map.
+
+    Rank channels by their best score over frequencies, keep the top ``k`` channels and,
+    for each, the single frequency where its score peaks.
+
+    Parameters
+    ----------
+    scores : ndarray, shape (n_channels, n_freqs)
+        Score map (e.g. R²).
+    k : int
+        Number of channels, hence of features (HappyFeat: 3).
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (n_channels, n_freqs)
+        Exactly ``min(k, n_channels)`` True entries, one per selected channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> scores = np.array([[0.1, 0.5], [0.9, 0.2], [0.3, 0.4]])
+    >>> autofeat_mask(scores, k=2).astype(int).tolist()
+    [[0, 1], [1, 0], [0, 0]]
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.ndim != 2:
+        raise ValueError(
+            f"autofeat_mask needs a (n_channels, n_freqs) score map, got shape {scores.shape}."
+        )
+    k = min(check_positive_int("k", k), scores.shape[0])
+    channels = np.argsort(-scores.max(axis=1), kind="stable")[:k]
+    mask = np.zeros(scores.shape, dtype=bool)
+    mask[channels, scores[channels].argmax(axis=1)] = True
+    return mask
+
+
+def _topk_mask(scores, k):
+    flat = scores.ravel()
+    mask = np.zeros(flat.size, dtype=bool)
+    mask[np.argsort(-flat, kind="stable")[:k]] = True
+    return mask.reshape(scores.shape)
+
+
+class _ScoreSelector(SelectorMixin, BaseEstimator):
+    """Keep the ``k`` best-scoring features of (n, C, F) or (n, p) input."""
+
+    def _flatten(self, X, reset):
+        """Return a 2-D view of X and the per-sample feature shape."""
+        if not hasattr(X, "ndim"):
+            X = np.asarray(X)
+        if X.ndim == 3:
+            X = check_epochs(X, name="X", ndim=3)
+            shape = X.shape[1:]
+            X = X.reshape(X.shape[0], -1)
+        else:
+            shape = None
+        if not reset and shape is not None and shape != self.feature_shape_:
+            raise ValueError(
+                f"X has features of shape {shape} per sample but {type(self).__name__} was "
+                f"fitted on {self.feature_shape_}; use the same channels and frequencies."
+            )
+        return X, shape
+
+    def fit(self, X, y):
+        """Score every feature on (X, y) and keep the best ones.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_samples, n_channels, n_freqs) or (n_samples, n_features)
+            Spectra (the AutoFeat rule needs this 3-D form) or a feature matrix.
+        y : array-like, shape (n_samples,)
+            Class labels.
+
+        Returns
+        -------
+        self
+        """
+        rule = check_option("rule", self.rule, _RULES)
+        X, shape = self._flatten(X, reset=True)
+        X, y = validate_data(self, X, y, ensure_min_samples=2)
+        y = check_labels(y, X.shape[0])
+        self.feature_shape_ = shape if shape is not None else (X.shape[1],)
+        self.scores_ = np.asarray(self._score(X, y), dtype=np.float64).reshape(self.feature_shape_)
+        n_features = X.shape[1]
+        if isinstance(self.k, str) and self.k == "all":
+            self.support_ = np.ones(n_features, dtype=bool)
+            return self
+        k = check_positive_int("k", self.k)
+        limit = self.feature_shape_[0] if rule == "autofeat" else n_features
+        if k > limit:
+            what = "channels" if rule == "autofeat" else "features"
+            warnings.warn(
+                f"k={k} is greater than the number of {what} ({limit}); all are kept.",
+                UserWarning,
+                stacklevel=2,
+            )
+        if rule == "autofeat":
+            score_map = self.scores_.reshape(self.feature_shape_[0], -1)
+            self.support_ = autofeat_mask(score_map, min(k, limit)).ravel()
+        else:
+            self.support_ = _topk_mask(self.scores_, min(k, limit)).ravel()
+        return self
+
+    def transform(self, X):
+        """Keep the selected features.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_samples, n_channels, n_freqs) or (n_samples, n_features)
+            Same layout as in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray, shape (n_samples, n_selected)
+        """
+        check_is_fitted(self)
+        X, _ = self._flatten(X, reset=False)
+        return super().transform(X)
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = True
+        return tags
+
+
+_SELECTOR_PARAMS = """
+    Parameters
+    ----------
+    k : int | 'all'
+        Number of features to keep. With ``rule='autofeat'``, the number of channels, each
+        contributing the one frequency where it scores best.
+    rule : 'topk' | 'autofeat'
+        ``'topk'``: the ``k`` best features. ``'autofeat'``: HappyFeat's AutoFeat (see
+        :func:`autofeat_mask`); needs ``(n_samples, n_channels, n_freqs)`` input (a 2-D
+        input is read as one frequency per column, which makes it ``'topk'``).
+"""
+
+_SELECTOR_ATTRIBUTES = """
+    Attributes
+    ----------
+    scores_ : ndarray, shape (n_channels, n_freqs) or (n_features,)
+        Score of every input feature, in the input layout (``scores_`` of a 3-D fit is the
+        map :func:`neuropipe.report.r2map.plot_r2_map` draws).
+    support_ : ndarray of bool, shape (n_features_in_,)
+        Selected features of the flattened input.
+    feature_shape_ : tuple of int
+        Per-sample shape of the input seen in ``fit``.
+    n_features_in_ : int
+        Number of flattened input features.
+"""
+
+
+class R2Selector(_ScoreSelector):
+    __doc__ = (
+        """Select features by R² (between-class over total sum of squares).
+
+    HappyFeat parity: ``R2Selector(k=3, rule='autofeat')`` on the ``(n, C, F)`` output of
+    :class:`~neuropipe.features.spectral.PSD` or
+    :class:`~neuropipe.features.connectivity.NodeStrength`.
+"""
+        + _SELECTOR_PARAMS
+        + _SELECTOR_ATTRIBUTES
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X = rng.standard_normal((40, 4, 3))
+    >>> X[y == 1, 2, 1] += 3.0
+    >>> sel = R2Selector(k=1).fit(X, y)
+    >>> sel.transform(X).shape, np.argwhere(sel.get_support().reshape(4, 3)).tolist()
+    ((40, 1), [[2, 1]])
+    """
+    )
+
+    def __init__(self, k=10, rule="topk"):
+        self.k = k
+        self.rule = rule
+
+    def _score(self, X, y):
+        return r2_scores(X, y)
+
+
+class FisherSelector(_ScoreSelector):
+    __doc__ = (
+        """Select features by Fisher score (between- over within-class sum of squares).
+"""
+        + _SELECTOR_PARAMS
+        + _SELECTOR_ATTRIBUTES
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X = rng.standard_normal((40, 5))
+    >>> X[y == 1, 3] += 3.0
+    >>> FisherSelector(k=1).fit(X, y).get_support().nonzero()[0].tolist()
+    [3]
+    """
+    )
+
+    def __init__(self, k=10, rule="topk"):
+        self.k = k
+        self.rule = rule
+
+    def _score(self, X, y):
+        return fisher_scores(X, y)
+
+
+class MutualInfoSelector(_ScoreSelector):
+    __doc__ = (
+        """Screen features by their mutual information with the class label.
+
+    Uses :func:`sklearn.feature_selection.mutual_info_classif` (k-nearest-neighbour
+    estimator), which also catches non-monotone class differences that R² misses, at a
+    higher cost.
+"""
+        + _SELECTOR_PARAMS
+        + """    n_neighbors : int
+        Neighbours of the mutual-information estimator.
+    random_state : int | RandomState | None
+        Seed of the small noise the estimator adds to continuous features.
+"""
+        + _SELECTOR_ATTRIBUTES
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 30)
+    >>> X = rng.standard_normal((60, 5))
+    >>> X[y == 1, 0] += 4.0
+    >>> MutualInfoSelector(k=1, random_state=0).fit(X, y).get_support().nonzero()[0].tolist()
+    [0]
+    """
+    )
+
+    def __init__(self, k=10, rule="topk", n_neighbors=3, random_state=None):
+        self.k = k
+        self.rule = rule
+        self.n_neighbors = n_neighbors
+        self.random_state = random_state
+
+    def _score(self, X, y):
+        return mutual_info_classif(
+            X, y, n_neighbors=self.n_neighbors, random_state=self.random_state
+        )

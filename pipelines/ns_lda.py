@@ -1,0 +1,36 @@
+"""|ImCoh| node strength + R² AutoFeat + LDA: HappyFeat's "Connectivity" pipeline, leak-free.
+
+Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-30 Hz.
+
+HappyFeat parity (OpenViBE "Connectivity Measure" box, Cattai et al. 2021):
+
+- absolute imaginary coherence between every channel pair, 0.25 s windows every 0.161 s
+  (36% overlap), 1 Hz bins, zero diagonal;
+- node strength: each channel's mean connectivity with all channels (divisor N);
+- AutoFeat: the 3 channels with the highest R², each at its best frequency;
+- plain LDA (no shrinkage).
+
+Departures: cross-spectra come from Hann-windowed FFTs of the windows (zero-padded to
+1 Hz bins) instead of HappyFeat's bivariate Burg MVAR per channel pair; the range is
+8-30 Hz, the band the epochs were filtered to. Selection happens inside each
+cross-validation fold, not once on all trials.
+"""
+
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.features.connectivity import Connectivity, NodeStrength
+from neuropipe.selection import R2Selector
+
+PIPELINE = {
+    "name": "NS+R2+LDA",
+    "paradigms": ["LeftRightImagery"],
+    "pipeline": make_pipeline(
+        Connectivity(
+            sfreq=160.0, metric="abs_imcoh", fmin=8.0, fmax=30.0, fres=1.0, window=0.25, step=0.161
+        ),
+        NodeStrength(),
+        R2Selector(k=3, rule="autofeat"),
+        LinearDiscriminantAnalysis(),
+    ),
+}

@@ -1,0 +1,44 @@
+"""Burg PSD + R² AutoFeat + LDA: HappyFeat's "PowSpectrumGraz" pipeline, leak-free.
+
+Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-30 Hz.
+
+HappyFeat parity (OpenViBE ``sc2-extract`` / ``sc2-train-composite``):
+
+- Burg AR spectra, order 0.038 s (6 samples at 160 Hz), 0.25 s windows every 0.161 s,
+  DC removed, 1 Hz bins, linear power, averaged over the windows of each trial
+  (``PSD`` defaults);
+- AutoFeat: the 3 channels with the highest R², each at its best frequency
+  (``R2Selector(k=3, rule="autofeat")``);
+- plain LDA (no shrinkage).
+
+Departures: the spectrum is restricted to 8-30 Hz, the band the epochs were filtered to
+(HappyFeat ranks 1 Hz to Nyquist on unfiltered data); HappyFeat's common average
+reference and 1-4 s epoch window are the epoching's business. Above all, the selector is
+a pipeline step, so every cross-validation fold selects on its own training trials;
+HappyFeat selects once on all trials, which is optimistic.
+"""
+
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.features.spectral import PSD
+from neuropipe.selection import R2Selector
+
+PIPELINE = {
+    "name": "PSD+R2+LDA",
+    "paradigms": ["LeftRightImagery"],
+    "pipeline": make_pipeline(
+        PSD(
+            sfreq=160.0,
+            method="burg",
+            fmin=8.0,
+            fmax=30.0,
+            fres=1.0,
+            order=0.038,
+            window=0.25,
+            step=0.161,
+        ),
+        R2Selector(k=3, rule="autofeat"),
+        LinearDiscriminantAnalysis(),
+    ),
+}

@@ -1,0 +1,62 @@
+"""Burg PSD and |ImCoh| node strength, each with R² AutoFeat, + shrinkage LDA.
+
+Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-30 Hz.
+
+HappyFeat's "Psd+Connect" mixed pipeline: AutoFeat runs separately on the PSD map and on
+the node-strength map (3 channel/frequency pairs each, as in ``psd_lda.py`` and
+``ns_lda.py``) and the 6 features feed one LDA. Departures from parity: the LDA uses
+Ledoit-Wolf shrinkage (``solver="lsqr", shrinkage="auto"``), which suits 20-odd trials per
+class and features of different scales better than HappyFeat's plain LDA; the PSD and NS
+selections happen inside each cross-validation fold.
+"""
+
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.pipeline import FeatureUnion, make_pipeline
+
+from neuropipe.features.connectivity import Connectivity, NodeStrength
+from neuropipe.features.spectral import PSD
+from neuropipe.selection import R2Selector
+
+PIPELINE = {
+    "name": "PSD+NS+R2+sLDA",
+    "paradigms": ["LeftRightImagery"],
+    "pipeline": make_pipeline(
+        FeatureUnion(
+            [
+                (
+                    "psd",
+                    make_pipeline(
+                        PSD(
+                            sfreq=160.0,
+                            method="burg",
+                            fmin=8.0,
+                            fmax=30.0,
+                            fres=1.0,
+                            order=0.038,
+                            window=0.25,
+                            step=0.161,
+                        ),
+                        R2Selector(k=3, rule="autofeat"),
+                    ),
+                ),
+                (
+                    "ns",
+                    make_pipeline(
+                        Connectivity(
+                            sfreq=160.0,
+                            metric="abs_imcoh",
+                            fmin=8.0,
+                            fmax=30.0,
+                            fres=1.0,
+                            window=0.25,
+                            step=0.161,
+                        ),
+                        NodeStrength(),
+                        R2Selector(k=3, rule="autofeat"),
+                    ),
+                ),
+            ]
+        ),
+        LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+    ),
+}

@@ -1,0 +1,243 @@
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from mne_connectivity import spectral_connectivity_epochs
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import check_estimator
+
+from neuropipe.features.connectivity import (
+    METRICS,
+    Connectivity,
+    NodeStrength,
+    node_strength,
+    spectral_connectivity,
+)
+
+SFREQ = 160.0
+N_WIN, N_STEP = 40, 26  # 0.25 s and 0.161 s at 160 Hz
+
+NEEDS_2D = "feeds a 2-D feature matrix; this estimator takes 3-D epochs / 4-D matrices"
+EXPECTED_FAILED = {
+    name: NEEDS_2D
+    for name in [
+        "check_fit_score_takes_y",
+        "check_estimators_overwrite_params",
+        "check_dont_overwrite_parameters",
+        "check_estimators_fit_returns_self",
+        "check_readonly_memmap_input",
+        "check_n_features_in_after_fitting",
+        "check_positive_only_tag_during_fit",
+        "check_estimators_dtypes",
+        "check_dtype_object",
+        "check_pipeline_consistency",
+        "check_estimators_nan_inf",
+        "check_estimators_pickle",
+        "check_f_contiguous_array_estimator",
+        "check_transformer_data_not_an_array",
+        "check_transformer_general",
+        "check_transformer_preserve_dtypes",
+        "check_methods_sample_order_invariance",
+        "check_methods_subset_invariance",
+        "check_dict_unchanged",
+        "check_fit_idempotent",
+        "check_fit_check_is_fitted",
+        "check_n_features_in",
+        "check_fit2d_predict1d",
+    ]
+}
+EXPECTED_FAILED.update(
+    {
+        "check_complex_data": "2-D complex input; rejected for its rank before its dtype",
+        "check_estimators_empty_data_messages": "expects sklearn's 2-D wording for empty input",
+        "check_fit2d_1sample": "2-D input; one epoch is valid for a transformer",
+        "check_fit2d_1feature": "2-D input; rejected for its rank",
+        "check_estimator_sparse_tag": "sparse 2-D input; epochs are dense arrays",
+        "check_estimator_sparse_array": "sparse 2-D input; rejected for its rank",
+        "check_estimator_sparse_matrix": "sparse 2-D input; rejected for its rank",
+    }
+)
+
+
+def _coupled_epochs(n_epochs=2, n_channels=5, n_times=480, seed=0):
+    """Noise with channel 1 a delayed, noisy copy of channel 0."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_epochs, n_channels, n_times))
+    X[:, 1] += 0.8 * np.roll(X[:, 0], 3, axis=-1)
+    return X
+
+
+def _mne_reference(X_epoch, metric, fmin, fmax):
+    """mne_connectivity on the windows of one epoch, as a dense (n_freqs, C, C) array."""
+    windows = np.lib.stride_tricks.sliding_window_view(X_epoch, N_WIN, axis=-1)
+    windows = windows[:, ::N_STEP].transpose(1, 0, 2)
+    method = "imcoh" if metric == "abs_imcoh" else metric
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # fewer than 5 cycles at fmin in 0.25 s windows
+        res = spectral_connectivity_epochs(
+            windows, method=method, mode="fourier", sfreq=SFREQ, fmin=fmin, fmax=fmax, verbose=False
+        )
+    dense = res.get_data(output="dense").transpose(2, 0, 1)  # lower triangle filled
+    if metric == "abs_imcoh":
+        dense = np.abs(dense)
+    return dense, np.asarray(res.freqs)
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_matches_mne_connectivity_per_epoch(metric):
+    X = _coupled_epochs()
+    con, freqs = spectral_connectivity(X, SFREQ, metric=metric, fmin=8, fmax=40, fres=SFREQ / N_WIN)
+    lower = np.tril_indices(X.shape[1], -1)
+    for e in range(len(X)):
+        ref, ref_freqs = _mne_reference(X[e], metric, 8, 40)
+        np.testing.assert_allclose(freqs, ref_freqs)
+        np.testing.assert_allclose(
+            con[e][:, lower[0], lower[1]], ref[:, lower[0], lower[1]], atol=1e-12
+        )
+        assert np.abs(ref[:, lower[0], lower[1]]).max() > 0.1  # not a trivial comparison
+
+
+@pytest.mark.parametrize("metric", METRICS)
+def test_symmetry_range_and_zero_diagonal(metric):
+    con, _ = spectral_connectivity(_coupled_epochs(), SFREQ, metric=metric, fmin=5, fmax=40)
+    idx = np.arange(con.shape[-1])
+    np.testing.assert_array_equal(con[..., idx, idx], 0.0)
+    sign = -1.0 if metric == "imcoh" else 1.0
+    np.testing.assert_allclose(con, sign * np.swapaxes(con, -1, -2), atol=1e-12)
+    lo = -1.0 if metric == "imcoh" else 0.0
+    assert con.min() >= lo - 1e-12 and con.max() <= 1.0 + 1e-12
+
+
+def test_delayed_sinusoid_hand_values():
+    # y = x delayed by 4 samples at 10 Hz, 160 Hz: phase lag 2*pi*10*4/160 = pi/2, so
+    # |coherency| = 1 and ImCoh = sin(pi/2) = 1, positive because channel 0 leads.
+    t = np.arange(480) / SFREQ
+    X = np.stack([np.sin(2 * np.pi * 10 * t), np.sin(2 * np.pi * 10 * (t - 4 / SFREQ))])[None]
+    for metric, expected in [
+        ("coh", 1.0),
+        ("imcoh", 1.0),
+        ("plv", 1.0),
+        ("pli", 1.0),
+        ("wpli", 1.0),
+    ]:
+        con, freqs = spectral_connectivity(X, SFREQ, metric=metric, fmin=10, fmax=11)
+        assert freqs[0] == 10.0
+        np.testing.assert_allclose(con[0, 0, 0, 1], expected, atol=2e-3, err_msg=metric)
+    con, _ = spectral_connectivity(X, SFREQ, metric="imcoh", fmin=10, fmax=11)
+    np.testing.assert_allclose(con[0, 0, 1, 0], -1.0, atol=2e-3)
+
+
+def test_zero_lag_copy_has_no_imaginary_coupling():
+    x = np.random.default_rng(4).standard_normal((3, 1, 480))
+    X = np.concatenate([x, 2.0 * x], axis=1)  # volume conduction: instantaneous mixing
+    coh, _ = spectral_connectivity(X, SFREQ, metric="coh", fmin=5, fmax=40)
+    imcoh, _ = spectral_connectivity(X, SFREQ, metric="abs_imcoh", fmin=5, fmax=40)
+    np.testing.assert_allclose(coh[:, :, 0, 1], 1.0, atol=1e-12)
+    np.testing.assert_allclose(imcoh[:, :, 0, 1], 0.0, atol=1e-12)
+
+
+# --- node strength -----------------------------------------------------------------------
+
+
+def test_node_strength_against_loop():
+    con = np.random.default_rng(5).random((2, 3, 4, 4))
+    ns = node_strength(con)
+    assert ns.shape == (2, 4, 3)
+    for e in range(2):
+        for f in range(3):
+            for i in range(4):
+                expected = sum(con[e, f, i, j] for j in range(4) if j != i) / 4
+                assert ns[e, i, f] == pytest.approx(expected)
+
+
+def test_node_strength_names_through_pipeline():
+    X = _coupled_epochs(n_channels=3)
+    pipe = make_pipeline(
+        Connectivity(SFREQ, fmin=10, fmax=11, ch_names=["C3", "C-z", "C4"]), NodeStrength()
+    ).fit(X)
+    assert pipe.get_feature_names_out().tolist() == [
+        "C3_10Hz",
+        "C3_11Hz",
+        "C-z_10Hz",
+        "C-z_11Hz",
+        "C4_10Hz",
+        "C4_11Hz",
+    ]
+    np.testing.assert_allclose(pipe.transform(X), node_strength(pipe[0].transform(X)))
+    assert pipe[0].get_feature_names_out()[:2].tolist() == ["C3-C3_10Hz", "C3-C-z_10Hz"]
+    assert pipe[1].get_feature_names_out()[0] == "ch0_f0"
+
+
+@pytest.mark.parametrize(
+    "X_shape, match",
+    [((2, 3, 3), "4-D array of connectivity"), ((2, 3, 4, 5), "square matrices")],
+)
+def test_node_strength_bad_input(X_shape, match):
+    with pytest.raises(ValueError, match=match):
+        NodeStrength().fit(np.zeros(X_shape))
+
+
+def test_node_strength_shape_check_at_transform():
+    ns = NodeStrength().fit(np.zeros((1, 3, 4, 4)))
+    with pytest.raises(ValueError, match="fitted with 3 and 4"):
+        ns.transform(np.zeros((1, 2, 4, 4)))
+
+
+# --- Connectivity estimator --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, X_shape, match",
+    [
+        ({}, (3, 480), "3-D array"),
+        ({"fmax": 81.0}, (2, 3, 480), "above the Nyquist"),
+        ({"window": 4.0}, (2, 3, 480), "longer than the epochs"),
+        ({"metric": "granger"}, (2, 3, 480), "Allowed values are 'coh', 'imcoh'"),
+        ({"fres": 8.0}, (2, 3, 480), "coarser than the resolution"),
+        ({"window": 0.001}, (2, 3, 480), "at least 2 samples"),
+    ],
+)
+def test_connectivity_bad_input(kwargs, X_shape, match):
+    X = np.random.default_rng(0).standard_normal(X_shape)
+    with pytest.raises(ValueError, match=match):
+        Connectivity(SFREQ, **kwargs).fit(X)
+
+
+def test_connectivity_rejects_nan():
+    X = _coupled_epochs()
+    est = Connectivity(SFREQ).fit(X)
+    X[0, 2, 3] = np.inf
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        est.transform(X)
+
+
+ESTIMATORS = [
+    Connectivity(SFREQ, fmin=8, fmax=30),
+    Connectivity(SFREQ, metric="pli"),
+    NodeStrength(),
+]
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: repr(e))
+def test_check_estimator(estimator):
+    check_estimator(estimator, expected_failed_checks=EXPECTED_FAILED)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: repr(e))
+def test_array_contract(estimator):
+    X = _coupled_epochs(n_epochs=4, n_channels=3)
+    if isinstance(estimator, NodeStrength):
+        X = spectral_connectivity(X, SFREQ, fmin=8, fmax=12)[0]
+    with pytest.raises(NotFittedError):
+        clone(estimator).transform(X)
+    est = clone(estimator)
+    assert est.fit(X) is est
+    out = est.transform(X)
+    assert out.dtype == np.float64 and np.all(np.isfinite(out))
+    assert len(est.get_feature_names_out()) == out[0].size
+    order = np.array([2, 0, 3, 1])
+    np.testing.assert_allclose(est.transform(X[order]), out[order])
+    np.testing.assert_allclose(pickle.loads(pickle.dumps(est)).transform(X), out)

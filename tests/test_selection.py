@@ -1,0 +1,181 @@
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+from scipy.stats import pearsonr
+from sklearn.feature_selection import f_classif
+from sklearn.pipeline import make_pipeline
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from neuropipe.features.spectral import PSD
+from neuropipe.report.r2map import plot_r2_map
+from neuropipe.selection import (
+    FisherSelector,
+    MutualInfoSelector,
+    R2Selector,
+    autofeat_mask,
+    fisher_scores,
+    r2_scores,
+    signed_r2_scores,
+)
+
+
+def _planted(n_per_class=20, n_channels=6, n_freqs=5, seed=0):
+    """(n, C, F) noise with class effects at (channel 4, freq 1) > (4, 3) > (2, 0) > (1, 2)."""
+    rng = np.random.default_rng(seed)
+    y = np.repeat(["left", "right"], n_per_class)
+    X = rng.standard_normal((2 * n_per_class, n_channels, n_freqs))
+    right = y == "right"
+    X[right, 4, 1] += 4.0
+    X[right, 4, 3] += 3.0
+    X[right, 2, 0] -= 2.5
+    X[right, 1, 2] += 1.5
+    return X, y
+
+
+def test_r2_is_squared_point_biserial_correlation():
+    X, y = _planted()
+    r2 = r2_scores(X, y)
+    assert r2.shape == (6, 5)
+    binary = (y == "right").astype(float)
+    for c in range(6):
+        for f in range(5):
+            assert r2[c, f] == pytest.approx(pearsonr(X[:, c, f], binary)[0] ** 2)
+
+
+def test_r2_ranking_matches_f_classif_and_multiclass_definition():
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((30, 8)), np.repeat([0, 1, 2], 10)
+    X[y == 2, 3] += 2.0
+    r2 = r2_scores(X, y)
+    np.testing.assert_array_equal(np.argsort(r2), np.argsort(f_classif(X, y)[0]))
+    ss_total = ((X - X.mean(0)) ** 2).sum(0)
+    ss_between = sum((y == k).sum() * (X[y == k].mean(0) - X.mean(0)) ** 2 for k in range(3))
+    np.testing.assert_allclose(r2, ss_between / ss_total)
+
+
+def test_constant_feature_scores_zero():
+    X = np.c_[np.ones(6), np.arange(6.0)]
+    y = [0, 0, 0, 1, 1, 1]
+    assert r2_scores(X, y)[0] == 0.0 and fisher_scores(X, y)[0] == 0.0
+
+
+def test_fisher_is_r2_over_one_minus_r2():
+    X, y = _planted()
+    r2 = r2_scores(X, y)
+    np.testing.assert_allclose(fisher_scores(X, y), r2 / (1 - r2))
+    assert fisher_scores([[0.0], [0.0], [1.0], [1.0]], [0, 0, 1, 1])[0] == np.inf
+
+
+def test_signed_r2_sign_follows_second_class():
+    X, y = _planted()
+    signed = signed_r2_scores(X, y)
+    np.testing.assert_allclose(np.abs(signed), r2_scores(X, y))
+    assert signed[4, 1] > 0 and signed[2, 0] < 0
+    with pytest.raises(ValueError, match="exactly two classes"):
+        signed_r2_scores(np.zeros((3, 2)), [0, 1, 2])
+
+
+def test_autofeat_one_frequency_per_channel():
+    X, y = _planted()
+    mask = autofeat_mask(r2_scores(X, y), k=3)
+    # channel 4 has the two best features but contributes only its best one
+    assert sorted(map(tuple, np.argwhere(mask))) == [(1, 2), (2, 0), (4, 1)]
+    topk = R2Selector(k=3).fit(X, y).get_support().reshape(6, 5)
+    assert sorted(map(tuple, np.argwhere(topk))) == [(2, 0), (4, 1), (4, 3)]
+
+
+def test_selector_in_pipeline_keeps_names():
+    rng = np.random.default_rng(2)
+    y = np.repeat([0, 1], 15)
+    t = np.arange(320) / 160.0
+    X = rng.standard_normal((30, 3, 320))
+    X[y == 1, 1] += 3 * np.sin(2 * np.pi * 11 * t)  # power at 11 Hz on C4 for class 1
+    pipe = make_pipeline(
+        PSD(160.0, "welch", fmin=8, fmax=14, ch_names=["C3", "C4", "Cz"]),
+        R2Selector(k=1, rule="autofeat"),
+    ).fit(X, y)
+    assert pipe.get_feature_names_out().tolist() == ["C4_11Hz"]
+    np.testing.assert_allclose(pipe.transform(X)[:, 0], pipe[0].transform(X)[:, 1, 3])
+
+
+def test_selector_2d_and_3d_inputs_agree():
+    X, y = _planted()
+    sel3 = R2Selector(k=4).fit(X, y)
+    sel2 = R2Selector(k=4).fit(X.reshape(len(X), -1), y)
+    np.testing.assert_array_equal(sel3.get_support(), sel2.get_support())
+    np.testing.assert_array_equal(sel3.transform(X), sel2.transform(X.reshape(len(X), -1)))
+    assert sel3.scores_.shape == (6, 5) and sel2.scores_.shape == (30,)
+    with pytest.raises(ValueError, match="fitted on"):
+        sel3.transform(X[:, :5])
+
+
+def test_k_all_and_k_too_large():
+    X, y = _planted()
+    assert R2Selector(k="all").fit(X, y).transform(X).shape == (40, 30)
+    with pytest.warns(UserWarning, match="number of channels"):
+        out = R2Selector(k=9, rule="autofeat").fit(X, y).transform(X)
+    assert out.shape == (40, 6)
+    with pytest.raises(ValueError, match="'rule' parameter"):
+        R2Selector(rule="best").fit(X, y)
+    with pytest.raises(ValueError, match="single class"):
+        R2Selector().fit(X, np.zeros(40))
+
+
+def test_fisher_and_mutual_info_find_planted_feature():
+    X, y = _planted()
+    assert np.argwhere(FisherSelector(k=1).fit(X, y).get_support().reshape(6, 5)).tolist() == [
+        [4, 1]
+    ]
+    mi = MutualInfoSelector(k=2, random_state=0).fit(X, y)
+    assert sorted(map(tuple, np.argwhere(mi.get_support().reshape(6, 5)))) == [(4, 1), (4, 3)]
+    np.testing.assert_array_equal(
+        MutualInfoSelector(k=2, random_state=0).fit(X, y).scores_, mi.scores_
+    )
+
+
+@parametrize_with_checks(
+    [
+        R2Selector(k=2),
+        R2Selector(k=2, rule="autofeat"),
+        FisherSelector(k=2),
+        MutualInfoSelector(k=2, random_state=0),
+    ]
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# --- R² map figure -----------------------------------------------------------------------
+
+
+def test_plot_r2_map_shows_the_scores():
+    X, y = _planted()
+    names = ["C3", "Cz", "C4", "Pz", "O1", "O2"]
+    freqs = np.arange(8.0, 13.0)
+    r2 = r2_scores(X, y)
+    selected = autofeat_mask(r2, k=2)
+    fig = plot_r2_map(r2, names, freqs, selected=selected)
+    heat, topo = fig.axes[:2]
+    np.testing.assert_array_equal(heat.images[0].get_array(), r2)
+    assert [t.get_text() for t in heat.get_yticklabels()] == names
+    assert heat.get_xlabel() == "Frequency (Hz)"
+    best_freq = freqs[np.unravel_index(np.argmax(r2), r2.shape)[1]]
+    assert topo.get_title() == f"R² at {best_freq:g} Hz"
+    marked = heat.collections[0].get_offsets()
+    assert sorted(map(tuple, np.asarray(marked))) == sorted(
+        (freqs[f], c) for c, f in np.argwhere(selected)
+    )
+    plt.close(fig)
+
+
+def test_plot_r2_map_signed_and_errors():
+    r2 = np.array([[0.2, -0.4], [0.1, 0.0]])
+    fig = plot_r2_map(r2, ["C3", "C4"], [10, 11], freq=10.2, topomap=False)
+    assert len(fig.axes) == 2  # heat map + colour bar
+    assert fig.axes[0].images[0].get_clim() == (-0.4, 0.4)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="shape"):
+        plot_r2_map(r2, ["C3"], [10, 11])
+    with pytest.raises(ValueError, match="Cannot place the channels"):
+        plot_r2_map(r2, ["foo", "bar"], [10, 11])
+    plt.close("all")
