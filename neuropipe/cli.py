@@ -23,7 +23,7 @@ def _cmd_datasets(args) -> int:
 
 
 def _cmd_benchmark(args) -> int:
-    from .evaluation.benchmark import run_benchmark, summarize
+    from .evaluation.benchmark import leakage_report, run_benchmark, summarize
 
     start = time.perf_counter()
     results = run_benchmark(
@@ -50,6 +50,19 @@ def _cmd_benchmark(args) -> int:
         f"\nScores are per-subject means of {args.n_splits}-fold within-session CV; chance_p95 "
         f"is the score a no-information classifier exceeds with p < 0.05."
     )
+    if not args.no_leakage:
+        leak = leakage_report(
+            args.pipelines,
+            datasets=args.datasets,
+            subjects=args.subjects,
+            n_splits=args.n_splits,
+            random_state=args.random_state,
+        )
+        if not leak.empty:
+            leak.to_csv(output / "leakage.csv", index=False)
+            print("\nFeature selection on all trials (optimistic, as HappyFeat) vs inside CV:")
+            with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+                print(leak.to_string(index=False))
     print(f"Results: {output / 'results.csv'} ({time.perf_counter() - start:.0f} s)")
     return 0
 
@@ -78,11 +91,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--n-splits", type=int, default=5, help="CV folds (default 5)")
     p.add_argument("--random-state", type=int, default=42, help="seed of the folds")
     p.add_argument("--n-jobs", type=int, default=1, help="parallel tasks (joblib)")
-    p.add_argument(
-        "--include-slow", action="store_true", help="also run slow reference pipelines"
-    )
+    p.add_argument("--include-slow", action="store_true", help="also run slow reference pipelines")
     p.add_argument("--output", default="results", help="output folder (default results/)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.add_argument(
+        "--no-leakage",
+        action="store_true",
+        help="skip the optimistic (select on all trials) vs leak-free comparison",
+    )
     p.set_defaults(func=_cmd_benchmark)
     return parser
 

@@ -17,7 +17,14 @@ from ..datasets import EEG_DATASETS, get_dataset
 from .pipelines import load_pipelines
 from .within_session import RESULT_COLUMNS, evaluate_within_session
 
-__all__ = ["BenchmarkTask", "plan_benchmark", "run_task", "run_benchmark", "summarize"]
+__all__ = [
+    "BenchmarkTask",
+    "plan_benchmark",
+    "run_task",
+    "run_benchmark",
+    "summarize",
+    "leakage_report",
+]
 
 
 @dataclass(frozen=True)
@@ -117,7 +124,9 @@ def run_benchmark(
         return pd.DataFrame(columns=RESULT_COLUMNS)
     jobs = (delayed(run_task)(t, configs, n_splits, random_state) for t in tasks)
     outputs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    frames = list(tqdm(outputs, total=len(tasks), desc="benchmark", unit="task", disable=not progress))
+    frames = list(
+        tqdm(outputs, total=len(tasks), desc="benchmark", unit="task", disable=not progress)
+    )
     return pd.concat(frames, ignore_index=True)
 
 
@@ -126,9 +135,9 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
 
     Sessions are averaged within each subject first, so every subject weighs the same.
     """
-    per_subject = results.groupby(
-        ["dataset", "pipeline", "subject", "scoring"], as_index=False
-    )[["score", "chance", "chance_p95", "time"]].mean()
+    per_subject = results.groupby(["dataset", "pipeline", "subject", "scoring"], as_index=False)[
+        ["score", "chance", "chance_p95", "time"]
+    ].mean()
     table = per_subject.groupby(["dataset", "pipeline", "scoring"]).agg(
         score=("score", "mean"),
         std=("score", "std"),
@@ -138,3 +147,62 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
         fit_time=("time", "mean"),
     )
     return table.reset_index().sort_values(["dataset", "score"], ascending=[True, False])
+
+
+def leakage_report(
+    pipelines_dir="pipelines", datasets=None, subjects=None, *, n_splits=5, random_state=42
+) -> pd.DataFrame:
+    """Score each pipeline that selects features both leak-free and HappyFeat's way.
+
+    For every pipeline with a feature-selection step (a ``SelectorMixin``), on every
+    subject and session of the two-class datasets of its paradigm, the same folds as
+    :func:`run_benchmark` score it with selection inside each training fold (leak-free)
+    and with selection fitted once on all trials (optimistic), see
+    :func:`neuropipe.evaluation.leakage.optimistic_vs_leakfree`.
+
+    Returns
+    -------
+    report : pandas.DataFrame
+        One row per dataset and pipeline: mean ``leak_free`` and ``optimistic`` scores
+        over subjects, their ``gap`` and the number of subjects.
+    """
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.preprocessing import LabelEncoder
+
+    from .leakage import has_selection_step, optimistic_vs_leakfree
+
+    configs = [c for c in load_pipelines(Path(pipelines_dir)) if has_selection_step(c["pipeline"])]
+    rows = []
+    for task in plan_benchmark(configs, datasets, subjects):
+        data = get_dataset(task.dataset).load(subjects=[task.subject], paradigm=task.paradigm)
+        for session, index in data.metadata.groupby("session").indices.items():
+            y = LabelEncoder().fit_transform(data.y[index])
+            if len(set(y)) != 2:
+                continue
+            cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
+            for name in task.pipelines:
+                pipeline = next(c["pipeline"] for c in configs if c["name"] == name)
+                result = optimistic_vs_leakfree(pipeline, data.X[index], y, cv=cv)
+                rows.append(
+                    {
+                        "dataset": task.dataset,
+                        "pipeline": name,
+                        "subject": task.subject,
+                        "session": session,
+                        "leak_free": result["leak_free"],
+                        "optimistic": result["optimistic"],
+                    }
+                )
+    if not rows:
+        return pd.DataFrame(columns=["dataset", "pipeline", "leak_free", "optimistic", "gap"])
+    table = (
+        pd.DataFrame(rows)
+        .groupby(["dataset", "pipeline"])
+        .agg(
+            leak_free=("leak_free", "mean"),
+            optimistic=("optimistic", "mean"),
+            subjects=("subject", "nunique"),
+        )
+    )
+    table["gap"] = table["optimistic"] - table["leak_free"]
+    return table.reset_index()

@@ -16,7 +16,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from neuropipe._validation import check_labels
 
-__all__ = ["optimistic_vs_leakfree"]
+__all__ = ["has_selection_step", "optimistic_vs_leakfree"]
 
 
 def _freeze_selectors(fitted):
@@ -48,6 +48,11 @@ def _freeze_list(named):
         frozen.append((name, copy))
         total += count
     return frozen, total
+
+
+def has_selection_step(pipeline) -> bool:
+    """Whether ``pipeline`` has a feature-selection step (a ``SelectorMixin``), also nested."""
+    return _freeze_selectors(pipeline)[1] > 0
 
 
 def optimistic_vs_leakfree(pipeline, X, y, cv=5, scoring="roc_auc"):
@@ -98,7 +103,7 @@ def optimistic_vs_leakfree(pipeline, X, y, cv=5, scoring="roc_auc"):
     """
     y = check_labels(y, len(X))
     splits = list(check_cv(cv, y, classifier=True).split(X, y))
-    if _freeze_selectors(pipeline)[1] == 0:
+    if not has_selection_step(pipeline):
         raise ValueError(
             "The pipeline has no feature-selection step (a SelectorMixin such as "
             "R2Selector), so selecting on all trials cannot leak; add one, e.g. "
