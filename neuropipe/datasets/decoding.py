@@ -1,0 +1,141 @@
+"""Bundled continuous-decoding datasets: monkey M1 features with hand velocity.
+
+- ``flint2012``: 10 PCA features of 96-channel spike counts, 100 ms bins (the DKF
+  paper's own session, Burkhart et al. 2020, section 4.5).
+- ``stevenson2011``: 171 sorted M1 units, 50 ms bins (Stevenson et al. 2011).
+
+Each loader reads the copy in ``data/<name>/`` (``$NEUROPIPE_DATA/<name>/`` if set, see
+:func:`neuropipe.datasets.eeg.bundled_path`) or a folder of the same layout,
+checks it against ``SHA256SUMS.txt`` when that file is present, and returns a
+:class:`sklearn.utils.Bunch` that knows its evaluation protocol and provenance.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from sklearn.utils import Bunch
+
+from ..io.decoding import read_decoding_csv, read_decoding_mat
+from .eeg import bundled_path
+
+__all__ = ["load_flint2012", "load_stevenson2011"]
+
+
+def _folder(path, name: str, files: list[str]) -> Path:
+    folder = bundled_path(name) if path is None else Path(path)
+    missing = [f for f in files if not (folder / f).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"{folder} lacks {missing}; pass the folder holding {files} as 'path' "
+            f"(the bundled copy is data/{name})."
+        )
+    return folder
+
+
+def _verify(folder: Path) -> None:
+    sums = folder / "SHA256SUMS.txt"
+    if not sums.is_file():
+        return
+    for line in sums.read_text().splitlines():
+        if not line.strip():
+            continue
+        expected, name = line.split(maxsplit=1)
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        if digest != expected:
+            raise OSError(
+                f"{folder / name} does not match its checksum in {sums} (got {digest}); "
+                f"restore the file, or pass verify=False to load it anyway."
+            )
+
+
+def _description(folder: Path) -> str:
+    provenance = folder / "PROVENANCE.md"
+    return provenance.read_text() if provenance.is_file() else ""
+
+
+def load_flint2012(path=None, verify=True):
+    """Monkey M1 session of Flint et al. (2012), as preprocessed in the DKF paper.
+
+    Parameters
+    ----------
+    path : str | Path | None
+        Folder with ``x.csv`` and ``z.csv``; ``None`` uses the bundled copy.
+    verify : bool
+        Check the files against ``SHA256SUMS.txt`` (when the folder has one).
+
+    Returns
+    -------
+    data : Bunch
+        ``X`` (7792, 10) z-scored PCA features, 100 ms bins, row ``t`` the bin before
+        velocity ``t``; ``y`` (7792, 2) hand velocity (x, y); ``feature_names``,
+        ``state_names``, ``bin_size`` (s), ``subject``, ``session``, ``dataset``,
+        ``protocol`` (the paper's split: train rows 0-4999, test 5000-5999) and
+        ``description`` (PROVENANCE.md).
+
+    Examples
+    --------
+    >>> data = load_flint2012()
+    >>> data.X.shape, data.y.shape, data.protocol["train_size"]
+    ((7792, 10), (7792, 2), 5000)
+    """
+    folder = _folder(path, "flint2012", ["x.csv", "z.csv"])
+    if verify:
+        _verify(folder)
+    X, y = read_decoding_csv(folder / "x.csv", folder / "z.csv")
+    return Bunch(
+        X=X,
+        y=y,
+        feature_names=[f"pc{i}" for i in range(X.shape[1])],
+        state_names=["vx", "vy"],
+        bin_size=0.1,
+        subject=1,
+        session="trial1",
+        dataset="flint2012",
+        protocol={"train_size": 5000, "test_size": 1000, "gap": 0},
+        description=_description(folder),
+    )
+
+
+def load_stevenson2011(path=None, verify=True):
+    """Macaque M1 spike counts with hand velocity (Stevenson et al. 2011).
+
+    Parameters
+    ----------
+    path : str | Path | None
+        Folder with ``m1_stevenson_2011.mat``; ``None`` uses the bundled copy.
+    verify : bool
+        Check the file against ``SHA256SUMS.txt`` (when the folder has one).
+
+    Returns
+    -------
+    data : Bunch
+        ``X`` (15536, 171) spike counts in 50 ms bins; ``y`` (15536, 2) hand velocity
+        (x, y); ``feature_names``, ``state_names``, ``bin_size`` (s), ``subject``,
+        ``session``, ``dataset``, ``protocol`` (contiguous 70 % train, 15 % validation
+        skipped, last 15 % test) and ``description`` (PROVENANCE.md).
+
+    Examples
+    --------
+    >>> data = load_stevenson2011()
+    >>> data.X.shape, data.y.shape
+    ((15536, 171), (15536, 2))
+    """
+    fname = "m1_stevenson_2011.mat"
+    folder = _folder(path, "stevenson2011", [fname])
+    if verify:
+        _verify(folder)
+    X, y = read_decoding_mat(folder / fname, state_rows=[0, 1])
+    return Bunch(
+        X=X,
+        y=y,
+        feature_names=[f"unit{i}" for i in range(X.shape[1])],
+        state_names=["vx", "vy"],
+        bin_size=0.05,
+        subject=1,
+        session="0",
+        dataset="stevenson2011",
+        protocol={"train_size": 0.7, "test_size": 0.15, "gap": 0.15},
+        description=_description(folder),
+    )

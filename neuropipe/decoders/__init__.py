@@ -1,0 +1,32 @@
+"""Continuous neural decoders: Kalman filter, discriminative Kalman filter, kernel regression.
+
+Estimators take ``X`` of shape ``(n_bins, n_features)`` and ``y`` of shape
+``(n_bins, n_states)`` with rows in time order.
+"""
+
+from .dkf import DiscriminativeKalmanFilter, dkf_filter, dkf_measurement
+from .history import SpikeHistory, lag_features
+from .kalman import KalmanFilterRegressor, fit_observation_model, fit_state_model, kalman_filter
+from .kernel import NadarayaWatsonRegressor, loo_bandwidth, nadaraya_watson
+from .metrics import correlation, maae, nrmse, r2
+from .plotting import plot_decoded
+
+__all__ = [
+    "KalmanFilterRegressor",
+    "DiscriminativeKalmanFilter",
+    "NadarayaWatsonRegressor",
+    "SpikeHistory",
+    "kalman_filter",
+    "fit_state_model",
+    "fit_observation_model",
+    "dkf_filter",
+    "dkf_measurement",
+    "nadaraya_watson",
+    "loo_bandwidth",
+    "lag_features",
+    "nrmse",
+    "maae",
+    "r2",
+    "correlation",
+    "plot_decoded",
+]

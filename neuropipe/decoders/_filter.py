@@ -1,0 +1,154 @@
+"""The information-form recursion shared by the Kalman and discriminative Kalman filters.
+
+Both filters have the state model ``z_t = A z_{t-1} + N(0, Gamma)`` and an update of
+the form
+
+    Sigma_t^-1 = M_t^-1 + P_t,      Sigma_t^-1 mu_t = M_t^-1 A mu_{t-1} + b_t,
+
+with ``M_t = A Sigma_{t-1} A' + Gamma``. The Kalman filter has ``P_t = H' Lambda^-1 H``
+and ``b_t = H' Lambda^-1 x_t``; the DKF has ``P_t = Q(x_t)^-1 - S^-1`` and
+``b_t = Q(x_t)^-1 f(x_t)``. The first step uses the stationary prior ``N(0, S)`` as
+``M_1``, as the reference code does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.utils.validation import validate_data
+
+_SPD_RTOL = 1e-12
+
+
+def check_spd_matrix(C: np.ndarray, name: str, fix: str) -> np.ndarray:
+    """Return ``C`` if it is symmetric positive definite, else raise a ValueError.
+
+    A matrix whose smallest eigenvalue is below ``1e-12`` times its largest counts as
+    singular.
+    """
+    eig = np.linalg.eigvalsh(C)
+    if not np.all(np.isfinite(C)) or eig[0] <= _SPD_RTOL * max(eig[-1], 0.0) or eig[-1] <= 0:
+        raise ValueError(
+            f"{name} is singular or not positive definite (eigenvalues from {eig[0]:.3g} to "
+            f"{eig[-1]:.3g}); {fix}"
+        )
+    return C
+
+
+def fit_state_model(Z):
+    """Least-squares linear-Gaussian state model ``z_t = A z_{t-1} + N(0, Gamma)``.
+
+    ``A`` regresses ``z_t`` on ``z_{t-1}`` (``A = sum z_t z_{t-1}' (sum z_{t-1}
+    z_{t-1}')^-1``, the direction the DKF paper's scripts use); ``Gamma`` is the mean
+    outer product of the transition residuals.
+
+    Parameters
+    ----------
+    Z : ndarray, shape (n_bins, n_states)
+        State sequence in time order (centre it first if it has a non-zero mean).
+
+    Returns
+    -------
+    A : ndarray, shape (n_states, n_states)
+    Gamma : ndarray, shape (n_states, n_states)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> z = np.zeros((5000, 1))
+    >>> for t in range(1, 5000):
+    ...     z[t] = 0.9 * z[t - 1] + 0.1 * rng.standard_normal()
+    >>> A, Gamma = fit_state_model(z)
+    >>> round(float(A[0, 0]), 2), round(float(Gamma[0, 0]), 3)
+    (0.9, 0.01)
+    """
+    prev, curr = Z[:-1], Z[1:]
+    A = np.linalg.lstsq(prev, curr, rcond=None)[0].T
+    resid = curr - prev @ A.T
+    Gamma = resid.T @ resid / len(resid)
+    return A, 0.5 * (Gamma + Gamma.T)
+
+
+def information_step(mu, sigma, b, P, A, Gamma):
+    """One predict + update step of the information-form recursion.
+
+    Parameters
+    ----------
+    mu : ndarray, shape (n_states,)
+        Previous filtered mean.
+    sigma : ndarray, shape (n_states, n_states)
+        Previous filtered covariance.
+    b : ndarray, shape (n_states,)
+        Information vector of the new measurement.
+    P : ndarray, shape (n_states, n_states)
+        Precision contributed by the new measurement (positive semi-definite).
+    A, Gamma : ndarray, shape (n_states, n_states)
+        State transition matrix and process noise covariance.
+
+    Returns
+    -------
+    mu : ndarray, shape (n_states,)
+    sigma : ndarray, shape (n_states, n_states)
+    """
+    M_inv = np.linalg.inv(A @ sigma @ A.T + Gamma)
+    sigma = np.linalg.inv(P + M_inv)
+    sigma = 0.5 * (sigma + sigma.T)
+    return sigma @ (b + M_inv @ (A @ mu)), sigma
+
+
+def prior_step(b, P, S_inv):
+    """First update, from the stationary prior ``N(0, S)`` (no prediction step)."""
+    sigma = np.linalg.inv(P + S_inv)
+    sigma = 0.5 * (sigma + sigma.T)
+    return sigma @ b, sigma
+
+
+def information_filter(B, P, A, Gamma, S_inv):
+    """Run the recursion over a sequence, starting from the prior ``N(0, S)``.
+
+    Parameters
+    ----------
+    B : ndarray, shape (n_bins, n_states)
+        Information vectors ``b_t``.
+    P : ndarray, shape (n_states, n_states) or (n_bins, n_states, n_states)
+        Measurement precisions ``P_t`` (one shared matrix or one per bin).
+    A, Gamma : ndarray, shape (n_states, n_states)
+        State model.
+    S_inv : ndarray, shape (n_states, n_states)
+        Inverse of the stationary state covariance (the prior precision of ``z_1``).
+
+    Returns
+    -------
+    means : ndarray, shape (n_bins, n_states)
+    covs : ndarray, shape (n_bins, n_states, n_states)
+    """
+    n, d = B.shape
+    P = np.broadcast_to(P, (n, d, d))
+    means, covs = np.empty((n, d)), np.empty((n, d, d))
+    mu, sigma = prior_step(B[0], P[0], S_inv)
+    means[0], covs[0] = mu, sigma
+    for t in range(1, n):
+        mu, sigma = information_step(mu, sigma, B[t], P[t], A, Gamma)
+        means[t], covs[t] = mu, sigma
+    return means, covs
+
+
+def validate_fit_data(estimator, X, y):
+    """Validate time-ordered ``X`` and ``y`` for a filter; return ``X``, 2-D ``Y``, 1-D flag."""
+    X, y = validate_data(
+        estimator,
+        X,
+        y,
+        multi_output=True,
+        y_numeric=True,
+        dtype=np.float64,
+        ensure_min_samples=3,
+    )
+    return X, y.reshape(len(y), -1), y.ndim == 1
+
+
+def format_output(means, covs, y_1d, return_cov):
+    """Drop the state axis for 1-D targets and attach covariances on request."""
+    if y_1d:
+        means, covs = means[:, 0], covs[:, 0, 0]
+    return (means, covs) if return_cov else means

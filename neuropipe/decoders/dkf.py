@@ -1,0 +1,440 @@
+"""Discriminative Kalman filter (Burkhart, Brandman, Franco, Hochberg & Harrison, 2020).
+
+The state model is the Kalman filter's, ``z_t = A z_{t-1} + N(0, Gamma)`` with
+stationary covariance ``S``, but the measurement model is discriminative:
+``p(z_t | x_t) ~ N(f(x_t), Q(x_t))`` with ``f`` any regressor. The update is
+
+    Sigma_t = (Q^-1 + M_t^-1 - S^-1)^-1,   mu_t = Sigma_t (Q^-1 f(x_t) + M_t^-1 A mu_{t-1}),
+
+and when ``Q^-1 - S^-1`` is not positive definite ``Q`` is replaced by
+``(Q^-1 + S^-1)^-1`` for that step (the paper's rule). The robust variant drops
+``- S^-1``. :func:`dkf_filter` is the maths; :class:`DiscriminativeKalmanFilter` the
+scikit-learn shell with an online ``init_state()`` / ``step()`` API.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.linear_model import (
+    ElasticNet,
+    ElasticNetCV,
+    Lasso,
+    LassoCV,
+    LinearRegression,
+    Ridge,
+    RidgeCV,
+)
+from sklearn.utils import check_random_state
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .._validation import check_option
+from ._filter import (
+    _SPD_RTOL,
+    check_spd_matrix,
+    fit_state_model,
+    format_output,
+    information_filter,
+    information_step,
+    prior_step,
+    validate_fit_data,
+)
+from .kernel import NadarayaWatsonRegressor, nadaraya_watson
+
+__all__ = ["dkf_measurement", "dkf_filter", "DiscriminativeKalmanFilter"]
+
+_LINEAR_MODELS = (LinearRegression, Ridge, RidgeCV, Lasso, LassoCV, ElasticNet, ElasticNetCV)
+_SINGULAR_Q_FIX = (
+    "the regressor reproduces a state (near) exactly on held-out bins, or Q(x) rests on "
+    "a single held-out residual; use q_estimator='constant', a larger 'holdout', or a "
+    "smoother regressor."
+)
+
+
+def _precision_terms(Q, S_inv, robust):
+    """``P_t`` and ``G_t`` (with ``b_t = G_t f_t``) for a stack of ``Q``; see dkf_measurement."""
+    eig = np.linalg.eigvalsh(Q)
+    bad = np.flatnonzero(~np.isfinite(eig).all(axis=1) | (eig[:, 0] <= _SPD_RTOL * eig[:, -1]))
+    if bad.size:
+        raise ValueError(
+            f"Q(x) is singular or not positive definite at {bad.size} bin(s) (first: bin "
+            f"{bad[0]}, eigenvalues {np.array2string(eig[bad[0]], precision=3)}); "
+            + _SINGULAR_Q_FIX
+        )
+    Q_inv = np.linalg.inv(Q)
+    Q_inv = 0.5 * (Q_inv + np.swapaxes(Q_inv, 1, 2))
+    if robust:
+        return Q_inv, Q_inv, np.zeros(len(Q), dtype=bool)
+    P = Q_inv - S_inv
+    fallback = np.linalg.eigvalsh(P)[:, 0] <= _SPD_RTOL * np.linalg.eigvalsh(Q_inv)[:, -1]
+    P[fallback] = Q_inv[fallback]
+    return P, Q_inv + fallback[:, None, None] * S_inv, fallback
+
+
+def dkf_measurement(F, Q, S_inv, robust=False):
+    """Measurement precisions and information vectors of the DKF update.
+
+    Parameters
+    ----------
+    F : ndarray, shape (n_bins, n_states)
+        Regressor outputs ``f(x_t)`` (centred like the states).
+    Q : ndarray, shape (n_bins, n_states, n_states) or (n_states, n_states)
+        Covariances ``Q(x_t)`` (one per bin, or one constant matrix).
+    S_inv : ndarray, shape (n_states, n_states)
+        Inverse of the stationary state covariance.
+    robust : bool
+        Drop ``- S^-1`` (robust DKF).
+
+    Returns
+    -------
+    P : ndarray, shape (n_bins, n_states, n_states)
+        ``Q^-1 - S^-1``, or ``Q^-1`` where that is not positive definite or if robust.
+    B : ndarray, shape (n_bins, n_states)
+        ``Q^-1 f``; ``(Q^-1 + S^-1) f`` at fallback bins, where the paper's rule
+        replaces ``Q`` by ``(Q^-1 + S^-1)^-1``.
+    n_fallback : int
+        Number of bins where the fallback was used.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> P, B, n_fallback = dkf_measurement(np.ones((1, 1)), 0.5 * np.eye(1), np.eye(1))
+    >>> P.ravel(), B.ravel(), n_fallback
+    (array([1.]), array([2.]), 0)
+    """
+    n, d = F.shape
+    P, G, fallback = _precision_terms(np.broadcast_to(Q, (n, d, d)), S_inv, robust)
+    return P, np.einsum("nij,nj->ni", G, F), int(fallback.sum())
+
+
+def dkf_filter(F, Q, A, Gamma, S, robust=False):
+    """Filter a sequence of discriminative measurements ``N(f(x_t), Q(x_t))``.
+
+    The first bin starts from the stationary prior ``N(0, S)``, which gives
+    ``mu_1 = f(x_1)``, ``Sigma_1 = Q(x_1)`` exactly as the reference code's
+    initialisation whenever no fallback is needed. Every covariance is symmetric
+    positive definite: the update precision is ``M_t^-1`` plus a positive
+    (semi-)definite term.
+
+    Parameters
+    ----------
+    F : ndarray, shape (n_bins, n_states)
+        Regressor outputs ``f(x_t)``, centred like the states.
+    Q : ndarray, shape (n_bins, n_states, n_states) or (n_states, n_states)
+        Measurement covariances.
+    A, Gamma : ndarray, shape (n_states, n_states)
+        State transition matrix and process noise covariance.
+    S : ndarray, shape (n_states, n_states)
+        Stationary state covariance.
+    robust : bool
+        Robust DKF (drop ``- S^-1``).
+
+    Returns
+    -------
+    means : ndarray, shape (n_bins, n_states)
+    covs : ndarray, shape (n_bins, n_states, n_states)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> I = np.eye(1)
+    >>> means, covs = dkf_filter(np.array([[1.0], [1.0]]), 0.5 * I, 0.5 * I, 0.75 * I, I)
+    >>> means.round(3).ravel()
+    array([1. , 1.2])
+    """
+    S_inv = np.linalg.inv(S)
+    P, B, _ = dkf_measurement(F, Q, S_inv, robust)
+    return information_filter(B, P, A, Gamma, S_inv)
+
+
+class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
+    """Discriminative Kalman filter (DKF) decoder.
+
+    Learns ``p(z | x) ~ N(f(x), Q(x))`` with any scikit-learn regressor ``f`` and
+    filters with the linear-Gaussian state model ``z_t = A z_{t-1} + N(0, Gamma)``,
+    keeping closed-form updates (Burkhart et al., Neural Computation 32, 2020).
+
+    ``fit``: ``A`` and ``Gamma`` by least squares of ``z_t`` on ``z_{t-1}``; ``S`` the
+    sample covariance of the states; ``Q`` from the residuals of ``f`` refitted on a
+    random ``1 - holdout`` share of the training bins and evaluated on the rest
+    (their mean outer product, or a Nadaraya-Watson regression of the outer products
+    on ``x``); finally ``f`` is refitted on every training bin.
+
+    Parameters
+    ----------
+    regressor : estimator | None
+        Regressor for ``f(x) = E[z | x]`` (cloned). ``None`` uses
+        :class:`NadarayaWatsonRegressor` with a leave-one-out bandwidth. Linear models
+        (``Ridge``, ``LinearRegression``...) and the Nadaraya-Watson regressor are
+        evaluated without scikit-learn's per-call validation in :meth:`step`.
+    q_estimator : {"constant", "kernel"}
+        ``Q`` as the held-out residual covariance, or ``Q(x)`` by kernel regression of
+        the held-out residual outer products (always positive semi-definite).
+    robust : bool
+        Robust DKF: drop the ``- S^-1`` term (a Kalman filter that takes ``f(x_t)`` as
+        a direct, heteroscedastic measurement of ``z_t``).
+    holdout : float
+        Share of training bins (0 < holdout < 1) held out to estimate ``Q``.
+    fit_intercept : bool
+        Centre the states on their training mean before fitting the state model.
+    random_state : int | RandomState | None
+        Seed of the held-out draw and of the default regressor.
+
+    Attributes
+    ----------
+    A_ : ndarray, shape (n_states, n_states)
+        State transition matrix.
+    Gamma_ : ndarray, shape (n_states, n_states)
+        Process noise covariance.
+    S_ : ndarray, shape (n_states, n_states)
+        Sample covariance of the training states.
+    Q_ : ndarray, shape (n_states, n_states)
+        Held-out residual covariance (also computed for ``q_estimator="kernel"``).
+    q_regressor_ : NadarayaWatsonRegressor | None
+        Kernel regressor of ``vec(r r')`` on ``x`` (``q_estimator="kernel"``).
+    regressor_ : estimator
+        ``f``, fitted on every training bin.
+    state_mean_ : ndarray, shape (n_states,)
+        Training mean of ``y`` (zeros if ``fit_intercept=False``).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    KalmanFilterRegressor : the linear-Gaussian special case.
+    NadarayaWatsonRegressor : the default ``f``.
+
+    Notes
+    -----
+    Predictions depend on the order of the rows of ``X``: the filter carries its state
+    from one row to the next. ``predict(X)`` equals ``init_state()`` followed by
+    ``step(x)`` on each row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> z = np.zeros((600, 2))
+    >>> for t in range(1, 600):
+    ...     z[t] = 0.95 * z[t - 1] + 0.3 * rng.standard_normal(2)
+    >>> X = np.tanh(z @ rng.standard_normal((2, 6))) + 0.3 * rng.standard_normal((600, 6))
+    >>> dkf = DiscriminativeKalmanFilter(random_state=0).fit(X[:500], z[:500])
+    >>> bool(dkf.score(X[500:], z[500:]) > 0.6)
+    True
+    >>> state = dkf.init_state()
+    >>> online = np.array([dkf.step(x) for x in X[500:]])
+    >>> bool(np.allclose(online, dkf.predict(X[500:])))
+    True
+    """
+
+    def __init__(
+        self,
+        regressor=None,
+        q_estimator="constant",
+        robust=False,
+        holdout=0.3,
+        fit_intercept=True,
+        random_state=None,
+    ):
+        self.regressor = regressor
+        self.q_estimator = q_estimator
+        self.robust = robust
+        self.holdout = holdout
+        self.fit_intercept = fit_intercept
+        self.random_state = random_state
+
+    def fit(self, X, y):
+        """Learn the state model, ``f`` and ``Q``.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_bins, n_features)
+            Neural features, rows in time order.
+        y : array-like, shape (n_bins,) or (n_bins, n_states)
+            States of the same bins.
+
+        Returns
+        -------
+        self : DiscriminativeKalmanFilter
+        """
+        X, Y, self._y_1d = validate_fit_data(self, X, y)
+        self.__dict__.pop("_online", None)  # a state of the previous model is meaningless
+        check_option("q_estimator", self.q_estimator, ["constant", "kernel"])
+        check_option("robust", self.robust, [False, True])
+        n, d = Y.shape
+        n_hold = self._n_holdout(n, d)
+
+        self.state_mean_ = Y.mean(axis=0) if self.fit_intercept else np.zeros(d)
+        Z = Y - self.state_mean_
+        self.A_, self.Gamma_ = fit_state_model(Z)
+        self.S_ = np.atleast_2d(np.cov(Y, rowvar=False))
+        check_spd_matrix(
+            self.S_, "The state covariance S", "remove constant or collinear columns of y."
+        )
+        check_spd_matrix(
+            self.Gamma_,
+            "The process noise covariance Gamma",
+            "the states are (near) deterministic functions of the previous states; remove "
+            "redundant columns of y.",
+        )
+        self._S_inv = np.linalg.inv(self.S_)
+
+        rng = check_random_state(self.random_state)
+        order = rng.permutation(n)
+        held, kept = order[:n_hold], order[n_hold:]
+        base = self.regressor
+        if base is None:
+            base = NadarayaWatsonRegressor(random_state=self.random_state)
+        target = Y[:, 0] if self._y_1d else Y
+        f_kept = clone(base).fit(X[kept], target[kept])
+        resid = Y[held] - np.reshape(f_kept.predict(X[held]), (n_hold, d))
+        self.Q_ = resid.T @ resid / n_hold
+        check_spd_matrix(self.Q_, "The held-out residual covariance Q", _SINGULAR_Q_FIX)
+        self.q_regressor_ = None
+        if self.q_estimator == "kernel":
+            outer = (resid[:, :, None] * resid[:, None, :]).reshape(n_hold, d * d)
+            self.q_regressor_ = NadarayaWatsonRegressor(random_state=self.random_state)
+            self.q_regressor_.fit(X[held], outer)
+        else:
+            P, G, _ = _precision_terms(self.Q_[None], self._S_inv, self.robust)
+            self._P_const, self._G_const = P[0], G[0]
+        self.regressor_ = clone(base).fit(X, target)
+        return self
+
+    def _n_holdout(self, n, d):
+        holdout = self.holdout
+        if isinstance(holdout, bool) or not isinstance(holdout, (float, int, np.floating)):
+            raise TypeError(f"'holdout' must be a float in (0, 1), got {holdout!r}.")
+        if not 0 < holdout < 1:
+            raise ValueError(f"'holdout' must be in (0, 1), got {holdout!r}.")
+        n_hold = int(round(holdout * n))
+        if n_hold < d + 1 or n - n_hold < 2:
+            raise ValueError(
+                f"holdout={holdout!r} of {n} bins leaves {n_hold} held-out and {n - n_hold} "
+                f"training bins; Q needs at least {d + 1} held-out bins and f at least 2 "
+                f"training bins. Use more bins or change 'holdout'."
+            )
+        return n_hold
+
+    def predict(self, X, return_cov=False):
+        """Filtered state means for ``X`` taken as one time-ordered sequence.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_bins, n_features)
+            Neural features, rows in time order.
+        return_cov : bool
+            Also return the filtered covariances.
+
+        Returns
+        -------
+        means : ndarray, shape (n_bins, n_states) or (n_bins,)
+            Filtered means (1-D if ``y`` was 1-D in ``fit``).
+        covs : ndarray, shape (n_bins, n_states, n_states) or (n_bins,)
+            Filtered covariances (variances if ``y`` was 1-D). Only if ``return_cov``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        n, d = X.shape[0], self.S_.shape[0]
+        F = np.reshape(self.regressor_.predict(X), (n, d)) - self.state_mean_
+        if self.q_regressor_ is None:
+            P, B = self._P_const, F @ self._G_const.T
+        else:
+            Q = self.q_regressor_.predict(X).reshape(n, d, d)
+            P, B, _ = dkf_measurement(F, Q, self._S_inv, self.robust)
+        means, covs = information_filter(B, P, self.A_, self.Gamma_, self._S_inv)
+        return format_output(means + self.state_mean_, covs, self._y_1d, return_cov)
+
+    def init_state(self, mean=None, cov=None):
+        """Reset the online filter before a new sequence of :meth:`step` calls.
+
+        Parameters
+        ----------
+        mean : array-like, shape (n_states,) | None
+            Known state before the first bin. ``None`` starts from the stationary prior,
+            so that the steps reproduce :meth:`predict` on the same rows.
+        cov : array-like, shape (n_states, n_states) | None
+            Uncertainty of ``mean`` (symmetric positive semi-definite); ``None`` means
+            zeros if ``mean`` is given.
+
+        Returns
+        -------
+        self : DiscriminativeKalmanFilter
+        """
+        check_is_fitted(self)
+        d = self.S_.shape[0]
+        if mean is None and cov is None:
+            self._online = (None, None)
+            return self
+        mu = self.state_mean_ if mean is None else np.asarray(mean, dtype=np.float64)
+        sigma = np.zeros((d, d)) if cov is None else np.asarray(cov, dtype=np.float64)
+        if mu.shape != (d,) or sigma.shape != (d, d):
+            raise ValueError(
+                f"The filter state has {d} dimension(s): 'mean' must have shape ({d},) and "
+                f"'cov' shape ({d}, {d}), got {mu.shape} and {sigma.shape}."
+            )
+        if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
+            raise ValueError("'mean' and 'cov' must be finite.")
+        if not np.allclose(sigma, sigma.T) or np.linalg.eigvalsh(sigma)[0] < -1e-12:
+            raise ValueError("'cov' must be symmetric positive semi-definite.")
+        self._online = (mu - self.state_mean_, sigma)
+        return self
+
+    def _f_one(self, x):
+        reg = self.regressor_
+        if isinstance(reg, _LINEAR_MODELS):
+            f = reg.coef_ @ x + reg.intercept_
+        elif isinstance(reg, NadarayaWatsonRegressor):
+            f = nadaraya_watson(x[None], reg.X_fit_, reg.y_fit_, reg.bandwidth_)
+        else:
+            f = reg.predict(x[None])
+        return np.reshape(f, -1) - self.state_mean_
+
+    def step(self, x, return_cov=False):
+        """Advance the online filter by one bin.
+
+        Parameters
+        ----------
+        x : array-like, shape (n_features,)
+            Neural features of the new bin.
+        return_cov : bool
+            Also return the filtered covariance.
+
+        Returns
+        -------
+        mean : ndarray, shape (n_states,)
+            Filtered state.
+        cov : ndarray, shape (n_states, n_states)
+            Filtered covariance. Only if ``return_cov``.
+        """
+        if not hasattr(self, "_online"):  # init_state() checked that the model is fitted
+            raise RuntimeError("No filter state: call init_state() before the first step().")
+        x = np.asarray(x, dtype=np.float64)
+        if x.shape != (self.n_features_in_,):
+            raise ValueError(
+                f"x must be one bin of shape ({self.n_features_in_},), got shape {x.shape}."
+            )
+        if not np.all(np.isfinite(x)):
+            raise ValueError("x contains NaN or infinite values; drop or impute the bin.")
+        f = self._f_one(x)
+        if self.q_regressor_ is None:
+            P, b = self._P_const, self._G_const @ f
+        else:
+            q = self.q_regressor_
+            Q = nadaraya_watson(x[None], q.X_fit_, q.y_fit_, q.bandwidth_)
+            Q = Q.reshape(1, f.size, f.size)
+            P, B, _ = dkf_measurement(f[None], Q, self._S_inv, self.robust)
+            P, b = P[0], B[0]
+        mu, sigma = self._online
+        if mu is None:
+            mu, sigma = prior_step(b, P, self._S_inv)
+        else:
+            mu, sigma = information_step(mu, sigma, b, P, self.A_, self.Gamma_)
+        self._online = (mu, sigma)
+        out = mu + self.state_mean_
+        return (out, sigma) if return_cov else out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -1,0 +1,225 @@
+"""Linear-Gaussian Kalman filter decoder fitted by least squares.
+
+Model (Wu et al. 2003, the baseline of the DKF paper): ``z_t = A z_{t-1} + N(0, Gamma)``
+and ``x_t = H z_t + N(0, Lambda)``, all four matrices by least squares on a training
+sequence. :func:`kalman_filter` runs the filter; :class:`KalmanFilterRegressor` is the
+scikit-learn shell.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from ._filter import (
+    check_spd_matrix,
+    fit_state_model,
+    format_output,
+    information_filter,
+    validate_fit_data,
+)
+
+__all__ = ["fit_state_model", "fit_observation_model", "kalman_filter", "KalmanFilterRegressor"]
+
+
+def fit_observation_model(X, Z):
+    """Least-squares observation model ``x_t = H z_t + N(0, Lambda)``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_bins, n_features)
+        Neural features (centre them first if the model needs an intercept).
+    Z : ndarray, shape (n_bins, n_states)
+        States of the same bins.
+
+    Returns
+    -------
+    H : ndarray, shape (n_features, n_states)
+    Lambda : ndarray, shape (n_features, n_features)
+        Mean outer product of the residuals.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[1.0], [2.0], [3.0]])
+    >>> H, Lambda = fit_observation_model(2 * Z, Z)
+    >>> H
+    array([[2.]])
+    """
+    H = np.linalg.lstsq(Z, X, rcond=None)[0].T
+    resid = X - Z @ H.T
+    Lambda = resid.T @ resid / len(resid)
+    return H, 0.5 * (Lambda + Lambda.T)
+
+
+def kalman_filter(X, A, Gamma, H, Lambda, S):
+    """Filtered state means and covariances of a linear-Gaussian state-space model.
+
+    The state of the first bin has the prior ``N(0, S)`` (no prediction step before the
+    first update, as in the DKF paper's ``KalmanPredict.m``); every later bin is
+    predicted with ``A``, ``Gamma`` and updated with ``x_t``. Computed in information
+    form, which costs ``O(n_states^3)`` per bin after a one-off ``O(n_features^3)``.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_bins, n_features)
+        Observations in time order.
+    A, Gamma : ndarray, shape (n_states, n_states)
+        State transition matrix and process noise covariance.
+    H : ndarray, shape (n_features, n_states)
+        Observation matrix.
+    Lambda : ndarray, shape (n_features, n_features)
+        Observation noise covariance (positive definite).
+    S : ndarray, shape (n_states, n_states)
+        Prior covariance of the first state.
+
+    Returns
+    -------
+    means : ndarray, shape (n_bins, n_states)
+    covs : ndarray, shape (n_bins, n_states, n_states)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> one = np.eye(1)
+    >>> means, covs = kalman_filter(np.array([[1.0]]), one, one, one, one, one)
+    >>> float(means[0, 0]), float(covs[0, 0, 0])
+    (0.5, 0.5)
+    """
+    gain = np.linalg.solve(Lambda, H)  # Lambda^-1 H, shape (n_features, n_states)
+    return information_filter(X @ gain, H.T @ gain, A, Gamma, np.linalg.inv(S))
+
+
+class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
+    """Kalman filter decoder: a linear-Gaussian state-space model fitted by least squares.
+
+    ``fit`` estimates ``A``, ``Gamma`` from the state transitions (``z_t`` on
+    ``z_{t-1}``), ``H``, ``Lambda`` from the observations (``x_t`` on ``z_t``) and the
+    stationary covariance ``S`` of the states. ``predict`` runs the filter over ``X`` as
+    one time-ordered sequence and returns the filtered means.
+
+    Parameters
+    ----------
+    fit_intercept : bool
+        Centre ``X`` and ``y`` on their training means (an intercept in both models).
+        ``False`` reproduces the DKF paper's Kalman filter, whose features were
+        z-scored on the whole session beforehand.
+
+    Attributes
+    ----------
+    A_ : ndarray, shape (n_states, n_states)
+        State transition matrix.
+    Gamma_ : ndarray, shape (n_states, n_states)
+        Process noise covariance.
+    H_ : ndarray, shape (n_features, n_states)
+        Observation matrix.
+    Lambda_ : ndarray, shape (n_features, n_features)
+        Observation noise covariance.
+    S_ : ndarray, shape (n_states, n_states)
+        Sample covariance of the training states (prior of the first bin).
+    state_mean_ : ndarray, shape (n_states,)
+        Training mean of ``y`` (zeros if ``fit_intercept=False``).
+    feature_mean_ : ndarray, shape (n_features,)
+        Training mean of ``X`` (zeros if ``fit_intercept=False``).
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+
+    See Also
+    --------
+    DiscriminativeKalmanFilter : the same state model with a learned ``p(z | x)``.
+
+    Notes
+    -----
+    Predictions depend on the order of the rows of ``X``: a filter carries its state
+    from one row to the next.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> z = np.zeros((600, 2))
+    >>> for t in range(1, 600):
+    ...     z[t] = 0.95 * z[t - 1] + 0.3 * rng.standard_normal(2)
+    >>> X = z @ rng.standard_normal((2, 8)) + rng.standard_normal((600, 8))
+    >>> kf = KalmanFilterRegressor().fit(X[:500], z[:500])
+    >>> bool(kf.score(X[500:], z[500:]) > 0.7)
+    True
+    >>> means, covs = kf.predict(X[500:], return_cov=True)
+    >>> means.shape, covs.shape
+    ((100, 2), (100, 2, 2))
+    """
+
+    def __init__(self, fit_intercept=True):
+        self.fit_intercept = fit_intercept
+
+    def fit(self, X, y):
+        """Estimate the state and observation models.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_bins, n_features)
+            Neural features, rows in time order.
+        y : array-like, shape (n_bins,) or (n_bins, n_states)
+            States (e.g. cursor velocity) of the same bins.
+
+        Returns
+        -------
+        self : KalmanFilterRegressor
+        """
+        X, Y, self._y_1d = validate_fit_data(self, X, y)
+        if self.fit_intercept:
+            self.feature_mean_, self.state_mean_ = X.mean(axis=0), Y.mean(axis=0)
+        else:
+            self.feature_mean_, self.state_mean_ = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+        Xc, Zc = X - self.feature_mean_, Y - self.state_mean_
+        self.A_, self.Gamma_ = fit_state_model(Zc)
+        self.H_, self.Lambda_ = fit_observation_model(Xc, Zc)
+        self.S_ = np.atleast_2d(np.cov(Y, rowvar=False))
+        check_spd_matrix(
+            self.S_,
+            "The state covariance S",
+            "remove constant or collinear columns of y.",
+        )
+        check_spd_matrix(
+            self.Gamma_,
+            "The process noise covariance Gamma",
+            "the states are (near) deterministic functions of the previous states; remove "
+            "redundant columns of y.",
+        )
+        check_spd_matrix(
+            self.Lambda_,
+            "The observation noise covariance Lambda",
+            "remove constant or collinear features (e.g. sklearn VarianceThreshold or PCA) "
+            "or use more training bins than features.",
+        )
+        return self
+
+    def predict(self, X, return_cov=False):
+        """Filtered state means for ``X`` taken as one time-ordered sequence.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_bins, n_features)
+            Neural features, rows in time order.
+        return_cov : bool
+            Also return the filtered covariances.
+
+        Returns
+        -------
+        means : ndarray, shape (n_bins, n_states) or (n_bins,)
+            Filtered means (1-D if ``y`` was 1-D in ``fit``).
+        covs : ndarray, shape (n_bins, n_states, n_states) or (n_bins,)
+            Filtered covariances (variances if ``y`` was 1-D). Only if ``return_cov``.
+        """
+        check_is_fitted(self)
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        means, covs = kalman_filter(
+            X - self.feature_mean_, self.A_, self.Gamma_, self.H_, self.Lambda_, self.S_
+        )
+        return format_output(means + self.state_mean_, covs, self._y_1d, return_cov)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
