@@ -11,6 +11,9 @@ import pandas as pd
 
 __all__ = ["main"]
 
+#: The benchmark families: EEG pipelines (pipelines/*.py), decoding (pipelines/decoding/).
+PARADIGM_FAMILIES = ("eeg", "decoding")
+
 
 def _cmd_datasets(args) -> int:
     from .datasets import list_datasets
@@ -22,10 +25,35 @@ def _cmd_datasets(args) -> int:
     return 0
 
 
+def _print_table(title: str, table: pd.DataFrame) -> None:
+    print(f"\n{title}")
+    with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
+        print(table.to_string(index=False))
+
+
 def _cmd_benchmark(args) -> int:
-    from .evaluation.benchmark import leakage_report, run_benchmark, summarize
+    from .evaluation.benchmark import (
+        leakage_report,
+        run_benchmark,
+        run_decoding_benchmark,
+        summarize,
+    )
 
     start = time.perf_counter()
+    output = Path(args.output)
+    output.mkdir(parents=True, exist_ok=True)
+    if "decoding" in args.paradigms:
+        decoding = run_decoding_benchmark(args.pipelines, progress=not args.no_progress)
+        if not decoding.empty:
+            decoding.to_csv(output / "decoding.csv", index=False)
+            overall = decoding[decoding["state"] == "all"]
+            _print_table(
+                "Continuous decoding (time-ordered split; score = R2 averaged over states):",
+                overall[["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]],
+            )
+    if "eeg" not in args.paradigms:
+        print(f"Results: {output} ({time.perf_counter() - start:.0f} s)")
+        return 0
     results = run_benchmark(
         args.pipelines,
         datasets=args.datasets,
@@ -39,15 +67,12 @@ def _cmd_benchmark(args) -> int:
     if results.empty:
         print("No pipeline matched any dataset paradigm: nothing was run.", file=sys.stderr)
         return 1
-    output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
     results.to_csv(output / "results.csv", index=False)
     table = summarize(results)
     table.to_csv(output / "summary.csv", index=False)
-    with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
-        print(table.to_string(index=False))
+    _print_table("EEG, within-session cross-validation:", table)
     print(
-        f"\nScores are per-subject means of {args.n_splits}-fold within-session CV; chance_p95 "
+        f"Scores are per-subject means of {args.n_splits}-fold within-session CV; chance_p95 "
         f"is the score a no-information classifier exceeds with p < 0.05."
     )
     if not args.no_leakage:
@@ -60,9 +85,9 @@ def _cmd_benchmark(args) -> int:
         )
         if not leak.empty:
             leak.to_csv(output / "leakage.csv", index=False)
-            print("\nFeature selection on all trials (optimistic, as HappyFeat) vs inside CV:")
-            with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
-                print(leak.to_string(index=False))
+            _print_table(
+                "Feature selection on all trials (optimistic, as HappyFeat) vs inside CV:", leak
+            )
     print(f"Results: {output / 'results.csv'} ({time.perf_counter() - start:.0f} s)")
     return 0
 
@@ -86,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         "and writes results.csv and summary.csv.",
     )
     p.add_argument("--pipelines", default="pipelines", help="folder of pipeline files")
+    p.add_argument(
+        "--paradigms",
+        nargs="+",
+        default=list(PARADIGM_FAMILIES),
+        choices=PARADIGM_FAMILIES,
+        help="which benchmarks to run (default: all)",
+    )
     p.add_argument("--datasets", nargs="+", help="dataset names (default: all)")
     p.add_argument("--subjects", nargs="+", type=int, help="subjects (default: all)")
     p.add_argument("--n-splits", type=int, default=5, help="CV folds (default 5)")

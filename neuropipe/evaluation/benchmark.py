@@ -24,6 +24,7 @@ __all__ = [
     "run_benchmark",
     "summarize",
     "leakage_report",
+    "run_decoding_benchmark",
 ]
 
 
@@ -206,3 +207,31 @@ def leakage_report(
     )
     table["gap"] = table["optimistic"] - table["leak_free"]
     return table.reset_index()
+
+
+def run_decoding_benchmark(pipelines_dir="pipelines", progress: bool = True) -> pd.DataFrame:
+    """Run the pipelines of ``pipelines_dir/decoding`` on every bundled decoding dataset.
+
+    Each dataset is split in time order by its own protocol (see
+    :func:`neuropipe.evaluation.decoding.evaluate_decoding`).
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        The rows of ``evaluate_decoding`` for every dataset (``state="all"`` rows hold
+        the R^2 averaged over states, the pooled nRMSE and the MAAE).
+    """
+    from .decoding import DECODING_DATASETS, evaluate_decoding
+
+    folder = Path(pipelines_dir) / "decoding"
+    if not folder.is_dir():
+        return pd.DataFrame()
+    configs = [c for c in load_pipelines(folder) if "decoding" in c["paradigms"]]
+    pipelines = {c["name"]: c["pipeline"] for c in configs}
+    if not pipelines:
+        return pd.DataFrame()
+    frames = [
+        evaluate_decoding(name, pipelines)
+        for name in tqdm(DECODING_DATASETS, desc="decoding", unit="dataset", disable=not progress)
+    ]
+    return pd.concat(frames, ignore_index=True)
