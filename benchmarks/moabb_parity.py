@@ -18,7 +18,7 @@ import pandas as pd
 from neuropipe.datasets import load_dataset
 from neuropipe.datasets.moabb_bridge import physionet_mi
 from neuropipe.evaluation.pipelines import load_pipelines
-from neuropipe.evaluation.within_session import evaluate_within_session
+from neuropipe.evaluation.protocols import evaluate_within_session
 
 
 def main():

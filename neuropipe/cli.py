@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,20 @@ def _print_table(title: str, table: pd.DataFrame) -> None:
         print(table.to_string(index=False))
 
 
+@contextmanager
+def _scheduler(args):
+    """The Dask client asked for on the command line, or None (joblib)."""
+    address = args.scheduler or ("local" if args.dask == "local" else None)
+    if address is None:
+        yield None
+        return
+    from .evaluation.benchmark import dask_client
+
+    with dask_client(address, n_workers=max(args.n_jobs, 2)) as client:
+        print(f"Dask scheduler: {client.scheduler.address}")
+        yield client
+
+
 def _cmd_benchmark(args) -> int:
     from .evaluation.benchmark import (
         leakage_report,
@@ -54,28 +69,38 @@ def _cmd_benchmark(args) -> int:
     if "eeg" not in args.paradigms:
         print(f"Results: {output} ({time.perf_counter() - start:.0f} s)")
         return 0
-    results = run_benchmark(
-        args.pipelines,
-        datasets=args.datasets,
-        subjects=args.subjects,
-        n_splits=args.n_splits,
-        random_state=args.random_state,
-        n_jobs=args.n_jobs,
-        include_slow=args.include_slow,
-        progress=not args.no_progress,
-    )
+    with _scheduler(args) as scheduler:
+        results = run_benchmark(
+            args.pipelines,
+            datasets=args.datasets,
+            subjects=args.subjects,
+            protocol=args.protocol,
+            output=output,
+            resume=args.resume,
+            n_splits=args.n_splits,
+            random_state=args.random_state,
+            n_jobs=args.n_jobs,
+            scheduler=scheduler,
+            include_slow=args.include_slow,
+            progress=not args.no_progress,
+        )
+    failures = results.attrs.get("failures", pd.DataFrame())
+    if not failures.empty:
+        print(f"\n{len(failures)} task(s) failed (details in {output / 'failures.csv'}):")
+        for _, row in failures.iterrows():
+            print(f"  {row['dataset']} S{row['subject']} {row['pipeline']}: {row['error']}")
     if results.empty:
         print("No pipeline matched any dataset paradigm: nothing was run.", file=sys.stderr)
         return 1
     results.to_csv(output / "results.csv", index=False)
     table = summarize(results)
     table.to_csv(output / "summary.csv", index=False)
-    _print_table("EEG, within-session cross-validation:", table)
+    _print_table(f"EEG, {args.protocol} evaluation:", table)
     print(
-        f"Scores are per-subject means of {args.n_splits}-fold within-session CV; chance_p95 "
-        f"is the score a no-information classifier exceeds with p < 0.05."
+        "Scores are means over subjects; chance_p95 is the score a no-information "
+        "classifier exceeds with p < 0.05."
     )
-    if not args.no_leakage:
+    if not args.no_leakage and args.protocol == "within-session":
         leak = leakage_report(
             args.pipelines,
             datasets=args.datasets,
@@ -88,6 +113,8 @@ def _cmd_benchmark(args) -> int:
             _print_table(
                 "Feature selection on all trials (optimistic, as HappyFeat) vs inside CV:", leak
             )
+    if not failures.empty:
+        return 1
     print(f"Results: {output / 'results.csv'} ({time.perf_counter() - start:.0f} s)")
     return 0
 
@@ -122,7 +149,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subjects", nargs="+", type=int, help="subjects (default: all)")
     p.add_argument("--n-splits", type=int, default=5, help="CV folds (default 5)")
     p.add_argument("--random-state", type=int, default=42, help="seed of the folds")
+    p.add_argument(
+        "--protocol",
+        default="within-session",
+        choices=["within-session", "cross-session", "cross-subject"],
+        help="evaluation protocol of the EEG pipelines (default within-session)",
+    )
     p.add_argument("--n-jobs", type=int, default=1, help="parallel tasks (joblib)")
+    p.add_argument(
+        "--dask",
+        choices=["local"],
+        help="'local': run the tasks on a new dask.distributed LocalCluster",
+    )
+    p.add_argument("--scheduler", help="run the tasks on this Dask scheduler (tcp://host:port)")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the tasks already finished in OUTPUT/tasks/ and run only the others",
+    )
     p.add_argument("--include-slow", action="store_true", help="also run slow reference pipelines")
     p.add_argument("--output", default="results", help="output folder (default results/)")
     p.add_argument("--no-progress", action="store_true", help="hide the progress bar")

@@ -1,44 +1,37 @@
 """The benchmark: every pipeline file on every bundled dataset of its paradigm.
 
-The work is a list of independent tasks, one per (dataset, paradigm, subject), each
-evaluating all matching pipelines within session; tasks run serially or with joblib.
+The work is planned as independent tasks (one per dataset, paradigm, protocol, subject
+and pipeline, see :mod:`neuropipe.evaluation.runner`) that run serially, with joblib or
+on Dask, are stored as they finish, and resume after an interruption.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
+from .._validation import check_option
 from ..datasets import EEG_DATASETS, get_dataset
 from .pipelines import load_pipelines
-from .within_session import RESULT_COLUMNS, evaluate_within_session
+from .protocols import EVALUATIONS, RESULT_COLUMNS
+from .runner import BenchmarkTask, TaskStore, run_tasks
 
 __all__ = [
-    "BenchmarkTask",
     "plan_benchmark",
-    "run_task",
     "run_benchmark",
     "summarize",
     "leakage_report",
     "run_decoding_benchmark",
+    "dask_client",
 ]
 
 
-@dataclass(frozen=True)
-class BenchmarkTask:
-    """One unit of work: all ``pipelines`` on one subject of one dataset and paradigm."""
-
-    dataset: str
-    paradigm: str
-    subject: int
-    pipelines: tuple
-
-
-def plan_benchmark(configs, datasets=None, subjects=None) -> list[BenchmarkTask]:
+def plan_benchmark(
+    configs, datasets=None, subjects=None, protocol: str = "within-session"
+) -> list[BenchmarkTask]:
     """List the tasks of a benchmark.
 
     Parameters
@@ -49,11 +42,14 @@ def plan_benchmark(configs, datasets=None, subjects=None) -> list[BenchmarkTask]
         Dataset names; default all bundled EEG datasets.
     subjects : list of int | None
         Restrict every dataset to these subjects (those it has).
+    protocol : str
+        A key of :data:`neuropipe.evaluation.protocols.EVALUATIONS`.
 
     Returns
     -------
     tasks : list of BenchmarkTask
     """
+    check_option("protocol", protocol, list(EVALUATIONS))
     names = list(EEG_DATASETS) if datasets is None else list(datasets)
     unknown = [n for n in names if n not in EEG_DATASETS]
     if unknown:
@@ -61,27 +57,61 @@ def plan_benchmark(configs, datasets=None, subjects=None) -> list[BenchmarkTask]
     tasks = []
     for name in names:
         dataset = get_dataset(name)
+        if protocol == "cross-subject" and len(dataset.subjects) < 2:
+            continue
         for paradigm in dataset.paradigms:
-            pipelines = tuple(c["name"] for c in configs if paradigm in c["paradigms"])
-            if not pipelines:
-                continue
-            for subject in dataset.subjects:
-                if subjects is None or subject in subjects:
-                    tasks.append(BenchmarkTask(name, paradigm, subject, pipelines))
+            for config in configs:
+                if paradigm not in config["paradigms"]:
+                    continue
+                for subject in dataset.subjects:
+                    if subjects is None or subject in subjects:
+                        tasks.append(
+                            BenchmarkTask(
+                                name,
+                                paradigm,
+                                protocol,
+                                subject,
+                                config["name"],
+                                config["source"],
+                            )
+                        )
     return tasks
 
 
-def run_task(task: BenchmarkTask, configs, n_splits=5, random_state=42) -> pd.DataFrame:
-    """Load one subject and evaluate the task's pipelines within session."""
-    import mne
+@contextmanager
+def dask_client(address: str | None = None, n_workers: int = 2):
+    """A Dask client: on the scheduler at ``address``, or on a new local cluster.
 
-    mne.set_log_level("ERROR")
-    by_name = {c["name"]: c["pipeline"] for c in configs}
-    data = get_dataset(task.dataset).load(subjects=[task.subject], paradigm=task.paradigm)
-    pipelines = {name: by_name[name] for name in task.pipelines}
-    return evaluate_within_session(
-        pipelines, data, task.dataset, n_splits=n_splits, random_state=random_state
-    )
+    Parameters
+    ----------
+    address : str | None
+        ``"tcp://host:port"`` of a running scheduler; ``None`` or ``"local"`` starts a
+        ``dask.distributed.LocalCluster`` on loopback with ``n_workers`` single-threaded
+        worker processes, closed on exit.
+    n_workers : int
+        Workers of the local cluster.
+    """
+    try:
+        from dask.distributed import Client, LocalCluster
+    except ImportError as exc:
+        raise ImportError(
+            "Dask execution needs dask.distributed: pip install 'neuropipe[dask]'."
+        ) from exc
+    if address in (None, "local"):
+        with (
+            LocalCluster(
+                n_workers=n_workers,
+                threads_per_worker=1,
+                processes=True,
+                host="127.0.0.1",
+                dashboard_address=None,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+    else:
+        with Client(address) as client:
+            yield client
 
 
 def run_benchmark(
@@ -89,9 +119,13 @@ def run_benchmark(
     datasets=None,
     subjects=None,
     *,
+    protocol: str = "within-session",
+    output=None,
+    resume: bool = False,
     n_splits: int = 5,
     random_state: int = 42,
     n_jobs: int = 1,
+    scheduler=None,
     include_slow: bool = False,
     progress: bool = True,
 ) -> pd.DataFrame:
@@ -103,12 +137,22 @@ def run_benchmark(
         Folder of MOABB-format pipeline files.
     datasets, subjects : list | None
         Restrictions (see :func:`plan_benchmark`).
+    protocol : str
+        ``"within-session"`` (stratified k-fold per session, as MOABB),
+        ``"cross-session"`` or ``"cross-subject"``.
+    output : str | Path | None
+        Folder where each finished task is stored (``tasks/``) and failures logged; a
+        temporary folder if None.
+    resume : bool
+        Skip tasks already stored in ``output``.
     n_splits : int
         Folds of the within-session cross-validation.
     random_state : int
         Seed of the folds (same seed, same folds as MOABB).
     n_jobs : int
         Parallel tasks (joblib); results do not depend on it.
+    scheduler : dask.distributed.Client | None
+        Run the tasks on this Dask cluster (see :func:`dask_client`).
     include_slow : bool
         Also run pipelines marked ``"slow": True``.
     progress : bool
@@ -117,18 +161,28 @@ def run_benchmark(
     Returns
     -------
     results : pandas.DataFrame
-        One row per pipeline, subject and session (:data:`RESULT_COLUMNS`).
+        One row per pipeline, subject and session (:data:`RESULT_COLUMNS`); the failed
+        tasks, if any, are in ``results.attrs["failures"]``.
     """
+    import tempfile
+
     configs = load_pipelines(Path(pipelines_dir), include_slow=include_slow)
-    tasks = plan_benchmark(configs, datasets, subjects)
+    tasks = plan_benchmark(configs, datasets, subjects, protocol)
     if not tasks:
         return pd.DataFrame(columns=RESULT_COLUMNS)
-    jobs = (delayed(run_task)(t, configs, n_splits, random_state) for t in tasks)
-    outputs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
-    frames = list(
-        tqdm(outputs, total=len(tasks), desc="benchmark", unit="task", disable=not progress)
+    store = TaskStore(output if output is not None else tempfile.mkdtemp(prefix="neuropipe-"))
+    results, failures = run_tasks(
+        tasks,
+        store,
+        n_splits=n_splits,
+        random_state=random_state,
+        n_jobs=n_jobs,
+        scheduler=scheduler,
+        resume=resume,
+        progress=progress,
     )
-    return pd.concat(frames, ignore_index=True)
+    results.attrs["failures"] = failures
+    return results
 
 
 def summarize(results: pd.DataFrame) -> pd.DataFrame:

@@ -11,7 +11,7 @@ from neuropipe.datasets.moabb_bridge import (
     physionet_mi,
 )
 from neuropipe.evaluation.pipelines import load_pipelines
-from neuropipe.evaluation.within_session import evaluate_within_session
+from neuropipe.evaluation.protocols import evaluate_within_session
 
 
 @pytest.fixture
