@@ -21,6 +21,7 @@ __all__ = [
     "check_spd",
     "check_ch_names",
     "check_positive_int",
+    "check_timeseries",
 ]
 
 
@@ -159,8 +160,8 @@ def check_freq_range(fmin, fmax, sfreq) -> tuple[float, float]:
     """
     sfreq = check_sfreq(sfreq)
     nyquist = sfreq / 2.0
-    fmin = 0.0 if fmin is None else float(fmin)
-    fmax = nyquist if fmax is None else float(fmax)
+    fmin = 0.0 if fmin is None else _as_hz(fmin, "fmin")
+    fmax = nyquist if fmax is None else _as_hz(fmax, "fmax")
     if fmin < 0:
         raise ValueError(f"'fmin' must be >= 0 Hz, got {fmin}.")
     if fmax > nyquist:
@@ -191,7 +192,14 @@ def check_labels(y, n_samples: int | None = None, *, min_per_class: int = 1, nam
         raise ValueError(
             f"X and {name} have different numbers of samples: {n_samples} and {y.shape[0]}."
         )
-    classes, counts = np.unique(y, return_counts=True)
+    try:
+        classes, counts = np.unique(y, return_counts=True)
+    except TypeError as exc:  # labels numpy cannot sort, e.g. a mix of str and int
+        kinds = sorted({type(v).__name__ for v in y.ravel().tolist()})
+        raise TypeError(
+            f"{name} mixes label types {kinds} that cannot be compared; use labels of one "
+            f"type (e.g. all str: np.asarray({name}).astype(str))."
+        ) from exc
     if classes.size < 2:
         raise ValueError(
             f"{name} has a single class ({classes.tolist()}); classification needs at least "
@@ -328,3 +336,14 @@ def check_timeseries(X, *, name: str = "X", min_timepoints: int = 2) -> list[np.
                 f"interpolate or drop the bad time points (or ROIs, for every subject) first."
             )
     return subjects
+
+
+def _as_hz(value, name: str) -> float:
+    """Return ``value`` as a finite float, else raise naming the parameter."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name!r} must be a frequency in Hz (a number), got {value!r}.") from exc
+    if not np.isfinite(value):
+        raise ValueError(f"{name!r} must be a finite frequency in Hz, got {value}.")
+    return value

@@ -12,8 +12,9 @@ import pandas as pd
 
 __all__ = ["main"]
 
-#: The benchmark families: EEG pipelines (pipelines/*.py), decoding (pipelines/decoding/).
-PARADIGM_FAMILIES = ("eeg", "decoding")
+#: The benchmark families: EEG pipelines (pipelines/*.py), fMRI (pipelines/fmri/) and
+#: decoding (pipelines/decoding/).
+PARADIGM_FAMILIES = ("eeg", "fmri", "decoding")
 
 
 def _cmd_datasets(args) -> int:
@@ -51,20 +52,30 @@ def _cmd_benchmark(args) -> int:
         leakage_report,
         run_benchmark,
         run_decoding_benchmark,
+        run_fmri_benchmark,
         summarize,
     )
+    from .evaluation.fmri import summarize_fmri
 
     start = time.perf_counter()
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
     if "decoding" in args.paradigms:
-        decoding = run_decoding_benchmark(args.pipelines, progress=not args.no_progress)
+        decoding = run_decoding_benchmark(args.pipelines[0], progress=not args.no_progress)
         if not decoding.empty:
             decoding.to_csv(output / "decoding.csv", index=False)
             overall = decoding[decoding["state"] == "all"]
             _print_table(
                 "Continuous decoding (time-ordered split; score = R2 averaged over states):",
                 overall[["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]],
+            )
+    if "fmri" in args.paradigms:
+        fmri = run_fmri_benchmark(args.pipelines[0], n_jobs=args.n_jobs)
+        if not fmri.empty:
+            fmri.to_csv(output / "fmri.csv", index=False)
+            _print_table(
+                "Resting-state fMRI, ABIDE CC200 (249 subjects, autism vs control; accuracy):",
+                summarize_fmri(fmri),
             )
     if "eeg" not in args.paradigms:
         print(f"Results: {output} ({time.perf_counter() - start:.0f} s)")
@@ -137,7 +148,13 @@ def build_parser() -> argparse.ArgumentParser:
         "every bundled dataset whose paradigm it lists; prints a dataset x pipeline table "
         "and writes results.csv and summary.csv.",
     )
-    p.add_argument("--pipelines", default="pipelines", help="folder of pipeline files")
+    p.add_argument(
+        "--pipelines",
+        nargs="+",
+        default=["pipelines"],
+        help="folders or files of pipelines, ours (.py) and MOABB's (.yml) side by side "
+        "(default pipelines/; decoding pipelines are read from FOLDER/decoding/)",
+    )
     p.add_argument(
         "--paradigms",
         nargs="+",

@@ -25,6 +25,7 @@ __all__ = [
     "summarize",
     "leakage_report",
     "run_decoding_benchmark",
+    "run_fmri_benchmark",
     "dask_client",
 ]
 
@@ -133,8 +134,8 @@ def run_benchmark(
 
     Parameters
     ----------
-    pipelines_dir : str | Path
-        Folder of MOABB-format pipeline files.
+    pipelines_dir : str | Path | list
+        Folder(s) or file(s) of pipelines: ours (``.py``) and MOABB's (``.yml``).
     datasets, subjects : list | None
         Restrictions (see :func:`plan_benchmark`).
     protocol : str
@@ -166,7 +167,7 @@ def run_benchmark(
     """
     import tempfile
 
-    configs = load_pipelines(Path(pipelines_dir), include_slow=include_slow)
+    configs = load_pipelines(pipelines_dir, include_slow=include_slow)
     tasks = plan_benchmark(configs, datasets, subjects, protocol)
     if not tasks:
         return pd.DataFrame(columns=RESULT_COLUMNS)
@@ -226,7 +227,7 @@ def leakage_report(
 
     from .leakage import has_selection_step, optimistic_vs_leakfree
 
-    configs = [c for c in load_pipelines(Path(pipelines_dir)) if has_selection_step(c["pipeline"])]
+    configs = [c for c in load_pipelines(pipelines_dir) if has_selection_step(c["pipeline"])]
     rows = []
     for task in plan_benchmark(configs, datasets, subjects):
         data = get_dataset(task.dataset).load(subjects=[task.subject], paradigm=task.paradigm)
@@ -289,3 +290,35 @@ def run_decoding_benchmark(pipelines_dir="pipelines", progress: bool = True) -> 
         for name in tqdm(DECODING_DATASETS, desc="decoding", unit="dataset", disable=not progress)
     ]
     return pd.concat(frames, ignore_index=True)
+
+
+def run_fmri_benchmark(pipelines_dir="pipelines", protocols=None, n_jobs: int = 1) -> pd.DataFrame:
+    """Run the pipelines of ``pipelines_dir/fmri`` on the bundled ABIDE subset.
+
+    Parameters
+    ----------
+    pipelines_dir : str | Path
+        Folder whose ``fmri/`` sub-folder holds the fMRI pipeline files.
+    protocols : tuple of str | None
+        Default the quick set: stratified 5-fold by site and label, and leave-one-site-out
+        (``python -m neuropipe.evaluation.fmri`` runs the full 10-fold table).
+    n_jobs : int
+        Parallel folds.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per pipeline, protocol and fold (see
+        :func:`neuropipe.evaluation.fmri.evaluate_fmri`).
+    """
+    from .fmri import QUICK_PROTOCOLS, evaluate_fmri
+
+    folder = Path(pipelines_dir) / "fmri"
+    if not folder.is_dir():
+        return pd.DataFrame()
+    pipelines = {
+        c["name"]: c["pipeline"] for c in load_pipelines(folder) if "fmri" in c["paradigms"]
+    }
+    if not pipelines:
+        return pd.DataFrame()
+    return evaluate_fmri(pipelines, protocols=protocols or QUICK_PROTOCOLS, n_jobs=n_jobs)

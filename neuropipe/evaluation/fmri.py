@@ -16,7 +16,6 @@ Run ``python -m neuropipe.evaluation.fmri`` for the table in ``docs/fmri.md``.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import re
 import time
 from pathlib import Path
@@ -30,10 +29,23 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .._validation import check_labels
+from .pipelines import load_pipelines
 
-__all__ = ["chance_level", "evaluate_fmri", "fmri_splits", "load_pipeline_files", "summarize_fmri"]
+__all__ = [
+    "PROTOCOLS",
+    "QUICK_PROTOCOLS",
+    "chance_level",
+    "evaluate_fmri",
+    "fmri_splits",
+    "load_pipeline_files",
+    "summarize_fmri",
+]
 
 PIPELINE_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "fmri"
+#: Protocols of the full results table (docs/fmri.md).
+PROTOCOLS = ("stratified-10fold", "leave-site-out")
+#: Fewer folds, for a quick ``neuropipe benchmark``.
+QUICK_PROTOCOLS = ("stratified-5fold", "leave-site-out")
 _STRATIFIED = re.compile(r"^stratified-(\d+)fold$")
 
 
@@ -118,19 +130,23 @@ def chance_level(y_train, y_test):
     return float(np.mean(np.asarray(y_test) == classes[np.argmax(counts)]))
 
 
-def _run_fold(pipeline, X, y, train, test):
+def _run_folds(pipeline, X, y, folds):
+    # one task per pipeline x protocol: X (~60 MB of time series) is sent to a worker once
+    out = []
     with threadpool_limits(limits=1, user_api="blas"):
-        start = time.perf_counter()
-        model = clone(pipeline).fit(_take(X, train), y[train])
-        score = float(np.mean(model.predict(_take(X, test)) == y[test]))
-        duration = time.perf_counter() - start
-    return score, chance_level(y[train], y[test]), duration
+        for _, train, test in folds:
+            start = time.perf_counter()
+            model = clone(pipeline).fit(_take(X, train), y[train])
+            score = float(np.mean(model.predict(_take(X, test)) == y[test]))
+            duration = time.perf_counter() - start
+            out.append((score, chance_level(y[train], y[test]), duration))
+    return out
 
 
 def evaluate_fmri(
     pipelines,
     dataset=None,
-    protocols=("stratified-10fold", "leave-site-out"),
+    protocols=PROTOCOLS,
     random_state=0,
     n_jobs=1,
     verbose=False,
@@ -150,7 +166,8 @@ def evaluate_fmri(
     random_state : int
         Seed of the stratified folds.
     n_jobs : int
-        Folds run in parallel with joblib (each with one BLAS thread).
+        Number of joblib workers; each runs the folds of one pipeline x protocol with one
+        BLAS thread (products of small matrices are faster so on a busy machine).
     verbose : bool
         Show a progress bar.
 
@@ -191,15 +208,10 @@ def evaluate_fmri(
     if len(X) != len(y):
         raise ValueError(f"dataset.X has {len(X)} subjects but dataset.y has {len(y)}.")
     splits = {p: fmri_splits(p, y, dataset.site, random_state) for p in protocols}
-    tasks = [
-        (name, pipe, protocol, fold, train, test)
-        for name, pipe in pipelines.items()
-        for protocol, folds in splits.items()
-        for fold, train, test in folds
-    ]
+    tasks = [(name, pipe, protocol) for name, pipe in pipelines.items() for protocol in splits]
     outputs = Parallel(n_jobs=n_jobs)(
-        delayed(_run_fold)(pipe, X, y, train, test)
-        for _, pipe, _, _, train, test in tqdm(tasks, disable=not verbose, desc="fMRI CV")
+        delayed(_run_folds)(pipe, X, y, splits[protocol])
+        for _, pipe, protocol in tqdm(tasks, disable=not verbose, desc="fMRI CV")
     )
     rows = [
         {
@@ -214,7 +226,8 @@ def evaluate_fmri(
             "samples": len(test),
             "n_train": len(train),
         }
-        for (name, _, protocol, fold, train, test), (score, chance, duration) in zip(tasks, outputs)
+        for (name, _, protocol), results in zip(tasks, outputs)
+        for (fold, train, test), (score, chance, duration) in zip(splits[protocol], results)
     ]
     return pd.DataFrame(rows)
 
@@ -264,7 +277,7 @@ def summarize_fmri(results):
 
 
 def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri"):
-    """Load MOABB-format pipeline files (``PIPELINE = {...}`` in ``*.py``) for a paradigm.
+    """The pipelines of the files in ``path`` that list ``paradigm``, as a name -> estimator dict.
 
     Parameters
     ----------
@@ -272,25 +285,11 @@ def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri"):
         Folder of pipeline files (default: the repository's ``pipelines/fmri``).
     paradigm : str
         Keep pipelines whose ``'paradigms'`` list contains it.
-
-    Returns
-    -------
-    pipelines : dict of str to estimator
-        Sorted by file name.
     """
-    path = Path(path)
-    files = sorted(path.glob("*.py"))
-    if not files:
-        raise FileNotFoundError(f"No pipeline files (*.py) in {str(path)!r}.")
-    pipelines = {}
-    for file in files:
-        spec = importlib.util.spec_from_file_location(f"_neuropipe_pipeline_{file.stem}", file)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        config = module.PIPELINE
-        if paradigm in config["paradigms"]:
-            pipelines[config["name"]] = config["pipeline"]
-    return pipelines
+    configs = load_pipelines(path)
+    if not configs:
+        raise FileNotFoundError(f"No pipeline files in {str(path)!r}.")
+    return {c["name"]: c["pipeline"] for c in configs if paradigm in c["paradigms"]}
 
 
 def _markdown(summary):
@@ -311,7 +310,7 @@ def main(argv=None):
     """Command line: evaluate the fMRI pipeline files and print a markdown table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pipelines", default=str(PIPELINE_DIR), help="pipeline folder")
-    parser.add_argument("--protocols", nargs="+", default=["stratified-10fold", "leave-site-out"])
+    parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS))
     parser.add_argument("--data", default=None, help="ABIDE folder (default: bundled copy)")
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=None, help="write the per-fold results to this CSV")

@@ -59,13 +59,14 @@ def load_pipeline_file(path) -> list[dict]:
     return [_check_config(c, path) for c in configs]
 
 
-def load_pipelines(directory, include_slow: bool = False) -> list[dict]:
-    """Load every pipeline file directly in ``directory`` (sorted by file name).
+def load_pipelines(paths, include_slow: bool = False) -> list[dict]:
+    """Load pipeline files: every file directly in a folder (sorted by name), or single files.
 
     Parameters
     ----------
-    directory : str | Path
-        Folder of pipeline files (sub-folders are not read, as in MOABB).
+    paths : str | Path | list of (str | Path)
+        Folders of pipeline files (sub-folders are not read, as in MOABB) or pipeline
+        files; ours (``.py``) and MOABB's (``.yml``) can be mixed.
     include_slow : bool
         Keep pipelines marked ``"slow": True`` (opt-in reference pipelines).
 
@@ -73,13 +74,17 @@ def load_pipelines(directory, include_slow: bool = False) -> list[dict]:
     -------
     configs : list of dict
     """
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"Pipeline folder not found: {str(directory)!r}.")
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     configs = []
-    for path in sorted(directory.iterdir()):
-        if path.suffix in (".py", ".yml", ".yaml") and not path.name.startswith("_"):
-            configs.extend(load_pipeline_file(path))
+    for directory in map(Path, paths):
+        if directory.is_file():
+            configs.extend(load_pipeline_file(directory))
+            continue
+        if not directory.is_dir():
+            raise FileNotFoundError(f"Pipeline folder not found: {str(directory)!r}.")
+        for path in sorted(directory.iterdir()):
+            if path.suffix in (".py", ".yml", ".yaml") and not path.name.startswith("_"):
+                configs.extend(load_pipeline_file(path))
     if not include_slow:
         configs = [c for c in configs if not c.get("slow", False)]
     names = [c["name"] for c in configs]

@@ -1,0 +1,294 @@
+"""Resting-state fMRI at the edge: images and ROI files become ``(n_timepoints, n_rois)`` arrays.
+
+Two ways in:
+
+- :func:`extract_roi_timeseries` runs a nilearn masker on 4-D NIfTI images with an atlas
+  (a 3-D label image, a 4-D probabilistic map image or seed coordinates), with confound
+  regression, detrending, filtering and standardisation options passed to the masker.
+- :func:`read_roi_timeseries` / :func:`load_roi_timeseries` read precomputed ROI time
+  series (``.1D``, ``.csv``, ``.tsv``, ``.txt``, ``.npy``, each optionally gzipped), such
+  as the Preprocessed Connectomes Project ``rois_cc200`` files.
+
+Everything downstream (:mod:`neuropipe.features.graph`) takes the list of arrays these
+return, one per subject.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .._validation import check_option
+
+__all__ = ["read_roi_timeseries", "load_roi_timeseries", "extract_roi_timeseries"]
+
+_TEXT_DELIMITERS = {".1d": None, ".txt": None, ".csv": ",", ".tsv": "\t"}
+_FORMATS = [".1D", ".csv", ".tsv", ".txt", ".npy"]
+
+
+def _format(fname: Path) -> tuple[str, bool]:
+    suffixes = [s.lower() for s in fname.suffixes]
+    gzipped = bool(suffixes) and suffixes[-1] == ".gz"
+    if gzipped:
+        suffixes = suffixes[:-1]
+    ext = suffixes[-1] if suffixes else ""
+    allowed = [s.lower() for s in _FORMATS]
+    if ext not in allowed:
+        raise ValueError(
+            f"Cannot read {str(fname)!r}: unknown ROI time-series format {ext or '(none)'!r}. "
+            f"Allowed extensions are {', '.join(_FORMATS)} (optionally followed by .gz)."
+        )
+    return ext, gzipped
+
+
+def _is_header(line: str, delimiter: str | None) -> bool:
+    if line.lstrip().startswith("#"):
+        return True
+    for token in line.split(delimiter):
+        try:
+            float(token)
+        except ValueError:
+            return bool(token.strip())
+    return False
+
+
+def read_roi_timeseries(fname, *, return_names: bool = False):
+    """Read one subject's ROI time series from a file.
+
+    Parameters
+    ----------
+    fname : str | path-like
+        A ``.1D`` / ``.txt`` (whitespace-separated, AFNI style), ``.csv``, ``.tsv`` or
+        ``.npy`` file, or any of them gzipped (``.1D.gz``...). Text files have one row per
+        time point and one column per ROI; an optional first line holding ROI names
+        (``#1 #2 ...`` in PCP files, or ``roi_a,roi_b`` in a CSV) is used as names.
+    return_names : bool
+        Also return the ROI names (from the header, else ``'roi0'``, ``'roi1'``...).
+
+    Returns
+    -------
+    timeseries : ndarray of float64, shape (n_timepoints, n_rois)
+        NaN values are returned as read; estimators reject them with a clear error.
+    names : list of str, length n_rois
+        Only if ``return_names``.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "sub01.csv")
+    >>> with open(path, "w") as f:
+    ...     _ = f.write("amygdala,insula\\n0.5,1.0\\n-0.5,2.0\\n")
+    >>> ts, names = read_roi_timeseries(path, return_names=True)
+    >>> ts.shape, names
+    ((2, 2), ['amygdala', 'insula'])
+    """
+    fname = Path(os.fspath(fname))
+    if not fname.is_file():
+        raise FileNotFoundError(f"ROI time-series file not found: {str(fname)!r}.")
+    ext, gzipped = _format(fname)
+    opener = gzip.open if gzipped else open
+    names = None
+    if ext == ".npy":
+        with opener(fname, "rb") as f:
+            data = np.load(io.BytesIO(f.read()), allow_pickle=False)
+    else:
+        delimiter = _TEXT_DELIMITERS[ext]
+        with opener(fname, "rt") as f:
+            lines = f.read().splitlines()
+        lines = [line for line in lines if line.strip()]
+        if lines and _is_header(lines[0], delimiter):
+            header = lines.pop(0)
+            names = [t.strip().lstrip("#").strip() for t in header.split(delimiter)]
+            names = [t for t in names if t] if delimiter is None else names
+        body = [line for line in lines if not line.lstrip().startswith("#")]
+        if not body:
+            raise ValueError(f"{str(fname)!r} holds no time points (no numeric rows).")
+        try:
+            data = np.loadtxt(body, delimiter=delimiter, ndmin=2, dtype=np.float64)
+        except ValueError as exc:
+            raise ValueError(
+                f"Could not parse {str(fname)!r} as a (n_timepoints, n_rois) table: {exc}"
+            ) from exc
+    data = np.asarray(data, dtype=np.float64)
+    if data.ndim == 1:
+        data = data[:, np.newaxis]
+    if data.ndim != 2:
+        raise ValueError(
+            f"{str(fname)!r} holds an array of shape {data.shape}; expected 2-D "
+            f"(n_timepoints, n_rois)."
+        )
+    if names is None or len(names) != data.shape[1]:
+        names = [f"roi{i}" for i in range(data.shape[1])]
+    return (data, names) if return_names else data
+
+
+def load_roi_timeseries(fnames, *, min_timepoints: int = 2, allow_nan: bool = False):
+    """Read several subjects' ROI time-series files and check they fit together.
+
+    Parameters
+    ----------
+    fnames : list of str | path-like
+        One file per subject (any format :func:`read_roi_timeseries` reads).
+    min_timepoints : int
+        Files with fewer time points raise a ValueError.
+    allow_nan : bool
+        If False (default), a file with NaN or infinite values raises a ValueError naming it.
+
+    Returns
+    -------
+    timeseries : list of ndarray, each shape (n_timepoints, n_rois)
+        ``n_timepoints`` may differ between subjects; ``n_rois`` is the same.
+
+    Examples
+    --------
+    >>> from neuropipe.datasets.abide import DEFAULT_PATH
+    >>> files = sorted((DEFAULT_PATH / "rois_cc200").glob("OHSU*"))[:2]
+    >>> [ts.shape for ts in load_roi_timeseries(files)]
+    [(78, 200), (78, 200)]
+    """
+    fnames = [Path(os.fspath(f)) for f in fnames]
+    if not fnames:
+        raise ValueError("fnames is empty; give at least one ROI time-series file.")
+    out = []
+    for fname in fnames:
+        ts = read_roi_timeseries(fname)
+        if ts.shape[0] < min_timepoints:
+            raise ValueError(
+                f"{str(fname)!r} has {ts.shape[0]} time point(s); at least {min_timepoints} "
+                f"are needed to estimate connectivity."
+            )
+        if ts.shape[1] != (out[0].shape[1] if out else ts.shape[1]):
+            raise ValueError(
+                f"{str(fname)!r} has {ts.shape[1]} ROIs but {str(fnames[0])!r} has "
+                f"{out[0].shape[1]}; extract every subject with the same atlas."
+            )
+        if not allow_nan and not np.all(np.isfinite(ts)):
+            rois = np.flatnonzero(~np.all(np.isfinite(ts), axis=0)).tolist()
+            raise ValueError(
+                f"{str(fname)!r} contains NaN or infinite values in ROI column(s) {rois}; "
+                f"fix the file or pass allow_nan=True and interpolate before fitting."
+            )
+        out.append(ts)
+    return out
+
+
+def _make_masker(atlas, *, radius, mask_img, masker_kwargs):
+    from nilearn import image, maskers
+
+    if isinstance(atlas, (str, os.PathLike)) or hasattr(atlas, "get_fdata"):
+        atlas_img = image.load_img(atlas)
+        if atlas_img.ndim == 3:
+            return maskers.NiftiLabelsMasker(atlas_img, mask_img=mask_img, **masker_kwargs)
+        return maskers.NiftiMapsMasker(atlas_img, mask_img=mask_img, **masker_kwargs)
+    seeds = np.asarray(atlas, dtype=float)
+    if seeds.ndim != 2 or seeds.shape[1] != 3:
+        raise ValueError(
+            "atlas must be a 3-D label image, a 4-D maps image (file name or Nifti1Image) or "
+            f"an array of MNI seed coordinates of shape (n_rois, 3), got shape {seeds.shape}."
+        )
+    return maskers.NiftiSpheresMasker(
+        [tuple(s) for s in seeds], radius=radius, mask_img=mask_img, **masker_kwargs
+    )
+
+
+def extract_roi_timeseries(
+    imgs,
+    atlas,
+    *,
+    confounds=None,
+    standardize=None,
+    detrend: bool = False,
+    low_pass: float | None = None,
+    high_pass: float | None = None,
+    t_r: float | None = None,
+    radius: float | None = 5.0,
+    mask_img=None,
+):
+    """Extract ROI time series from 4-D fMRI images with a nilearn masker.
+
+    The masker is chosen from ``atlas``: a 3-D integer label image uses
+    :class:`nilearn.maskers.NiftiLabelsMasker` (mean signal per label, labels in
+    increasing order, background 0 excluded), a 4-D image of probabilistic maps uses
+    :class:`~nilearn.maskers.NiftiMapsMasker`, an ``(n_rois, 3)`` array of MNI coordinates
+    uses :class:`~nilearn.maskers.NiftiSpheresMasker` (spheres of ``radius`` mm). Cleaning
+    (confound regression, detrending, filtering, standardisation) is nilearn's
+    ``signal.clean`` with the options given here.
+
+    Parameters
+    ----------
+    imgs : str | path-like | Nifti1Image | list of those
+        One 4-D image (one subject) or a list of 4-D images (one per subject).
+    atlas : str | path-like | Nifti1Image | array-like, shape (n_rois, 3)
+        Label image, maps image, or seed coordinates.
+    confounds : array-like, shape (n_timepoints, n_confounds) | str | DataFrame | list | None
+        Nuisance regressors, one per image (a list when ``imgs`` is a list).
+    standardize : {None, 'zscore_sample', 'zscore', 'psc'}
+        Standardisation of each ROI signal, as in nilearn (default None: none, as in
+        nilearn's maskers; connectivity estimators standardise again anyway).
+    detrend : bool
+        Remove a linear trend from each signal.
+    low_pass, high_pass : float | None
+        Band-pass cut-offs in Hz (require ``t_r``).
+    t_r : float | None
+        Repetition time in seconds.
+    radius : float | None
+        Sphere radius in mm, for coordinate atlases only.
+    mask_img : str | Nifti1Image | None
+        Optional brain mask restricting the voxels used.
+
+    Returns
+    -------
+    timeseries : ndarray, shape (n_timepoints, n_rois) | list of those
+        An array for one image, a list for a list of images.
+
+    Examples
+    --------
+    >>> import nibabel as nib, numpy as np
+    >>> labels = np.zeros((4, 4, 4), dtype=np.int16); labels[:2] = 1; labels[2:] = 2
+    >>> signal = np.random.default_rng(0).standard_normal((4, 4, 4, 20))
+    >>> img = nib.Nifti1Image(signal, np.eye(4))
+    >>> extract_roi_timeseries(img, nib.Nifti1Image(labels, np.eye(4))).shape
+    (20, 2)
+    """
+    check_option("standardize", standardize, [None, "zscore_sample", "zscore", "psc"])
+    if (low_pass is not None or high_pass is not None) and t_r is None:
+        raise ValueError(
+            "low_pass / high_pass filtering needs the repetition time: pass t_r (seconds)."
+        )
+    single = not isinstance(imgs, (list, tuple))
+    img_list = [imgs] if single else list(imgs)
+    if not img_list:
+        raise ValueError("imgs is empty; give at least one 4-D image.")
+    if confounds is None:
+        conf_list = [None] * len(img_list)
+    elif single:
+        conf_list = [confounds]
+    else:
+        conf_list = list(confounds)
+        if len(conf_list) != len(img_list):
+            raise ValueError(
+                f"Got {len(img_list)} images but {len(conf_list)} confounds; give one "
+                f"confounds table per image (or None)."
+            )
+    masker = _make_masker(
+        atlas,
+        radius=radius,
+        mask_img=mask_img,
+        masker_kwargs=dict(
+            standardize=standardize,
+            detrend=detrend,
+            low_pass=low_pass,
+            high_pass=high_pass,
+            t_r=t_r,
+        ),
+    )
+    masker.fit()
+    out = [
+        np.asarray(masker.transform(img, confounds=conf), dtype=np.float64)
+        for img, conf in zip(img_list, conf_list)
+    ]
+    return out[0] if single else out
