@@ -1,3 +1,42 @@
-"""neuropipe: staged scikit-learn pipelines for EEG/BCI, resting-state fMRI and decoding."""
+"""neuropipe: staged scikit-learn pipelines for EEG/BCI, resting-state fMRI and decoding.
+
+Every stage is a scikit-learn estimator over numpy arrays; see the sub-packages:
+``io`` (readers), ``datasets`` (bundled data), ``preprocessing``, ``features``,
+``selection``, ``decoders``, ``evaluation`` and ``report``.
+"""
+
+from .decoders import DiscriminativeKalmanFilter, KalmanFilterRegressor, NadarayaWatsonRegressor
+from .features import (
+    PSD,
+    AugmentedCovariances,
+    BandPower,
+    Connectivity,
+    ConnectivityGraph,
+    GraphMetrics,
+    NodeStrength,
+)
+from .preprocessing import BandPass, FilterBank, PickChannels, StackBands
+from .selection import FisherSelector, MutualInfoSelector, R2Selector
 
 __version__ = "0.1.0.dev0"
+
+__all__ = [
+    "PSD",
+    "AugmentedCovariances",
+    "BandPass",
+    "BandPower",
+    "Connectivity",
+    "ConnectivityGraph",
+    "DiscriminativeKalmanFilter",
+    "FilterBank",
+    "FisherSelector",
+    "GraphMetrics",
+    "KalmanFilterRegressor",
+    "MutualInfoSelector",
+    "NadarayaWatsonRegressor",
+    "NodeStrength",
+    "PickChannels",
+    "R2Selector",
+    "StackBands",
+    "__version__",
+]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from .._validation import check_option
+from .abide import load_abide
+from .decoding import load_flint2012, load_stevenson2011
 from .eeg import EEGDataset, EEGMMIDBHandsFeet, EEGMMIDBLeftRight, SSVEPExo, bundled_path
 
 __all__ = [
@@ -20,8 +22,39 @@ __all__ = [
     "bundled_path",
     "get_dataset",
     "list_datasets",
+    "load_abide",
     "load_dataset",
+    "load_flint2012",
+    "load_stevenson2011",
 ]
+
+#: The other bundled datasets: name -> (modality, task, subjects, licence, loader, folder).
+OTHER_DATASETS = {
+    "abide-pcp-cc200": (
+        "fMRI",
+        "autism vs control (ROI time series, CC200)",
+        249,
+        "ABIDE: non-commercial research",
+        "load_abide",
+        "abide-pcp-cc200",
+    ),
+    "flint2012": (
+        "spikes",
+        "hand velocity decoding (M1, 100 ms bins)",
+        1,
+        "MIT (data: CRCNS)",
+        "load_flint2012",
+        "flint2012",
+    ),
+    "stevenson2011": (
+        "spikes",
+        "hand velocity decoding (171 M1 units, 50 ms bins)",
+        1,
+        "MIT (data: DREAM)",
+        "load_stevenson2011",
+        "stevenson2011",
+    ),
+}
 
 EEG_DATASETS = {cls.name: cls for cls in (EEGMMIDBLeftRight, EEGMMIDBHandsFeet, SSVEPExo)}
 
@@ -70,7 +103,7 @@ def load_dataset(name: str, subjects=None, path=None, paradigm=None, **kwargs):
 
 
 def list_datasets() -> pd.DataFrame:
-    """Table of the bundled datasets: name, paradigms, subjects, classes, licence, folder."""
+    """Table of the bundled datasets: name, modality, paradigms, subjects, classes, licence."""
     rows = []
     for name, cls in EEG_DATASETS.items():
         dataset = cls()
@@ -84,6 +117,19 @@ def list_datasets() -> pd.DataFrame:
                 "licence": cls.licence,
                 "description": cls.description,
                 "path": str(dataset.path),
+            }
+        )
+    for name, (modality, task, n, licence, loader, folder) in OTHER_DATASETS.items():
+        rows.append(
+            {
+                "name": name,
+                "modality": modality,
+                "paradigms": "fmri" if modality == "fMRI" else "decoding",
+                "subjects": n,
+                "classes": task,
+                "licence": licence,
+                "description": f"neuropipe.datasets.{loader}()",
+                "path": str(bundled_path(folder)),
             }
         )
     return pd.DataFrame(rows)

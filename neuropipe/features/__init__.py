@@ -1,0 +1,36 @@
+"""Feature stages: spectra, connectivity, augmented covariances and graph metrics."""
+
+from .augmented import AugmentedCovariances, augmented_covariances
+from .connectivity import Connectivity, NodeStrength, node_strength, spectral_connectivity
+from .embedding import AutoAugmentedCovariances, EmbeddingSearchCV
+from .graph import (
+    ConnectivityGraph,
+    EdgeVector,
+    GraphMetrics,
+    ROIMask,
+    graph_metrics,
+    square_participation,
+    triangle_participation,
+)
+from .spectral import PSD, BandPower, psd_array
+
+__all__ = [
+    "PSD",
+    "AugmentedCovariances",
+    "AutoAugmentedCovariances",
+    "BandPower",
+    "Connectivity",
+    "ConnectivityGraph",
+    "EdgeVector",
+    "EmbeddingSearchCV",
+    "GraphMetrics",
+    "NodeStrength",
+    "ROIMask",
+    "augmented_covariances",
+    "graph_metrics",
+    "node_strength",
+    "psd_array",
+    "spectral_connectivity",
+    "square_participation",
+    "triangle_participation",
+]
