@@ -1,0 +1,339 @@
+"""Augmented covariance matrices: covariance of a delay embedding of each epoch.
+
+The augmented covariance method (ACM, Carrara & Papadopoulo 2023) stacks ``order`` time-shifted
+copies of each epoch, ``lag`` samples apart, and takes the covariance of the resulting
+``n_channels * order``-channel signal. Its blocks are lagged cross-covariances, so it is computed
+here without building the embedded signal: the first block row from lagged products, each
+further block row from the previous one by a low-rank update.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from neuropipe._validation import check_epochs, check_option, check_positive_int
+
+__all__ = ["augmented_covariances", "n_embedded_samples", "AugmentedCovariances"]
+
+_ESTIMATORS = ("cov", "scm", "oas", "lwf")
+_EMBEDDINGS = ("moabb", "hankel")
+
+
+def n_embedded_samples(n_times, order, lag, embedding="moabb"):
+    """Number of samples each delayed copy keeps.
+
+    Parameters
+    ----------
+    n_times : int
+        Samples per epoch.
+    order : int
+        Embedding order (number of delayed copies), >= 1.
+    lag : int
+        Delay between copies, in samples, >= 1.
+    embedding : {"moabb", "hankel"}
+        ``"moabb"`` keeps ``n_times - order * lag`` samples for ``order >= 2`` (and all of
+        them for ``order == 1``), as MOABB's ``AugmentedDataset`` does; ``"hankel"`` keeps the
+        ``n_times - (order - 1) * lag`` samples of a standard delay embedding.
+
+    Returns
+    -------
+    n_kept : int
+        May be zero or negative when the span ``order * lag`` is longer than the epoch.
+
+    Examples
+    --------
+    >>> n_embedded_samples(10, order=3, lag=2), n_embedded_samples(10, 3, 2, "hankel")
+    (4, 6)
+    """
+    check_option("embedding", embedding, _EMBEDDINGS)
+    if order == 1:
+        return n_times
+    if embedding == "moabb":
+        return n_times - order * lag
+    return n_times - (order - 1) * lag
+
+
+def _check_embedding(n_channels, n_times, order, lag, estimator, embedding):
+    """Validate the embedding parameters against the epoch size; return samples kept."""
+    order = check_positive_int("order", order)
+    lag = check_positive_int("lag", lag)
+    check_option("estimator", estimator, _ESTIMATORS)
+    n_kept = n_embedded_samples(n_times, order, lag, embedding)
+    if n_kept < 2:
+        raise ValueError(
+            f"order={order} and lag={lag} span too many samples for epochs of {n_times} "
+            f"samples: the {embedding!r} embedding keeps {n_kept} sample(s) per delayed copy, "
+            f"and a covariance needs at least 2. Use a smaller order or lag, or longer epochs."
+        )
+    dim = n_channels * order
+    if estimator in ("cov", "scm") and n_kept <= dim:
+        warnings.warn(
+            f"order={order} and lag={lag} keep {n_kept} samples per delayed copy, no more than "
+            f"the {dim} augmented channels ({n_channels} channels x order {order}): the "
+            f"estimator={estimator!r} covariance matrices are singular. Use a shrinkage "
+            f"estimator (estimator='oas' or 'lwf'), a smaller order or lag, or fewer channels.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return order, lag, n_kept
+
+
+def _window_updates(Xt, means, lag, n_kept, scale):
+    """Factors ``U, V`` of the change from block ``(k - 1, l - 1)`` to block ``(k, l)``.
+
+    Moving both windows on by ``lag`` drops the products of the ``lag`` samples leaving them,
+    adds those of the ``lag`` samples entering them, and changes the mean correction, so
+    ``block(k, l) = block(k - 1, l - 1) + U[:, k - 1].T @ V[:, l - 1]``. For window ``j`` each
+    factor holds the leaving samples, the entering samples and two rows of ``sqrt(n_kept)``
+    times the means: shape (2 * lag + 2, order - 1, n_channels), for one epoch.
+    """
+    n_steps = means.shape[0] - 1
+    root = np.sqrt(n_kept) * means
+    leave = Xt[: n_steps * lag].reshape(n_steps, lag, -1)
+    enter = Xt[n_kept : n_kept + n_steps * lag].reshape(n_steps, lag, -1)
+    V = np.concatenate([leave, enter, root[:-1, None], -root[1:, None]], axis=1)
+    U = V * scale
+    U[:, :lag] *= -1
+    U[:, -1] *= -1
+    return U.transpose(1, 0, 2), np.ascontiguousarray(V.transpose(1, 0, 2))
+
+
+def _epoch_scatter(S, Xt, means, lag, n_kept, scale):
+    """Fill ``S`` (order, n_channels, order, n_channels) for one time-major epoch ``Xt``.
+
+    Block ``(k, l)`` is ``scale * sum_t (x(t + k lag) - m_k) (x(t + l lag) - m_l)^T`` over
+    ``n_kept`` samples, ``m_k`` being the mean of copy ``k``. Block row 0 is one product per
+    block. When ``lag`` is short against ``n_kept``, each further block row is the previous
+    one shifted plus a low-rank update (see ``_window_updates``); the lower blocks are
+    transposes. One epoch at a time keeps the matrix in cache for these passes.
+    """
+    order, n_channels = means.shape
+    rows = range(1) if 2 * lag + 2 < n_kept else range(order)
+    for k in rows:
+        # sum_t (x_k(t) - m_k) x_j(t)^T equals the centred sum: the mean term cancels
+        left = (Xt[k * lag : k * lag + n_kept] - means[k]) * scale
+        for j in range(k, order):
+            np.matmul(left.T, Xt[j * lag : j * lag + n_kept], out=S[k, :, j, :])
+    if len(rows) == 1 and order > 1:
+        U, V = _window_updates(Xt, means, lag, n_kept, scale)
+        for k in range(1, order):
+            width = (order - k) * n_channels
+            row = S[k, :, k:, :].reshape(n_channels, width)
+            np.matmul(U[:, k - 1].T, V[:, k - 1 :].reshape(-1, width), out=row)
+            row += S[k - 1, :, k - 1 : order - 1, :].reshape(n_channels, width)
+    for k in range(order - 1):
+        S[k + 1 :, :, k, :] = S[k, :, k + 1 :, :].transpose(1, 2, 0)
+
+
+def _embedded_scatter(X, order, lag, n_kept, scale):
+    """``scale`` times the centred scatter matrix of the delay embedding of each epoch.
+
+    Returns
+    -------
+    scatter : ndarray, shape (n_epochs, order * n_channels, order * n_channels)
+    means : ndarray, shape (n_epochs, order, n_channels)
+        Mean of each delayed copy.
+    """
+    n_epochs, n_channels, n_times = X.shape
+    dim = order * n_channels
+    Xt = np.ascontiguousarray(X.transpose(0, 2, 1))
+    csum = np.zeros((n_epochs, n_times + 1, n_channels))
+    np.cumsum(Xt, axis=1, out=csum[:, 1:])
+    starts = np.arange(order) * lag
+    means = (csum[:, starts + n_kept] - csum[:, starts]) / n_kept
+    S = np.empty((n_epochs, order, n_channels, order, n_channels))
+    for epoch in range(n_epochs):
+        _epoch_scatter(S[epoch], Xt[epoch], means[epoch], lag, n_kept, scale)
+    return S.reshape(n_epochs, dim, dim), means
+
+
+def _sum_fourth_powers(X, means, order, lag, n_kept):
+    """``sum_t ||z(t)||^4`` of the centred embedded vectors ``z(t)`` (for Ledoit-Wolf)."""
+    sq_norm = sum(
+        ((X[:, :, k * lag : k * lag + n_kept] - means[:, k, :, None]) ** 2).sum(axis=1)
+        for k in range(order)
+    )
+    return (sq_norm**2).sum(axis=-1)
+
+
+def _shrink(emp, shrinkage):
+    """``(1 - s) emp + s * trace(emp) / dim * I`` for a stack of matrices, in place."""
+    dim = emp.shape[-1]
+    mu = np.trace(emp, axis1=1, axis2=2) / dim
+    emp *= (1.0 - shrinkage)[:, None, None]
+    emp[:, np.arange(dim), np.arange(dim)] += (shrinkage * mu)[:, None]
+    return emp
+
+
+def _oas_shrinkage(emp, n_kept):
+    """Oracle approximating shrinkage, as ``sklearn.covariance.oas`` computes it."""
+    dim = emp.shape[-1]
+    alpha = np.mean(emp**2, axis=(1, 2))
+    mu_sq = (np.trace(emp, axis1=1, axis2=2) / dim) ** 2
+    num = alpha + mu_sq
+    den = (n_kept + 1) * (alpha - mu_sq / dim)
+    safe = np.where(den == 0, 1.0, den)
+    return np.where(den == 0, 1.0, np.minimum(num / safe, 1.0))
+
+
+def _lwf_shrinkage(emp, fourth, n_kept):
+    """Ledoit-Wolf shrinkage, as ``sklearn.covariance.ledoit_wolf_shrinkage`` computes it."""
+    dim = emp.shape[-1]
+    trace = np.trace(emp, axis1=1, axis2=2)
+    mu = trace / dim
+    delta_ = np.sum(emp**2, axis=(1, 2))
+    beta = (fourth / n_kept - delta_) / (dim * n_kept)
+    delta = (delta_ - 2.0 * mu * trace + dim * mu**2) / dim
+    beta = np.minimum(beta, delta)
+    safe = np.where(delta == 0, 1.0, delta)
+    return np.where(beta == 0, 0.0, beta / safe)
+
+
+def augmented_covariances(X, order=1, lag=1, estimator="cov", embedding="moabb"):
+    """Covariance matrices of the delay embedding of each epoch.
+
+    Delayed copy ``k`` (``k = 0 .. order - 1``) of an epoch is ``x(t + k * lag)``; the copies
+    are stacked along the channel axis (copy-major, channels within each copy) and the
+    covariance of this ``n_channels * order``-channel signal is returned. The embedded signal is
+    never built: its blocks are lagged cross-covariances, summed one lag at a time.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_epochs, n_channels, n_times)
+        Epochs.
+    order : int
+        Embedding order ``p`` (number of delayed copies), >= 1. ``order=1`` gives the
+        ordinary covariance.
+    lag : int
+        Delay ``tau`` between copies, in samples, >= 1.
+    estimator : {"cov", "scm", "oas", "lwf"}
+        ``"cov"``: unbiased sample covariance (``numpy.cov``, as MOABB's ACM uses);
+        ``"scm"``: biased sample covariance; ``"oas"`` / ``"lwf"``: oracle approximating /
+        Ledoit-Wolf shrinkage (as ``sklearn.covariance``), for ``n_channels * order`` close to
+        or above the number of samples.
+    embedding : {"moabb", "hankel"}
+        ``"moabb"`` reproduces ``moabb.pipelines.features.AugmentedDataset``: for
+        ``order >= 2`` each copy keeps ``n_times - order * lag`` samples, so the last ``lag``
+        samples are never used. ``"hankel"`` keeps the ``n_times - (order - 1) * lag``
+        samples of a standard delay embedding.
+
+    Returns
+    -------
+    covmats : ndarray, shape (n_epochs, n_channels * order, n_channels * order)
+        SPD matrices (positive semi-definite when too few samples are kept for ``"cov"`` or
+        ``"scm"``; a warning says so).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((4, 3, 200))
+    >>> augmented_covariances(X, order=4, lag=2).shape
+    (4, 12, 12)
+    >>> np.allclose(augmented_covariances(X, order=2, lag=5, embedding="hankel")[0],
+    ...             np.cov(np.vstack([X[0, :, :195], X[0, :, 5:]])))
+    True
+    """
+    X = check_epochs(X)
+    n_epochs, n_channels, n_times = X.shape
+    order, lag, n_kept = _check_embedding(n_channels, n_times, order, lag, estimator, embedding)
+    X = X - X.mean(axis=-1, keepdims=True)
+    scale = 1.0 / (n_kept - 1) if estimator == "cov" else 1.0 / n_kept
+    emp, means = _embedded_scatter(X, order, lag, n_kept, scale)
+    if estimator in ("cov", "scm"):
+        return emp
+    if estimator == "oas":
+        return _shrink(emp, _oas_shrinkage(emp, n_kept))
+    fourth = _sum_fourth_powers(X, means, order, lag, n_kept)
+    return _shrink(emp, _lwf_shrinkage(emp, fourth, n_kept))
+
+
+class AugmentedCovariances(TransformerMixin, BaseEstimator):
+    """Augmented covariance matrices (covariance of a delay embedding of each epoch).
+
+    Thin estimator around :func:`augmented_covariances`, for pipelines such as
+    ``AugmentedCovariances -> pyriemann TangentSpace -> SVC`` (ACM, Carrara & Papadopoulo
+    2023).
+
+    Parameters
+    ----------
+    order : int, default=1
+        Embedding order (number of delayed copies), >= 1.
+    lag : int, default=1
+        Delay between copies, in samples, >= 1.
+    estimator : {"cov", "scm", "oas", "lwf"}, default="cov"
+        Covariance estimator; see :func:`augmented_covariances`.
+    embedding : {"moabb", "hankel"}, default="moabb"
+        Which samples each delayed copy keeps; see :func:`augmented_covariances`.
+
+    Attributes
+    ----------
+    n_channels_ : int
+        Channels of the epochs seen in ``fit``.
+    n_kept_ : int
+        Samples each delayed copy keeps for epochs as long as those seen in ``fit``.
+
+    References
+    ----------
+    .. [1] I. Carrara and T. Papadopoulo, "Classification of BCI-EEG based on augmented
+       covariance matrix", arXiv:2302.04508, 2023.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.random.default_rng(0).standard_normal((6, 2, 100))
+    >>> AugmentedCovariances(order=3, lag=4).fit_transform(X).shape
+    (6, 6, 6)
+    """
+
+    def __init__(self, order=1, lag=1, estimator="cov", embedding="moabb"):
+        self.order = order
+        self.lag = lag
+        self.estimator = estimator
+        self.embedding = embedding
+
+    def fit(self, X, y=None):
+        """Check the parameters against the epochs.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : AugmentedCovariances
+        """
+        X = check_epochs(X)
+        _, n_channels, n_times = X.shape
+        *_, self.n_kept_ = _check_embedding(
+            n_channels, n_times, self.order, self.lag, self.estimator, self.embedding
+        )
+        self.n_channels_ = n_channels
+        return self
+
+    def transform(self, X):
+        """Compute the augmented covariance matrix of each epoch.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs, with the channels seen in ``fit``.
+
+        Returns
+        -------
+        covmats : ndarray, shape (n_epochs, n_channels * order, n_channels * order)
+        """
+        check_is_fitted(self)
+        X = check_epochs(X)
+        if X.shape[1] != self.n_channels_:
+            raise ValueError(
+                f"X has {X.shape[1]} channels, but AugmentedCovariances was fitted on "
+                f"{self.n_channels_}; pass epochs with the same channels."
+            )
+        return augmented_covariances(X, self.order, self.lag, self.estimator, self.embedding)

@@ -1,0 +1,31 @@
+"""ACM + minimum distance to mean, with the cached successive-halving order/lag search.
+
+Augmented covariances (Carrara & Papadopoulo 2023) classified by MDM, order 1-10 x lag 1-10
+searched by :class:`neuropipe.features.embedding.EmbeddingSearchCV` (3 inner splits,
+successive halving with factor 3; ROC-AUC for two classes, accuracy otherwise). Class means
+are log-Euclidean (closed form) and distances affine-invariant Riemannian. ``max_dim=96``
+caps ``n_channels * order``: on 64 channels this is MDM on the ``cov`` covariance. Listed
+for left/right imagery only, as ``acm_tgsp_svm_fast.py``.
+"""
+
+from pyriemann.classification import MDM
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.features.embedding import EmbeddingSearchCV
+
+PIPELINE = {
+    "name": "ACM+MDM (fast)",
+    "paradigms": ["LeftRightImagery"],
+    "pipeline": make_pipeline(
+        EmbeddingSearchCV(
+            MDM(metric={"mean": "logeuclid", "distance": "riemann"}),
+            orders=tuple(range(1, 11)),
+            lags=tuple(range(1, 11)),
+            cov_estimator="cov",
+            cv=3,
+            factor=3,
+            max_dim=96,
+            random_state=42,
+        )
+    ),
+}
