@@ -15,6 +15,7 @@ from .features import (
     GraphMetrics,
     NodeStrength,
 )
+from .persistence import load, save
 from .preprocessing import BandPass, FilterBank, PickChannels, StackBands
 from .selection import FisherSelector, MutualInfoSelector, R2Selector
 
@@ -39,4 +40,6 @@ __all__ = [
     "R2Selector",
     "StackBands",
     "__version__",
+    "load",
+    "save",
 ]

@@ -1,0 +1,603 @@
+"""Calibrate a pipeline on one patient's recordings, then label the epochs of another.
+
+The workflow of a clinical session: :func:`fit_recording` cuts labelled epochs from one
+or more calibration recordings, fits a pipeline file's pipeline on them and returns a
+:class:`ClinicalModel` (the fitted pipeline plus what it was calibrated on: channel names,
+sampling rate, classes, epoching), which :meth:`ClinicalModel.save` writes with
+:func:`neuropipe.persistence.save` (skops, never pickle). :func:`predict_recording` loads
+such a model, refuses a recording whose channels or sampling rate differ from the
+calibration's, epochs it the same way and returns one row per epoch with the predicted
+label and the class probabilities.
+
+The command line offers the same: ``neuropipe fit`` and ``neuropipe predict``
+(:func:`add_fit_parser`, :func:`add_predict_parser`).
+
+Examples
+--------
+>>> import os, tempfile
+>>> from neuropipe.datasets import bundled_path
+>>> folder = bundled_path("eegmmidb") / "S001"
+>>> pipeline_file = bundled_path().parent / "pipelines" / "psd_lda.py"
+>>> model = fit_recording(pipeline_file, [folder / "S001R04.edf", folder / "S001R08.edf"],
+...                       {"T1": "left", "T2": "right"}, tmin=0.5, tmax=2.5,
+...                       l_freq=8.0, h_freq=30.0)
+>>> model.n_epochs
+{'left': 16, 'right': 14}
+>>> path = model.save(os.path.join(tempfile.mkdtemp(), "model.skops"))
+>>> labels = predict_recording(path, folder / "S001R12.edf")
+>>> list(labels.columns)
+['epoch', 'onset', 'event', 'expected', 'label', 'proba_left', 'proba_right']
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mne
+import numpy as np
+import pandas as pd
+
+from ._validation import (
+    DataFileError,
+    check_ch_names,
+    check_labels,
+    check_sfreq,
+)
+from .evaluation.pipelines import load_pipeline_file
+from .io.eeg import epochs_from_raw, read_epochs, read_raw, standardize_channel_names
+from .persistence import load, save
+
+__all__ = [
+    "ClinicalModel",
+    "add_fit_parser",
+    "add_predict_parser",
+    "fit_recording",
+    "load_model",
+    "parse_event_map",
+    "predict_recording",
+]
+
+#: Paradigms of pipelines that take EEG epochs (MOABB names); others cannot be calibrated.
+EEG_PARADIGMS = (
+    "LeftRightImagery",
+    "MotorImagery",
+    "FilterBankLeftRightImagery",
+    "FilterBankMotorImagery",
+    "SSVEP",
+    "FilterBankSSVEP",
+    "P300",
+)
+_FORMAT = "neuropipe.clinical"
+_FORMAT_VERSION = 1
+
+
+def _neuropipe_version() -> str:
+    from . import __version__
+
+    return __version__
+
+
+@dataclass
+class ClinicalModel:
+    """A pipeline calibrated on one patient, with what it was calibrated on.
+
+    Attributes
+    ----------
+    pipeline : sklearn estimator
+        The fitted pipeline.
+    ch_names : list of str
+        Channels of the calibration epochs, in order (standardised names).
+    sfreq : float
+        Sampling rate of the calibration recordings in Hz.
+    event_map : dict
+        Event key (annotation such as ``"T1"``, or event code) -> class label.
+    epoching : dict
+        ``tmin``, ``tmax``, ``l_freq``, ``h_freq``, ``filter_bank``: how epochs are cut
+        and filtered, before fit and before predict alike.
+    pipeline_name : str
+        Name of the pipeline in its file.
+    pipeline_file : str
+        Pipeline file it came from.
+    n_epochs : dict
+        Class label -> number of calibration epochs.
+    calibration_files : list of str
+        Names of the calibration recordings.
+    neuropipe_version : str
+        Version that fitted the model.
+    """
+
+    pipeline: object
+    ch_names: list
+    sfreq: float
+    event_map: dict
+    epoching: dict
+    pipeline_name: str = ""
+    pipeline_file: str = ""
+    n_epochs: dict = field(default_factory=dict)
+    calibration_files: list = field(default_factory=list)
+    neuropipe_version: str = field(default_factory=_neuropipe_version)
+
+    @property
+    def classes(self) -> list:
+        """Class labels in the order of the probability columns."""
+        return list(self.pipeline.classes_)
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k}: {v}" for k, v in self.n_epochs.items())
+        return (
+            f"<ClinicalModel {self.pipeline_name!r} | {len(self.ch_names)} channels at "
+            f"{self.sfreq:g} Hz, epochs {self.epoching['tmin']:g}-{self.epoching['tmax']:g} s, "
+            f"calibrated on {counts}>"
+        )
+
+    def to_dict(self) -> dict:
+        """The model as the plain dict written to disk (only trusted types inside)."""
+        return {
+            "format": _FORMAT,
+            "format_version": _FORMAT_VERSION,
+            "pipeline": self.pipeline,
+            "metadata": {
+                "ch_names": [str(c) for c in self.ch_names],
+                "sfreq": float(self.sfreq),
+                "event_keys": [str(k) for k in self.event_map],
+                "event_labels": [_plain(v) for v in self.event_map.values()],
+                "epoching": {k: _plain(v) for k, v in self.epoching.items()},
+                "pipeline_name": str(self.pipeline_name),
+                "pipeline_file": str(self.pipeline_file),
+                "n_epochs_labels": [_plain(k) for k in self.n_epochs],
+                "n_epochs_counts": [int(v) for v in self.n_epochs.values()],
+                "calibration_files": [str(f) for f in self.calibration_files],
+                "neuropipe_version": str(self.neuropipe_version),
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, content, source: str = "the model") -> ClinicalModel:
+        """Rebuild a model from :meth:`to_dict` output, checking its layout."""
+        if not isinstance(content, dict) or content.get("format") != _FORMAT:
+            raise DataFileError(
+                f"{source} is not a calibrated model from neuropipe fit (no "
+                f"{_FORMAT!r} format marker); a pipeline saved with neuropipe.save has no "
+                f"channel names or epoching to check a recording against. Calibrate with "
+                f"neuropipe fit / fit_recording."
+            )
+        if content.get("format_version") != _FORMAT_VERSION:
+            raise DataFileError(
+                f"{source} has model format version {content.get('format_version')!r}; this "
+                f"neuropipe reads version {_FORMAT_VERSION}. Calibrate the model again."
+            )
+        try:
+            meta = content["metadata"]
+            return cls(
+                pipeline=content["pipeline"],
+                ch_names=list(meta["ch_names"]),
+                sfreq=float(meta["sfreq"]),
+                event_map=dict(zip(meta["event_keys"], meta["event_labels"])),
+                epoching=dict(meta["epoching"]),
+                pipeline_name=meta["pipeline_name"],
+                pipeline_file=meta["pipeline_file"],
+                n_epochs=dict(zip(meta["n_epochs_labels"], meta["n_epochs_counts"])),
+                calibration_files=list(meta["calibration_files"]),
+                neuropipe_version=meta["neuropipe_version"],
+            )
+        except (KeyError, TypeError) as exc:
+            raise DataFileError(
+                f"{source} is an incomplete neuropipe model (missing {exc}); calibrate again."
+            ) from exc
+
+    def save(self, path) -> Path:
+        """Write the model with :func:`neuropipe.persistence.save` and return the path."""
+        return save(self.to_dict(), path)
+
+
+def _plain(value):
+    """numpy scalars and tuples -> Python scalars and lists, which skops trusts."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, (tuple, list)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def load_model(path, trusted=None) -> ClinicalModel:
+    """Load a :class:`ClinicalModel` written by :meth:`ClinicalModel.save`.
+
+    Parameters
+    ----------
+    path : str | Path
+        The ``.skops`` model file.
+    trusted : list of (str | type) | None
+        Extra types to trust, see :func:`neuropipe.persistence.load`.
+
+    Returns
+    -------
+    model : ClinicalModel
+    """
+    return ClinicalModel.from_dict(load(path, trusted=trusted), source=repr(str(path)))
+
+
+def parse_event_map(text: str) -> dict:
+    """Parse ``"T1=left,T2=right"`` into ``{"T1": "left", "T2": "right"}``.
+
+    Examples
+    --------
+    >>> parse_event_map("T1=left, T2=right")
+    {'T1': 'left', 'T2': 'right'}
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"The event map must be a string like 'T1=left,T2=right', got {text!r}.")
+    event_map = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        key, sep, label = (s.strip() for s in item.partition("="))
+        if not sep or not key or not label:
+            raise ValueError(
+                f"Invalid event mapping {item!r} in {text!r}; write EVENT=LABEL pairs "
+                f"separated by commas, e.g. 'T1=left,T2=right'."
+            )
+        if key in event_map:
+            raise ValueError(f"Event {key!r} is mapped twice in {text!r}.")
+        event_map[key] = label
+    if not event_map:
+        raise ValueError("The event map is empty; give EVENT=LABEL pairs, e.g. 'T1=left,T2=right'.")
+    return event_map
+
+
+def _pick_pipeline(pipeline_file, name):
+    configs = load_pipeline_file(pipeline_file)
+    if name is not None:
+        configs = [c for c in configs if c["name"] == name]
+        if not configs:
+            names = [c["name"] for c in load_pipeline_file(pipeline_file)]
+            raise ValueError(
+                f"No pipeline named {name!r} in {str(pipeline_file)!r}; it defines {names}."
+            )
+    if len(configs) > 1:
+        raise ValueError(
+            f"{str(pipeline_file)!r} defines {len(configs)} pipelines "
+            f"{[c['name'] for c in configs]}; choose one with name=... (CLI: --name)."
+        )
+    config = configs[0]
+    paradigms = list(config["paradigms"])
+    if not set(paradigms) & set(EEG_PARADIGMS):
+        raise ValueError(
+            f"Pipeline {config['name']!r} is for paradigms {paradigms}, not EEG epochs; "
+            f"calibrate an EEG pipeline (paradigms {list(EEG_PARADIGMS)})."
+        )
+    return config
+
+
+def _check_pipeline_sfreq(pipeline, sfreq, source):
+    """Refuse a pipeline whose steps were written for another sampling rate."""
+    for key, value in pipeline.get_params(deep=True).items():
+        if (key == "sfreq" or key.endswith("__sfreq")) and isinstance(value, (int, float)):
+            if not np.isclose(float(value), sfreq):
+                raise ValueError(
+                    f"The pipeline's parameter {key!r} is {value} Hz but {source} is sampled "
+                    f"at {sfreq:g} Hz; its frequencies would be wrong. Resample the "
+                    f"recordings to {value} Hz or edit sfreq in the pipeline file."
+                )
+
+
+def fit_recording(
+    pipeline_file,
+    data_paths,
+    events,
+    tmin,
+    tmax,
+    *,
+    l_freq=None,
+    h_freq=None,
+    filter_bank=None,
+    name=None,
+    output=None,
+) -> ClinicalModel:
+    """Calibrate a pipeline file's pipeline on labelled epochs of one or more recordings.
+
+    Parameters
+    ----------
+    pipeline_file : str | Path
+        A MOABB-format pipeline file (``PIPELINE = {...}``) for EEG epochs.
+    data_paths : str | Path | list of (str | Path)
+        Calibration recordings (EDF, BDF, GDF, FIF...), same channels and rate.
+    events : dict | str
+        Event key -> class label, e.g. ``{"T1": "left", "T2": "right"}`` or
+        ``"T1=left,T2=right"``. Keys are annotation names or integer event codes.
+    tmin, tmax : float
+        Epoch window relative to each event, in seconds.
+    l_freq, h_freq : float | None
+        Band-pass of the continuous recordings before epoching (None: no filter).
+    filter_bank : list of (float, float) | None
+        Bands of a filter bank (for ``FilterBank*`` pipelines): epochs become
+        ``(n_epochs, n_channels, n_times, n_bands)``.
+    name : str | None
+        Pipeline to use when the file defines several.
+    output : str | Path | None
+        If given, the model is also saved there.
+
+    Returns
+    -------
+    model : ClinicalModel
+        The fitted pipeline and its calibration metadata.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a file does not exist.
+    ValueError
+        If the events, window, pipeline or recordings do not fit together (a
+        :class:`~neuropipe.DataFileError` for unreadable recordings).
+    """
+    event_map = parse_event_map(events) if isinstance(events, str) else events
+    if not isinstance(event_map, Mapping) or not event_map:
+        raise TypeError(
+            f"'events' must be a non-empty dict {{event: label}} or a string like "
+            f"'T1=left,T2=right', got {events!r}."
+        )
+    config = _pick_pipeline(pipeline_file, name)
+    single = isinstance(data_paths, (str, os.PathLike))
+    paths = [Path(data_paths)] if single else [Path(p) for p in data_paths]
+    epochs = read_epochs(
+        paths,
+        dict(event_map),
+        tmin,
+        tmax,
+        l_freq=l_freq,
+        h_freq=h_freq,
+        filter_bank=filter_bank,
+    )
+    source = "the calibration data" if len(paths) > 1 else repr(paths[0].name)
+    _check_pipeline_sfreq(config["pipeline"], epochs.sfreq, source)
+    check_labels(epochs.y, len(epochs), min_per_class=2)
+    pipeline = config["pipeline"].fit(epochs.X, epochs.y)
+    labels, counts = np.unique(epochs.y, return_counts=True)
+    model = ClinicalModel(
+        pipeline=pipeline,
+        ch_names=list(epochs.ch_names),
+        sfreq=float(epochs.sfreq),
+        event_map={str(k): v for k, v in event_map.items()},
+        epoching={
+            "tmin": float(tmin),
+            "tmax": float(tmax),
+            "l_freq": None if l_freq is None else float(l_freq),
+            "h_freq": None if h_freq is None else float(h_freq),
+            "filter_bank": None if filter_bank is None else [list(b) for b in filter_bank],
+        },
+        pipeline_name=config["name"],
+        pipeline_file=str(pipeline_file),
+        n_epochs={_plain(k): int(n) for k, n in zip(labels, counts)},
+        calibration_files=[p.name for p in paths],
+    )
+    if output is not None:
+        model.save(output)
+    return model
+
+
+def _check_recording(model, raw, source):
+    sfreq = check_sfreq(raw.info["sfreq"])
+    if not np.isclose(sfreq, model.sfreq):
+        raise ValueError(
+            f"{source} is sampled at {sfreq:g} Hz but the model was calibrated at "
+            f"{model.sfreq:g} Hz; resample the recording (raw.resample({model.sfreq:g})) or "
+            f"calibrate a model at {sfreq:g} Hz."
+        )
+    eeg = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
+    check_ch_names(model.ch_names, eeg, context=f"of {source}")
+
+
+def predict_recording(model_path, data_path, *, events=None, trusted=None) -> pd.DataFrame:
+    """Label the epochs of a new recording with a calibrated model.
+
+    Parameters
+    ----------
+    model_path : str | Path | ClinicalModel
+        A model file written by :func:`fit_recording` / ``neuropipe fit``, or the model.
+    data_path : str | Path
+        The recording to label; it must have the calibration's EEG channels (same
+        names, same order) and sampling rate.
+    events : list of str | None
+        Event keys to cut epochs at; default the calibration's (``event_map`` keys).
+        Events not in the calibration map are labelled too (their ``expected`` is empty).
+    trusted : list of (str | type) | None
+        Extra types to trust when loading the model, see :func:`neuropipe.persistence.load`.
+
+    Returns
+    -------
+    labels : pandas.DataFrame
+        One row per epoch: ``epoch`` (index), ``onset`` (s from the start of the
+        recording), ``event`` (its key), ``expected`` (the calibration label of that
+        key, if any), ``label`` (predicted) and ``proba_<class>`` for every class
+        when the pipeline has ``predict_proba``.
+
+    Raises
+    ------
+    ValueError
+        If the recording's channels or sampling rate differ from the model's, or it
+        cannot be read (:class:`~neuropipe.DataFileError`).
+    """
+    if isinstance(model_path, ClinicalModel):
+        model = model_path
+    else:
+        model = load_model(model_path, trusted=trusted)
+    data_path = Path(data_path)
+    source = repr(data_path.name)
+    raw = read_raw(data_path)
+    standardize_channel_names(raw)
+    _check_recording(model, raw, source)
+    keys = list(model.event_map) if events is None else [str(e) for e in events]
+    if not keys:
+        raise ValueError("'events' is empty; give the event keys to cut epochs at.")
+    ep = model.epoching
+    epochs = epochs_from_raw(
+        raw,
+        {key: key for key in keys},
+        ep["tmin"],
+        ep["tmax"],
+        l_freq=ep["l_freq"],
+        h_freq=ep["h_freq"],
+        filter_bank=ep["filter_bank"],
+        picks=list(model.ch_names),
+        on_missing="warn",
+        source=source,
+    )
+    pipeline = model.pipeline
+    table = pd.DataFrame(
+        {
+            "epoch": np.arange(len(epochs)),
+            "onset": epochs.metadata["onset"].to_numpy(),
+            "event": epochs.metadata["event"].astype(str).to_numpy(),
+        }
+    )
+    table["expected"] = [model.event_map.get(e) for e in table["event"]]
+    table["label"] = pipeline.predict(epochs.X)
+    if hasattr(pipeline, "predict_proba"):
+        proba = pipeline.predict_proba(epochs.X)
+        for j, label in enumerate(pipeline.classes_):
+            table[f"proba_{label}"] = proba[:, j]
+    return table
+
+
+def _optional_float(text: str):
+    if text.strip().lower() in ("none", "off", ""):
+        return None
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"expected a number in Hz or 'none', got {text!r}"
+        ) from exc
+
+
+def _report_error(command: str, exc: Exception) -> int:
+    print(f"neuropipe {command}: error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _cmd_fit(args) -> int:
+    try:
+        with mne.utils.use_log_level("ERROR"):
+            model = fit_recording(
+                args.pipeline,
+                args.data,
+                args.events,
+                args.tmin,
+                args.tmax,
+                l_freq=args.l_freq,
+                h_freq=args.h_freq,
+                name=args.name,
+                output=args.output,
+            )
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        return _report_error("fit", exc)
+    counts = ", ".join(f"{label}: {n}" for label, n in model.n_epochs.items())
+    print(
+        f"Calibrated {model.pipeline_name!r} on {sum(model.n_epochs.values())} epochs "
+        f"({counts}) of {len(model.calibration_files)} recording(s), "
+        f"{len(model.ch_names)} channels at {model.sfreq:g} Hz.\nModel: {args.output}"
+    )
+    return 0
+
+
+def _cmd_predict(args) -> int:
+    try:
+        table = predict_recording(
+            args.model,
+            args.data,
+            events=None if args.events is None else args.events.split(","),
+            trusted=args.trust,
+        )
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        return _report_error("predict", exc)
+    if args.output is None:
+        table.to_csv(sys.stdout, index=False)
+        return 0
+    table.to_csv(args.output, index=False)
+    summary = ", ".join(f"{k}: {v}" for k, v in table["label"].value_counts().items())
+    print(f"Labelled {len(table)} epochs of {Path(args.data).name} ({summary}): {args.output}")
+    return 0
+
+
+def add_fit_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``neuropipe fit`` on the sub-parsers of the ``neuropipe`` command.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``parser.add_subparsers()`` returned.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The ``fit`` sub-command's parser.
+    """
+    p = subparsers.add_parser(
+        "fit",
+        help="calibrate a pipeline on labelled recordings and save the model",
+        description="Cut labelled epochs from the calibration recording(s), fit the "
+        "pipeline of a pipeline file on them and save the fitted model, with the channel "
+        "names, sampling rate and epoching it was calibrated on, as a skops file for "
+        "'neuropipe predict'.",
+    )
+    p.add_argument("--pipeline", required=True, help="pipeline file, e.g. pipelines/ts_lr.py")
+    p.add_argument(
+        "--data", required=True, nargs="+", help="calibration recording(s) (EDF, BDF, FIF...)"
+    )
+    p.add_argument(
+        "--events",
+        required=True,
+        help="event -> label pairs, e.g. T1=left,T2=right (annotation names or event codes)",
+    )
+    p.add_argument("--tmin", type=float, default=0.5, help="epoch start after the event, s (0.5)")
+    p.add_argument("--tmax", type=float, default=2.5, help="epoch end after the event, s (2.5)")
+    p.add_argument(
+        "--l-freq", type=_optional_float, default=8.0, help="band-pass low edge, Hz, or none (8)"
+    )
+    p.add_argument(
+        "--h-freq", type=_optional_float, default=30.0, help="band-pass high edge, Hz, or none (30)"
+    )
+    p.add_argument("--name", help="pipeline name, when the file defines several")
+    p.add_argument("-o", "--output", required=True, help="model file to write, e.g. model.skops")
+    p.set_defaults(func=_cmd_fit)
+    return p
+
+
+def add_predict_parser(subparsers) -> argparse.ArgumentParser:
+    """Register ``neuropipe predict`` on the sub-parsers of the ``neuropipe`` command.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``parser.add_subparsers()`` returned.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The ``predict`` sub-command's parser.
+    """
+    p = subparsers.add_parser(
+        "predict",
+        help="label the epochs of a recording with a model from 'neuropipe fit'",
+        description="Epoch a new recording as at calibration and write one CSV row per "
+        "epoch: onset, event, expected label (of the event, if calibrated), predicted "
+        "label and class probabilities. A recording whose channels or sampling rate "
+        "differ from the model's is refused.",
+    )
+    p.add_argument("--model", required=True, help="model file from 'neuropipe fit'")
+    p.add_argument("--data", required=True, help="recording to label (EDF, BDF, FIF...)")
+    p.add_argument(
+        "--events", help="event keys to cut epochs at, e.g. T0,T1,T2 (default: the model's)"
+    )
+    p.add_argument(
+        "--trust",
+        action="append",
+        metavar="TYPE",
+        help="trust this type when loading the model (repeatable); only for models whose "
+        "origin you trust",
+    )
+    p.add_argument("-o", "--output", help="CSV file to write (default: print to stdout)")
+    p.set_defaults(func=_cmd_predict)
+    return p

@@ -1,0 +1,293 @@
+"""Save and load fitted pipelines safely, with :mod:`skops.io` (never :mod:`pickle`).
+
+A skops file describes each object by its type and state; loading rebuilds only objects
+of trusted types, so opening a model file cannot run code hidden in it. skops trusts
+Python builtins, numpy arrays and scikit-learn estimators; :data:`TRUSTED_TYPES` adds the
+neuropipe, pyRiemann, nilearn, MNE and MOABB estimators our pipeline files use. This list is
+explicit and reviewed: a type is on it only if its fitted state is plain data (arrays,
+numbers, strings, other trusted estimators), so rebuilding it runs no code of the file's
+choosing. A file holding any other type is refused unless the caller names that type in
+``trusted``.
+
+Examples
+--------
+>>> import numpy as np, tempfile, os
+>>> from sklearn.pipeline import make_pipeline
+>>> from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+>>> from neuropipe.features.spectral import PSD
+>>> from neuropipe.selection import R2Selector
+>>> X = np.random.default_rng(0).standard_normal((20, 3, 160))
+>>> y = np.repeat([0, 1], 10)
+>>> pipe = make_pipeline(PSD(160.0, method="welch", fmin=8, fmax=30), R2Selector(k=2),
+...                      LinearDiscriminantAnalysis()).fit(X, y)
+>>> path = os.path.join(tempfile.mkdtemp(), "model.skops")
+>>> _ = save(pipe, path)
+>>> bool((load(path).predict(X) == pipe.predict(X)).all())
+True
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+import zipfile
+from pathlib import Path
+
+import skops.io as sio
+from skops.io.exceptions import UNTRUSTED_TYPE_REASONS, UntrustedTypesFoundException
+
+from ._validation import DataFileError
+
+__all__ = ["TRUSTED_TYPES", "UntrustedTypesError", "load", "save", "untrusted_types"]
+
+#: Types trusted on top of skops' own defaults (builtins, numpy, scikit-learn estimators).
+#: Reviewed: each is an estimator whose state is plain data. ``tests/test_persistence.py``
+#: checks that every name still imports.
+TRUSTED_TYPES = (
+    # neuropipe
+    "neuropipe.preprocessing.PickChannels",
+    "neuropipe.preprocessing.BandPass",
+    "neuropipe.preprocessing.FilterBank",
+    "neuropipe.preprocessing.StackBands",
+    "neuropipe.features.spectral.PSD",
+    "neuropipe.features.spectral.BandPower",
+    "neuropipe.features.connectivity.Connectivity",
+    "neuropipe.features.connectivity.NodeStrength",
+    "neuropipe.features.augmented.AugmentedCovariances",
+    "neuropipe.features.embedding.AutoAugmentedCovariances",
+    "neuropipe.features.embedding.EmbeddingSearchCV",
+    "neuropipe.features.graph.ConnectivityGraph",
+    "neuropipe.features.graph.GraphMetrics",
+    "neuropipe.features.graph.EdgeVector",
+    "neuropipe.features.graph.ROIMask",
+    "neuropipe.selection.R2Selector",
+    "neuropipe.selection.FisherSelector",
+    "neuropipe.selection.MutualInfoSelector",
+    "neuropipe.decoders.kalman.KalmanFilterRegressor",
+    "neuropipe.decoders.dkf.DiscriminativeKalmanFilter",
+    "neuropipe.decoders.kernel.NadarayaWatsonRegressor",
+    "neuropipe.decoders.history.SpikeHistory",
+    # pyRiemann
+    "pyriemann.estimation.Covariances",
+    "pyriemann.estimation.ERPCovariances",
+    "pyriemann.estimation.XdawnCovariances",
+    "pyriemann.estimation.Shrinkage",
+    "pyriemann.tangentspace.TangentSpace",
+    "pyriemann.tangentspace.FGDA",
+    "pyriemann.classification.MDM",
+    "pyriemann.classification.FgMDM",
+    "pyriemann.classification.TSClassifier",
+    "pyriemann.spatialfilters.CSP",
+    "pyriemann.spatialfilters.Xdawn",
+    "pyriemann.preprocessing.Whitening",
+    # nilearn (kept by ConnectivityGraph)
+    "nilearn.connectome.connectivity_matrices.ConnectivityMeasure",
+    # MNE-Python and MOABB
+    "mne.decoding.csp.CSP",
+    "mne.decoding.csp.SPoC",
+    "mne.decoding.transformer.Vectorizer",
+    "moabb.pipelines.features.AugmentedDataset",
+    "moabb.pipelines.features.ExtendedSSVEPSignal",
+    "moabb.pipelines.features.LogVariance",
+    # scikit-learn functions used as parameters (score functions of selectors)
+    "sklearn.feature_selection._univariate_selection.f_classif",
+    "sklearn.feature_selection._mutual_info.mutual_info_classif",
+    # scikit-learn splitters, scorers and metrics that fitted searches (GridSearchCV) keep
+    "sklearn.model_selection._split.KFold",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "sklearn.model_selection._split.ShuffleSplit",
+    "sklearn.model_selection._split.StratifiedShuffleSplit",
+    "sklearn.model_selection._split.GroupKFold",
+    "sklearn.model_selection._split.LeaveOneGroupOut",
+    "sklearn.metrics._scorer._Scorer",
+    "sklearn.metrics._ranking.roc_auc_score",
+    "sklearn.metrics._classification.accuracy_score",
+    "sklearn.metrics._classification.balanced_accuracy_score",
+    "sklearn.metrics._regression.r2_score",
+)
+
+
+class UntrustedTypesError(UntrustedTypesFoundException):
+    """A model file holds types that are not trusted; it is refused (a ``TypeError``).
+
+    Attributes
+    ----------
+    types : list of str
+        The untrusted types, fully qualified.
+    """
+
+    def __init__(self, message: str, types):
+        TypeError.__init__(self, message)
+        self.types = list(types)
+
+
+def _type_name(item) -> str:
+    if isinstance(item, str):
+        return item
+    if isinstance(item, type) or callable(item):
+        return f"{item.__module__}.{item.__qualname__}"
+    raise TypeError(
+        f"'trusted' must be a list of type names (str) or types, got an item {item!r} of "
+        f"type {type(item).__name__}."
+    )
+
+
+def _extra_trusted(trusted) -> list[str]:
+    if trusted is None:
+        return []
+    if isinstance(trusted, bool):
+        raise TypeError(
+            "'trusted' must be a list of the type names to trust, not a bool: trusting "
+            "every type in a file would let it run arbitrary code. List the types that "
+            "untrusted_types(path) reports, after checking where the file comes from."
+        )
+    if isinstance(trusted, (str, type)):
+        trusted = [trusted]
+    if not hasattr(trusted, "__iter__"):
+        raise TypeError(f"'trusted' must be a list of type names (str) or types, got {trusted!r}.")
+    return [_type_name(item) for item in trusted]
+
+
+def _check_path(path) -> Path:
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"'path' must be a file path (str or Path), got {type(path).__name__}.")
+    return Path(path)
+
+
+def untrusted_types(path, trusted=None) -> list[str]:
+    """List the types in a model file that loading would refuse.
+
+    Parameters
+    ----------
+    path : str | Path
+        A file written by :func:`save` (or :func:`skops.io.dump`).
+    trusted : list of (str | type) | None
+        Extra types to consider trusted, besides :data:`TRUSTED_TYPES`.
+
+    Returns
+    -------
+    names : list of str
+        Fully qualified names of the untrusted types, sorted; empty if the file loads.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    DataFileError
+        If the file is not a skops file, or is truncated or corrupt.
+    """
+    path = _check_path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"Model file not found: {str(path)!r}. Check the path.")
+    allowed = set(TRUSTED_TYPES) | set(_extra_trusted(trusted))
+    try:
+        found = sio.get_untrusted_types(file=path)
+    except Exception as exc:  # zipfile, JSON and schema errors of a damaged file
+        raise DataFileError(
+            f"{str(path)!r} is not a readable skops model file ({type(exc).__name__}: "
+            f"{exc}); it is truncated or corrupt, or was not written by neuropipe.save. "
+            f"Save the model again."
+        ) from exc
+    return sorted(set(found) - allowed)
+
+
+def save(obj, path) -> Path:
+    """Write a fitted pipeline (or any skops-serialisable object) to ``path``.
+
+    The file is written next to ``path`` and moved into place, so an interrupted save
+    never leaves a truncated model behind.
+
+    Parameters
+    ----------
+    obj : estimator | dict | list
+        What to save, typically a fitted :class:`sklearn.pipeline.Pipeline`.
+    path : str | Path
+        Destination, by convention ending in ``.skops``.
+
+    Returns
+    -------
+    path : Path
+
+    Warns
+    -----
+    UserWarning
+        If ``obj`` holds types outside :data:`TRUSTED_TYPES` and skops' defaults, which
+        :func:`load` will refuse unless they are passed as ``trusted``.
+    """
+    path = _check_path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(
+            f"Cannot save to {str(path)!r}: folder {str(path.parent)!r} does not exist."
+        )
+    try:
+        data = sio.dumps(obj, compression=zipfile.ZIP_DEFLATED)
+    except TypeError as exc:
+        raise TypeError(
+            f"{type(obj).__name__} cannot be saved with skops: {exc}. Only estimators and "
+            f"containers of arrays, numbers and strings can be saved."
+        ) from exc
+    extra = sorted(set(sio.get_untrusted_types(data=data)) - set(TRUSTED_TYPES))
+    if extra:
+        warnings.warn(
+            f"The saved object holds types that neuropipe.load refuses by default: {extra}. "
+            f"Loading it will need load(path, trusted={extra!r}).",
+            UserWarning,
+            stacklevel=2,
+        )
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def load(path, trusted=None):
+    """Load an object saved by :func:`save`, refusing files that hold untrusted types.
+
+    Parameters
+    ----------
+    path : str | Path
+        The model file.
+    trusted : list of (str | type) | None
+        Types to trust besides skops' defaults and :data:`TRUSTED_TYPES`, as fully
+        qualified names (``"mypackage.module.MyEstimator"``) or the types themselves.
+        Only add types whose code you trust and whose file comes from a source you trust.
+
+    Returns
+    -------
+    obj : object
+        The saved object (e.g. a fitted pipeline).
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    UntrustedTypesError
+        If the file holds types that are not trusted (a ``TypeError``); the message
+        names them and how to trust them.
+    DataFileError
+        If the file is not a skops file, or is truncated or corrupt (a ``ValueError``).
+    """
+    extra = _extra_trusted(trusted)
+    refused = untrusted_types(path, extra)
+    if refused:
+        notes = "".join(
+            f" {name}: {UNTRUSTED_TYPE_REASONS[name]}"
+            for name in refused
+            if name in UNTRUSTED_TYPE_REASONS
+        )
+        raise UntrustedTypesError(
+            f"Refusing to load {str(path)!r}: it holds types that are not trusted, "
+            f"{refused}. Loading them could run code written by whoever made the file. If "
+            f"you trust its source and these types, pass load(path, trusted={refused!r}) "
+            f"(CLI: --trust {' --trust '.join(refused)}).{notes}",
+            refused,
+        )
+    try:
+        return sio.load(Path(path), trusted=[*TRUSTED_TYPES, *extra])
+    except UntrustedTypesFoundException:
+        raise
+    except Exception as exc:  # a schema that lists trusted types but cannot be rebuilt
+        raise DataFileError(
+            f"{str(path)!r} could not be loaded ({type(exc).__name__}: {exc}); it is "
+            f"corrupt or was saved with incompatible library versions. Save the model again."
+        ) from exc
