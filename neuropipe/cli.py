@@ -1,4 +1,4 @@
-"""The ``neuropipe`` command: ``neuropipe datasets``, ``neuropipe benchmark``."""
+"""The ``neuropipe`` command: ``datasets``, ``benchmark``, ``report``, ``fit``, ``predict``."""
 
 from __future__ import annotations
 
@@ -124,6 +124,16 @@ def _cmd_benchmark(args) -> int:
             _print_table(
                 "Feature selection on all trials (optimistic, as HappyFeat) vs inside CV:", leak
             )
+    if not args.no_report:
+        from .report.html import make_report
+
+        report = make_report(
+            output,
+            output / "report.html",
+            pipelines_dir=args.pipelines[0],
+            command="neuropipe " + " ".join(sys.argv[1:]),
+        )
+        print(f"\nHTML report: {report}")
     if not failures.empty:
         return 1
     print(f"Results: {output / 'results.csv'} ({time.perf_counter() - start:.0f} s)")
@@ -192,7 +202,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the optimistic (select on all trials) vs leak-free comparison",
     )
+    p.add_argument("--no-report", action="store_true", help="skip the HTML report")
     p.set_defaults(func=_cmd_benchmark)
+
+    from .clinical import add_fit_parser, add_predict_parser
+    from .report.cli import add_report_parser
+
+    add_report_parser(sub)
+    add_fit_parser(sub)
+    add_predict_parser(sub)
     return parser
 
 

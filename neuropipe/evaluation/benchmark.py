@@ -228,6 +228,7 @@ def leakage_report(
     from .leakage import has_selection_step, optimistic_vs_leakfree
 
     configs = [c for c in load_pipelines(pipelines_dir) if has_selection_step(c["pipeline"])]
+    by_name = {c["name"]: c["pipeline"] for c in configs}
     rows = []
     for task in plan_benchmark(configs, datasets, subjects):
         data = get_dataset(task.dataset).load(subjects=[task.subject], paradigm=task.paradigm)
@@ -236,19 +237,17 @@ def leakage_report(
             if len(set(y)) != 2:
                 continue
             cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-            for name in task.pipelines:
-                pipeline = next(c["pipeline"] for c in configs if c["name"] == name)
-                result = optimistic_vs_leakfree(pipeline, data.X[index], y, cv=cv)
-                rows.append(
-                    {
-                        "dataset": task.dataset,
-                        "pipeline": name,
-                        "subject": task.subject,
-                        "session": session,
-                        "leak_free": result["leak_free"],
-                        "optimistic": result["optimistic"],
-                    }
-                )
+            result = optimistic_vs_leakfree(by_name[task.pipeline], data.X[index], y, cv=cv)
+            rows.append(
+                {
+                    "dataset": task.dataset,
+                    "pipeline": task.pipeline,
+                    "subject": task.subject,
+                    "session": session,
+                    "leak_free": result["leak_free"],
+                    "optimistic": result["optimistic"],
+                }
+            )
     if not rows:
         return pd.DataFrame(columns=["dataset", "pipeline", "leak_free", "optimistic", "gap"])
     table = (

@@ -121,3 +121,17 @@ def test_plan_lists_one_task_per_subject_and_pipeline(pipelines_dir):
         plan_benchmark(configs, ["nope"])
     with pytest.raises(ValueError, match="'protocol'"):
         plan_benchmark(configs, protocol="k-fold")
+
+
+@pytest.mark.slow
+def test_leakage_report_shows_the_optimism_of_selecting_on_all_trials():
+    from neuropipe.evaluation.benchmark import leakage_report
+
+    report = leakage_report(
+        "pipelines", datasets=["eegmmidb-leftright"], subjects=[1], n_splits=3
+    ).set_index("pipeline")
+    # only the pipelines with a selection step, e.g. PSD+R2+LDA, not TS+LR
+    assert "PSD+R2+LDA" in report.index and "TS+LR" not in report.index
+    # selecting among hundreds of spectral features on the test trials inflates the score
+    assert (report["gap"] > 0.1).all()
+    np.testing.assert_allclose(report["gap"], report["optimistic"] - report["leak_free"])
