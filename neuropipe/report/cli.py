@@ -1,0 +1,80 @@
+"""The ``neuropipe report`` sub-command."""
+
+from __future__ import annotations
+
+import shlex
+import time
+
+__all__ = ["add_report_parser"]
+
+
+def _command_line(args) -> str:
+    parts = ["neuropipe", "report", str(args.results_dir), "-o", str(args.output)]
+    if args.figures_dir is not None:
+        parts += ["--figures-dir", str(args.figures_dir)]
+    if args.pipelines != "pipelines":
+        parts += ["--pipelines", str(args.pipelines)]
+    if args.no_models:
+        parts.append("--no-models")
+    return shlex.join(parts)
+
+
+def _cmd_report(args) -> int:
+    from .html import make_report
+
+    start = time.perf_counter()
+    output = make_report(
+        args.results_dir,
+        args.output,
+        args.figures_dir,
+        pipelines_dir=args.pipelines,
+        fit_models=not args.no_models,
+        command=_command_line(args),
+    )
+    figures = args.figures_dir or output.parent / f"{output.stem}_figures"
+    print(f"Report: {output} (figures in {figures}/, {time.perf_counter() - start:.0f} s)")
+    return 0
+
+
+def add_report_parser(subparsers):
+    """Register ``neuropipe report RESULTS_DIR -o report.html``.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``add_subparsers()`` object of the ``neuropipe`` parser.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The ``report`` sub-parser.
+    """
+    parser = subparsers.add_parser(
+        "report",
+        help="write an HTML report (figures and tables) of a benchmark results folder",
+        description="Write a self-contained HTML page from the files of 'neuropipe benchmark "
+        "--output RESULTS_DIR': scores per pipeline and dataset with chance levels, pairwise "
+        "statistics, fit times, optimistic vs leak-free selection, R² maps, a confusion "
+        "matrix and decoded trajectories. Each figure is also saved as PNG and SVG.",
+    )
+    parser.add_argument("results_dir", metavar="RESULTS_DIR", help="folder of benchmark CSVs")
+    parser.add_argument(
+        "-o", "--output", default="report.html", help="HTML file to write (default report.html)"
+    )
+    parser.add_argument(
+        "--figures-dir",
+        default=None,
+        help="folder for the PNG/SVG figures (default <output stem>_figures/)",
+    )
+    parser.add_argument(
+        "--pipelines",
+        default="pipelines",
+        help="folder of pipeline files, refitted for the model figures (default pipelines/)",
+    )
+    parser.add_argument(
+        "--no-models",
+        action="store_true",
+        help="skip the figures that refit pipelines (confusion matrix, R² maps, trajectories)",
+    )
+    parser.set_defaults(func=_cmd_report)
+    return parser
