@@ -12,6 +12,16 @@ from ._validation import check_ch_names, check_epochs, check_freq_range, check_p
 __all__ = ["PickChannels", "BandPass", "FilterBank", "StackBands"]
 
 
+def _check_n_channels(estimator, X):
+    """Raise if ``X`` has another number of channels than ``estimator`` was fitted on."""
+    if X.shape[1] != estimator.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} channels, but {type(estimator).__name__} was fitted on "
+            f"{estimator.n_features_in_}; pick the same channels as at fit time."
+        )
+    return X
+
+
 class PickChannels(TransformerMixin, BaseEstimator):
     """Keep a subset of channels of ``(n_epochs, n_channels, n_times)`` epochs by name.
 
@@ -40,21 +50,20 @@ class PickChannels(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"X has {X.shape[1]} channels but 'ch_names' lists {len(self.ch_names)}."
             )
+        if len(self.picks) == 0:
+            raise ValueError(
+                f"'picks' is empty; give at least one channel name from {list(self.ch_names)}."
+            )
         unknown = [c for c in self.picks if c not in self.ch_names]
         if unknown:
             raise ValueError(f"Unknown channels {unknown}; 'ch_names' has {list(self.ch_names)}.")
-        self.indices_ = np.array([list(self.ch_names).index(c) for c in self.picks])
+        self.indices_ = np.array([list(self.ch_names).index(c) for c in self.picks], dtype=int)
         self.n_features_in_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = check_epochs(X)
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} channels, but PickChannels was fitted on "
-                f"{self.n_features_in_}."
-            )
+        X = _check_n_channels(self, check_epochs(X))
         return X[:, self.indices_]
 
     def get_feature_names_out(self, input_features=None):
@@ -66,12 +75,33 @@ class PickChannels(TransformerMixin, BaseEstimator):
 
 def _bandpass_sos(sfreq, l_freq, h_freq, order):
     l_freq, h_freq = check_freq_range(l_freq, h_freq, sfreq)
-    nyquist = sfreq / 2.0
+    nyquist = float(sfreq) / 2.0
+    if l_freq == 0 and h_freq == nyquist:
+        raise ValueError(
+            f"l_freq=0 and h_freq={nyquist} Hz (the Nyquist frequency) filter nothing; raise "
+            f"l_freq for a high-pass or lower h_freq below {nyquist} Hz for a low-pass."
+        )
     if l_freq > 0 and h_freq < nyquist:
         return butter(order, [l_freq, h_freq], btype="bandpass", fs=sfreq, output="sos")
     if l_freq > 0:
         return butter(order, l_freq, btype="highpass", fs=sfreq, output="sos")
     return butter(order, h_freq, btype="lowpass", fs=sfreq, output="sos")
+
+
+def _check_filter_length(X, sos, order):
+    """Validate epochs and check they are longer than sosfiltfilt's edge padding."""
+    X = check_epochs(X)
+    # scipy.signal.sosfiltfilt pads each end with padlen samples and needs n_times > padlen
+    n_zeros = min(int(np.sum(sos[:, 2] == 0)), int(np.sum(sos[:, 5] == 0)))
+    padlen = 3 * (2 * len(sos) + 1 - n_zeros)
+    if X.shape[-1] <= padlen:
+        raise ValueError(
+            f"X has {X.shape[-1]} samples per epoch, but a zero-phase filter of order {order} "
+            f"needs more than {padlen} (its edge padding); use longer epochs, a lower "
+            f"'order', or band-pass the continuous recording (read_epochs(l_freq=..., "
+            f"h_freq=...))."
+        )
+    return X
 
 
 class BandPass(TransformerMixin, BaseEstimator):
@@ -84,10 +114,29 @@ class BandPass(TransformerMixin, BaseEstimator):
     ----------
     sfreq : float
         Sampling rate in Hz.
-    l_freq, h_freq : float
-        Band edges in Hz (``l_freq=0`` for a low-pass, ``h_freq=sfreq/2`` for a high-pass).
+    l_freq, h_freq : float | None
+        Band edges in Hz (``l_freq=0`` or None for a low-pass, ``h_freq=sfreq/2`` or None
+        for a high-pass; not both).
     order : int
-        Butterworth order (applied forward and backward).
+        Butterworth order (applied forward and backward). Epochs must be longer than the
+        edge padding of :func:`scipy.signal.sosfiltfilt`, at most ``3 * (2 * n_sections +
+        1)`` samples (27 for a band-pass of order 4).
+
+    Attributes
+    ----------
+    sos_ : ndarray, shape (n_sections, 6)
+        Second-order sections of the filter.
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> t = np.arange(400) / 200.0
+    >>> X = np.stack([np.sin(2 * np.pi * 10 * t), np.sin(2 * np.pi * 60 * t)])[None]
+    >>> out = BandPass(200.0, 8.0, 12.0).fit_transform(X)
+    >>> np.round(out[0, :, 100:300].std(axis=-1) / X[0, :, 100:300].std(axis=-1), 2).tolist()
+    [1.0, 0.0]
     """
 
     def __init__(self, sfreq, l_freq=8.0, h_freq=30.0, order=4):
@@ -99,13 +148,13 @@ class BandPass(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         check_positive_int("order", self.order)
         self.sos_ = _bandpass_sos(self.sfreq, self.l_freq, self.h_freq, self.order)
-        X = check_epochs(X, min_times=3 * (2 * len(self.sos_) + 1))
+        X = _check_filter_length(X, self.sos_, self.order)
         self.n_features_in_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = check_epochs(X, min_times=3 * (2 * len(self.sos_) + 1))
+        X = _check_n_channels(self, _check_filter_length(X, self.sos_, self.order))
         return sosfiltfilt(self.sos_, X, axis=-1)
 
 
@@ -145,6 +194,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
+        X = _check_n_channels(self, check_epochs(X))
         return np.stack([f.transform(X) for f in self.filters_], axis=-1)
 
 
@@ -168,6 +218,6 @@ class StackBands(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
-        X = check_epochs(X, ndim=4)
+        X = _check_n_channels(self, check_epochs(X, ndim=4))
         n_epochs, n_channels, n_times, n_bands = X.shape
         return X.transpose(0, 3, 1, 2).reshape(n_epochs, n_bands * n_channels, n_times)

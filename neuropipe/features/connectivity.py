@@ -16,7 +16,13 @@ from scipy.fft import rfftfreq
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from neuropipe._validation import check_epochs, check_freq_range, check_option, check_sfreq
+from neuropipe._validation import (
+    _as_float_array,
+    check_epochs,
+    check_freq_range,
+    check_option,
+    check_sfreq,
+)
 from neuropipe.features.spectral import (
     _check_windows,
     _EpochTransformer,
@@ -176,13 +182,11 @@ def spectral_connectivity(
 def _check_connectivity(con, name):
     """Validate a (n_epochs, n_freqs, n_channels, n_channels) array of square matrices."""
     expected = "(n_epochs, n_freqs, n_channels, n_channels)"
-    ndim = getattr(con, "ndim", None)
-    if ndim is None:
-        ndim = np.ndim(con)
-    if ndim != 4:
+    con = _as_float_array(con, name)  # a clear error for ragged lists, strings, objects
+    if con.ndim != 4:
         raise ValueError(
             f"{name} must be a 4-D array of connectivity matrices {expected}, got a "
-            f"{ndim}-D array; compute it with Connectivity first."
+            f"{con.ndim}-D array; compute it with Connectivity first."
         )
     con = check_epochs(con, name=name, ndim=4)
     if con.shape[2] != con.shape[3]:

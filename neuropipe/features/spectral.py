@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from neuropipe._validation import (
+    _as_float_array,
     check_epochs,
     check_freq_range,
     check_option,
@@ -53,8 +54,8 @@ def burg_ar(x, order):
 
     Parameters
     ----------
-    x : ndarray, shape (..., n_times)
-        Real signals; every leading index is an independent signal.
+    x : array-like, shape (..., n_times)
+        Real finite signals, at least 1-D; every leading index is an independent signal.
     order : int
         Model order ``p`` (number of AR coefficients), ``1 <= p < n_times``.
 
@@ -82,9 +83,21 @@ def burg_ar(x, order):
     >>> np.round(a, 2).tolist(), round(float(sigma2), 1)
     ([1.0, -0.9], 1.0)
     """
-    x = np.asarray(x, dtype=np.float64)
+    if x is None:
+        raise TypeError("x must be an array of signals of shape (..., n_times), got None.")
+    x = _as_float_array(x, "x")
+    if x.ndim == 0:
+        raise ValueError(
+            "x must be an array of signals of shape (..., n_times), got a scalar; pass the "
+            "samples of at least one signal."
+        )
+    x = check_epochs(x, name="x", ndim=x.ndim)
+    return _burg_ar(x, check_positive_int("order", order))
+
+
+def _burg_ar(x, order):
+    """:func:`burg_ar` on a checked float64 array (``psd_array`` checked the epochs)."""
     shape, n_times = x.shape[:-1], x.shape[-1]
-    order = check_positive_int("order", order)
     if order >= n_times:
         raise ValueError(
             f"The AR order ({order}) must be lower than the number of samples per signal "
@@ -180,6 +193,44 @@ def _nfft(fres, sfreq, n_window):
     return n_fft
 
 
+def _check_multitaper(n_times, sfreq, bandwidth):
+    """Check the DPSS tapers MNE derives from the bandwidth fit in ``n_times`` samples.
+
+    MNE uses ``int(2 * half_nbw)`` tapers with the normalised half-bandwidth
+    ``half_nbw = bandwidth * n_times / (2 * sfreq)`` (4 by default), and scipy's DPSS needs
+    ``0.5 <= half_nbw < n_times / 2`` for signals of more than one sample: epochs of at
+    least 9 samples by default, ``sfreq / n_times <= bandwidth < sfreq`` otherwise.
+    """
+    if bandwidth is None:
+        if 1 < n_times <= 8:
+            raise ValueError(
+                f"Epochs of {n_times} samples are too short for multitaper with the default "
+                f"bandwidth ({8.0 * sfreq / n_times:g} Hz, 8 tapers): it needs at least 9 "
+                f"samples; use longer epochs, a 'bandwidth' from {sfreq / n_times:g} Hz to "
+                f"below {sfreq:g} Hz, or method='welch'."
+            )
+        return
+    try:
+        bandwidth = float(bandwidth)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"'bandwidth' must be a frequency in Hz or None, got {bandwidth!r}."
+        ) from exc
+    if not np.isfinite(bandwidth) or bandwidth <= 0:
+        raise ValueError(f"'bandwidth' must be a positive frequency in Hz, got {bandwidth}.")
+    if bandwidth * n_times / (2.0 * sfreq) < 0.5:
+        raise ValueError(
+            f"bandwidth={bandwidth:g} Hz is narrower than the frequency resolution of "
+            f"{n_times}-sample epochs; use bandwidth >= {sfreq / n_times:g} Hz."
+        )
+    if n_times > 1 and bandwidth >= sfreq:
+        raise ValueError(
+            f"bandwidth={bandwidth:g} Hz is too wide for multitaper on {n_times}-sample "
+            f"epochs: it must be below sfreq={sfreq:g} Hz; use a narrower 'bandwidth' or "
+            f"method='welch'."
+        )
+
+
 def _detrend(X, detrend):
     if detrend is None:
         return X
@@ -254,6 +305,7 @@ def psd_array(
     if method == "multitaper":
         from mne.time_frequency import psd_array_multitaper
 
+        _check_multitaper(X.shape[-1], sfreq, bandwidth)
         psd, freqs = psd_array_multitaper(
             _detrend(X, detrend),
             sfreq,
@@ -303,7 +355,7 @@ def psd_array(
         )
     freqs = _freq_grid(fmin, fmax, fres)
     segments = np.lib.stride_tricks.sliding_window_view(X, n_window, axis=-1)[..., ::n_step, :]
-    a, sigma2 = burg_ar(_detrend(segments, detrend), n_order)
+    a, sigma2 = _burg_ar(_detrend(segments, detrend), n_order)
     psd = _ar_spectrum(a, sigma2, freqs, sfreq).mean(axis=-2)
     return psd, freqs
 

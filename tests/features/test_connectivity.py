@@ -180,6 +180,20 @@ def test_node_strength_bad_input(X_shape, match):
         NodeStrength().fit(np.zeros(X_shape))
 
 
+@pytest.mark.parametrize(
+    ("X", "error", "match"),
+    [
+        ([np.zeros(2), np.zeros(3)], ValueError, "X could not be converted to a numeric array"),
+        ("abc", TypeError, "X must be a numeric array, got a str"),
+        (None, ValueError, "4-D array of connectivity matrices"),
+        (np.full((1, 1, 2, 2), 1e200), ValueError, "wrong units or corrupt data"),
+    ],
+)
+def test_node_strength_malformed_input(X, error, match):  # F4
+    with pytest.raises(error, match=match):
+        NodeStrength().fit(X)
+
+
 def test_node_strength_shape_check_at_transform():
     ns = NodeStrength().fit(np.zeros((1, 3, 4, 4)))
     with pytest.raises(ValueError, match="fitted with 3 and 4"):
@@ -212,6 +226,15 @@ def test_connectivity_rejects_nan():
     X[0, 2, 3] = np.inf
     with pytest.raises(ValueError, match="NaN or infinite"):
         est.transform(X)
+
+
+def test_connectivity_rejects_extreme_magnitude():  # F5: cross-spectra would overflow
+    X = _coupled_epochs()
+    est = Connectivity(SFREQ).fit(X)
+    with pytest.raises(ValueError, match="wrong units or corrupt data"):
+        est.transform(1e200 * X)
+    with pytest.raises(ValueError, match="up to .*e\\+20[01] in magnitude"):
+        Connectivity(SFREQ).fit(1e200 * X)
 
 
 ESTIMATORS = [

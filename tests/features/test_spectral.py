@@ -97,6 +97,31 @@ def test_burg_ar_order_too_high():
         burg_ar(np.ones(5), 5)
 
 
+@pytest.mark.parametrize(
+    ("x", "error", "match"),
+    [
+        (np.float64(1.0), ValueError, "got a scalar; pass the samples"),
+        (None, TypeError, "got None"),
+        ("abc", TypeError, "must be a numeric array, got a str"),
+        ([[1.0, 2.0], [3.0]], ValueError, "could not be converted to a numeric array"),
+        (np.zeros((2, 0)), ValueError, "x is empty"),
+        ([1.0, np.nan, 2.0, 3.0], ValueError, "NaN or infinite value.*remove or interpolate"),
+        (np.full(8, 1e200), ValueError, "up to 1e\\+200 .* wrong units or corrupt data"),
+    ],
+)
+def test_burg_ar_checks_its_input(x, error, match):  # F3, F5
+    with pytest.raises(error, match=match):
+        burg_ar(x, 1)
+
+
+def test_burg_ar_accepts_lists_and_int_arrays():
+    x = [0, 3, 1, -2, 4, 1, 0, -1]
+    a, sigma2 = burg_ar(x, 2)
+    ref_a, ref_rho, _ = spectrum.arburg(np.asarray(x, dtype=float), 2)
+    np.testing.assert_allclose(a, np.r_[1.0, ref_a.real], atol=1e-12)
+    np.testing.assert_allclose(sigma2, ref_rho, rtol=1e-12)
+
+
 # --- psd_array ---------------------------------------------------------------------------
 
 
@@ -166,6 +191,48 @@ def test_multitaper_delegates_to_mne():
     np.testing.assert_array_equal(freqs, ref_f)
 
 
+@pytest.mark.parametrize("n_times", [2, 5, 8])
+def test_multitaper_rejects_epochs_too_short_for_default_tapers(n_times):  # F18
+    X = np.ones((1, 1, n_times))
+    with pytest.raises(ValueError, match=f"{n_times} samples are too short for multitaper"):
+        psd_array(X, 64.0, method="multitaper", fmin=0.0)
+    with pytest.raises(ValueError, match="use longer epochs, a 'bandwidth' from"):
+        PSD(64.0, method="multitaper", fmin=0.0).fit(X)
+
+
+@pytest.mark.parametrize(
+    ("n_times", "bandwidth"),
+    [(9, None), (4, 32.0), (4, 63.0)],  # shortest default epochs; short epochs, wide band
+)
+def test_multitaper_short_epochs_at_the_limit_match_mne(n_times, bandwidth):
+    X = np.random.default_rng(0).standard_normal((2, 1, n_times))
+    psd, freqs = psd_array(X, 64.0, method="multitaper", fmin=0.0, bandwidth=bandwidth)
+    ref, ref_f = psd_array_multitaper(
+        X - X.mean(axis=-1, keepdims=True),
+        64.0,
+        fmin=0.0,
+        bandwidth=bandwidth,
+        normalization="full",
+        verbose=False,
+    )
+    np.testing.assert_allclose(psd, ref)
+    np.testing.assert_array_equal(freqs, ref_f)
+
+
+@pytest.mark.parametrize(
+    ("bandwidth", "match"),
+    [
+        (64.0, "too wide for multitaper .* below sfreq=64 Hz"),
+        (1.0, "narrower than the frequency resolution .* use bandwidth >= 6.4 Hz"),
+        (-2.0, "positive frequency"),
+    ],
+)
+def test_multitaper_bad_bandwidth(bandwidth, match):  # F18
+    X = np.random.default_rng(0).standard_normal((1, 1, 10))
+    with pytest.raises(ValueError, match=match):
+        psd_array(X, 64.0, method="multitaper", fmin=0.0, bandwidth=bandwidth)
+
+
 def test_linear_detrend_removes_a_ramp():
     ramp = np.broadcast_to(np.linspace(0, 100, 480), (2, 1, 480))
     noise = np.random.default_rng(3).standard_normal((2, 1, 480))
@@ -229,6 +296,16 @@ def test_psd_rejects_nan():
     X[1, 0, 7] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         est.transform(X)
+
+
+@pytest.mark.parametrize("estimator", [PSD(SFREQ), BandPower(SFREQ)], ids=lambda e: repr(e))
+def test_extreme_magnitude_rejected(estimator):  # F5: squares would overflow to inf
+    X, _ = _ar2_epochs()
+    with pytest.raises(ValueError, match="wrong units or corrupt data"):
+        clone(estimator).fit(1e200 * X)
+    est = clone(estimator).fit(X)
+    with pytest.raises(ValueError, match="up to .*e\\+20[01] in magnitude"):
+        est.transform(1e200 * X)
 
 
 # --- BandPower ---------------------------------------------------------------------------
