@@ -141,7 +141,7 @@ def _moabb_augmented_covariances(X):
 
 
 def _our_augmented_covariances(X):
-    return augmented_covariances(X, 10, 10, "cov")
+    return augmented_covariances(X, 10, 10, "cov", on_singular="warn")
 
 
 def bench_speed(n_repeats=7):
@@ -179,11 +179,21 @@ def bench_speed(n_repeats=7):
 
 
 def evaluate(
-    dataset, subjects, n_sessions, n_folds, grid_folds, uncached, command, only=None, tag=""
+    dataset,
+    subjects,
+    n_sessions,
+    n_folds,
+    grid_folds,
+    uncached,
+    command,
+    only=None,
+    tag="",
+    first_fold=0,
 ):
     """One row per (subject, session, fold, pipeline): score, wall and CPU time of fit+predict.
 
-    ``subjects``: subject ids (None: all); ``n_folds``: outer folds scored (None: all 5);
+    ``subjects``: subject ids (None: all); ``n_folds``: outer folds scored (None: all 5),
+    from ``first_fold`` on;
     ``only`` restricts the pipelines to those names. The rows are saved to
     ``results/bench_acm_<dataset><tag>.csv`` after every fold.
     """
@@ -201,7 +211,7 @@ def evaluate(
                 X = data.X[keep]
                 y = LabelEncoder().fit_transform(data.y[keep])
                 cv = StratifiedKFold(5, shuffle=True, random_state=42)
-                for fold, (train, test) in list(enumerate(cv.split(X, y)))[:n_folds]:
+                for fold, (train, test) in list(enumerate(cv.split(X, y)))[first_fold:n_folds]:
                     on_grid_fold = s_index == 0 and fold < grid_folds
                     for name, (pipeline, grid_only) in pipelines.items():
                         if (grid_only and not on_grid_fold) or (only and name not in only):
@@ -424,6 +434,7 @@ def main(argv=None):
     parser.add_argument("--datasets", nargs="*", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--subjects", type=int, nargs="+", default=None, help="subject ids")
     parser.add_argument("--folds", type=int, default=None, help="first N outer folds")
+    parser.add_argument("--first-fold", type=int, default=0, help="skip the folds before it")
     parser.add_argument("--sessions", type=int, default=None, help="first N sessions")
     parser.add_argument("--grid-folds", type=int, default=1, help="grid folds per subject")
     parser.add_argument("--uncached-grid", action="store_true")
@@ -450,6 +461,7 @@ def main(argv=None):
                 command,
                 args.pipelines,
                 args.tag,
+                args.first_fold,
             )
     block = report()
     print(block)

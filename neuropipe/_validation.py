@@ -22,7 +22,14 @@ __all__ = [
     "check_ch_names",
     "check_positive_int",
     "check_timeseries",
+    "check_magnitude",
+    "check_matrix",
+    "check_array_input",
 ]
+
+#: Largest absolute value accepted in numeric input: squares and products of larger values
+#: overflow float64 (EEG arrays hold microvolts, far below it).
+MAX_ABS_VALUE = 1e100
 
 
 class DataFileError(ValueError):
@@ -139,6 +146,56 @@ def check_epochs(
             f"{name} contains {n_bad} NaN or infinite value(s); remove or interpolate "
             f"bad segments before this step."
         )
+    if not allow_nan:
+        check_magnitude(X, name)
+    return X
+
+
+def check_magnitude(X, name: str = "X", bound: float = MAX_ABS_VALUE) -> np.ndarray:
+    """Raise a ValueError when finite values of ``X`` exceed ``bound`` in magnitude.
+
+    Squares and products of values above about 1e150 overflow float64, so spectra,
+    covariances and scores would come out infinite or NaN without an error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_magnitude(np.ones(3)).shape
+    (3,)
+    """
+    X = np.asarray(X)
+    if X.size:
+        largest = float(np.max(np.abs(X[np.isfinite(X)]), initial=0.0))
+        if largest > bound:
+            raise ValueError(
+                f"{name} holds values up to {largest:.3g} in magnitude (more than {bound:.0e}): "
+                f"wrong units or corrupt data; EEG arrays hold microvolts, rescale the data."
+            )
+    return X
+
+
+def check_matrix(X, name: str = "X", *, ndim: int = 2, allow_nan: bool = False) -> np.ndarray:
+    """Convert ``X`` to a float64 array of rank ``ndim`` with a clear error.
+
+    Call it before :func:`sklearn.utils.validation.validate_data`, which lets numpy's own
+    conversion errors through for strings and ragged lists.
+
+    Examples
+    --------
+    >>> check_matrix([[1, 2], [3, 4]]).dtype
+    dtype('float64')
+    """
+    X = _as_float_array(X, name)
+    if X.ndim != ndim:
+        raise ValueError(
+            f"{name} must be a {ndim}-D array, got a {X.ndim}-D array of shape {X.shape}."
+        )
+    if not allow_nan and X.size and not np.all(np.isfinite(X)):
+        raise ValueError(
+            f"{name} contains {int(np.sum(~np.isfinite(X)))} NaN or infinite value(s); "
+            f"remove or impute them before this step."
+        )
+    check_magnitude(X, name)
     return X
 
 
@@ -347,3 +404,36 @@ def _as_hz(value, name: str) -> float:
     if not np.isfinite(value):
         raise ValueError(f"{name!r} must be a finite frequency in Hz, got {value}.")
     return value
+
+
+def check_array_input(X, name: str = "X", *, ndim=2):
+    """Run :func:`check_matrix` on ``X`` before scikit-learn's ``validate_data``.
+
+    ``ndim`` is the expected rank, or a tuple of accepted ranks (``(1, 2)`` for targets).
+    Returns ``X`` itself, so that ``validate_data`` still records a DataFrame's column
+    names. ``None``, sparse matrices, complex arrays and arrays of another rank are left
+    to ``validate_data``, whose errors for them are clear ("Reshape your data...") and
+    are what scikit-learn's estimator checks expect. Objects that are not numbers (a dict
+    in an object array) raise a TypeError.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_array_input(np.ones((2, 3))).shape
+    (2, 3)
+    >>> check_array_input([1.0, 2.0], "y", ndim=(1, 2))
+    [1.0, 2.0]
+    """
+    from scipy.sparse import issparse
+
+    if X is None or issparse(X) or (isinstance(X, np.ndarray) and X.dtype.kind == "c"):
+        return X
+    try:
+        values = _as_float_array(X, name)
+    except ValueError as exc:
+        if isinstance(exc.__cause__, TypeError):
+            raise TypeError(f"{exc} ({exc.__cause__})") from exc
+        raise
+    if values.ndim in ((ndim,) if isinstance(ndim, int) else tuple(ndim)):
+        check_matrix(values, name, ndim=values.ndim)
+    return X

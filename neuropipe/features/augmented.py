@@ -21,6 +21,7 @@ __all__ = ["augmented_covariances", "n_embedded_samples", "AugmentedCovariances"
 
 _ESTIMATORS = ("cov", "scm", "oas", "lwf")
 _EMBEDDINGS = ("moabb", "hankel")
+_ON_SINGULAR = ("shrink", "warn", "raise")
 
 
 def n_embedded_samples(n_times, order, lag, embedding="moabb"):
@@ -57,11 +58,12 @@ def n_embedded_samples(n_times, order, lag, embedding="moabb"):
     return n_times - (order - 1) * lag
 
 
-def _check_embedding(n_channels, n_times, order, lag, estimator, embedding):
+def _check_embedding(n_channels, n_times, order, lag, estimator, embedding, on_singular="warn"):
     """Validate the embedding parameters against the epoch size; return samples kept."""
     order = check_positive_int("order", order)
     lag = check_positive_int("lag", lag)
     check_option("estimator", estimator, _ESTIMATORS)
+    check_option("on_singular", on_singular, _ON_SINGULAR)
     n_kept = n_embedded_samples(n_times, order, lag, embedding)
     if n_kept < 2:
         raise ValueError(
@@ -71,15 +73,53 @@ def _check_embedding(n_channels, n_times, order, lag, estimator, embedding):
         )
     dim = n_channels * order
     if estimator in ("cov", "scm") and n_kept <= dim:
-        warnings.warn(
+        message = (
             f"order={order} and lag={lag} keep {n_kept} samples per delayed copy, no more than "
             f"the {dim} augmented channels ({n_channels} channels x order {order}): the "
             f"estimator={estimator!r} covariance matrices are singular. Use a shrinkage "
-            f"estimator (estimator='oas' or 'lwf'), a smaller order or lag, or fewer channels.",
-            UserWarning,
-            stacklevel=3,
+            f"estimator (estimator='oas' or 'lwf'), a smaller order or lag, or fewer channels"
         )
+        if on_singular == "raise":
+            raise ValueError(message + ".")
+        if on_singular == "shrink":
+            message += "; OAS shrinkage estimates are returned instead (on_singular='shrink')"
+        warnings.warn(message + ".", UserWarning, stacklevel=3)
     return order, lag, n_kept
+
+
+def _not_positive_definite(covs):
+    """Indices of the flat epochs and of the matrices that are not numerically SPD.
+
+    A matrix counts as singular when it has a (numerically) zero variance or when its
+    correlation matrix minus ``10 * dim * eps`` times the identity has no Cholesky factor,
+    i.e. when its correlation matrix has an eigenvalue at rounding level.
+    """
+    dim = covs.shape[-1]
+    eps = 10 * dim * np.finfo(np.float64).eps
+    diag = np.diagonal(covs, axis1=1, axis2=2)
+    top = diag.max(axis=1)
+    flat = np.flatnonzero(~(top > 0))
+    zero_var = (diag <= eps * top[:, None]).any(axis=1)
+    rest = np.flatnonzero(~zero_var)
+    root = np.sqrt(diag[rest])
+    corr = covs[rest] / root[:, :, None] / root[:, None, :]
+    corr[:, np.arange(dim), np.arange(dim)] -= eps
+    bad = []
+    try:
+        np.linalg.cholesky(corr)
+    except np.linalg.LinAlgError:
+        for index, matrix in zip(rest, corr):
+            try:
+                np.linalg.cholesky(matrix)
+            except np.linalg.LinAlgError:
+                bad.append(index)
+    singular = np.union1d(np.flatnonzero(zero_var), bad).astype(int)
+    return flat, singular
+
+
+def _epoch_list(indices, limit=10):
+    shown = ", ".join(map(str, indices[:limit]))
+    return shown + (f" and {len(indices) - limit} more" if len(indices) > limit else "")
 
 
 def _window_updates(Xt, means, lag, n_kept, scale):
@@ -193,7 +233,9 @@ def _lwf_shrinkage(emp, fourth, n_kept):
     return np.where(beta == 0, 0.0, beta / safe)
 
 
-def augmented_covariances(X, order=1, lag=1, estimator="cov", embedding="moabb"):
+def augmented_covariances(
+    X, order=1, lag=1, estimator="cov", embedding="moabb", on_singular="shrink"
+):
     """Covariance matrices of the delay embedding of each epoch.
 
     Delayed copy ``k`` (``k = 0 .. order - 1``) of an epoch is ``x(t + k * lag)``; the copies
@@ -220,12 +262,25 @@ def augmented_covariances(X, order=1, lag=1, estimator="cov", embedding="moabb")
         ``order >= 2`` each copy keeps ``n_times - order * lag`` samples, so the last ``lag``
         samples are never used. ``"hankel"`` keeps the ``n_times - (order - 1) * lag``
         samples of a standard delay embedding.
+    on_singular : {"shrink", "warn", "raise"}
+        What to do with ``"cov"`` / ``"scm"`` matrices that are singular (a flat or
+        duplicated channel, or no more samples kept than ``n_channels * order``):
+        ``"shrink"`` replaces them by OAS shrinkage estimates, with a warning naming the
+        epochs; ``"warn"`` returns them unchanged with a warning (MOABB's output);
+        ``"raise"`` raises a ValueError. A flat epoch (every channel constant) has no SPD
+        estimate and always raises.
 
     Returns
     -------
     covmats : ndarray, shape (n_epochs, n_channels * order, n_channels * order)
-        SPD matrices (positive semi-definite when too few samples are kept for ``"cov"`` or
-        ``"scm"``; a warning says so).
+        SPD matrices (with ``on_singular="warn"``, positive semi-definite ones where the
+        warning says so).
+
+    Raises
+    ------
+    ValueError
+        For a flat epoch, an embedding that keeps fewer than 2 samples, or a singular matrix
+        with ``on_singular="raise"``.
 
     Examples
     --------
@@ -239,8 +294,45 @@ def augmented_covariances(X, order=1, lag=1, estimator="cov", embedding="moabb")
     """
     X = check_epochs(X)
     n_epochs, n_channels, n_times = X.shape
-    order, lag, n_kept = _check_embedding(n_channels, n_times, order, lag, estimator, embedding)
+    order, lag, n_kept = _check_embedding(
+        n_channels, n_times, order, lag, estimator, embedding, on_singular
+    )
     X = X - X.mean(axis=-1, keepdims=True)
+    covs = _estimate(X, order, lag, n_kept, estimator)
+    structural = estimator in ("cov", "scm") and n_kept <= n_channels * order
+    if structural or estimator not in ("cov", "scm"):
+        diag_max = np.diagonal(covs, axis1=1, axis2=2).max(axis=1)
+        flat, singular = np.flatnonzero(~(diag_max > 0)), np.arange(n_epochs)
+    else:
+        flat, singular = _not_positive_definite(covs)
+    if flat.size:
+        raise ValueError(
+            f"Epoch(s) {_epoch_list(flat)} are flat (every channel constant): no covariance "
+            f"estimator gives a positive definite matrix for them. Drop these epochs or check "
+            f"the recording."
+        )
+    if structural:  # _check_embedding has warned (or raised)
+        if on_singular == "shrink":
+            covs = _estimate(X, order, lag, n_kept, "oas")
+        return covs
+    if estimator not in ("cov", "scm") or not singular.size:
+        return covs
+    message = (
+        f"{singular.size} of {n_epochs} estimator={estimator!r} covariance matrices are "
+        f"singular (epochs {_epoch_list(singular)}: a flat or duplicated channel). Use a "
+        f"shrinkage estimator (estimator='oas' or 'lwf') or drop the channel"
+    )
+    if on_singular == "raise":
+        raise ValueError(message + ".")
+    if on_singular == "shrink":
+        covs[singular] = _estimate(X[singular], order, lag, n_kept, "oas")
+        message += "; OAS shrinkage estimates are returned for them (on_singular='shrink')"
+    warnings.warn(message + ".", UserWarning, stacklevel=2)
+    return covs
+
+
+def _estimate(X, order, lag, n_kept, estimator):
+    """Covariance matrices of the delay embedding of centred epochs ``X``."""
     scale = 1.0 / (n_kept - 1) if estimator == "cov" else 1.0 / n_kept
     emp, means = _embedded_scatter(X, order, lag, n_kept, scale)
     if estimator in ("cov", "scm"):
@@ -268,6 +360,9 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
         Covariance estimator; see :func:`augmented_covariances`.
     embedding : {"moabb", "hankel"}, default="moabb"
         Which samples each delayed copy keeps; see :func:`augmented_covariances`.
+    on_singular : {"shrink", "warn", "raise"}, default="shrink"
+        Singular ``"cov"`` / ``"scm"`` matrices are replaced by OAS estimates with a
+        warning, returned with a warning, or rejected; see :func:`augmented_covariances`.
 
     Attributes
     ----------
@@ -289,11 +384,12 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
     (6, 6, 6)
     """
 
-    def __init__(self, order=1, lag=1, estimator="cov", embedding="moabb"):
+    def __init__(self, order=1, lag=1, estimator="cov", embedding="moabb", on_singular="shrink"):
         self.order = order
         self.lag = lag
         self.estimator = estimator
         self.embedding = embedding
+        self.on_singular = on_singular
 
     def fit(self, X, y=None):
         """Check the parameters against the epochs.
@@ -312,7 +408,13 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
         X = check_epochs(X)
         _, n_channels, n_times = X.shape
         *_, self.n_kept_ = _check_embedding(
-            n_channels, n_times, self.order, self.lag, self.estimator, self.embedding
+            n_channels,
+            n_times,
+            self.order,
+            self.lag,
+            self.estimator,
+            self.embedding,
+            self.on_singular,
         )
         self.n_channels_ = n_channels
         return self
@@ -336,4 +438,6 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
                 f"X has {X.shape[1]} channels, but AugmentedCovariances was fitted on "
                 f"{self.n_channels_}; pass epochs with the same channels."
             )
-        return augmented_covariances(X, self.order, self.lag, self.estimator, self.embedding)
+        return augmented_covariances(
+            X, self.order, self.lag, self.estimator, self.embedding, self.on_singular
+        )

@@ -18,6 +18,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from scipy.stats import rankdata
+from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, TransformerMixin, clone
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
@@ -391,6 +393,26 @@ def _top(scores, candidates, n_used, n_keep):
     return {candidates[i] for i in ranking}
 
 
+def _default_score(model, X, y):
+    """MOABB's paradigm score, computed without the scorer machinery's per-call checks.
+
+    ROC-AUC of the decision function (else of the probability of ``classes_[1]``) for two
+    classes, as the ``"roc_auc"`` scorer, from the Mann-Whitney statistic: equal AUCs are
+    equal floats, so ties between candidates are exact. Accuracy otherwise.
+    """
+    classes = model.classes_
+    if classes.size != 2 or np.unique(y).size != 2:
+        return float(np.mean(model.predict(X) == y))
+    if hasattr(model, "decision_function"):
+        values = model.decision_function(X)
+    else:
+        values = model.predict_proba(X)[:, 1]
+    positive = y == classes[1]
+    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+    rank_sum = rankdata(values)[positive].sum()
+    return float((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+
+
 def _estimator_has(method):
     def check(self):
         getattr(self.estimator, method)
@@ -406,7 +428,13 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     ``param_grid`` for ``estimator`` (a classifier of SPD matrices). Rung ``r`` scores the
     surviving candidates on the first ``1, factor, factor^2, ..., n_splits`` splits and keeps
     the best ``1 / factor`` of them for the next rung; the last rung uses every split, as a
-    grid search would, and picks the best (order, lag, setting).
+    grid search would, and picks the best (order, lag, setting). Ties go to the smaller lag,
+    then the smaller order, then the earlier setting of ``param_grid``: the order in which
+    :class:`~sklearn.model_selection.GridSearchCV` breaks them over
+    ``ParameterGrid({"lag": ..., "order": ..., **param_grid})``, as MOABB's grid runs it.
+    With ``scoring=None`` the scores are computed directly (ROC-AUC from the Mann-Whitney
+    statistic, so equal AUCs are equal floats) and scikit-learn's per-call input checks are
+    skipped for the inner fits, which hold validated data.
 
     Nothing is computed twice: each candidate's covariance stack is computed once for all
     epochs and kept while the candidate survives (the covariance of an epoch does not depend on
@@ -437,9 +465,11 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     scoring : str | callable | None, default=None
         Score to maximise; ``None`` means ROC-AUC for two classes and accuracy otherwise
         (MOABB's paradigm scores).
-    factor : int, default=3
+    factor : int | None, default=3
         Share of candidates kept at each rung is ``1 / factor``; the number of splits grows by
-        ``factor``.
+        ``factor``. ``None`` scores every candidate on every split: an exhaustive grid search
+        that picks what :class:`~sklearn.model_selection.GridSearchCV` over ``lag``, ``order``
+        and ``param_grid`` picks, ties included, with the same caching.
     max_dim : int | None, default=None
         Candidates with ``n_channels * order`` above this are left out (the cost grows as
         its cube).
@@ -509,8 +539,8 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if not orders or not lags:
             raise ValueError("'orders' and 'lags' must each hold at least one value.")
         candidates = []
-        for order in orders:
-            for lag in lags[:1] if order == 1 else lags:
+        for lag in lags:
+            for order in orders if lag == lags[0] else [p for p in orders if p != 1]:
                 if n_channels * order <= max_dim and _feasible(
                     n_channels, n_times, order, lag, self.cov_estimator, self.embedding
                 ):
@@ -582,7 +612,7 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "the class labels of the epochs."
             )
         X = check_epochs(X)
-        factor = check_positive_int("factor", self.factor, minimum=2)
+        factor = None if self.factor is None else check_positive_int("factor", self.factor, 2)
         cv = self.cv
         if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
             cv = StratifiedKFold(
@@ -594,10 +624,9 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         y = check_labels(y, X.shape[0], min_per_class=cv.get_n_splits())
         self.classes_ = np.unique(y)
         splits = list(cv.split(X, y))
-        scoring = self.scoring
-        if scoring is None:
-            scoring = "roc_auc" if self.classes_.size == 2 else "accuracy"
-        scorer = check_scoring(self.estimator, scoring=scoring)
+        scorer = _default_score
+        if self.scoring is not None:
+            scorer = check_scoring(self.estimator, scoring=self.scoring)
         candidates = self._candidates(*X.shape[1:])
         settings, groups = self._settings()
 
@@ -606,27 +635,30 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         cache = {}
         alive = list(range(len(candidates)))
         self.n_candidates_ = []
-        schedule = _halving_schedule(len(splits), factor)
-        for rung, n_used in enumerate(schedule):
-            self.n_candidates_.append(len(alive))
-            n_keep = 0 if rung == len(schedule) - 1 else math.ceil(len(alive) / factor)
-            for position, c in enumerate(alive):
-                rung_of[c] = rung
-                todo = [s for s in range(n_used) if np.isnan(scores[c, 0, s])]
-                if todo and c not in cache:
-                    order, lag = candidates[c]
-                    cache[c] = augmented_covariances(
-                        X, order, lag, self.cov_estimator, self.embedding
-                    )
-                for s in todo:
-                    scores[c, :, s] = self._score_split(cache[c], y, splits[s], groups, scorer)
-                # keep the stacks of candidates still to score or still able to go on
-                kept = _top(scores, alive[: position + 1], n_used, n_keep)
-                kept.update(alive[position + 1 :])
-                cache = {k: covs for k, covs in cache.items() if k in kept}
-            if n_keep == 0:
-                break
-            alive = sorted(_top(scores, alive, n_used, n_keep))
+        schedule = [len(splits)] if factor is None else _halving_schedule(len(splits), factor)
+        # the inputs are validated above: skip scikit-learn's per-call checks of the
+        # hundreds of fits and scores below
+        with config_context(assume_finite=True, skip_parameter_validation=True):
+            for rung, n_used in enumerate(schedule):
+                self.n_candidates_.append(len(alive))
+                n_keep = 0 if rung == len(schedule) - 1 else math.ceil(len(alive) / factor)
+                for position, c in enumerate(alive):
+                    rung_of[c] = rung
+                    todo = [s for s in range(n_used) if np.isnan(scores[c, 0, s])]
+                    if todo and c not in cache:
+                        order, lag = candidates[c]
+                        cache[c] = augmented_covariances(
+                            X, order, lag, self.cov_estimator, self.embedding
+                        )
+                    for s in todo:
+                        scores[c, :, s] = self._score_split(cache[c], y, splits[s], groups, scorer)
+                    # keep the stacks of candidates still to score or still able to go on
+                    kept = _top(scores, alive[: position + 1], n_used, n_keep)
+                    kept.update(alive[position + 1 :])
+                    cache = {k: covs for k, covs in cache.items() if k in kept}
+                if n_keep == 0:
+                    break
+                alive = sorted(_top(scores, alive, n_used, n_keep))
 
         mean = scores.mean(axis=2)
         mean_final = mean[alive]

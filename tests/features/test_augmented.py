@@ -165,11 +165,51 @@ def test_span_leaving_no_samples_is_rejected(epochs, embedding):
 def test_singular_span_warns_and_names_shrinkage(epochs):
     # 150 - 10 * 14 = 10 samples kept for 40 augmented channels
     with pytest.warns(UserWarning, match=r"singular.*shrinkage estimator \(estimator='oas'"):
-        augmented_covariances(epochs, order=10, lag=14)
+        singular = augmented_covariances(epochs, order=10, lag=14, on_singular="warn")
+    assert np.linalg.matrix_rank(singular[0]) < 40
+    with pytest.warns(UserWarning, match=r"singular.*OAS shrinkage estimates are returned"):
+        fallback = augmented_covariances(epochs, order=10, lag=14)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         shrunk = augmented_covariances(epochs, order=10, lag=14, estimator="oas")
+    _assert_close(fallback, shrunk)
     assert np.linalg.eigvalsh(shrunk).min() > 0
+    with pytest.raises(ValueError, match="singular.*estimator='oas' or 'lwf'"):
+        augmented_covariances(epochs, order=10, lag=14, on_singular="raise")
+
+
+def _with_singular_epochs(epochs):
+    bad = epochs.copy()
+    bad[1, 3] = bad[1, 0]  # duplicated channel
+    bad[4, 2] = 7.0  # flat channel
+    return bad
+
+
+def test_singular_matrices_fall_back_to_oas_with_a_warning(epochs):
+    bad = _with_singular_epochs(epochs)
+    with pytest.warns(UserWarning, match=r"2 of 6 .*singular \(epochs 1, 4: a flat or dup"):
+        got = augmented_covariances(bad, order=2, lag=3)
+    assert np.linalg.eigvalsh(got).min() > 0
+    _assert_close(got[[1, 4]], augmented_covariances(bad[[1, 4]], 2, 3, "oas"))
+    _assert_close(got[[0, 2, 3, 5]], augmented_covariances(epochs[[0, 2, 3, 5]], 2, 3))
+    with pytest.warns(UserWarning, match="singular"):
+        kept = augmented_covariances(bad, order=2, lag=3, on_singular="warn")
+    assert np.linalg.eigvalsh(kept[[1, 4]]).min(axis=1).max() < 1e-8 * kept[[1, 4]].max()
+    with pytest.raises(ValueError, match="epochs 1, 4: a flat or duplicated channel"):
+        AugmentedCovariances(2, 3, on_singular="raise").fit_transform(bad)
+
+
+@pytest.mark.parametrize("estimator", ["cov", "scm", "oas", "lwf"])
+def test_flat_epoch_is_rejected_for_every_estimator(epochs, estimator):
+    bad = epochs.copy()
+    bad[2] = 3.0
+    with pytest.raises(ValueError, match=r"Epoch\(s\) 2 are flat.*Drop these epochs"):
+        augmented_covariances(bad, 2, 3, estimator)
+
+
+def test_bad_on_singular_is_named(epochs):
+    with pytest.raises(ValueError, match="'on_singular' parameter.*'shrink', 'warn' and 'raise'"):
+        augmented_covariances(epochs, 2, 1, on_singular="ignore")
 
 
 def test_invalid_estimator_and_embedding_are_named(epochs):
@@ -199,7 +239,7 @@ def test_reproduces_moabb_on_64_channel_eegmmidb_at_p10_tau10():
     X = load_dataset("eegmmidb-leftright", subjects=[1]).X[:8]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # 640 augmented channels, 221 samples: singular
-        got = augmented_covariances(X, 10, 10)
+        got = augmented_covariances(X, 10, 10, on_singular="warn")
     ref = Covariances("cov").transform(AugmentedDataset(10, 10).transform(X))
     _assert_close(got, ref)
 

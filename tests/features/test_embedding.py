@@ -5,7 +5,7 @@ import pytest
 from pyriemann.classification import MDM
 from pyriemann.tangentspace import TangentSpace
 from scipy.signal import lfilter
-from sklearn.metrics import mutual_info_score
+from sklearn.metrics import get_scorer, mutual_info_score
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
@@ -275,3 +275,47 @@ def test_search_nests_in_cross_validation():
     model = make_pipeline(EmbeddingSearchCV(MDM(), orders=[1, 2], lags=[6], random_state=0))
     scores = cross_val_score(model, X, y, cv=StratifiedKFold(3, shuffle=True, random_state=0))
     assert scores.mean() > 0.9
+
+
+def test_default_score_equals_sklearn_roc_auc_and_accuracy():
+    rng = np.random.default_rng(3)
+    F, y = rng.standard_normal((40, 5)), np.repeat([3, 7], 20)
+    F[y == 7] += 0.5
+    model = SVC(kernel="linear").fit(F, y)
+    F_test = np.round(rng.standard_normal((17, 5)), 1)  # ties in the decision values
+    y_test = np.r_[np.full(9, 3), np.full(8, 7)]
+    assert embedding._default_score(model, F_test, y_test) == pytest.approx(
+        get_scorer("roc_auc")(model, F_test, y_test), abs=1e-15
+    )
+    y3 = np.repeat([0, 1, 2], 10)
+    model3 = SVC().fit(rng.standard_normal((30, 5)) + y3[:, None], y3)
+    F3 = rng.standard_normal((12, 5)) + np.repeat([0, 1, 2], 4)[:, None]
+    y3_test = np.repeat([0, 1, 2], 4)
+    assert embedding._default_score(model3, F3, y3_test) == get_scorer("accuracy")(
+        model3, F3, y3_test
+    )
+
+
+def test_exhaustive_search_picks_what_grid_search_picks_ties_included():
+    # well separated classes: many (order, lag, C) reach ROC-AUC 1 on every split
+    X, y = _lagged_pairs(delay=2)
+    orders, lags, grid = [1, 2, 3], [1, 2, 3], {"svc__C": [0.5, 1.0]}
+    search = EmbeddingSearchCV(
+        _ts_svc(), grid, orders=orders, lags=lags, factor=None, random_state=0
+    ).fit(X, y)
+    reference = GridSearchCV(
+        Pipeline([("aug", AugmentedCovariances()), ("clf", _ts_svc())]),
+        {"aug__lag": lags, "aug__order": orders, "clf__svc__C": grid["svc__C"]},
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        scoring="roc_auc",
+    ).fit(X, y)
+    n_ties = np.sum(reference.cv_results_["rank_test_score"] == 1)
+    assert n_ties > 1
+    best = reference.best_params_
+    assert search.best_params_ == {
+        "order": best["aug__order"],
+        "lag": best["aug__lag"] if best["aug__order"] > 1 else lags[0],
+        "svc__C": best["clf__svc__C"],
+    }
+    assert search.best_score_ == pytest.approx(reference.best_score_, abs=1e-12)
+    assert set(search.cv_results_["n_splits"]) == {3}
