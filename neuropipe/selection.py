@@ -19,11 +19,14 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from scipy.sparse import issparse
 from sklearn.base import BaseEstimator
 from sklearn.feature_selection import SelectorMixin, mutual_info_classif
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neuropipe._validation import (
+    _as_float_array,
+    check_array_input,
     check_epochs,
     check_labels,
     check_option,
@@ -43,9 +46,20 @@ __all__ = [
 _RULES = ("topk", "autofeat")
 
 
-def _sums_of_squares(X, y):
-    """Between-class, within-class and total sums of squares per feature."""
+def _unit_scaled(X):
+    """``X`` as float64 with each feature divided by the power of two above its largest |x|.
+
+    R² and Fisher scores are scale-invariant; on the scaled features (|x| <= 1) the squares
+    below neither overflow (values above ~1e154) nor underflow (below ~1e-154). Dividing
+    by a power of two is exact, so the scores of ordinary data are unchanged to the bit.
+    """
     X = np.asarray(X, dtype=np.float64)
+    return X / np.ldexp(1.0, np.frexp(np.max(np.abs(X), axis=0, initial=0.0))[1])
+
+
+def _sums_of_squares(X, y):
+    """Between-class, within-class and total sums of squares per (unit-scaled) feature."""
+    X = _unit_scaled(X)
     y = check_labels(y, X.shape[0])
     grand_mean = X.mean(axis=0)
     between = np.zeros(X.shape[1:])
@@ -112,7 +126,7 @@ def signed_r2_scores(X, y):
     >>> signed_r2_scores(X, ["left", "left", "right", "right"]).tolist()
     [-0.8]
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = _unit_scaled(X)
     y = check_labels(y, X.shape[0])
     classes = np.unique(y)
     if classes.size != 2:
@@ -181,10 +195,21 @@ def autofeat_mask(scores, k=3):
     >>> autofeat_mask(scores, k=2).astype(int).tolist()
     [[0, 1], [1, 0], [0, 0]]
     """
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = _as_float_array(scores, "scores")
     if scores.ndim != 2:
         raise ValueError(
             f"autofeat_mask needs a (n_channels, n_freqs) score map, got shape {scores.shape}."
+        )
+    if scores.size == 0:
+        raise ValueError(
+            f"scores is an empty score map (shape {scores.shape}); it needs at least one "
+            f"channel and one frequency."
+        )
+    n_nan = int(np.isnan(scores).sum())
+    if n_nan:
+        raise ValueError(
+            f"scores contains {n_nan} NaN value(s); give every feature a score (r2_scores "
+            f"and fisher_scores score constant features 0)."
         )
     k = min(check_positive_int("k", k), scores.shape[0])
     channels = np.argsort(-scores.max(axis=1), kind="stable")[:k]
@@ -204,15 +229,24 @@ class _ScoreSelector(SelectorMixin, BaseEstimator):
     """Keep the ``k`` best-scoring features of (n, C, F) or (n, p) input."""
 
     def _flatten(self, X, reset):
-        """Return a 2-D view of X and the per-sample feature shape."""
-        if not hasattr(X, "ndim"):
-            X = np.asarray(X)
-        if X.ndim == 3:
+        """Return a 2-D view of X and the per-sample feature shape (None for 2-D input).
+
+        2-D input is returned as given, so that ``validate_data`` records DataFrame
+        column names; sparse and complex input is left to ``validate_data`` to refuse.
+        """
+        check_array_input(X, "X")
+        shape, ndim = None, 2 if issparse(X) else np.asarray(X).ndim
+        if ndim == 3:
             X = check_epochs(X, name="X", ndim=3)
             shape = X.shape[1:]
             X = X.reshape(X.shape[0], -1)
-        else:
-            shape = None
+        elif ndim != 2:
+            raise ValueError(
+                f"X must be spectra of shape (n_samples, n_channels, n_freqs) or a feature "
+                f"matrix of shape (n_samples, n_features), got a {ndim}-D array of shape "
+                f"{np.asarray(X).shape}. Reshape your data: X.reshape(-1, 1) for a single feature, "
+                f"X.reshape(1, -1) for a single sample."
+            )
         if not reset and shape is not None and shape != self.feature_shape_:
             raise ValueError(
                 f"X has features of shape {shape} per sample but {type(self).__name__} was "

@@ -133,6 +133,55 @@ def test_fisher_and_mutual_info_find_planted_feature():
     )
 
 
+@pytest.mark.parametrize("factor", [1e-200, 1e-150, 1e150, 1e200, 1e300])
+def test_scores_are_unchanged_by_extreme_rescaling(factor):
+    """R² and Fisher are scale-invariant: squares of huge or tiny values must not overflow."""
+    X, y = _planted()
+    r2, fisher, signed = r2_scores(X, y), fisher_scores(X, y), signed_r2_scores(X, y)
+    np.testing.assert_allclose(r2_scores(factor * X, y), r2, rtol=1e-12)
+    np.testing.assert_allclose(fisher_scores(factor * X, y), fisher, rtol=1e-12)
+    np.testing.assert_allclose(signed_r2_scores(factor * X, y), signed, rtol=1e-12)
+
+
+def test_selectors_refuse_unconvertible_or_extreme_input():
+    y = [0, 0, 1, 1]
+    for selector in (R2Selector(k=1), FisherSelector(k=1), MutualInfoSelector(k=1)):
+        with pytest.raises(ValueError, match="X could not be converted to a numeric array"):
+            selector.fit([[1.0, 2.0], [3.0]], [0, 1])
+        with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
+            selector.fit("abc", y)
+        with pytest.raises(ValueError, match="X must be a numeric array, got dtype <U"):
+            selector.fit(np.array([["a", "b"]] * 4), y)
+        with pytest.raises(ValueError, match=r"values up to 1e\+200 .* rescale the data"):
+            selector.fit(np.full((4, 2), 1e200), y)
+        with pytest.raises(ValueError, match=r"got a 1-D array of shape \(4,\)\. Reshape"):
+            selector.fit(np.ones(4), y)
+    fitted = R2Selector(k=1).fit(np.eye(4), y)
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite value"):
+        fitted.transform(np.r_[np.eye(3, 4), [[np.nan, 0, 0, 0]]])
+
+
+@pytest.mark.parametrize(
+    "scores, error, match",
+    [
+        (np.zeros((1, 0)), ValueError, r"scores is an empty score map \(shape \(1, 0\)\)"),
+        (np.zeros((0, 3)), ValueError, "empty score map"),
+        ("abc", TypeError, "scores must be a numeric array, got a str"),
+        (np.array([["a", "b"]]), ValueError, "scores must be a numeric array, got dtype <U1"),
+        ([[0.1, np.nan]], ValueError, r"scores contains 1 NaN value\(s\); give every feature"),
+    ],
+)
+def test_autofeat_mask_refuses_bad_score_maps(scores, error, match):
+    with pytest.raises(error, match=match):
+        autofeat_mask(scores, k=1)
+
+
+def test_autofeat_mask_keeps_infinite_fisher_scores():
+    """A perfectly separating feature has Fisher score inf, which must win, not fail."""
+    mask = autofeat_mask(np.array([[0.5, np.inf], [0.9, 0.1]]), k=1)
+    assert np.argwhere(mask).tolist() == [[0, 1]]
+
+
 @parametrize_with_checks(
     [
         R2Selector(k=2),

@@ -16,20 +16,28 @@ from __future__ import annotations
 import numpy as np
 from sklearn.utils.validation import validate_data
 
+from .._validation import check_array_input
+
 _SPD_RTOL = 1e-12
 
 
-def check_spd_matrix(C: np.ndarray, name: str, fix: str) -> np.ndarray:
+def check_spd_matrix(C: np.ndarray, name: str, fix: str, reference=None) -> np.ndarray:
     """Return ``C`` if it is symmetric positive definite, else raise a ValueError.
 
-    A matrix whose smallest eigenvalue is below ``1e-12`` times its largest counts as
-    singular.
+    A matrix whose smallest eigenvalue is below ``1e-12`` times its largest, or times the
+    largest eigenvalue of ``reference`` (the covariance of the data that ``C`` is a part
+    of, e.g. the states for the process noise), counts as singular: a noise covariance
+    that vanishes next to the data (a 1 x 1 one included) means the model fits exactly.
     """
+    if not np.all(np.isfinite(C)):
+        raise ValueError(f"{name} holds NaN or infinite values; {fix}")
     eig = np.linalg.eigvalsh(C)
-    if not np.all(np.isfinite(C)) or eig[0] <= _SPD_RTOL * max(eig[-1], 0.0) or eig[-1] <= 0:
+    scale = eig[-1] if reference is None else max(eig[-1], np.linalg.eigvalsh(reference)[-1])
+    if eig[0] <= _SPD_RTOL * max(scale, 0.0) or eig[-1] <= 0:
+        against = "" if reference is None else f", against a data variance of {scale:.3g}"
         raise ValueError(
             f"{name} is singular or not positive definite (eigenvalues from {eig[0]:.3g} to "
-            f"{eig[-1]:.3g}); {fix}"
+            f"{eig[-1]:.3g}{against}); {fix}"
         )
     return C
 
@@ -133,18 +141,43 @@ def information_filter(B, P, A, Gamma, S_inv):
     return means, covs
 
 
-def validate_fit_data(estimator, X, y):
-    """Validate time-ordered ``X`` and ``y`` for a filter; return ``X``, 2-D ``Y``, 1-D flag."""
+def validate_fit_data(estimator, X, y, observation_model=False):
+    """Validate time-ordered ``X`` and ``y`` for a filter; return ``X``, 2-D ``Y``, 1-D flag.
+
+    The least-squares noise covariances need enough bins to be non-singular: ``Gamma``
+    (``n_bins - 1`` transitions, centred, ``n_states`` coefficients per state) needs
+    ``2 * n_states + 1`` bins and, with an ``observation_model``, ``Lambda`` (centred,
+    ``n_states`` coefficients per feature) ``n_features + n_states + 2``.
+    """
     X, y = validate_data(
         estimator,
-        X,
-        y,
+        check_array_input(X),
+        check_array_input(y, "y", ndim=(1, 2)),
         multi_output=True,
         y_numeric=True,
         dtype=np.float64,
         ensure_min_samples=3,
     )
-    return X, y.reshape(len(y), -1), y.ndim == 1
+    Y = y.reshape(len(y), -1)
+    (n_bins, n_features), n_states = X.shape, Y.shape[1]
+    needed = 2 * n_states + 1
+    if observation_model:
+        needed = max(needed, n_features + n_states + 2)
+    if n_bins < needed:
+        what, fewer = f"{n_states} state(s)", "states"
+        if observation_model:
+            what, fewer = f"{what} and {n_features} feature(s)", "features (e.g. PCA) or states"
+        raise ValueError(
+            f"{type(estimator).__name__} needs at least {needed} training bins for {what}, "
+            f"got {n_bins}: its noise covariances would be singular. Use more bins or fewer "
+            f"{fewer}."
+        )
+    return X, Y, y.ndim == 1
+
+
+def validate_predict_data(estimator, X):
+    """Validate ``X`` for ``predict`` against the number of features seen in ``fit``."""
+    return validate_data(estimator, check_array_input(X), reset=False, dtype=np.float64)
 
 
 def format_output(means, covs, y_1d, return_cov):

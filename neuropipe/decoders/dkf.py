@@ -26,9 +26,9 @@ from sklearn.linear_model import (
     RidgeCV,
 )
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_option
+from .._validation import _as_float_array, check_magnitude, check_option
 from ._filter import (
     _SPD_RTOL,
     check_spd_matrix,
@@ -38,6 +38,7 @@ from ._filter import (
     information_step,
     prior_step,
     validate_fit_data,
+    validate_predict_data,
 )
 from .kernel import NadarayaWatsonRegressor, nadaraya_watson
 
@@ -276,6 +277,7 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
             "The process noise covariance Gamma",
             "the states are (near) deterministic functions of the previous states; remove "
             "redundant columns of y.",
+            reference=self.S_,
         )
         self._S_inv = np.linalg.inv(self.S_)
 
@@ -289,7 +291,9 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         f_kept = clone(base).fit(X[kept], target[kept])
         resid = Y[held] - np.reshape(f_kept.predict(X[held]), (n_hold, d))
         self.Q_ = resid.T @ resid / n_hold
-        check_spd_matrix(self.Q_, "The held-out residual covariance Q", _SINGULAR_Q_FIX)
+        check_spd_matrix(
+            self.Q_, "The held-out residual covariance Q", _SINGULAR_Q_FIX, reference=self.S_
+        )
         self.q_regressor_ = None
         if self.q_estimator == "kernel":
             outer = (resid[:, :, None] * resid[:, None, :]).reshape(n_hold, d * d)
@@ -334,7 +338,7 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
             Filtered covariances (variances if ``y`` was 1-D). Only if ``return_cov``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_predict_data(self, X)
         n, d = X.shape[0], self.S_.shape[0]
         F = np.reshape(self.regressor_.predict(X), (n, d)) - self.state_mean_
         if self.q_regressor_ is None:
@@ -366,8 +370,8 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         if mean is None and cov is None:
             self._online = (None, None)
             return self
-        mu = self.state_mean_ if mean is None else np.asarray(mean, dtype=np.float64)
-        sigma = np.zeros((d, d)) if cov is None else np.asarray(cov, dtype=np.float64)
+        mu = self.state_mean_ if mean is None else _as_float_array(mean, "mean")
+        sigma = np.zeros((d, d)) if cov is None else _as_float_array(cov, "cov")
         if mu.shape != (d,) or sigma.shape != (d, d):
             raise ValueError(
                 f"The filter state has {d} dimension(s): 'mean' must have shape ({d},) and "
@@ -375,6 +379,8 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
             )
         if not (np.all(np.isfinite(mu)) and np.all(np.isfinite(sigma))):
             raise ValueError("'mean' and 'cov' must be finite.")
+        check_magnitude(mu, "mean")
+        check_magnitude(sigma, "cov")
         if not np.allclose(sigma, sigma.T) or np.linalg.eigvalsh(sigma)[0] < -1e-12:
             raise ValueError("'cov' must be symmetric positive semi-definite.")
         self._online = (mu - self.state_mean_, sigma)
@@ -409,13 +415,14 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         """
         if not hasattr(self, "_online"):  # init_state() checked that the model is fitted
             raise RuntimeError("No filter state: call init_state() before the first step().")
-        x = np.asarray(x, dtype=np.float64)
+        x = _as_float_array(x, "x")
         if x.shape != (self.n_features_in_,):
             raise ValueError(
                 f"x must be one bin of shape ({self.n_features_in_},), got shape {x.shape}."
             )
         if not np.all(np.isfinite(x)):
             raise ValueError("x contains NaN or infinite values; drop or impute the bin.")
+        check_magnitude(x, "x")
         f = self._f_one(x)
         if self.q_regressor_ is None:
             P, b = self._P_const, self._G_const @ f

@@ -10,7 +10,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_positive_int
+from .._validation import check_array_input, check_matrix, check_positive_int
 
 __all__ = ["lag_features", "SpikeHistory"]
 
@@ -50,7 +50,9 @@ def lag_features(X, bins_before, bins_after=0, include_current=True, fill_value=
            [1., 2.],
            [2., 3.]])
     """
-    X = np.asarray(X, dtype=np.float64)
+    X = check_matrix(X, "X")
+    check_positive_int("bins_before", bins_before, minimum=0)
+    check_positive_int("bins_after", bins_after, minimum=0)
     n = X.shape[0]
     blocks = []
     for k in _offsets(bins_before, bins_after, include_current):
@@ -122,7 +124,7 @@ class SpikeHistory(TransformerMixin, BaseEstimator):
         -------
         self : SpikeHistory
         """
-        validate_data(self, X, dtype=np.float64)
+        validate_data(self, check_array_input(X), dtype=np.float64)
         check_positive_int("bins_before", self.bins_before, minimum=0)
         check_positive_int("bins_after", self.bins_after, minimum=0)
         if not _offsets(self.bins_before, self.bins_after, self.include_current):
@@ -144,7 +146,7 @@ class SpikeHistory(TransformerMixin, BaseEstimator):
         X_lagged : ndarray, shape (n_bins, n_features * n_lags)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(self, check_array_input(X), reset=False, dtype=np.float64)
         return lag_features(
             X, self.bins_before, self.bins_after, self.include_current, self.fill_value
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._filter import (
     check_spd_matrix,
@@ -18,6 +18,7 @@ from ._filter import (
     format_output,
     information_filter,
     validate_fit_data,
+    validate_predict_data,
 )
 
 __all__ = ["fit_state_model", "fit_observation_model", "kalman_filter", "KalmanFilterRegressor"]
@@ -167,7 +168,7 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
         -------
         self : KalmanFilterRegressor
         """
-        X, Y, self._y_1d = validate_fit_data(self, X, y)
+        X, Y, self._y_1d = validate_fit_data(self, X, y, observation_model=True)
         if self.fit_intercept:
             self.feature_mean_, self.state_mean_ = X.mean(axis=0), Y.mean(axis=0)
         else:
@@ -186,12 +187,14 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
             "The process noise covariance Gamma",
             "the states are (near) deterministic functions of the previous states; remove "
             "redundant columns of y.",
+            reference=self.S_,
         )
         check_spd_matrix(
             self.Lambda_,
             "The observation noise covariance Lambda",
             "remove constant or collinear features (e.g. sklearn VarianceThreshold or PCA) "
             "or use more training bins than features.",
+            reference=np.atleast_2d(np.cov(Xc, rowvar=False)),
         )
         return self
 
@@ -213,7 +216,7 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
             Filtered covariances (variances if ``y`` was 1-D). Only if ``return_cov``.
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_predict_data(self, X)
         means, covs = kalman_filter(
             X - self.feature_mean_, self.A_, self.Gamma_, self.H_, self.Lambda_, self.S_
         )

@@ -14,6 +14,8 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._validation import check_array_input
+
 __all__ = ["nadaraya_watson", "loo_bandwidth", "NadarayaWatsonRegressor"]
 
 _CHUNK = 1024
@@ -187,8 +189,8 @@ class NadarayaWatsonRegressor(RegressorMixin, BaseEstimator):
         """
         X, y = validate_data(
             self,
-            X,
-            y,
+            check_array_input(X),
+            check_array_input(y, "y", ndim=(1, 2)),
             multi_output=True,
             y_numeric=True,
             dtype=np.float64,
@@ -230,7 +232,7 @@ class NadarayaWatsonRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray, shape (n_samples,) or (n_samples, n_targets)
         """
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, dtype=np.float64)
+        X = validate_data(self, check_array_input(X), reset=False, dtype=np.float64)
         Y = nadaraya_watson(X, self.X_fit_, self.y_fit_, self.bandwidth_)
         return Y[:, 0] if self._y_1d else Y
 

@@ -31,8 +31,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from threadpoolctl import ThreadpoolController
 
 from .._validation import (
+    check_array_input,
     check_epochs,
     check_labels,
+    check_magnitude,
     check_option,
     check_positive_int,
     check_timeseries,
@@ -58,6 +60,10 @@ __all__ = [
 
 _KINDS = ["correlation", "partial correlation", "tangent"]
 _CHUNK = 32  # subjects per batch in the matrix-product metrics (memory ~ 32 x R x R x 8 B)
+#: A ROI whose standard deviation is below this fraction of the subject's largest is constant.
+_FLAT_RTOL = 1e-12
+#: Smallest eigenvalue, relative to the largest, of a usable ROI correlation matrix.
+_RCOND = 1e-10
 
 
 # Products of many small (n_rois x n_rois) matrices run several times faster on one BLAS
@@ -76,7 +82,42 @@ def _one_blas_thread():
 # graph construction
 # ----------------------------------------------------------------------------------------
 def _constant_rois(x):
-    return np.flatnonzero(np.ptp(x, axis=0) == 0)
+    """ROIs that are constant or vary by rounding noise only (their variance underflows)."""
+    with np.errstate(under="ignore"):
+        std = np.std(x, axis=0)
+    return np.flatnonzero(~(std > _FLAT_RTOL * max(std.max(), np.finfo(np.float64).tiny)))
+
+
+def _partial_correlations(measure, subjects, indices):
+    """Partial correlations as nilearn computes them, refusing singular covariances."""
+    from nilearn.connectome import prec_to_partial
+    from scipy import linalg
+
+    covs = clone(measure).set_params(kind="covariance").fit_transform(subjects)
+    out = np.empty_like(covs)
+    for k, (i, cov) in enumerate(zip(indices, covs)):
+        sd = np.sqrt(np.abs(np.diag(cov)))
+        usable = np.all(np.isfinite(cov)) and np.all(sd > 0)
+        if usable:
+            with np.errstate(all="ignore"):
+                eig = np.linalg.eigvalsh(cov / np.outer(sd, sd))
+            usable = bool(eig[0] > _RCOND * eig[-1])
+        if not usable:
+            raise ValueError(
+                f"X[{i}]: its ROI covariance is singular or nearly so (fewer time points "
+                f"than ROIs, or collinear ROIs), so its partial correlations are undefined; "
+                f"use kind='correlation', more time points or a cov_estimator with fixed "
+                f"shrinkage (e.g. sklearn's ShrunkCovariance)."
+            )
+        out[k] = prec_to_partial(linalg.inv(cov))
+    return out
+
+
+def _subject_matrices(measure, subjects, indices):
+    """(Partial) correlation matrices of ``subjects``, which are ``X[i]`` for ``indices``."""
+    if measure.kind == "partial correlation":
+        return _partial_correlations(measure, subjects, indices)
+    return clone(measure).fit_transform(subjects)
 
 
 def connectivity_graphs(X, measure, *, fisher_z=False, zero_variance="isolate"):
@@ -133,17 +174,24 @@ def _connectivity_graphs(X, measure, fisher_z, zero_variance):
     else:
         good = [i for i, c in enumerate(constant) if not c.size]
         if good:
-            W[good] = clone(measure).fit_transform([X[i] for i in good])
+            W[good] = _subject_matrices(measure, [X[i] for i in good], good)
         for i in bad:
             keep = np.setdiff1d(np.arange(n_rois), constant[i])
             W[i] = 0.0
             if keep.size > 1:
-                W[i][np.ix_(keep, keep)] = clone(measure).fit_transform([X[i][:, keep]])[0]
+                W[i][np.ix_(keep, keep)] = _subject_matrices(measure, [X[i][:, keep]], [i])[0]
     for i in bad:
         W[i][constant[i], :] = 0.0
         W[i][:, constant[i]] = 0.0
     idx = np.arange(n_rois)
     W[:, idx, idx] = 0.0
+    nonfinite = np.flatnonzero(~np.isfinite(W).all(axis=(1, 2)))
+    if nonfinite.size:
+        raise ValueError(
+            f"The {measure.kind} matrix of X[{nonfinite[0]}] ({nonfinite.size} subject(s) in "
+            f"all) holds NaN or infinite values: its ROI time series are too small, too large "
+            f"or nearly constant; rescale them, or drop the flat ROIs for every subject."
+        )
     if fisher_z:
         W = np.arctanh(np.clip(W, -1 + 1e-7, 1 - 1e-7))
     return W
@@ -507,6 +555,14 @@ def _roi_names(roi_names, n_rois, name="roi_names"):
     return roi_names
 
 
+def _check_subjects(X):
+    """ROI time series as a list of arrays, with values small enough to square."""
+    X = check_timeseries(X)
+    for i, x in enumerate(X):
+        check_magnitude(x, f"X[{i}]")
+    return X
+
+
 def _check_graphs(A, name="A"):
     A = check_epochs(A, name=name, ndim=3, min_times=2)
     if A.shape[1] != A.shape[2]:
@@ -626,7 +682,7 @@ class ConnectivityGraph(TransformerMixin, BaseEstimator):
         from nilearn.connectome import ConnectivityMeasure
 
         self._validate_params()
-        X = check_timeseries(X)
+        X = _check_subjects(X)
         estimator = (
             LedoitWolf(store_precision=False)
             if self.cov_estimator is None
@@ -654,7 +710,7 @@ class ConnectivityGraph(TransformerMixin, BaseEstimator):
             Symmetric graphs with zero diagonal.
         """
         check_is_fitted(self)
-        X = check_timeseries(X)
+        X = _check_subjects(X)
         if X[0].shape[1] != self.n_rois_:
             raise ValueError(
                 f"X has {X[0].shape[1]} ROIs but ConnectivityGraph was fitted on "
@@ -894,7 +950,7 @@ class ROIMask(SelectorMixin, BaseEstimator):
         -------
         self : ROIMask
         """
-        X, y = validate_data(self, X, y)
+        X, y = validate_data(self, check_array_input(X), y)
         if X.shape[0] < 2:
             raise ValueError(f"ROIMask needs at least 2 subjects, got n_samples = {X.shape[0]}.")
         check_labels(y, X.shape[0])
@@ -914,6 +970,21 @@ class ROIMask(SelectorMixin, BaseEstimator):
         self.rois_ = np.argsort(-self.roi_scores_, kind="stable")[:k]
         self.support_ = np.isin(np.arange(X.shape[1]) % n_regions, self.rois_)
         return self
+
+    def transform(self, X):
+        """Keep the features of the selected ROIs.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_subjects, n_features)
+            Same layout as in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray, shape (n_subjects, n_selected_features)
+        """
+        check_is_fitted(self)
+        return super().transform(check_array_input(X))
 
     def _get_support_mask(self):
         check_is_fitted(self)

@@ -2,17 +2,22 @@
 
 import hashlib
 import shutil
+import struct
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.io
 from scipy.io import savemat
 from sklearn.linear_model import Ridge
 
+from neuropipe._validation import DataFileError
 from neuropipe.datasets.decoding import load_flint2012, load_stevenson2011
 from neuropipe.datasets.eeg import bundled_path
 from neuropipe.evaluation.decoding import TimeOrderedSplit, evaluate_decoding
 from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.io._mat5 import check_mat5
 from neuropipe.io.decoding import check_decoding_arrays, read_decoding_csv, read_decoding_mat
 
 PIPELINES = Path(__file__).resolve().parents[2] / "pipelines" / "decoding"
@@ -55,10 +60,30 @@ def test_loader_errors(tmp_path):
         shutil.copy(FLINT2012_DIR / name, tmp_path / name)
     with open(tmp_path / "z.csv", "a") as f:
         f.write("0.1,0.2\n")
-    with pytest.raises(OSError, match="does not match its checksum"):
+    with pytest.raises(DataFileError, match="z.csv' does not match its checksum"):
         load_flint2012(tmp_path)
     with pytest.raises(ValueError, match="different numbers of bins: 7792 and 7793"):
         load_flint2012(tmp_path, verify=False)
+
+
+@pytest.mark.parametrize(
+    "line, error, match",
+    [
+        ("0" * 64 + "  x.csv", DataFileError, r"x.csv' does not match its checksum"),
+        ("0" * 64, DataFileError, r"Line 2 of .*SHA256SUMS.txt' is not '<sha256"),
+        ("abc  x.csv", DataFileError, r"Line 2 of .*SHA256SUMS.txt' is not '<sha256"),
+        ("0" * 64 + "  y.csv", FileNotFoundError, r"y.csv', listed in .*SHA256SUMS.txt', is"),
+    ],
+)
+def test_checksum_file_errors(tmp_path, line, error, match):
+    """F13: a malformed SHA256SUMS.txt line or a mismatch gives a DataFileError."""
+    for name in ("x.csv", "z.csv"):
+        (tmp_path / name).write_text("1\n")
+    digest = hashlib.sha256(b"1\n").hexdigest()
+    (tmp_path / "SHA256SUMS.txt").write_text(f"{digest}  z.csv\n{line}\n")
+    with pytest.raises(error, match=match):
+        load_flint2012(tmp_path)
+    assert load_flint2012(tmp_path, verify=False).X.tolist() == [[1.0]]
 
 
 def test_readers(tmp_path):
@@ -75,12 +100,139 @@ def test_readers(tmp_path):
     )
     np.testing.assert_allclose(X_read, X)
     np.testing.assert_allclose(y_read, y[:, [0, 2]])
-    with pytest.raises(KeyError, match=r"'handVel' not found .* \['spk', 'vel'\]"):
+    with pytest.raises(DataFileError, match=r"'handVel' not found .* \['spk', 'vel'\]"):
         read_decoding_mat(tmp_path / "d.mat", features="spk")
     with pytest.raises(ValueError, match="different numbers of bins"):
         read_decoding_mat(tmp_path / "d.mat", features="spk", states="vel", time_axis=0)
     with pytest.raises(ValueError, match="Features contain 1 NaN"):
         check_decoding_arrays(np.r_[X[:-1], [[np.nan, 0, 0, 0]]], y)
+
+
+@pytest.mark.parametrize(
+    "content, match",
+    [
+        (b"abc\n", r"Could not parse .*z.csv' as a numeric table.*could not convert string"),
+        (b"1,2\n3\n", r"Could not parse .*z.csv' as a numeric table.*columns"),
+        (bytes(range(128, 256)), r"Could not parse .*z.csv' as a numeric table.*decode"),
+        (b"", r"z.csv' holds no numbers: it is empty"),
+    ],
+)
+def test_read_decoding_csv_corrupt_table(tmp_path, content, match):
+    """F11: np.loadtxt's errors become a DataFileError naming the file."""
+    (tmp_path / "x.csv").write_text("1,2\n")
+    (tmp_path / "z.csv").write_bytes(content)
+    with pytest.raises(DataFileError, match=match):
+        read_decoding_csv(tmp_path / "x.csv", tmp_path / "z.csv")
+
+
+def test_read_decoding_csv_missing_file_or_folder(tmp_path):
+    (tmp_path / "x.csv").write_text("1,2\n")
+    (tmp_path / "z.csv").mkdir()
+    with pytest.raises(DataFileError, match=r"z.csv' is a directory, not a text table file"):
+        read_decoding_csv(tmp_path / "x.csv", tmp_path / "z.csv")
+    with pytest.raises(FileNotFoundError, match=r"text table file not found: .*y.csv'"):
+        read_decoding_csv(tmp_path / "x.csv", tmp_path / "y.csv")
+
+
+@pytest.mark.parametrize(
+    "damage, match",
+    [
+        ("truncate", r"Could not read .*m.mat' as a MATLAB .*truncated"),
+        ("header", r"Could not read .*m.mat' as a MATLAB"),
+        ("empty", r"Could not read .*m.mat' as a MATLAB"),
+    ],
+)
+def test_read_decoding_mat_corrupt_file(tmp_path, damage, match):
+    """F12: scipy's MatReadError / OSError / ValueError become a DataFileError."""
+    savemat(tmp_path / "m.mat", {"spikes": np.ones((2, 5)), "handVel": np.ones((2, 5))})
+    content = (tmp_path / "m.mat").read_bytes()
+    content = {"truncate": content[:150], "header": b"MATLAB 5.0", "empty": b""}[damage]
+    (tmp_path / "m.mat").write_bytes(content)
+    with pytest.raises(DataFileError, match=match):
+        read_decoding_mat(tmp_path / "m.mat")
+
+
+def test_read_decoding_mat_bad_request(tmp_path):
+    """F12: a missing file, a folder, state_rows or time_axis out of range, text variables."""
+    with pytest.raises(FileNotFoundError, match=r"MATLAB file not found: .*nope.mat'"):
+        read_decoding_mat(tmp_path / "nope.mat")
+    (tmp_path / "dir.mat").mkdir()
+    with pytest.raises(DataFileError, match=r"dir.mat' is a directory"):
+        read_decoding_mat(tmp_path / "dir.mat")
+    savemat(tmp_path / "m.mat", {"spikes": np.ones((2, 5)), "handVel": np.ones((3, 5)), "s": "ab"})
+    with pytest.raises(DataFileError, match=r"state_rows=\[5\] does not fit .* 3 row\(s\)"):
+        read_decoding_mat(tmp_path / "m.mat", state_rows=[5])
+    with pytest.raises(DataFileError, match=r"state_rows=\[\] does not fit"):
+        read_decoding_mat(tmp_path / "m.mat", state_rows=[])
+    with pytest.raises(DataFileError, match=r"time_axis=2 does not exist in variable 'spikes'"):
+        read_decoding_mat(tmp_path / "m.mat", time_axis=2)
+    with pytest.raises(ValueError, match=r"Variable 's' of .*m.mat' must be real numbers"):
+        read_decoding_mat(tmp_path / "m.mat", states="s")
+    X, y = read_decoding_mat(tmp_path / "m.mat", state_rows=[2, 0])
+    assert X.shape == (5, 2) and y.shape == (5, 2)
+
+
+def _mat_with_handvel_uint32(tmp_path, handvel, offset, value):
+    """Save spikes and handVel, then overwrite the uint32 ``offset`` bytes from "handVel"."""
+    savemat(tmp_path / "m.mat", {"spikes": np.ones((2, 5)), "handVel": handvel})
+    content = bytearray((tmp_path / "m.mat").read_bytes())
+    position = content.index(b"handVel") + offset
+    content[position : position + 4] = struct.pack("<I", value)
+    (tmp_path / "m.mat").write_bytes(bytes(content))
+    return tmp_path / "m.mat"
+
+
+def test_read_decoding_mat_bad_type_code_does_not_crash(tmp_path):
+    """F12: scipy's loadmat segfaults on a data element with an unknown type code."""
+    path = _mat_with_handvel_uint32(tmp_path, np.ones((2, 5)), 8, 234)  # the data's tag
+    match = r"m.mat' as a MATLAB .*'handVel' has data elements of type codes \[234\]"
+    with pytest.raises(DataFileError, match=match):
+        read_decoding_mat(path)
+
+
+def test_read_decoding_mat_char_without_dims_does_not_crash(tmp_path):
+    """F12: scipy's loadmat segfaults on a char array whose dims element is empty."""
+    path = _mat_with_handvel_uint32(tmp_path, "ab", -20, 1)  # dims tag: 1 byte, no dims
+    with pytest.raises(DataFileError, match=r"'handVel' has fewer than 2 dimensions"):
+        read_decoding_mat(path)
+
+
+def test_mat5_check_accepts_scipy_test_files():
+    """check_mat5 passes every MAT v5 file of scipy's test suite that loadmat reads."""
+    folder = Path(scipy.io.matlab.__file__).parent / "tests" / "data"
+    files = sorted(folder.glob("*.mat"))
+    if not files:
+        pytest.skip("scipy was installed without its test data")
+    checked = 0
+    for path in files:
+        content = path.read_bytes()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                names = {k for k in scipy.io.loadmat(path) if not k.startswith("__")}
+        except Exception:  # files scipy refuses (corrupt on purpose, HDF5)
+            continue
+        found = check_mat5(content, names)
+        checked += found is not None
+        assert found is None or names <= set(found), path.name
+    assert checked > 50
+
+
+def test_load_pipeline_file_errors(tmp_path):
+    """F14: YAML syntax errors and exceptions of a .py file become a DataFileError."""
+    cases = {
+        "bad.yml": ("a: b: c", r"bad.yml': could not load the pipeline file: ScannerError"),
+        "syntax.py": ("PIPELINE = {", r"syntax.py': could not load .*: SyntaxError"),
+        "name.py": ("PIPELINE = LDA()", r"name.py': could not load .*: NameError: name 'LDA'"),
+    }
+    for name, (text, match) in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(DataFileError, match=match):
+            load_pipeline_file(tmp_path / name)
+    with pytest.raises(DataFileError, match=r"is a directory, not a pipeline file"):
+        load_pipeline_file(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"Pipeline file not found: .*nope.py'"):
+        load_pipeline_file(tmp_path / "nope.py")
 
 
 def test_time_ordered_split():

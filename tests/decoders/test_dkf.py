@@ -1,5 +1,7 @@
 """Discriminative Kalman filter: equations, special cases, online API, errors, real data."""
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -192,7 +194,7 @@ def test_fit_errors():
         dkf.fit(X[:-2], z)
     X_inf = X.copy()
     X_inf[7, 0] = np.inf
-    with pytest.raises(ValueError, match="infinity"):
+    with pytest.raises(ValueError, match="X contains 1 NaN or infinite value"):
         dkf.fit(X_inf, z)
     with pytest.raises(ValueError, match="'q_estimator' parameter"):
         DiscriminativeKalmanFilter(q_estimator="gp").fit(X, z)
@@ -204,6 +206,82 @@ def test_fit_errors():
     X_exact = np.c_[X, z[:, 0]]
     with pytest.raises(ValueError, match="residual covariance Q is singular"):
         DiscriminativeKalmanFilter(regressor=LinearRegression()).fit(X_exact, z)
+
+
+def test_too_few_bins_or_vanishing_noise_are_refused():
+    """Gamma and Q are judged against the state covariance S, 1 x 1 ones included."""
+    X = np.array([[1.2e-13], [-1.3e-13], [6.4e-13]])
+    y = np.array([[0.13, -0.13], [0.77, -0.03], [0.23, 0.33]])
+    with pytest.raises(ValueError, match=r"needs at least 5 training bins for 2 state\(s\), got"):
+        DiscriminativeKalmanFilter(Ridge()).fit(X, y)
+    # states turning by a fixed angle plus 1e-9 noise: Gamma ~ 1e-18 against S ~ 0.5
+    rng = np.random.default_rng(0)
+    turn = 2 * np.pi / 10
+    R = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    z = np.zeros((60, 2))
+    z[0] = [1.0, 0.0]
+    for t in range(1, 60):
+        z[t] = R @ z[t - 1] + 1e-9 * rng.standard_normal(2)
+    with pytest.raises(ValueError, match="Gamma is singular .* against a data variance of 0.5"):
+        DiscriminativeKalmanFilter(Ridge()).fit(rng.standard_normal((60, 3)), z)
+    # a 1-D state that f reproduces exactly: a 1 x 1 Q ~ 1e-30
+    X, z = simulate(n=300)
+    with pytest.raises(ValueError, match="residual covariance Q is singular .* data variance"):
+        DiscriminativeKalmanFilter(LinearRegression()).fit(np.c_[X, z[:, 0]], z[:, 0])
+
+
+def test_unconvertible_or_extreme_input_is_refused():
+    X, z = simulate(n=200)
+    dkf = DiscriminativeKalmanFilter(regressor=Ridge(), random_state=0)
+    with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
+        dkf.fit("abc", z)
+    with pytest.raises(ValueError, match="X must be a numeric array, got dtype <U"):
+        dkf.fit(np.full(X.shape, "spike"), z)
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200"):
+        dkf.fit(np.full(X.shape, 1e200), z)
+    dkf.fit(X, z).init_state()
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200"):
+        dkf.predict(np.full(X.shape, 1e200))
+    with pytest.raises(ValueError, match=r"x holds values up to 1e\+200"):
+        dkf.step(np.full(6, 1e200))
+    with pytest.raises(ValueError, match="x could not be converted to a numeric array"):
+        dkf.step([[1.0], [1.0, 2.0]])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(5, 60),
+    n_states=st.integers(1, 3),
+    n_features=st.integers(1, 5),
+    scale=st.sampled_from([1e-12, 1e-3, 1.0, 1e6]),
+    q_estimator=st.sampled_from(["constant", "kernel"]),
+    robust=st.booleans(),
+)
+def test_fitted_filters_never_give_non_spd_covariances(
+    seed, n, n_states, n_features, scale, q_estimator, robust
+):
+    """Issue 8: whatever the training data, the filtered covariances of a fitted Kalman
+    filter or DKF are symmetric positive definite, or fitting / predicting raises a clear
+    ValueError (too few bins, singular noise covariances)."""
+    rng = np.random.default_rng(seed)
+    z = np.cumsum(rng.standard_normal((n + 20, n_states)), axis=0)
+    X = scale * (z @ rng.standard_normal((n_states, n_features)))
+    X += scale * rng.uniform(0.0, 2.0) * rng.standard_normal(X.shape)
+    filters = (
+        KalmanFilterRegressor(),
+        DiscriminativeKalmanFilter(Ridge(), q_estimator=q_estimator, robust=robust, random_state=0),
+    )
+    for est in filters:
+        try:
+            est.fit(X[:n], z[:n])
+            _, covs = est.predict(X[n:], return_cov=True)
+        except ValueError as exc:
+            assert re.search("singular|training bins|held-out", str(exc)), exc
+            continue
+        covs = covs.reshape(20, n_states, n_states)
+        np.testing.assert_array_equal(covs, np.swapaxes(covs, 1, 2))
+        assert np.all(np.linalg.eigvalsh(covs)[:, 0] > 0), type(est).__name__
 
 
 def test_kernel_q_singular_at_predict_is_reported():

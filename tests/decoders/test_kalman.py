@@ -105,6 +105,58 @@ def test_bad_input_errors():
         kf.predict(X[:, :5])
 
 
+def rotation_states(n=60, noise=1e-9, seed=0):
+    """States turning by a fixed angle each bin, plus tiny noise: a (near) exact state model."""
+    rng = np.random.default_rng(seed)
+    turn = 2 * np.pi / 10
+    R = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    z = np.zeros((n, 2))
+    z[0] = [1.0, 0.0]
+    for t in range(1, n):
+        z[t] = R @ z[t - 1] + noise * rng.standard_normal(2)
+    return z
+
+
+def test_too_few_bins_or_vanishing_noise_are_refused():
+    """Noise covariances must be non-singular relative to the data, 1 x 1 ones included."""
+    X = np.array([[1.2e-13], [-1.3e-13], [6.4e-13]])
+    y = np.array([[0.13, -0.13], [0.77, -0.03], [0.23, 0.33]])
+    match = r"needs at least 5 training bins for 2 state\(s\) and 1 feature\(s\), got 3"
+    with pytest.raises(ValueError, match=match):
+        KalmanFilterRegressor().fit(X, y)
+    # 3 features and 2 states need 7 bins for Lambda, more than the 5 Gamma needs
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="needs at least 7 training bins"):
+        KalmanFilterRegressor().fit(rng.standard_normal((6, 3)), rng.standard_normal((6, 2)))
+    # a feature that is the state up to 1e-12 noise: Lambda ~ 1e-24 against var(x) ~ 70
+    z = np.cumsum(rng.standard_normal((50, 1)), axis=0)
+    with pytest.raises(ValueError, match="Lambda is singular .* against a data variance of"):
+        KalmanFilterRegressor().fit(3 * z + 1e-12 * rng.standard_normal((50, 1)), z)
+    # Gamma ~ 1e-18 against S ~ 0.5, although well conditioned on its own
+    z = rotation_states()
+    with pytest.raises(ValueError, match="Gamma is singular .* against a data variance of 0.5"):
+        KalmanFilterRegressor().fit(rng.standard_normal((60, 3)), z)
+
+
+def test_unconvertible_or_extreme_input_is_refused():
+    X, z, _, _ = simulate(n=100)
+    kf = KalmanFilterRegressor()
+    with pytest.raises(ValueError, match="X must be a numeric array, got dtype <U"):
+        kf.fit(np.full(X.shape, "spike"), z)
+    with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
+        kf.fit("abc", z)
+    with pytest.raises(ValueError, match="y could not be converted to a numeric array"):
+        kf.fit(X[:2], [[1.0, 2.0], [3.0]])
+    big = np.full(X.shape, 1e200)
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200 .* rescale the data"):
+        kf.fit(big, z)
+    with pytest.raises(ValueError, match=r"y holds values up to 1e\+200"):
+        kf.fit(X, np.full(z.shape, 1e200))
+    kf.fit(X, z)
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200"):
+        kf.predict(big)
+
+
 def test_flint2012_published_kalman_figures():
     """Paper protocol: train rows 0-4999, test 5000-5999, no intercept (Burkhart 2020)."""
     data = load_flint2012()

@@ -74,3 +74,16 @@ def test_bad_parameters():
         NadarayaWatsonRegressor(bandwidth=-1.0).fit(X, Y)
     with pytest.raises(ValueError, match="'max_loo_samples' must be None or an integer >= 2"):
         NadarayaWatsonRegressor(max_loo_samples=1).fit(X, Y)
+
+
+def test_unconvertible_or_extreme_input_is_refused():
+    X, Y = make_data(n=20)
+    with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
+        NadarayaWatsonRegressor().fit("abc", Y)
+    with pytest.raises(ValueError, match="y must be a numeric array, got dtype <U"):
+        NadarayaWatsonRegressor().fit(X, np.full(len(X), "left"))
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200 .* rescale the data"):
+        NadarayaWatsonRegressor().fit(np.full(X.shape, 1e200), Y)
+    reg = NadarayaWatsonRegressor(bandwidth=0.5).fit(X, Y)
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200"):
+        reg.predict(np.full((2, 2), 1e200))

@@ -42,3 +42,33 @@ def test_transformer_names_and_errors():
         SpikeHistory(bins_before=0, include_current=False).fit(np.zeros((5, 2)))
     with pytest.raises(ValueError, match="'bins_before' must be an integer >= 0"):
         SpikeHistory(bins_before=-1).fit(np.zeros((5, 2)))
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (np.float64(1.0), ValueError, r"X must be a 2-D array, got a 0-D array"),
+        (None, ValueError, r"X must be a 2-D array, got a 0-D array"),
+        ("abc", TypeError, "X must be a numeric array, got a str"),
+        ([[1.0, 2.0], [3.0]], ValueError, "X could not be converted to a numeric array"),
+        (np.full((3, 2), np.nan), ValueError, r"X contains 6 NaN or infinite value\(s\)"),
+    ],
+)
+def test_lag_features_refuses_bad_input(X, error, match):
+    with pytest.raises(error, match=match):
+        lag_features(X, 1)
+
+
+def test_lag_features_refuses_bad_lags():
+    with pytest.raises(TypeError, match="'bins_before' must be an integer >= 0, got 2.5"):
+        lag_features(np.ones((4, 2)), 2.5)
+    with pytest.raises(ValueError, match="'bins_after' must be an integer >= 0, got -1"):
+        lag_features(np.ones((4, 2)), 1, -1)
+
+
+def test_spike_history_refuses_strings():
+    with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
+        SpikeHistory().fit("abc")
+    hist = SpikeHistory().fit(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="X must be a numeric array, got dtype <U5"):
+        hist.transform(np.full((5, 2), "spike"))

@@ -196,6 +196,64 @@ def test_zero_variance_roi_is_isolated(kind):
         ConnectivityGraph(kind="correlation", zero_variance="raise").fit_transform(X)
 
 
+@pytest.mark.parametrize("kind", ["correlation", "partial correlation"])
+def test_numerically_constant_roi_is_isolated_like_a_constant_one(kind):
+    """A ROI varying by subnormal amounts (its variance underflows) gets no edge."""
+    rng = np.random.default_rng(5)
+    X = [rng.standard_normal((40, 5)) for _ in range(2)]
+    flat = [x.copy() for x in X]
+    X[1][:, 3] = 0.0
+    X[1][::7, 3] = 5e-324
+    flat[1][:, 3] = 0.0
+    graph = ConnectivityGraph(kind=kind, density=None, binarize=False, absolute=False)
+    W = graph.fit_transform(X)
+    assert np.all(np.isfinite(W)) and not W[1, 3].any()
+    np.testing.assert_array_equal(W, graph.fit_transform(flat))
+
+
+@pytest.mark.parametrize(
+    "X, cov_estimator",
+    [
+        ([1e-13 * np.array([[1.26, -1.32, 6.40], [1.05, -5.36, 3.62]])], None),
+        ([np.array([[1.26, -1.32, 6.40], [1.05, -5.36, 3.62]])], None),
+        ([np.random.default_rng(0).standard_normal((5, 8))], EmpiricalCovariance()),
+    ],
+)
+def test_partial_correlation_of_singular_covariance_raises(X, cov_estimator):
+    """Fewer time points than ROIs: no NaN edges, no scipy LinAlgError, a clear error."""
+    graph = ConnectivityGraph(
+        kind="partial correlation", cov_estimator=cov_estimator, density=None, binarize=False
+    )
+    with pytest.raises(ValueError, match=r"X\[0\]: its ROI covariance is singular .* use kind="):
+        graph.fit_transform(X)
+
+
+def test_partial_correlation_names_the_collinear_subject():
+    rng = np.random.default_rng(6)
+    X = [rng.standard_normal((50, 4)) for _ in range(3)]
+    X[2][:, 3] = X[2][:, 0] - 2 * X[2][:, 1]
+    graph = ConnectivityGraph(
+        kind="partial correlation",
+        cov_estimator=EmpiricalCovariance(),
+        density=None,
+        binarize=False,
+    )
+    with pytest.raises(ValueError, match=r"X\[2\]: its ROI covariance is singular"):
+        graph.fit_transform(X)
+    # LedoitWolf shrinkage keeps the same subject's covariance invertible
+    W = ConnectivityGraph(kind="partial correlation", density=None, binarize=False).fit_transform(X)
+    assert np.all(np.isfinite(W)) and np.all(np.abs(W) <= 1)
+
+
+def test_extreme_time_series_raise_clear_errors():
+    X = [np.random.default_rng(7).standard_normal((20, 4)) for _ in range(2)]
+    X[1] = X[1] * 1e200
+    with pytest.raises(ValueError, match=r"X\[1\] holds values up to .*e\+200"):
+        ConnectivityGraph().fit(X)
+    with pytest.raises(ValueError, match=r"X\[1\] holds values up to .*e\+200"):
+        ConnectivityGraph().fit(X[:1]).transform(X)
+
+
 def test_dataframe_input_equals_list_input():
     rng = np.random.default_rng(4)
     X = [rng.standard_normal((30, 4)) for _ in range(3)]
@@ -271,6 +329,22 @@ def test_roi_mask_keeps_informative_roi_features_and_names():
         ROIMask(n_rois=6, k=7).fit(graph_metrics(A), y)
     with pytest.raises(ValueError, match="not a multiple of n_rois=5"):
         ROIMask(n_rois=5, k=1).fit(graph_metrics(A), y)
+
+
+def test_roi_mask_refuses_unconvertible_or_extreme_input():
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((10, 4)), np.repeat([0, 1], 5)
+    with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
+        ROIMask(k=1).fit("abc", y)
+    with pytest.raises(ValueError, match="X must be a numeric array, got dtype <U"):
+        ROIMask(k=1).fit(np.full(X.shape, "roi"), y)
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200 .* rescale the data"):
+        ROIMask(k=1).fit(np.full(X.shape, 1e200), y)
+    mask = ROIMask(n_rois=2, k=1).fit(X, y)
+    with pytest.raises(ValueError, match="X could not be converted to a numeric array"):
+        mask.transform([[1.0, 2.0, 3.0, 4.0], [1.0]])
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200"):
+        mask.transform(np.full(X.shape, 1e200))
 
 
 def test_roi_mask_passes_check_estimator():
