@@ -13,10 +13,12 @@ checks it against ``SHA256SUMS.txt`` when that file is present, and returns a
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from sklearn.utils import Bunch
 
+from .._validation import DataFileError
 from ..io.decoding import read_decoding_csv, read_decoding_mat
 from .eeg import bundled_path
 
@@ -35,18 +37,36 @@ def _folder(path, name: str, files: list[str]) -> Path:
 
 
 def _verify(folder: Path) -> None:
+    """Check the files listed in ``SHA256SUMS.txt`` (``sha256sum`` format), if there is one."""
     sums = folder / "SHA256SUMS.txt"
     if not sums.is_file():
         return
-    for line in sums.read_text().splitlines():
+    try:
+        lines = sums.read_text().splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{str(sums)!r} is not a text file of checksums: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        expected, name = line.split(maxsplit=1)
-        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
+            raise DataFileError(
+                f"Line {number} of {str(sums)!r} is not '<sha256 hex digest>  <file name>': "
+                f"{line!r}; fix the line, or pass verify=False."
+            )
+        expected, name = parts[0].lower(), parts[1].strip().removeprefix("*")
+        path = folder / name
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"{str(path)!r}, listed in {str(sums)!r}, is missing; restore it, or pass "
+                f"verify=False."
+            )
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
         if digest != expected:
-            raise OSError(
-                f"{folder / name} does not match its checksum in {sums} (got {digest}); "
-                f"restore the file, or pass verify=False to load it anyway."
+            raise DataFileError(
+                f"{str(path)!r} does not match its checksum in {str(sums)!r} (got {digest}): "
+                f"it is corrupt or was modified; restore the file, or pass verify=False to "
+                f"load it anyway."
             )
 
 
@@ -73,6 +93,14 @@ def load_flint2012(path=None, verify=True):
         ``state_names``, ``bin_size`` (s), ``subject``, ``session``, ``dataset``,
         ``protocol`` (the paper's split: train rows 0-4999, test 5000-5999) and
         ``description`` (PROVENANCE.md).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder lacks a file (or one listed in ``SHA256SUMS.txt``).
+    DataFileError
+        If a file does not match its checksum, ``SHA256SUMS.txt`` is malformed, or a
+        file cannot be parsed.
 
     Examples
     --------
@@ -115,6 +143,14 @@ def load_stevenson2011(path=None, verify=True):
         (x, y); ``feature_names``, ``state_names``, ``bin_size`` (s), ``subject``,
         ``session``, ``dataset``, ``protocol`` (contiguous 70 % train, 15 % validation
         skipped, last 15 % test) and ``description`` (PROVENANCE.md).
+
+    Raises
+    ------
+    FileNotFoundError
+        If the folder lacks a file (or one listed in ``SHA256SUMS.txt``).
+    DataFileError
+        If a file does not match its checksum, ``SHA256SUMS.txt`` is malformed, or a
+        file cannot be parsed.
 
     Examples
     --------

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from sklearn.base import BaseEstimator
 
+from .._validation import DataFileError
+
 __all__ = ["load_pipeline_file", "load_pipelines"]
 
 _REQUIRED = ("name", "paradigms", "pipeline")
@@ -26,6 +28,12 @@ def _check_config(config, source):
     return {**config, "source": str(source)}
 
 
+def _load_error(path, exc) -> DataFileError:
+    return DataFileError(
+        f"{str(path)!r}: could not load the pipeline file: {type(exc).__name__}: {exc}"
+    )
+
+
 def load_pipeline_file(path) -> list[dict]:
     """Load the pipeline config(s) of one ``.py`` or ``.yml`` file.
 
@@ -40,19 +48,40 @@ def load_pipeline_file(path) -> list[dict]:
     configs : list of dict
         Each with ``name``, ``paradigms``, ``pipeline`` and ``source``; optional keys
         (``slow``, ``param_grid``...) are kept.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    DataFileError
+        If ``path`` is a folder, or the file fails to parse or run.
+    ValueError
+        If the extension is not ``.py`` / ``.yml`` or ``PIPELINE`` is malformed.
     """
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise FileNotFoundError(f"Pipeline file not found: {str(path)!r}.")
+    if path.is_dir():
+        raise DataFileError(
+            f"{str(path)!r} is a directory, not a pipeline file; read a folder of pipeline "
+            f"files with load_pipelines."
+        )
     if path.suffix in (".yml", ".yaml"):
         from moabb.pipelines.utils import parse_pipelines_from_directory
 
-        return [_check_config(c, path) for c in parse_pipelines_from_directory(str(path))]
+        try:
+            configs = parse_pipelines_from_directory(str(path))
+        except Exception as exc:  # YAML syntax errors, missing keys, unknown estimators
+            raise _load_error(path, exc) from exc
+        return [_check_config(c, path) for c in configs]
     if path.suffix != ".py":
         raise ValueError(f"Pipeline files are .py or .yml, got {str(path)!r}.")
     spec = importlib.util.spec_from_file_location(f"neuropipe_pipeline_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:  # whatever the file's own code raises (SyntaxError, NameError...)
+        raise _load_error(path, exc) from exc
     if not hasattr(module, "PIPELINE"):
         raise ValueError(f"{str(path)!r} defines no PIPELINE dict.")
     configs = module.PIPELINE if isinstance(module.PIPELINE, list) else [module.PIPELINE]

@@ -19,7 +19,7 @@ import mne
 import numpy as np
 import pandas as pd
 
-from .._validation import DataFileError, check_ch_names
+from .._validation import DataFileError, check_ch_names, check_freq_range
 
 __all__ = [
     "EpochsData",
@@ -60,6 +60,8 @@ def _file_format(path: Path) -> str:
 
 
 _MAGIC = {"EDF": b"0       ", "BDF": b"\xffBIOSEMI", "GDF": b"GDF"}
+#: Formats stored as a folder rather than a file.
+_DIRECTORY_FORMATS = {"EGI MFF"}
 
 
 def _check_magic(path: Path, fmt: str) -> None:
@@ -97,7 +99,9 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     FileNotFoundError
         If ``path`` does not exist.
     DataFileError
-        If the extension is unknown or the file is truncated or corrupt.
+        If ``path`` is a directory (other than an EGI ``.mff`` folder), the extension is
+        unknown, the file is truncated or corrupt, or its calibration factors or loaded
+        samples are NaN or infinite.
 
     Examples
     --------
@@ -110,6 +114,8 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     if not path.exists():
         raise FileNotFoundError(f"EEG file not found: {str(path)!r}. Check the path.")
     fmt = _file_format(path)
+    if path.is_dir() and fmt not in _DIRECTORY_FORMATS:
+        raise DataFileError(f"{str(path)!r} is a directory, not an EEG file in {fmt} format.")
     _check_magic(path, fmt)
     try:
         raw = mne.io.read_raw(path, preload=preload, verbose=verbose)
@@ -120,7 +126,44 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
         ) from exc
     if raw.n_times == 0:
         raise DataFileError(f"{str(path)!r} holds no samples.")
+    _check_calibration(raw, path)
+    if raw.preload:
+        _check_finite_samples(raw, path)
     return raw
+
+
+def _check_calibration(raw: mne.io.BaseRaw, path: Path) -> None:
+    """Raise DataFileError when a channel's scaling factors are NaN or infinite.
+
+    MNE turns each stored integer into volts with per-channel factors computed from the
+    header (EDF / BDF / GDF: physical and digital minimum and maximum); a factor that is
+    not a number would make every sample of the channel NaN or infinite.
+    """
+    bad = ~np.isfinite(raw._cals)
+    for extras in raw._raw_extras:  # MNE's EDF / BDF / GDF reader: factors of each file
+        if isinstance(extras, dict) and "sel" in extras:
+            for key in ("cal", "offsets", "units"):
+                bad |= ~np.isfinite(np.asarray(extras[key], dtype=np.float64)[extras["sel"]])
+    if bad.any():
+        names = [raw.ch_names[i] for i in np.flatnonzero(bad)]
+        raise DataFileError(
+            f"{str(path)!r}: the header's calibration fields (physical / digital minimum and "
+            f"maximum) of channel(s) {names} are not numbers, so their samples would be NaN "
+            f"or infinite; the file is corrupt: fix the header or re-export the recording."
+        )
+
+
+def _check_finite_samples(raw: mne.io.BaseRaw, path: Path) -> None:
+    """Raise DataFileError when loaded samples are NaN or infinite (min and max, no copy)."""
+    data = raw._data
+    if np.isfinite(data.min()) and np.isfinite(data.max()):
+        return
+    names = [raw.ch_names[i] for i in np.flatnonzero(~np.isfinite(data).all(axis=1))]
+    raise DataFileError(
+        f"{str(path)!r} holds NaN or infinite samples in channel(s) {names}; the file is "
+        f"corrupt (for EDF / BDF, check the header's physical / digital minimum and maximum "
+        f"fields): re-export or re-download it."
+    )
 
 
 @lru_cache(maxsize=1)
@@ -361,6 +404,38 @@ def _match_events(event_map, available, on_missing, source):
     return keys
 
 
+def _band_edges(band) -> tuple:
+    try:
+        low, high = band
+    except (TypeError, ValueError) as exc:
+        raise ValueError(
+            f"Each 'filter_bank' band must be an (l_freq, h_freq) pair, got {band!r}."
+        ) from exc
+    return low, high
+
+
+def _check_band(l_freq, h_freq, sfreq: float, source: str) -> tuple:
+    """Check band-pass edges against the Nyquist frequency; return them as MNE takes them.
+
+    ``None`` (or ``l_freq=0``) leaves that edge open: no high-pass / no low-pass.
+    """
+    if l_freq is None and h_freq is None:
+        return None, None
+    nyquist = sfreq / 2.0
+    try:
+        low, high = check_freq_range(l_freq, h_freq, sfreq)
+        if h_freq is not None and high >= nyquist:
+            raise ValueError(f"'fmax' ({high} Hz) must be below the Nyquist frequency.")
+    except (TypeError, ValueError) as exc:
+        reason = str(exc).rstrip(".")
+        raise type(exc)(
+            f"Invalid band l_freq={l_freq!r}, h_freq={h_freq!r} for {source}, sampled at "
+            f"{sfreq:g} Hz: {reason} (fmin is l_freq; fmax is h_freq, or the Nyquist frequency "
+            f"when h_freq is None). Give 0 <= l_freq < h_freq < {nyquist:g} Hz."
+        ) from exc
+    return (low or None), (None if h_freq is None else high)
+
+
 def epochs_from_raw(
     raw: mne.io.BaseRaw,
     event_map: Mapping,
@@ -393,7 +468,9 @@ def epochs_from_raw(
     tmin, tmax : float
         Epoch window relative to each event, in seconds (``tmax`` included, as in MNE).
     l_freq, h_freq : float | None
-        Band-pass edges applied to the continuous recording before epoching.
+        Band-pass edges applied to the continuous recording before epoching, with
+        ``0 <= l_freq < h_freq < sfreq / 2``; ``None`` (or ``l_freq=0``) leaves that edge
+        open (a low-pass or high-pass only).
     filter_bank : list of (float, float) | None
         If given, one band-passed copy per band, stacked on a last axis:
         ``X`` has shape ``(n_epochs, n_channels, n_times, n_bands)``.
@@ -427,6 +504,12 @@ def epochs_from_raw(
     if not event_map:
         raise ValueError("'event_map' is empty; give at least one event -> label pair.")
     sfreq = float(raw.info["sfreq"])
+    if filter_bank is None:
+        bands = [_check_band(l_freq, h_freq, sfreq, source)]
+    else:
+        bands = [_check_band(*_band_edges(band), sfreq, source) for band in filter_bank]
+        if not bands:
+            raise ValueError("'filter_bank' is empty; give at least one (l_freq, h_freq) band.")
 
     found, available = _raw_events(raw, events, stim_channel)
     keys = _match_events(event_map, available, on_missing, source)
@@ -472,7 +555,6 @@ def epochs_from_raw(
                 f"Unknown channels {unknown} for {source}; available channels are {raw.ch_names}."
             )
 
-    bands = [(l_freq, h_freq)] if filter_bank is None else list(filter_bank)
     data = []
     for low, high in bands:
         band_raw = raw if len(bands) == 1 else raw.copy()

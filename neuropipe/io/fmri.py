@@ -18,16 +18,18 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import zlib
 from pathlib import Path
 
 import numpy as np
 
-from .._validation import check_option
+from .._validation import DataFileError, check_option
 
 __all__ = ["read_roi_timeseries", "load_roi_timeseries", "extract_roi_timeseries"]
 
 _TEXT_DELIMITERS = {".1d": None, ".txt": None, ".csv": ",", ".tsv": "\t"}
 _FORMATS = [".1D", ".csv", ".tsv", ".txt", ".npy"]
+_NPY_MAGIC = b"\x93NUMPY"
 
 
 def _format(fname: Path) -> tuple[str, bool]:
@@ -56,6 +58,54 @@ def _is_header(line: str, delimiter: str | None) -> bool:
     return False
 
 
+def _parse_npy(content: bytes, fname: Path) -> np.ndarray:
+    """Load a ``.npy`` file's bytes as float64, refusing pickles, text and complex data."""
+    if not content.startswith(_NPY_MAGIC):
+        raise DataFileError(
+            f"{str(fname)!r} is not a NumPy .npy file (it does not start with "
+            f"{_NPY_MAGIC!r}); save it with numpy.save, or give a text file its own extension."
+        )
+    try:
+        data = np.load(io.BytesIO(content), allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise DataFileError(
+            f"Could not read {str(fname)!r} as a NumPy .npy file: {exc}. It is truncated or "
+            f"corrupt, or holds Python objects."
+        ) from exc
+    if data.dtype.kind not in "biuf":
+        raise DataFileError(
+            f"{str(fname)!r} holds an array of dtype {data.dtype}; ROI time series must be "
+            f"real numbers."
+        )
+    return data.astype(np.float64, copy=False)
+
+
+def _parse_text(content: bytes, fname: Path, delimiter: str | None):
+    """Parse a text table's bytes: ``(data, names)``, names from a header line or None."""
+    try:
+        lines = content.decode().splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataFileError(
+            f"{str(fname)!r} is not a text table (it is binary or not UTF-8): {exc}."
+        ) from exc
+    names = None
+    lines = [line for line in lines if line.strip()]
+    if lines and _is_header(lines[0], delimiter):
+        header = lines.pop(0)
+        names = [t.strip().lstrip("#").strip() for t in header.split(delimiter)]
+        names = [t for t in names if t] if delimiter is None else names
+    body = [line for line in lines if not line.lstrip().startswith("#")]
+    if not body:
+        raise DataFileError(f"{str(fname)!r} holds no time points (no numeric rows).")
+    try:
+        data = np.loadtxt(body, delimiter=delimiter, ndmin=2, dtype=np.float64)
+    except ValueError as exc:
+        raise DataFileError(
+            f"Could not parse {str(fname)!r} as a (n_timepoints, n_rois) table: {exc}"
+        ) from exc
+    return data, names
+
+
 def read_roi_timeseries(fname, *, return_names: bool = False):
     """Read one subject's ROI time series from a file.
 
@@ -76,6 +126,15 @@ def read_roi_timeseries(fname, *, return_names: bool = False):
     names : list of str, length n_rois
         Only if ``return_names``.
 
+    Raises
+    ------
+    FileNotFoundError
+        If ``fname`` does not exist.
+    DataFileError
+        If ``fname`` is a folder, or is empty, truncated, corrupt or not a numeric table.
+    ValueError
+        If the extension is not one of the formats above.
+
     Examples
     --------
     >>> import numpy as np, tempfile, os
@@ -87,39 +146,34 @@ def read_roi_timeseries(fname, *, return_names: bool = False):
     ((2, 2), ['amygdala', 'insula'])
     """
     fname = Path(os.fspath(fname))
-    if not fname.is_file():
+    if not fname.exists():
         raise FileNotFoundError(f"ROI time-series file not found: {str(fname)!r}.")
+    if fname.is_dir():
+        raise DataFileError(f"{str(fname)!r} is a directory, not an ROI time-series file.")
     ext, gzipped = _format(fname)
-    opener = gzip.open if gzipped else open
-    names = None
+    content = fname.read_bytes()
+    try:
+        content = gzip.decompress(content) if gzipped else content
+    except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile, truncated stream
+        raise DataFileError(
+            f"Could not decompress {str(fname)!r}: {type(exc).__name__}: {exc}. The file is "
+            f"truncated or corrupt, or not gzipped despite its .gz extension."
+        ) from exc
     if ext == ".npy":
-        with opener(fname, "rb") as f:
-            data = np.load(io.BytesIO(f.read()), allow_pickle=False)
+        data, names = _parse_npy(content, fname), None
     else:
-        delimiter = _TEXT_DELIMITERS[ext]
-        with opener(fname, "rt") as f:
-            lines = f.read().splitlines()
-        lines = [line for line in lines if line.strip()]
-        if lines and _is_header(lines[0], delimiter):
-            header = lines.pop(0)
-            names = [t.strip().lstrip("#").strip() for t in header.split(delimiter)]
-            names = [t for t in names if t] if delimiter is None else names
-        body = [line for line in lines if not line.lstrip().startswith("#")]
-        if not body:
-            raise ValueError(f"{str(fname)!r} holds no time points (no numeric rows).")
-        try:
-            data = np.loadtxt(body, delimiter=delimiter, ndmin=2, dtype=np.float64)
-        except ValueError as exc:
-            raise ValueError(
-                f"Could not parse {str(fname)!r} as a (n_timepoints, n_rois) table: {exc}"
-            ) from exc
-    data = np.asarray(data, dtype=np.float64)
+        data, names = _parse_text(content, fname, _TEXT_DELIMITERS[ext])
     if data.ndim == 1:
         data = data[:, np.newaxis]
     if data.ndim != 2:
-        raise ValueError(
+        raise DataFileError(
             f"{str(fname)!r} holds an array of shape {data.shape}; expected 2-D "
             f"(n_timepoints, n_rois)."
+        )
+    if data.size == 0:
+        raise DataFileError(
+            f"{str(fname)!r} holds an empty array of shape {data.shape}; expected at least "
+            f"one time point and one ROI."
         )
     if names is None or len(names) != data.shape[1]:
         names = [f"roi{i}" for i in range(data.shape[1])]

@@ -126,3 +126,63 @@ def test_epochsdata_indexing_and_concatenate():
     assert len(both) == 23
     with pytest.raises(ValueError, match="different order|do not match"):
         EpochsData.concatenate([ep, read_epochs(_run(1, 4), LR, 0.5, 2.5, picks=["C3", "C4"])])
+
+
+def test_directory_named_like_a_file(tmp_path):
+    """F15: a folder called rec.edf gives a DataFileError, not IsADirectoryError."""
+    (tmp_path / "rec.edf").mkdir()
+    with pytest.raises(DataFileError, match=r"rec.edf' is a directory, not an EEG file in EDF"):
+        read_raw(tmp_path / "rec.edf")
+
+
+@pytest.mark.parametrize("preload", [True, False])
+@pytest.mark.parametrize("field", [104, 120])  # physical minimum, digital minimum
+def test_nan_calibration_field(tmp_path, preload, field):
+    """F17: 'nan' in a signal's header calibration field would make its samples NaN."""
+    content = bytearray(_run(1, 4).read_bytes())
+    offset = 256 + 65 * field + 8 * 2  # third signal, Fc1.
+    content[offset : offset + 8] = b"nan     "
+    (tmp_path / "r.edf").write_bytes(bytes(content))
+    with pytest.raises(DataFileError, match=r"r.edf': the header's calibration .*\['Fc1.'\]"):
+        read_raw(tmp_path / "r.edf", preload=preload)
+
+
+def test_nan_samples_in_a_file(tmp_path):
+    """F17: samples stored as NaN (a float format) are refused, naming the channel."""
+    data = np.zeros((3, 500))
+    data[1, 10] = np.nan
+    info = mne.create_info(["C3", "Cz", "C4"], 100.0, "eeg")
+    mne.io.RawArray(data, info, verbose=False).save(tmp_path / "nan_raw.fif", verbose=False)
+    with pytest.raises(
+        DataFileError, match=r"nan_raw.fif' holds NaN or infinite samples .*\['Cz'\]"
+    ):
+        read_raw(tmp_path / "nan_raw.fif")
+    assert read_raw(tmp_path / "nan_raw.fif", preload=False).n_times == 500
+
+
+@pytest.mark.parametrize(
+    "band, match",
+    [
+        ((100.0, None), r"l_freq=100.0, h_freq=None .*'fmin' \(100.0 Hz\) must be lower"),
+        ((None, 80.0), r"'fmax' \(80.0 Hz\) must be below the Nyquist"),
+        ((8.0, 200.0), r"'fmax' \(200.0 Hz\) is above the Nyquist frequency \(80.0 Hz\)"),
+        ((-1.0, None), r"'fmin' must be >= 0 Hz, got -1.0"),
+        ((30.0, 8.0), r"'fmin' \(30.0 Hz\) must be lower than 'fmax' \(8.0 Hz\)"),
+    ],
+)
+def test_band_edges_are_checked(band, match):
+    """F21: edges at or above Nyquist get our error, not scipy's 'critical frequencies'."""
+    with pytest.raises(ValueError, match=match):
+        read_epochs(_run(1, 4), LR, 0.5, 2.5, l_freq=band[0], h_freq=band[1])
+    with pytest.raises(ValueError, match=match):
+        read_epochs(_run(1, 4), LR, 0.5, 2.5, filter_bank=[(8.0, 12.0), band])
+
+
+def test_filter_bank_band_must_be_a_pair():
+    with pytest.raises(ValueError, match=r"band must be an \(l_freq, h_freq\) pair, got 5"):
+        read_epochs(_run(1, 4), LR, 0.5, 2.5, filter_bank=[(8.0, 12.0), 5])
+
+
+def test_zero_l_freq_without_h_freq_filters_nothing():
+    unfiltered = read_epochs(_run(1, 4), LR, 0.5, 2.5)
+    np.testing.assert_array_equal(read_epochs(_run(1, 4), LR, 0.5, 2.5, l_freq=0.0).X, unfiltered.X)

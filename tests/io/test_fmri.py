@@ -1,6 +1,7 @@
 """Tests for neuropipe.io.fmri (readers, nilearn maskers) and neuropipe.datasets.abide."""
 
 import gzip
+import io
 import shutil
 
 import nibabel as nib
@@ -8,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from neuropipe._validation import DataFileError
 from neuropipe.datasets.abide import DEFAULT_PATH, load_abide
 from neuropipe.io.fmri import extract_roi_timeseries, load_roi_timeseries, read_roi_timeseries
 
@@ -72,6 +74,40 @@ def test_reader_errors(tmp_path):
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n3\n")
     with pytest.raises(ValueError, match="Could not parse .*bad.csv"):
         read_roi_timeseries(tmp_path / "bad.csv")
+
+
+def _npy_bytes(arr):
+    buffer = io.BytesIO()
+    np.save(buffer, arr, allow_pickle=True)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, content, match",
+    [
+        ("s.npy", b"0.1\n", r"s.npy' is not a NumPy .npy file \(it does not start with"),
+        ("s.npy", _npy_bytes(DATA)[:100], r"Could not read .*s.npy' as a NumPy .npy file"),
+        ("s.npy", _npy_bytes(np.array([{}], dtype=object)), r"s.npy' as a NumPy .*objects"),
+        ("s.npy", _npy_bytes(np.array(["a", "b"])), r"s.npy' holds an array of dtype <U1"),
+        ("s.npy", _npy_bytes(DATA + 1j), r"s.npy' holds an array of dtype complex128"),
+        ("s.npy", _npy_bytes(np.zeros((0, 4))), r"s.npy' holds an empty array of shape \(0, 4\)"),
+        ("s.csv.gz", b"0.1,0.2\n", r"Could not decompress .*s.csv.gz': BadGzipFile"),
+        ("s.csv.gz", gzip.compress(b"0.1,0.2\n" * 50)[:30], r"decompress .*s.csv.gz': EOFError"),
+        ("s.csv", bytes(range(128, 256)), r"s.csv' is not a text table \(it is binary"),
+        ("s.csv", b"", r"s.csv' holds no time points"),
+    ],
+)
+def test_corrupt_files_give_data_file_error(tmp_path, name, content, match):
+    """F16: numpy / gzip / decoding errors become a DataFileError naming the file."""
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(DataFileError, match=match):
+        read_roi_timeseries(tmp_path / name)
+
+
+def test_directory_gives_data_file_error(tmp_path):
+    (tmp_path / "sub.csv").mkdir()
+    with pytest.raises(DataFileError, match=r"sub.csv' is a directory"):
+        read_roi_timeseries(tmp_path / "sub.csv")
 
 
 def test_load_roi_timeseries_checks_across_files(tmp_path):
