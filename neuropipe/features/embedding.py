@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Tra
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
+from sklearn.svm import SVC
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -413,6 +414,40 @@ def _default_score(model, X, y):
     return float((rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 
+class _Gram:
+    """Linear and RBF kernel matrices of one split, shared by the SVC settings scored on it.
+
+    ``SVC(kernel="linear" | "rbf")`` on features equals ``SVC(kernel="precomputed")`` on
+    these matrices (up to rounding): libsvm evaluates the same inner products, one pair at a
+    time, for every setting; here one matrix product serves all of them.
+    """
+
+    def __init__(self, F_train, F_test):
+        F_train = np.asarray(F_train, dtype=np.float64)
+        F_test = np.asarray(F_test, dtype=np.float64)
+        self.n_features = F_train.shape[1]
+        self.variance = F_train.var()
+        self.linear = F_train @ F_train.T, F_test @ F_train.T
+        sq_train, sq_test = (
+            np.einsum("ij,ij->i", F_train, F_train),
+            np.einsum("ij,ij->i", F_test, F_test),
+        )
+        self.sq_dist = tuple(
+            np.maximum(sq[:, None] + sq_train[None] - 2 * K, 0.0)
+            for sq, K in zip((sq_train, sq_test), self.linear)
+        )
+
+    def kernels(self, name, gamma):
+        """Train and test kernel matrices of an ``SVC(kernel=name, gamma=gamma)``."""
+        if name == "linear":
+            return self.linear
+        if gamma == "scale":
+            gamma = 1.0 / (self.n_features * self.variance) if self.variance != 0 else 1.0
+        elif gamma == "auto":
+            gamma = 1.0 / self.n_features
+        return tuple(np.exp(-gamma * D) for D in self.sq_dist)
+
+
 def _estimator_has(method):
     def check(self):
         getattr(self.estimator, method)
@@ -555,23 +590,34 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         return candidates
 
     def _settings(self):
-        """Grid settings grouped by the parameters of the transformer steps."""
+        """Grid settings, grouped by the parameters of the transformer steps.
+
+        Returns the settings and a list of ``(transformer params, members)``; each member is
+        ``(setting index, last-step model, kernel)``, the model built once for the whole
+        search. ``kernel`` is ``(name, gamma)`` for an ``SVC`` with a linear or RBF kernel,
+        whose model is then its ``kernel="precomputed"`` twin (see ``_Gram``), else None.
+        """
         settings = list(ParameterGrid(self.param_grid or {}))
-        head = None
+        head, last_step = None, self.estimator
         if isinstance(self.estimator, Pipeline) and len(self.estimator.steps) > 1:
-            head = self.estimator.steps[-1][0] + "__"
+            head, last_step = self.estimator.steps[-1][0] + "__", self.estimator[-1]
         groups = []
         for index, setting in enumerate(settings):
             front = {
                 k: v for k, v in setting.items() if head is not None and not k.startswith(head)
             }
             last = {k.removeprefix(head or ""): v for k, v in setting.items() if k not in front}
+            model, kernel = clone(last_step).set_params(**last), None
+            if type(model) is SVC and model.kernel in ("linear", "rbf"):
+                params = model.get_params()
+                kernel = (params.pop("kernel"), params.pop("gamma"))
+                model = SVC(kernel="precomputed", **params)
             for group in groups:
                 if group[0] == front:
-                    group[1].append((index, last))
+                    group[1].append((index, model, kernel))
                     break
             else:
-                groups.append((front, [(index, last)]))
+                groups.append((front, [(index, model, kernel)]))
         return settings, groups
 
     def _score_split(self, covs, y, split, groups, scorer):
@@ -583,13 +629,19 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 transformer = clone(self.estimator[:-1]).set_params(**front)
                 F_train = transformer.fit_transform(covs[train], y[train])
                 F_test = transformer.transform(covs[test])
-                last = self.estimator[-1]
             else:
-                F_train, F_test, last = covs[train], covs[test], self.estimator
-            model = clone(last)
-            for index, params in members:
-                model.set_params(**params).fit(F_train, y[train])
-                scores[index] = scorer(model, F_test, y[test])
+                F_train, F_test = covs[train], covs[test]
+            gram = None
+            for index, model, kernel in members:
+                if kernel is None:
+                    model.fit(F_train, y[train])
+                    scores[index] = scorer(model, F_test, y[test])
+                    continue
+                if gram is None:
+                    gram = _Gram(F_train, F_test)
+                K_train, K_test = gram.kernels(*kernel)
+                model.fit(K_train, y[train])
+                scores[index] = scorer(model, K_test, y[test])
         return scores
 
     def fit(self, X, y):

@@ -319,3 +319,25 @@ def test_exhaustive_search_picks_what_grid_search_picks_ties_included():
     }
     assert search.best_score_ == pytest.approx(reference.best_score_, abs=1e-12)
     assert set(search.cv_results_["n_splits"]) == {3}
+
+
+class _PlainSVC(SVC):
+    """An SVC the search does not recognise: scored through its own kernel."""
+
+
+@pytest.mark.parametrize("gamma", ["scale", "auto", 0.01])
+def test_precomputed_kernels_give_the_scores_of_svc(gamma):
+    X, y = _lagged_pairs(n_per_class=12)
+    grid = {"svc__C": [0.1, 1.0], "svc__kernel": ["linear", "rbf"], "svc__gamma": [gamma]}
+    common = dict(orders=[1, 2, 3], lags=[1, 3], factor=None, random_state=0)
+    fast = EmbeddingSearchCV(_ts_svc(), grid, **common).fit(X, y)
+    plain = make_pipeline(TangentSpace(metric="riemann"), _PlainSVC())
+    reference = EmbeddingSearchCV(
+        plain, {k.replace("svc", "_plainsvc"): v for k, v in grid.items()}, **common
+    ).fit(X, y)
+    np.testing.assert_allclose(
+        fast.cv_results_["mean_test_score"], reference.cv_results_["mean_test_score"], atol=1e-12
+    )
+    assert fast.best_params_["order"] == reference.best_params_["order"]
+    assert fast.best_params_["lag"] == reference.best_params_["lag"]
+    np.testing.assert_array_equal(fast.predict(X), reference.predict(X))
