@@ -9,18 +9,17 @@ multithreaded BLAS makes LAPACK's eigh up to 4x slower):
 2. Within-session 5-fold evaluation (MOABB's folds: stratified, shuffled, seed 42) on the
    bundled EEGMMIDB left/right subjects (9 sensorimotor channels, 8-30 Hz, 0.5-2.5 s, ROC-AUC)
    and SSVEP subjects (8 channels, 7-45 Hz, 2-4 s, accuracy): MOABB's exact grid
-   (``pipelines/acm_tgsp_svm_grid.py``), our fast search (``pipelines/acm_tgsp_svm_fast.py``,
+   (``pipelines/acm_tgsp_svm_grid.py``, uncached, as MOABB's evaluation runs it), our fast
+   search (``pipelines/acm_tgsp_svm_fast.py``, with successive halving and exhaustive,
    ``pipelines/acm_mdm.py``), lag/order from AMI + Cao, and MOABB's TS+SVM grid. The grid
    costs minutes per outer fold, so it runs on the first ``--grid-folds`` folds of the first
-   session of every subject. It runs with ``Pipeline(memory=...)`` caching, which gives the
-   same selection and predictions as MOABB's uncached ``GridSearchCV`` but fits each tangent
-   space once instead of once per SVM setting: its wall time is a lower bound of MOABB's.
-   ``--uncached-grid`` also runs MOABB's grid uncached on the very first fold, checks the
-   predictions match, and reports that wall time.
+   session of every subject, first on each such fold, the other pipelines right after it in
+   the same process. ``--cached-grid`` adds the grid with ``Pipeline(memory=...)`` caching
+   (same selection, a sixth of the tangent-space fits).
 
 Usage (from the repository root)::
 
-    nice -n 10 .venv/bin/python benchmarks/bench_acm.py --uncached-grid --write-docs  # all
+    .venv/bin/python benchmarks/bench_acm.py --write-docs              # all
     .venv/bin/python benchmarks/bench_acm.py --datasets --write-docs    # speed part only
     .venv/bin/python benchmarks/bench_acm.py --datasets ssvep --subjects 3 4 --folds 1 \
         --sessions 1 --tag _b --skip-speed                              # part of a run
@@ -82,6 +81,8 @@ PUBLISHED = [
 ]
 DOC_START, DOC_END = "<!-- bench_acm:start -->", "<!-- bench_acm:end -->"
 RESULTS = ROOT / "results"
+GRID, CACHED_GRID = "ACM grid (MOABB)", "ACM grid (MOABB, cached)"
+FAST = ["ACM fast", "ACM fast (exhaustive)", "ACM+MDM fast", "ACM AMI+Cao", "TS+SVM (MOABB grid)"]
 
 
 def _pipeline(filename):
@@ -96,9 +97,10 @@ def _with_scoring(pipeline, scoring):
 
 
 def contenders(scoring, cache_dir):
-    """Name -> (pipeline, runs on grid folds only)."""
+    """Name -> (pipeline, runs on grid folds only), in the order they run on a fold."""
     grid = _with_scoring(_pipeline("acm_tgsp_svm_grid.py"), scoring)
     cached = clone(grid).set_params(gridsearchcv__estimator__memory=cache_dir)
+    fast = _pipeline("acm_tgsp_svm_fast.py")
     ts_svm = make_pipeline(
         GridSearchCV(
             make_pipeline(Covariances("oas"), TangentSpace(metric="riemann"), SVC(kernel="linear")),
@@ -121,12 +123,13 @@ def contenders(scoring, cache_dir):
         )
     )
     return {
-        "ACM grid (MOABB, cached)": (cached, True),
-        "ACM fast": (_pipeline("acm_tgsp_svm_fast.py"), False),
+        GRID: (grid, True),
+        CACHED_GRID: (cached, True),
+        "ACM fast": (fast, False),
+        "ACM fast (exhaustive)": (clone(fast).set_params(embeddingsearchcv__factor=None), False),
         "ACM+MDM fast": (_pipeline("acm_mdm.py"), False),
         "ACM AMI+Cao": (ami_cao, False),
         "TS+SVM (MOABB grid)": (ts_svm, False),
-        "ACM grid (MOABB)": (grid, True),
     }
 
 
@@ -184,7 +187,7 @@ def evaluate(
     n_sessions,
     n_folds,
     grid_folds,
-    uncached,
+    cached_grid,
     command,
     only=None,
     tag="",
@@ -193,8 +196,9 @@ def evaluate(
     """One row per (subject, session, fold, pipeline): score, wall and CPU time of fit+predict.
 
     ``subjects``: subject ids (None: all); ``n_folds``: outer folds scored (None: all 5),
-    from ``first_fold`` on;
-    ``only`` restricts the pipelines to those names. The rows are saved to
+    from ``first_fold`` on. On the first ``grid_folds`` folds of the first session, MOABB's
+    grid runs first, then every other pipeline, back to back; ``cached_grid`` adds the grid
+    with ``Pipeline(memory=...)`` caching. ``only`` restricts the pipelines to those names. The rows are saved to
     ``results/bench_acm_<dataset><tag>.csv`` after every fold.
     """
     spec = DATASETS[dataset]
@@ -216,9 +220,7 @@ def evaluate(
                     for name, (pipeline, grid_only) in pipelines.items():
                         if (grid_only and not on_grid_fold) or (only and name not in only):
                             continue
-                        if name == "ACM grid (MOABB)" and not (
-                            uncached and subject == subject_ids[0] and on_grid_fold and fold == 0
-                        ):
+                        if name == CACHED_GRID and not cached_grid:
                             continue
                         model = clone(pipeline)
                         start, start_cpu = time.perf_counter(), time.process_time()
@@ -257,32 +259,37 @@ def _best_params(model):
 
 
 def paired_grid_table(results):
-    """Each pipeline against the cached grid on the folds where the grid ran.
+    """Each pipeline against MOABB's grid on the folds where the grid ran.
 
-    One row per dataset and pipeline, plus ``all`` pooling the folds of both datasets.
+    One row per dataset and pipeline, plus ``all`` pooling the folds of both datasets;
+    ``same``: folds where the pipeline chose the grid's order, lag and SVM setting.
     """
     on_grid = results[results["grid_fold"]]
-    wide = on_grid.pivot_table(
-        index=["dataset", "subject", "fold"], columns="pipeline", values=["score", "time", "cpu"]
-    )
-    grid = "ACM grid (MOABB, cached)"
+    keys = ["dataset", "subject", "fold"]
+    wide = on_grid.pivot_table(index=keys, columns="pipeline", values=["score", "time", "cpu"])
+    best = on_grid.pivot_table(index=keys, columns="pipeline", values="best", aggfunc="first")
+    wide = wide[wide["score"][GRID].notna()]
     parts = [(d, part) for d, part in wide.groupby(level="dataset")] + [("all", wide)]
     rows = []
     for dataset, part in parts:
-        for name in ["ACM fast", "ACM+MDM fast", "ACM AMI+Cao", "TS+SVM (MOABB grid)"]:
+        for name in [CACHED_GRID, *FAST]:
+            if name not in part["score"] or part["score"][name].isna().any():
+                continue
+            delta = part["score"][name] - part["score"][GRID]
             rows.append(
                 dict(
                     dataset=dataset,
                     pipeline=name,
                     folds=len(part),
-                    grid_score=part["score"][grid].mean(),
+                    same=int((best.loc[part.index, name] == best.loc[part.index, GRID]).sum()),
+                    grid_score=part["score"][GRID].mean(),
                     score=part["score"][name].mean(),
-                    delta=(part["score"][name] - part["score"][grid]).mean(),
-                    delta_se=(part["score"][name] - part["score"][grid]).sem(),
-                    grid_time=part["time"][grid].mean(),
+                    delta=delta.mean(),
+                    delta_se=delta.sem(),
+                    grid_time=part["time"][GRID].mean(),
                     time=part["time"][name].mean(),
-                    wall_ratio=part["time"][grid].mean() / part["time"][name].mean(),
-                    cpu_ratio=part["cpu"][grid].mean() / part["cpu"][name].mean(),
+                    wall_ratio=part["time"][GRID].mean() / part["time"][name].mean(),
+                    cpu_ratio=part["cpu"][GRID].mean() / part["cpu"][name].mean(),
                 )
             )
     return pd.DataFrame(rows)
@@ -290,8 +297,7 @@ def paired_grid_table(results):
 
 def summary_table(results):
     """Every scored fold: mean over subjects of the per-subject mean score; time per fold."""
-    scored = results[results["pipeline"] != "ACM grid (MOABB)"]
-    per_subject = scored.groupby(["dataset", "pipeline", "subject"]).agg(
+    per_subject = results.groupby(["dataset", "pipeline", "subject"]).agg(
         score=("score", "mean"), folds=("fold", "size"), time=("time", "mean"), cpu=("cpu", "mean")
     )
     return (
@@ -308,32 +314,12 @@ def summary_table(results):
     )
 
 
-def uncached_check(results):
-    """MOABB's uncached grid against the cached one on the fold where both ran."""
-    both = results[results["pipeline"].str.startswith("ACM grid")]
-    keys = ["dataset", "subject", "session", "fold"]
-    counts = both.groupby(keys)["pipeline"].transform("count")
-    both = both[counts == 2].set_index("pipeline")
-    if both.empty:
-        return None
-    plain, cached = both.loc["ACM grid (MOABB)"], both.loc["ACM grid (MOABB, cached)"]
-    fast = results[
-        (results["pipeline"] == "ACM fast")
-        & (results["dataset"] == plain["dataset"])
-        & (results["subject"] == plain["subject"])
-        & (results["session"] == plain["session"])
-        & (results["fold"] == plain["fold"])
-    ].iloc[0]
-    return dict(
-        where=f"{plain['dataset']} subject {plain['subject']} fold {plain['fold']}",
-        identical=plain["predictions"] == cached["predictions"] and plain["best"] == cached["best"],
-        best=plain["best"],
-        uncached_s=plain["time"],
-        uncached_cpu=plain["cpu"],
-        cached_s=cached["time"],
-        fast_s=fast["time"],
-        fast_cpu=fast["cpu"],
-    )
+def grid_folds_table(results):
+    """MOABB's grid and the fast search, fold by fold, where the grid ran."""
+    keys = ["dataset", "subject", "fold"]
+    grid = results[results["pipeline"] == GRID].set_index(keys)
+    fast = results[results["pipeline"] == "ACM fast"].set_index(keys)
+    return grid.join(fast, lsuffix="_grid", rsuffix="_fast", how="inner").reset_index()
 
 
 def report():
@@ -344,8 +330,7 @@ def report():
     results = None
     if frames:  # a fold scored by two runs counts once
         keys = ["dataset", "subject", "session", "fold", "pipeline"]
-        results = pd.concat(frames, ignore_index=True).drop_duplicates(keys)
-    check = uncached_check(results) if results is not None else None
+        results = pd.concat(frames, ignore_index=True).drop_duplicates(keys, keep="last")
     fmt = "{:.1f}".format
     lines = ["All on one BLAS thread, 2 shared CPU cores.", ""]
     if speed is not None:
@@ -369,35 +354,41 @@ def report():
     if results is not None and not results.empty:
         commands = sorted(set(results["command"]))
         lines += ["Commands: " + "; ".join(f"`{c}`" for c in commands), ""]
-        if results["grid_fold"].any():
+        if (results["pipeline"] == GRID).any():
             lines += [
-                "**Against MOABB's exact grid, on the folds where it ran** (score: ROC-AUC % "
-                "for EEGMMIDB, accuracy % for SSVEP; delta: mean paired difference with its "
-                "standard error; time: wall seconds per outer fold, fit + predict; grid time "
-                "from the cached grid, a lower bound of MOABB's; ratios of mean wall and of "
-                "mean CPU time):",
+                "**Against MOABB's exact grid (uncached, as MOABB runs it), on the folds where "
+                "it ran** (score: ROC-AUC % for EEGMMIDB, accuracy % for SSVEP; same: folds "
+                "where the pipeline chose the grid's order, lag, C and kernel; delta: mean "
+                "paired difference with its standard error; time: mean wall seconds per outer "
+                "fold, fit + predict; ratios of mean wall and of mean CPU time):",
                 "",
-                "| dataset | pipeline | folds | grid score | score | delta | grid time (s) "
-                "| time (s) | wall ratio | CPU ratio |",
-                "|---|---|---|---|---|---|---|---|---|---|",
+                "| dataset | pipeline | folds | same | grid score | score | delta "
+                "| grid time (s) | time (s) | wall ratio | CPU ratio |",
+                "|---|---|---|---|---|---|---|---|---|---|---|",
             ]
             lines += [
-                f"| {r.dataset} | {r.pipeline} | {r.folds} | {fmt(r.grid_score)} | "
+                f"| {r.dataset} | {r.pipeline} | {r.folds} | {r.same} | {fmt(r.grid_score)} | "
                 f"{fmt(r.score)} | {r.delta:+.1f} +- {r.delta_se:.1f} | {fmt(r.grid_time)} | "
-                f"{r.time:.2f} | {r.wall_ratio:.0f}x | {r.cpu_ratio:.0f}x |"
+                f"{r.time:.2f} | **{r.wall_ratio:.0f}x** | {r.cpu_ratio:.0f}x |"
                 for r in paired_grid_table(results).itertuples()
             ]
-            lines.append("")
-        if check is not None:
             lines += [
-                f"**MOABB's uncached grid** on {check['where']}: {check['uncached_s']:.0f} s wall, "
-                f"{check['uncached_cpu']:.0f} s CPU (cached grid {check['cached_s']:.0f} s; same "
-                f"selection and predictions: {check['identical']}; best {check['best']}). "
-                f"ACM fast on the same fold: {check['fast_s']:.1f} s wall, {check['fast_cpu']:.1f} "
-                f"s CPU: **{check['uncached_s'] / check['fast_s']:.0f}x** less wall time, "
-                f"{check['uncached_cpu'] / check['fast_cpu']:.0f}x less CPU time.",
                 "",
+                "**Fold by fold: MOABB's grid and ACM fast** (run back to back in one process):",
+                "",
+                "| fold | grid choice | grid score | grid wall (s) | fast choice | fast score "
+                "| fast wall (s) | wall ratio | CPU ratio |",
+                "|---|---|---|---|---|---|---|---|---|",
             ]
+            lines += [
+                f"| {r.dataset} {r.subject} fold {r.fold} | {r.best_grid} | "
+                f"{fmt(r.score_grid)} | {r.time_grid:.0f} | "
+                f"{'same' if r.best_fast == r.best_grid else r.best_fast} | {fmt(r.score_fast)} "
+                f"| {r.time_fast:.2f} | {r.time_grid / r.time_fast:.0f}x | "
+                f"{r.cpu_grid / r.cpu_fast:.0f}x |"
+                for r in grid_folds_table(results).itertuples()
+            ]
+            lines.append("")
         summary = summary_table(results)
         lines += [
             "**Every fold scored** (mean over subjects of the per-subject mean; std over "
@@ -437,7 +428,9 @@ def main(argv=None):
     parser.add_argument("--first-fold", type=int, default=0, help="skip the folds before it")
     parser.add_argument("--sessions", type=int, default=None, help="first N sessions")
     parser.add_argument("--grid-folds", type=int, default=1, help="grid folds per subject")
-    parser.add_argument("--uncached-grid", action="store_true")
+    parser.add_argument(
+        "--cached-grid", action="store_true", help="also run the grid with Pipeline caching"
+    )
     parser.add_argument("--skip-speed", action="store_true")
     parser.add_argument("--pipelines", nargs="+", default=None, help="only these pipelines")
     parser.add_argument("--tag", default="", help="suffix of the results file")
@@ -457,7 +450,7 @@ def main(argv=None):
                 args.sessions,
                 args.folds,
                 args.grid_folds,
-                args.uncached_grid,
+                args.cached_grid,
                 command,
                 args.pipelines,
                 args.tag,

@@ -341,3 +341,46 @@ def test_precomputed_kernels_give_the_scores_of_svc(gamma):
     assert fast.best_params_["order"] == reference.best_params_["order"]
     assert fast.best_params_["lag"] == reference.best_params_["lag"]
     np.testing.assert_array_equal(fast.predict(X), reference.predict(X))
+
+
+@pytest.mark.parametrize("labels", [["left", "right"], ["a", "b", "c", "d"]])
+def test_direct_libsvm_equals_precomputed_svc(labels):
+    rng = np.random.default_rng(4)
+    y = np.repeat(labels, 9)
+    F = rng.standard_normal((y.size, 6)) + 0.7 * np.searchsorted(labels, y)[:, None]
+    F_test = rng.standard_normal((11, 6))
+    gram = embedding._Gram(F, F_test)
+    for kernel, C in [(("linear", "scale"), 0.5), (("rbf", "scale"), 1.5)]:
+        K_train, K_test = gram.kernels(*kernel)
+        svc = SVC(kernel="precomputed", C=C).fit(K_train, y)
+        params = SVC(C=C).get_params()
+        assert embedding._direct_libsvm(params)
+        direct = embedding._LibsvmPrecomputed(params).fit(K_train, y)
+        np.testing.assert_array_equal(direct.predict(K_test), svc.predict(K_test))
+        np.testing.assert_array_equal(direct.classes_, svc.classes_)
+        if len(labels) == 2:
+            np.testing.assert_allclose(
+                direct.decision_function(K_test), svc.decision_function(K_test), atol=1e-12
+            )
+            assert embedding._default_score(direct, K_test, y[:11]) == pytest.approx(
+                embedding._default_score(svc, K_test, y[:11]), abs=1e-15
+            )
+    assert not embedding._direct_libsvm(SVC(class_weight="balanced").get_params())
+
+
+def test_default_scoring_of_svc_search_equals_sklearn_scorers():
+    X, y = _lagged_pairs(n_per_class=12)
+    grid = {"svc__C": [0.5, 1.0], "svc__kernel": ["linear", "rbf"]}
+    common = dict(orders=[1, 2, 3], lags=[1, 3], factor=None, random_state=0)
+    for labels, scoring in [
+        (y, "roc_auc"),
+        (np.array(["x", "y", "z"])[np.arange(24) % 3], "accuracy"),
+    ]:
+        direct = EmbeddingSearchCV(_ts_svc(), grid, **common).fit(X, labels)
+        checked = EmbeddingSearchCV(_ts_svc(), grid, scoring=scoring, **common).fit(X, labels)
+        np.testing.assert_allclose(
+            direct.cv_results_["mean_test_score"],
+            checked.cv_results_["mean_test_score"],
+            atol=1e-12,
+        )
+        assert direct.best_params_ == checked.best_params_
