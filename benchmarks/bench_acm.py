@@ -20,14 +20,15 @@ multithreaded BLAS makes LAPACK's eigh up to 4x slower):
 Usage (from the repository root)::
 
     .venv/bin/python benchmarks/bench_acm.py --write-docs              # all
-    .venv/bin/python benchmarks/bench_acm.py --datasets --write-docs    # speed part only
+    .venv/bin/python benchmarks/bench_acm.py --datasets --write-docs    # speed part, report
     .venv/bin/python benchmarks/bench_acm.py --datasets ssvep --subjects 3 4 --folds 1 \
         --sessions 1 --tag _b --skip-speed                              # part of a run
 
 Results go to ``results/bench_acm_<dataset><tag>.csv`` (saved after every fold) and
 ``results/bench_acm_speed.json``; the report is built from all of them, a fold scored by two
 runs counting once.
-``--write-docs`` rewrites the results block of ``docs/acm.md``.
+``--write-docs`` rewrites the results block of ``docs/acm.md`` and its plot,
+``docs/img/acm_grid_vs_fast.png``.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ PUBLISHED = [
 ]
 DOC_START, DOC_END = "<!-- bench_acm:start -->", "<!-- bench_acm:end -->"
 RESULTS = ROOT / "results"
+PLOT = Path("img") / "acm_grid_vs_fast.png"
 GRID, CACHED_GRID = "ACM grid (MOABB)", "ACM grid (MOABB, cached)"
 FAST = ["ACM fast", "ACM fast (exhaustive)", "ACM+MDM fast", "ACM AMI+Cao", "TS+SVM (MOABB grid)"]
 
@@ -314,25 +316,120 @@ def summary_table(results):
     )
 
 
-def grid_folds_table(results):
-    """MOABB's grid and the fast search, fold by fold, where the grid ran."""
+def _grid_and_fast(results):
+    """One row per fold where MOABB's grid and ACM fast both ran, columns ``*_grid``, ``*_fast``."""
     keys = ["dataset", "subject", "fold"]
-    grid = results[results["pipeline"] == GRID].set_index(keys)
-    fast = results[results["pipeline"] == "ACM fast"].set_index(keys)
-    return grid.join(fast, lsuffix="_grid", rsuffix="_fast", how="inner").reset_index()
+    grid = results[results["pipeline"] == GRID]
+    fast = results[results["pipeline"] == "ACM fast"]
+    return grid.merge(fast, on=keys, suffixes=("_grid", "_fast"))
+
+
+def grid_subjects_table(results):
+    """MOABB's grid and the fast search, subject by subject, on the folds where the grid ran.
+
+    ``same``: folds where the fast search chose the grid's order, lag and SVM setting;
+    ``others``: the grid's and the fast search's choices on the other folds.
+    """
+    folds = _grid_and_fast(results)
+    folds["same"] = folds["best_grid"] == folds["best_fast"]
+    rows = []
+    for (dataset, subject), part in folds.groupby(["dataset", "subject"]):
+        others = part[~part["same"]]
+        rows.append(
+            dict(
+                dataset=dataset,
+                subject=subject,
+                folds=len(part),
+                same=int(part["same"].sum()),
+                grid_score=part["score_grid"].mean(),
+                fast_score=part["score_fast"].mean(),
+                grid_time=part["time_grid"].mean(),
+                fast_time=part["time_fast"].mean(),
+                others="; ".join(
+                    f"fold {r.fold}: {r.best_grid} ({r.score_grid:.1f}) vs {r.best_fast} "
+                    f"({r.score_fast:.1f})"
+                    for r in others.itertuples()
+                ),
+            )
+        )
+    return pd.DataFrame(rows)
+
+
+def plot_grid_vs_fast(results, path):
+    """Two panels, one point per grid fold: fast vs grid score, and grid vs fast wall time."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folds = _grid_and_fast(results)
+    if folds.empty:
+        return
+    rng = np.random.default_rng(0)  # jitter: many folds share a score
+    fig, (ax_score, ax_time) = plt.subplots(1, 2, figsize=(10, 4.4))
+    for (dataset, part), marker in zip(folds.groupby("dataset"), "os"):
+        jitter = rng.uniform(-0.8, 0.8, size=(2, len(part)))
+        same = (part["best_grid"] == part["best_fast"]).to_numpy()
+        for mask, fill in [(same, "same choice"), (~same, "other choice")]:
+            ax_score.scatter(
+                part["score_grid"][mask] + jitter[0][mask],
+                part["score_fast"][mask] + jitter[1][mask],
+                marker=marker,
+                facecolors="none" if fill == "other choice" else None,
+                edgecolors="C0" if dataset == "eegmmidb" else "C1",
+                color="C0" if dataset == "eegmmidb" else "C1",
+                alpha=0.7,
+                label=f"{dataset}, {fill} ({mask.sum()})",
+            )
+        ax_time.scatter(
+            part["time_grid"], part["time_fast"], marker=marker, alpha=0.7, label=dataset
+        )
+    ax_score.plot([0, 100], [0, 100], color="grey", lw=0.8)
+    ax_score.set(
+        xlabel="MOABB grid score (%)",
+        ylabel="ACM fast score (%)",
+        title="Test score per outer fold (jittered)",
+    )
+    ax_score.legend(fontsize=8)
+    x_low, x_high = folds["time_grid"].min() / 1.5, folds["time_grid"].max() * 1.5
+    for ratio, style in [(25, ":"), (50, "--"), (100, "-.")]:
+        ax_time.plot([x_low, x_high], [x_low / ratio, x_high / ratio], "k" + style, lw=0.8)
+        ax_time.annotate(f"{ratio}x less", (x_low * 1.05, x_low * 1.2 / ratio), fontsize=8)
+    ax_time.set(
+        xlim=(x_low, x_high),
+        ylim=(x_low / 150, x_high / 15),
+        xscale="log",
+        yscale="log",
+        xlabel="MOABB grid wall time per fold (s)",
+        ylabel="ACM fast wall time per fold (s)",
+        title="Wall time per outer fold, fit + predict",
+    )
+    ax_time.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def load_results():
+    """All saved evaluation rows (None if there are none); a fold scored twice counts once."""
+    frames = [pd.read_csv(f) for f in sorted(RESULTS.glob("bench_acm_*.csv"))]
+    if not frames:
+        return None
+    keys = ["dataset", "subject", "session", "fold", "pipeline"]
+    return pd.concat(frames, ignore_index=True).drop_duplicates(keys, keep="last")
 
 
 def report():
     """Markdown block from the saved results, with the commands that produced them."""
     speed_file = RESULTS / "bench_acm_speed.json"
     speed = json.loads(speed_file.read_text()) if speed_file.exists() else None
-    frames = [pd.read_csv(f) for f in sorted(RESULTS.glob("bench_acm_*.csv"))]
-    results = None
-    if frames:  # a fold scored by two runs counts once
-        keys = ["dataset", "subject", "session", "fold", "pipeline"]
-        results = pd.concat(frames, ignore_index=True).drop_duplicates(keys, keep="last")
+    results = load_results()
     fmt = "{:.1f}".format
-    lines = ["All on one BLAS thread, 2 shared CPU cores.", ""]
+    lines = [
+        "All on one BLAS thread, 2 CPU cores; on every grid fold the grid and the pipelines "
+        "compared to it run back to back in one process.",
+        "",
+    ]
     if speed is not None:
         lines += [
             f"Command: `{speed['command']}`",
@@ -374,19 +471,22 @@ def report():
             ]
             lines += [
                 "",
-                "**Fold by fold: MOABB's grid and ACM fast** (run back to back in one process):",
+                f"![ACM fast against MOABB's grid, fold by fold](img/{PLOT.name})",
                 "",
-                "| fold | grid choice | grid score | grid wall (s) | fast choice | fast score "
-                "| fast wall (s) | wall ratio | CPU ratio |",
+                "**Subject by subject: MOABB's grid and ACM fast** (run back to back in one "
+                "process; same: folds where both chose the same order, lag, C and kernel; "
+                "mean score and wall seconds per fold; the other folds: grid choice (score) vs "
+                "fast choice (score)):",
+                "",
+                "| subject | folds | same | grid score | fast score | grid wall (s) "
+                "| fast wall (s) | wall ratio | the other folds |",
                 "|---|---|---|---|---|---|---|---|---|",
             ]
             lines += [
-                f"| {r.dataset} {r.subject} fold {r.fold} | {r.best_grid} | "
-                f"{fmt(r.score_grid)} | {r.time_grid:.0f} | "
-                f"{'same' if r.best_fast == r.best_grid else r.best_fast} | {fmt(r.score_fast)} "
-                f"| {r.time_fast:.2f} | {r.time_grid / r.time_fast:.0f}x | "
-                f"{r.cpu_grid / r.cpu_fast:.0f}x |"
-                for r in grid_folds_table(results).itertuples()
+                f"| {r.dataset} {r.subject} | {r.folds} | {r.same} | {fmt(r.grid_score)} | "
+                f"{fmt(r.fast_score)} | {r.grid_time:.0f} | {r.fast_time:.2f} | "
+                f"{r.grid_time / r.fast_time:.0f}x | {r.others or '-'} |"
+                for r in grid_subjects_table(results).itertuples()
             ]
             lines.append("")
         summary = summary_table(results)
@@ -460,6 +560,9 @@ def main(argv=None):
     print(block)
     if args.write_docs:
         write_docs(block)
+        results = load_results()
+        if results is not None:
+            plot_grid_vs_fast(results, ROOT / "docs" / PLOT)
 
 
 if __name__ == "__main__":
