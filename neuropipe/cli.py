@@ -57,6 +57,10 @@ def _cmd_benchmark(args) -> int:
     )
     from .evaluation.fmri import summarize_fmri
 
+    if args.pipelines is None:  # ./pipelines, else the copy shipped with the package
+        from .datasets.paths import default_pipelines_dir
+
+        args.pipelines = [str(default_pipelines_dir())]
     start = time.perf_counter()
     output = Path(args.output)
     output.mkdir(parents=True, exist_ok=True)
@@ -161,9 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--pipelines",
         nargs="+",
-        default=["pipelines"],
+        default=None,
         help="folders or files of pipelines, ours (.py) and MOABB's (.yml) side by side "
-        "(default pipelines/; decoding pipelines are read from FOLDER/decoding/)",
+        "(default ./pipelines, else the pipelines installed with neuropipe; decoding "
+        "pipelines are read from FOLDER/decoding/)",
     )
     p.add_argument(
         "--paradigms",

@@ -1,0 +1,345 @@
+"""Where neuropipe finds its sample data and its shipped pipeline files.
+
+Sample data resolves as MNE's and nilearn's do:
+
+1. ``$NEUROPIPE_DATA`` when it is set (the only place looked in then: an explicit choice
+   is never mixed with other copies);
+2. otherwise the repository's ``data/`` folder when neuropipe runs from a clone;
+3. then the per-user data folder, ``~/neuropipe_data``.
+
+Each dataset folder carries a ``SHA256SUMS.txt``: the first time a process uses a folder,
+every file it lists is hashed; a damaged file is an error, a missing one a warning (a
+partial copy of a dataset is allowed, and said). :func:`install_sample_data` copies
+verified sample data from a clone (or an unpacked copy of its ``data/``) to the per-user
+folder, so an installed neuropipe works from any folder.
+
+Pipeline files: :func:`default_pipelines_dir` is ``./pipelines`` when it exists, else the
+copy shipped inside the installed package (``neuropipe/_pipelines``, a mapping of the
+repository's ``pipelines/``), else the clone's ``pipelines/``.
+
+Examples
+--------
+>>> from neuropipe.datasets.paths import find_data, data_status
+>>> (find_data("eegmmidb") / "PROVENANCE.md").exists()
+True
+>>> data_status("eegmmidb")["state"]
+'complete'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import warnings
+from importlib import resources
+from pathlib import Path
+
+from .._validation import DataFileError
+
+__all__ = [
+    "DATA_ENV",
+    "SAMPLE_DATA",
+    "DataNotFoundError",
+    "data_roots",
+    "data_status",
+    "default_pipelines_dir",
+    "find_data",
+    "install_sample_data",
+    "repository_root",
+    "user_data_dir",
+    "verify_folder",
+]
+
+#: Environment variable naming the data folder (as ``MNE_DATA`` / ``NILEARN_DATA``).
+DATA_ENV = "NEUROPIPE_DATA"
+
+#: Sample-data folders and the datasets they hold.
+SAMPLE_DATA = {
+    "eegmmidb": "eegmmidb-leftright, eegmmidb-handsfeet (PhysioNet EEGMMIDB)",
+    "ssvep_exo": "ssvep-exo (SSVEP exoskeleton, Kalunga 2016)",
+    "abide-pcp-cc200": "abide-pcp-cc200 (ABIDE PCP, CC200 ROI time series)",
+    "flint2012": "flint2012 (monkey M1 spikes, CRCNS)",
+    "stevenson2011": "stevenson2011 (monkey M1 spikes, DREAM)",
+}
+
+_PACKAGE = Path(__file__).resolve().parents[1]
+_SUMS = "SHA256SUMS.txt"
+# (folder, SHA256SUMS mtime and size) -> (missing, mismatched): each folder hashed once
+_VERIFIED: dict = {}
+
+
+class DataNotFoundError(FileNotFoundError):
+    """A sample dataset is in none of the places neuropipe looks for it."""
+
+
+def repository_root() -> Path | None:
+    """The root of the clone neuropipe runs from, or None for an installed package."""
+    root = _PACKAGE.parent
+    if (root / "pyproject.toml").is_file() and (root / "neuropipe").resolve() == _PACKAGE:
+        return root
+    return None
+
+
+def user_data_dir() -> Path:
+    """The per-user data folder, ``~/neuropipe_data`` (as ``~/mne_data``)."""
+    return Path.home() / "neuropipe_data"
+
+
+def data_roots() -> list[tuple[Path, str]]:
+    """The folders searched for sample data, in order, each with where it comes from.
+
+    Returns
+    -------
+    roots : list of (Path, str)
+        ``[($NEUROPIPE_DATA, "NEUROPIPE_DATA")]`` when the variable is set; otherwise the
+        clone's ``data/`` (when in a clone) and :func:`user_data_dir`.
+    """
+    env = os.environ.get(DATA_ENV)
+    if env:
+        return [(Path(env).expanduser(), DATA_ENV)]
+    roots = []
+    repo = repository_root()
+    if repo is not None and (repo / "data").is_dir():
+        roots.append((repo / "data", "repository data/"))
+    roots.append((user_data_dir(), "per-user data folder"))
+    return roots
+
+
+def _how_to_get(name: str) -> str:
+    user = user_data_dir()
+    return (
+        f"Get it: copy the data/ folder of a neuropipe source checkout with "
+        f"neuropipe.datasets.install_sample_data('<checkout>/data') (into {str(user)!r}, "
+        f"checksummed), or set {DATA_ENV} to a folder holding {name}/."
+    )
+
+
+def _not_found(name: str) -> DataNotFoundError:
+    looked = "; ".join(f"{str(root / name)!r} ({origin})" for root, origin in data_roots())
+    return DataNotFoundError(f"Sample data {name!r} not found. Looked in: {looked}. " + _how_to_get(name))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_sums(folder: Path) -> dict[str, str]:
+    sums = {}
+    path = folder / _SUMS
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split(maxsplit=1)
+        if len(parts) != 2 or len(parts[0]) != 64:
+            raise DataFileError(
+                f"Line {number} of {str(path)!r} is not '<sha256>  <file>': {line!r}."
+            )
+        sums[parts[1].strip().lstrip("*")] = parts[0].lower()
+    return sums
+
+
+def verify_folder(folder, cached: bool = True) -> tuple[list[str], list[str]]:
+    """Check every file listed in ``folder/SHA256SUMS.txt`` against its SHA-256.
+
+    Parameters
+    ----------
+    folder : str | Path
+        A dataset folder; without a ``SHA256SUMS.txt`` nothing is checked.
+    cached : bool
+        Reuse this process's previous result for the folder (same checksum file).
+
+    Returns
+    -------
+    missing : list of str
+        Listed files that are absent (a partial copy).
+    mismatched : list of str
+        Listed files whose content differs from the checksum (damaged).
+    """
+    folder = Path(folder)
+    sums_file = folder / _SUMS
+    if not sums_file.is_file():
+        return [], []
+    stat = sums_file.stat()
+    key = (str(folder.resolve()), stat.st_mtime_ns, stat.st_size)
+    if cached and key in _VERIFIED:
+        return _VERIFIED[key]
+    missing, mismatched = [], []
+    for relative, digest in _read_sums(folder).items():
+        path = folder / relative
+        if not path.is_file():
+            missing.append(relative)
+        elif _sha256(path) != digest:
+            mismatched.append(relative)
+    _VERIFIED[key] = (missing, mismatched)
+    return missing, mismatched
+
+
+def _check_verified(name: str, folder: Path) -> None:
+    missing, mismatched = verify_folder(folder)
+    if mismatched:
+        raise DataFileError(
+            f"{len(mismatched)} file(s) of {str(folder)!r} do not match {_SUMS}: "
+            f"{mismatched[:5]}{' ...' if len(mismatched) > 5 else ''}. They are damaged "
+            f"(truncated, or converted to CRLF); restore them. " + _how_to_get(name)
+        )
+    if missing:
+        warnings.warn(
+            f"{str(folder)!r} is a partial copy: {len(missing)} file(s) listed in {_SUMS} are "
+            f"missing ({_short_list(missing)}); subjects missing a run a dataset needs are "
+            f"left out of it (see `neuropipe datasets`).",
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def _short_list(items, n: int = 5) -> str:
+    items = list(items)
+    return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
+
+
+def find_data(name: str = "", verify: bool = True) -> Path:
+    """Return the folder of sample dataset ``name`` (the data root when ``name`` is empty).
+
+    Parameters
+    ----------
+    name : str
+        A folder of :data:`SAMPLE_DATA`, e.g. ``"eegmmidb"``, or empty for the first root
+        of :func:`data_roots` that exists.
+    verify : bool
+        Check the folder's files against its ``SHA256SUMS.txt`` (once per process).
+
+    Returns
+    -------
+    path : Path
+
+    Raises
+    ------
+    DataNotFoundError
+        If no searched root holds ``name``; the message lists where it looked and how to
+        get the data.
+    DataFileError
+        If a file does not match its checksum.
+    """
+    for root, _ in data_roots():
+        path = root / name
+        if path.is_dir():
+            if verify and name:
+                _check_verified(name, path)
+            return path
+    raise _not_found(name or "data")
+
+
+def data_status(name: str) -> dict:
+    """Where sample dataset ``name`` was found and how complete it is.
+
+    Returns
+    -------
+    status : dict
+        ``state`` (``"complete"``, ``"partial"``, ``"damaged"`` or ``"missing"``),
+        ``path`` (the folder, or the places looked in), ``missing`` and ``mismatched``
+        (files listed in ``SHA256SUMS.txt``) and a one-line ``detail``.
+    """
+    try:
+        path = find_data(name, verify=False)
+    except DataNotFoundError:
+        looked = ", ".join(str(root / name) for root, _ in data_roots())
+        return {
+            "state": "missing",
+            "path": looked,
+            "missing": [],
+            "mismatched": [],
+            "detail": f"not found (looked in {looked})",
+        }
+    missing, mismatched = verify_folder(path)
+    state = "damaged" if mismatched else "partial" if missing else "complete"
+    detail = {
+        "complete": "all files present, checksums match",
+        "partial": f"{len(missing)} file(s) missing: {_short_list(missing, 3)}",
+        "damaged": f"{len(mismatched)} file(s) fail the checksum: {_short_list(mismatched, 3)}",
+    }[state]
+    return {
+        "state": state,
+        "path": str(path),
+        "missing": missing,
+        "mismatched": mismatched,
+        "detail": detail,
+    }
+
+
+def install_sample_data(source, dest=None, names=None) -> Path:
+    """Copy checksummed sample data from ``source`` into the per-user data folder.
+
+    Parameters
+    ----------
+    source : str | Path
+        A folder of dataset folders: the ``data/`` of a neuropipe checkout, or an unpacked
+        copy of it.
+    dest : str | Path | None
+        Target root; default :func:`user_data_dir` (searched when ``NEUROPIPE_DATA`` is not
+        set).
+    names : list of str | None
+        Dataset folders to copy; default every folder of :data:`SAMPLE_DATA` in ``source``.
+
+    Returns
+    -------
+    dest : Path
+
+    Raises
+    ------
+    DataNotFoundError
+        If ``source`` holds none of the asked folders.
+    DataFileError
+        If a source file fails its checksum (nothing of that dataset is copied).
+    """
+    source = Path(source)
+    dest = Path(dest) if dest is not None else user_data_dir()
+    names = list(SAMPLE_DATA) if names is None else list(names)
+    present = [n for n in names if (source / n).is_dir()]
+    if not present:
+        raise DataNotFoundError(
+            f"{str(source)!r} holds none of {names}; give the data/ folder of a neuropipe "
+            f"checkout."
+        )
+    for name in present:
+        missing, mismatched = verify_folder(source / name, cached=False)
+        if mismatched:
+            raise DataFileError(
+                f"{str(source / name)!r}: {_short_list(mismatched)} fail their checksum; "
+                f"nothing of {name} was copied."
+            )
+        shutil.copytree(source / name, dest / name, dirs_exist_ok=True)
+    return dest
+
+
+def default_pipelines_dir() -> Path:
+    """The pipeline folder ``neuropipe benchmark`` reads by default.
+
+    ``./pipelines`` when the current folder has one (a clone, or the user's own), else the
+    pipeline files shipped with the installed package, else the clone's ``pipelines/``.
+
+    Returns
+    -------
+    path : Path
+
+    Examples
+    --------
+    >>> (default_pipelines_dir() / "ts_lr.py").is_file()
+    True
+    """
+    if Path("pipelines").is_dir():
+        return Path("pipelines")
+    shipped = resources.files("neuropipe") / "_pipelines"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    repo = repository_root()
+    if repo is not None and (repo / "pipelines").is_dir():
+        return repo / "pipelines"
+    raise FileNotFoundError(
+        "No pipeline folder: neither ./pipelines nor the copy shipped in the package "
+        f"({str(shipped)!r}) exists; reinstall neuropipe or pass --pipelines FOLDER."
+    )
