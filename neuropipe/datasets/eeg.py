@@ -7,7 +7,6 @@ from a user's folder of the full dataset (any number of subjects).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -22,27 +21,30 @@ _REPO_DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 def bundled_path(name: str = "") -> Path:
-    """Return the folder of bundled data (``$NEUROPIPE_DATA`` or the repository's ``data/``).
+    """Return the folder of sample data ``name`` (see :mod:`neuropipe.datasets.paths`).
+
+    Looks in ``$NEUROPIPE_DATA`` when set, else the clone's ``data/`` and then
+    ``~/neuropipe_data``; the folder's files are checked against its ``SHA256SUMS.txt``
+    (once per process).
 
     Parameters
     ----------
     name : str
         Sub-folder, e.g. ``"eegmmidb"``; empty for the data root.
 
+    Raises
+    ------
+    FileNotFoundError
+        If the folder is nowhere; the message says where it looked and how to get it.
+
     Examples
     --------
     >>> (bundled_path("eegmmidb") / "PROVENANCE.md").exists()
     True
     """
-    root = Path(os.environ.get("NEUROPIPE_DATA", _REPO_DATA))
-    path = root / name
-    if not path.exists():
-        raise FileNotFoundError(
-            f"Bundled data folder {str(path)!r} not found. neuropipe ships its sample data in "
-            f"the repository's data/ folder; install from a clone (pip install -e .) or set "
-            f"NEUROPIPE_DATA to a folder holding it."
-        )
-    return path
+    from .paths import find_data
+
+    return find_data(name)
 
 
 class EEGDataset:
