@@ -37,29 +37,51 @@ __all__ = ["METRICS", "Connectivity", "NodeStrength", "node_strength", "spectral
 METRICS = ("coh", "imcoh", "abs_imcoh", "plv", "pli", "wpli")
 
 
-def _window_spectra(X, sfreq, n_window, n_step, n_fft, fmin, fmax):
-    """Fourier coefficients of the demeaned, Hann-tapered sliding windows.
+#: Floor of the working-memory budget of :func:`spectral_connectivity` (bytes); above it,
+#: the budget is the size of the input, so the peak stays near twice the input plus the output.
+_MIN_BLOCK_BYTES = 32 * 2**20
 
-    The kept bins of the ``n_fft``-point transform are computed directly as one real
-    matrix product with a DFT matrix that folds in the taper and the mean removal.
+
+def _dft_matrix(n_window, bins, n_fft):
+    """Hann-tapered DFT matrix of the kept bins that also removes each window's mean.
+
+    Returns
+    -------
+    dft : ndarray, shape (n_window, 2 * n_bins)
+        ``segments @ dft`` gives the real parts then the imaginary parts of the
+        ``n_fft``-point transform of the demeaned, tapered windows (``scipy.fft.rfft``
+        sign convention).
+    """
+    phase = 2 * np.pi * np.outer(np.arange(n_window), bins) / n_fft
+    dft = np.hanning(n_window)[:, None] * np.concatenate([np.cos(phase), -np.sin(phase)], 1)
+    dft -= dft.mean(axis=0)  # (x - mean(x)) @ dft == x @ (dft - mean over samples)
+    return dft
+
+
+def _window_spectra(X, dft, n_window, n_step):
+    """Fourier coefficients of the sliding windows of ``X`` at the bins of ``dft``.
 
     Returns
     -------
     re, im : ndarray, shape (n_epochs, n_freqs, n_channels, n_windows)
-        Real and imaginary parts (``scipy.fft.rfft`` sign convention).
-    freqs : ndarray, shape (n_freqs,)
+        Real and imaginary parts.
     """
-    freqs = rfftfreq(n_fft, 1.0 / sfreq)
-    keep = (freqs >= fmin - 1e-9) & (freqs <= fmax + 1e-9)
-    if not keep.any():
-        raise ValueError(_no_bin_message(fmin, fmax, sfreq / n_fft))
-    phase = 2 * np.pi * np.outer(np.arange(n_window), np.flatnonzero(keep)) / n_fft
-    dft = np.hanning(n_window)[:, None] * np.concatenate([np.cos(phase), -np.sin(phase)], 1)
-    dft -= dft.mean(axis=0)  # (x - mean(x)) @ dft == x @ (dft - mean over samples)
     segments = np.lib.stride_tricks.sliding_window_view(X, n_window, axis=-1)[..., ::n_step, :]
     coefs = (segments @ dft).transpose(0, 3, 1, 2)  # (n_epochs, 2 * n_freqs, C, n_windows)
     re, im = np.split(coefs, 2, axis=1)
-    return np.ascontiguousarray(re), np.ascontiguousarray(im), freqs[keep]
+    return np.ascontiguousarray(re), np.ascontiguousarray(im)
+
+
+def _unit_scale(X):
+    """Divide each channel of each epoch by its largest absolute value (0 stays 0).
+
+    Every metric here is invariant to a positive scale per channel, so this changes
+    nothing but rounding, and keeps products of powers (``S_ii S_jj``, fourth powers of the
+    samples) inside the float64 range for data at 1e-155 or 1e+150.
+    """
+    scale = np.max(np.abs(X), axis=-1, keepdims=True)
+    scale[scale == 0] = 1.0
+    return X / scale
 
 
 def _t(a):
@@ -76,22 +98,29 @@ def _cross_spectral_metric(re, im, metric):
     """
     if metric == "plv":
         magnitude = np.hypot(re, im)
-        safe = np.where(magnitude > 0, magnitude, 1.0)
-        re, im = re / safe, im / safe
+        magnitude[magnitude == 0] = 1.0
+        re, im = re / magnitude, im / magnitude
+        del magnitude
     n_windows = re.shape[-1]
-    m = im @ _t(re)
-    csd_imag = (m - _t(m)) / n_windows
+    value = im @ _t(re)
+    value -= _t(value).copy()
+    value /= n_windows  # imaginary part of the cross-spectrum
     if metric in ("coh", "plv"):
         stacked = np.concatenate([re, im], axis=-1)
-        value = np.hypot(stacked @ _t(stacked) / n_windows, csd_imag)
+        real = stacked @ _t(stacked)
+        del stacked
+        real /= n_windows
+        np.hypot(real, value, out=value)
+        del real
         if metric == "plv":
             return value
-    else:
-        value = csd_imag
     power = np.einsum("...w,...w->...", re, re) + np.einsum("...w,...w->...", im, im)
-    norm = np.sqrt(power[..., :, None] * power[..., None, :]) / n_windows
-    out = np.divide(value, norm, out=np.zeros_like(value), where=norm > 0)
-    return np.abs(out) if metric == "abs_imcoh" else out
+    norm = power[..., :, None] * power[..., None, :]
+    np.sqrt(norm, out=norm)
+    norm /= n_windows
+    np.divide(value, norm, out=value, where=norm > 0)
+    value[norm <= 0] = 0.0
+    return np.abs(value, out=value) if metric == "abs_imcoh" else value
 
 
 def _phase_lag_metric(re, im, metric):
@@ -114,6 +143,24 @@ def _phase_lag_metric(re, im, metric):
         out[:, :, i, i + 1 :] = value
         out[:, :, i + 1 :, i] = value
     return out
+
+
+def _block_sizes(X, n_freqs, n_windows, n_window):
+    """Epochs and frequencies per block, so a block's temporaries fit the memory budget.
+
+    The budget is the size of ``X`` (at least :data:`_MIN_BLOCK_BYTES`): with the input
+    and the output, the peak stays near ``2 * X.nbytes + output``.
+    """
+    n_epochs, n_channels, n_times = X.shape
+    budget = max(X.nbytes, _MIN_BLOCK_BYTES)
+    # per epoch: the rescaled copy and the windowed view's matmul buffer
+    per_epoch = 8 * n_channels * (n_times + n_windows * n_window)
+    # per epoch and frequency: coefficients (twice: product, then contiguous re / im),
+    # the stacked copy, and about five (C, C) matrices (products, powers, norm, result)
+    per_bin = 8 * (6 * n_channels * n_windows + 5 * n_channels * n_channels)
+    if per_epoch + per_bin * n_freqs <= budget:
+        return max(1, budget // (per_epoch + per_bin * n_freqs)), n_freqs
+    return 1, max(1, (budget - per_epoch) // per_bin)
 
 
 def spectral_connectivity(
@@ -150,6 +197,14 @@ def spectral_connectivity(
     freqs : ndarray, shape (n_freqs,)
         Frequencies in Hz.
 
+    Notes
+    -----
+    Every metric is invariant to the scale of each channel, so each channel of each
+    epoch is divided by its largest absolute value first: data in volts, microvolts, or at
+    1e-155 give the same matrices. The work is done in blocks of epochs (and of
+    frequencies when one epoch is large) sized from the input, so the peak memory stays
+    near twice the input plus the output (``docs/spectral.md`` gives measured figures).
+
     Examples
     --------
     >>> import numpy as np
@@ -169,14 +224,29 @@ def spectral_connectivity(
     if n_window < 2:
         raise ValueError(f"'window' must span at least 2 samples, got {n_window}.")
     n_fft = _nfft(fres, sfreq, n_window)
-    re, im, freqs = _window_spectra(X, sfreq, n_window, n_step, n_fft, fmin, fmax)
-    if metric in ("pli", "wpli"):
-        con = _phase_lag_metric(re, im, metric)
-    else:
-        con = _cross_spectral_metric(re, im, metric)
-    idx = np.arange(X.shape[1])
+    all_freqs = rfftfreq(n_fft, 1.0 / sfreq)
+    bins = np.flatnonzero((all_freqs >= fmin - 1e-9) & (all_freqs <= fmax + 1e-9))
+    if not len(bins):
+        raise ValueError(_no_bin_message(fmin, fmax, sfreq / n_fft))
+    n_epochs, n_channels, n_times = X.shape
+    n_windows = (n_times - n_window) // n_step + 1
+    epoch_block, freq_block = _block_sizes(X, len(bins), n_windows, n_window)
+    dfts = [
+        (k, _dft_matrix(n_window, bins[k : k + freq_block], n_fft))
+        for k in range(0, len(bins), freq_block)
+    ]
+    compute = _phase_lag_metric if metric in ("pli", "wpli") else _cross_spectral_metric
+    con = np.empty((n_epochs, len(bins), n_channels, n_channels))
+    for start in range(0, n_epochs, epoch_block):
+        epochs = slice(start, start + epoch_block)
+        block = _unit_scale(X[epochs])
+        for k, dft in dfts:
+            re, im = _window_spectra(block, dft, n_window, n_step)
+            con[epochs, k : k + dft.shape[1] // 2] = compute(re, im, metric)
+            del re, im
+    idx = np.arange(n_channels)
     con[..., idx, idx] = 0.0
-    return con, freqs
+    return con, all_freqs[bins]
 
 
 def _check_connectivity(con, name):

@@ -139,6 +139,56 @@ def test_zero_lag_copy_has_no_imaginary_coupling():
     np.testing.assert_allclose(imcoh[:, :, 0, 1], 0.0, atol=1e-12)
 
 
+@pytest.mark.parametrize("metric", METRICS)
+@pytest.mark.parametrize("scale", [1e-85, 1e-155, 1e-300, 1e90])
+def test_scale_free_metrics_do_not_depend_on_the_unit(metric, scale):  # issue 16
+    # Products of powers underflowed to 0 below ~1e-85 (coh / imcoh were all zeros).
+    X = _coupled_epochs()
+    reference, _ = spectral_connectivity(X, SFREQ, metric=metric, fmin=5, fmax=40)
+    scaled, _ = spectral_connectivity(X * scale, SFREQ, metric=metric, fmin=5, fmax=40)
+    assert np.abs(reference).max() > 0.1
+    np.testing.assert_allclose(scaled, reference, atol=1e-12)
+    # and each channel on its own scale (volts next to microvolts)
+    mixed = X * np.geomspace(1e-150, 1e50, X.shape[1])[:, None]
+    per_channel, _ = spectral_connectivity(mixed, SFREQ, metric=metric, fmin=5, fmax=40)
+    np.testing.assert_allclose(per_channel, reference, atol=1e-12)
+
+
+@pytest.mark.parametrize("metric", ["coh", "abs_imcoh", "plv", "wpli"])
+def test_blocks_give_the_same_matrices(metric, monkeypatch):
+    import neuropipe.features.connectivity as module
+
+    X = _coupled_epochs()
+    whole, freqs = spectral_connectivity(X, SFREQ, metric=metric, fmin=2, fmax=60)
+    monkeypatch.setattr(module, "_MIN_BLOCK_BYTES", 0)
+    monkeypatch.setattr(module, "_block_sizes", lambda *args: (2, 7))  # uneven blocks
+    blocked, blocked_freqs = spectral_connectivity(X, SFREQ, metric=metric, fmin=2, fmax=60)
+    np.testing.assert_array_equal(blocked_freqs, freqs)
+    np.testing.assert_allclose(blocked, whole, rtol=0, atol=1e-13)
+
+
+@pytest.mark.parametrize(("n_epochs", "n_times"), [(12, 2000), (1, 4000)])
+def test_peak_memory_at_most_twice_input_plus_output(n_epochs, n_times, monkeypatch):
+    # issue 16: default Connectivity on 100 x 128 x 2000 peaked at 6.45 GB (~5x input +
+    # output). Here with the memory floor off, so the budget is the input itself.
+    import tracemalloc
+
+    import neuropipe.features.connectivity as module
+
+    monkeypatch.setattr(module, "_MIN_BLOCK_BYTES", 0)
+    X = np.random.default_rng(0).standard_normal((n_epochs, 32, n_times))
+    est = Connectivity(500.0).fit(X[:1])
+    tracemalloc.start()
+    try:
+        con = est.transform(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert con.shape == (n_epochs, 250, 32, 32)
+    # the input already exists: what transform adds is at most one input and the output
+    assert peak <= X.nbytes + con.nbytes + 2**20, (peak, X.nbytes, con.nbytes)
+
+
 # --- node strength -----------------------------------------------------------------------
 
 
