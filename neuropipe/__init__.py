@@ -5,6 +5,7 @@ Every stage is a scikit-learn estimator over numpy arrays; see the sub-packages:
 ``selection``, ``decoders``, ``evaluation`` and ``report``.
 """
 
+from ._logging import get_log_level, set_log_level
 from .decoders import DiscriminativeKalmanFilter, KalmanFilterRegressor, NadarayaWatsonRegressor
 from .features import (
     PSD,
@@ -40,6 +41,8 @@ __all__ = [
     "R2Selector",
     "StackBands",
     "__version__",
+    "get_log_level",
     "load",
     "save",
+    "set_log_level",
 ]

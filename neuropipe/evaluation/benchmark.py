@@ -7,6 +7,7 @@ on Dask, are stored as they finish, and resume after an interruption.
 
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -52,12 +53,31 @@ def plan_benchmark(
     """
     check_option("protocol", protocol, list(EVALUATIONS))
     names = list(EEG_DATASETS) if datasets is None else list(datasets)
-    unknown = [n for n in names if n not in EEG_DATASETS]
+    found = {}
+    unknown = []
+    for name in dict.fromkeys(names):
+        if not isinstance(name, str):
+            raise TypeError(f"Dataset names must be strings, got {name!r}.")
+        try:
+            found[name] = get_dataset(name)
+        except FileNotFoundError:  # a known dataset whose files are not there: say where
+            raise
+        except (ValueError, TypeError) as exc:
+            unknown.append((name, " ".join(str(exc).split())))
     if unknown:
-        raise ValueError(f"Unknown datasets {unknown}; bundled are {list(EEG_DATASETS)}.")
+        raise ValueError(
+            f"Unknown datasets {[n for n, _ in unknown]} ({unknown[0][1]}); bundled EEG "
+            f"datasets are {list(EEG_DATASETS)} (see 'neuropipe datasets')."
+        )
+    if subjects is not None:
+        available = {n: list(d.subjects) for n, d in found.items()}
+        if not any(s in subs for subs in available.values() for s in subjects):
+            raise ValueError(
+                f"Subjects {list(subjects)} are in none of the datasets asked for; they "
+                f"hold subjects {available}."
+            )
     tasks = []
-    for name in names:
-        dataset = get_dataset(name)
+    for name, dataset in found.items():
         if protocol == "cross-subject" and len(dataset.subjects) < 2:
             continue
         for paradigm in dataset.paradigms:
@@ -80,7 +100,7 @@ def plan_benchmark(
 
 
 @contextmanager
-def dask_client(address: str | None = None, n_workers: int = 2):
+def dask_client(address: str | None = None, n_workers: int = 2, timeout: float = 10):
     """A Dask client: on the scheduler at ``address``, or on a new local cluster.
 
     Parameters
@@ -91,6 +111,8 @@ def dask_client(address: str | None = None, n_workers: int = 2):
         worker processes, closed on exit.
     n_workers : int
         Workers of the local cluster.
+    timeout : float
+        Seconds to wait for a remote scheduler before a ConnectionError.
     """
     try:
         from dask.distributed import Client, LocalCluster
@@ -98,6 +120,13 @@ def dask_client(address: str | None = None, n_workers: int = 2):
         raise ImportError(
             "Dask execution needs dask.distributed: pip install 'neuropipe[dask]'."
         ) from exc
+    if address not in (None, "local") and not re.fullmatch(
+        r"(tcp|tls|inproc|ucx|ws|wss)://[^\s/:]+(:\d+)?/?", str(address)
+    ):
+        raise ValueError(
+            f"Invalid Dask scheduler address {address!r}; give 'local' or the address of a "
+            f"running scheduler, e.g. tcp://127.0.0.1:8786."
+        )
     if address in (None, "local"):
         with (
             LocalCluster(
@@ -111,7 +140,14 @@ def dask_client(address: str | None = None, n_workers: int = 2):
         ):
             yield client
     else:
-        with Client(address) as client:
+        try:
+            client = Client(address, timeout=timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ConnectionError(
+                f"Could not reach the Dask scheduler at {address} within {timeout} s "
+                f"({type(exc).__name__}); start one ('dask scheduler') or check the address."
+            ) from exc
+        with client:
             yield client
 
 
@@ -129,6 +165,7 @@ def run_benchmark(
     scheduler=None,
     include_slow: bool = False,
     progress: bool = True,
+    log_level=None,
 ) -> pd.DataFrame:
     """Evaluate every pipeline file in ``pipelines_dir`` on the bundled EEG datasets.
 
@@ -145,7 +182,9 @@ def run_benchmark(
         Folder where each finished task is stored (``tasks/``) and failures logged; a
         temporary folder if None.
     resume : bool
-        Skip tasks already stored in ``output``.
+        Reuse the tasks stored in ``output`` whose files are intact and whose fingerprint
+        (pipeline file, data files, protocol, folds, seed, version) matches; recompute the
+        others (what was found is in ``results.attrs["resume"]``).
     n_splits : int
         Folds of the within-session cross-validation.
     random_state : int
@@ -158,19 +197,25 @@ def run_benchmark(
         Also run pipelines marked ``"slow": True``.
     progress : bool
         Show a progress bar.
+    log_level : str | None
+        neuropipe's and MNE's log level while the tasks run (default ``"WARNING"``).
 
     Returns
     -------
     results : pandas.DataFrame
         One row per pipeline, subject and session (:data:`RESULT_COLUMNS`); the failed
-        tasks, if any, are in ``results.attrs["failures"]``.
+        tasks, if any, are in ``results.attrs["failures"]``, the number of tasks planned
+        in ``results.attrs["n_tasks"]`` and the :class:`~neuropipe.evaluation.runner.
+        ResumeReport` (None without ``resume``) in ``results.attrs["resume"]``.
     """
     import tempfile
 
     configs = load_pipelines(pipelines_dir, include_slow=include_slow)
     tasks = plan_benchmark(configs, datasets, subjects, protocol)
     if not tasks:
-        return pd.DataFrame(columns=RESULT_COLUMNS)
+        empty = pd.DataFrame(columns=RESULT_COLUMNS)
+        empty.attrs.update(failures=pd.DataFrame(), n_tasks=0, resume=None)
+        return empty
     store = TaskStore(output if output is not None else tempfile.mkdtemp(prefix="neuropipe-"))
     results, failures = run_tasks(
         tasks,
@@ -181,8 +226,9 @@ def run_benchmark(
         scheduler=scheduler,
         resume=resume,
         progress=progress,
+        log_level=log_level,
     )
-    results.attrs["failures"] = failures
+    results.attrs.update(failures=failures, n_tasks=len(tasks))
     return results
 
 
@@ -263,11 +309,22 @@ def leakage_report(
     return table.reset_index()
 
 
-def run_decoding_benchmark(pipelines_dir="pipelines", progress: bool = True) -> pd.DataFrame:
+def run_decoding_benchmark(
+    pipelines_dir="pipelines", progress: bool = True, datasets=None
+) -> pd.DataFrame:
     """Run the pipelines of ``pipelines_dir/decoding`` on every bundled decoding dataset.
 
     Each dataset is split in time order by its own protocol (see
     :func:`neuropipe.evaluation.decoding.evaluate_decoding`).
+
+    Parameters
+    ----------
+    pipelines_dir : str | Path
+        Folder whose ``decoding/`` sub-folder holds the decoding pipeline files.
+    progress : bool
+        Show a progress bar.
+    datasets : list of str | None
+        Decoding datasets to run (default all of ``DECODING_DATASETS``).
 
     Returns
     -------
@@ -284,9 +341,15 @@ def run_decoding_benchmark(pipelines_dir="pipelines", progress: bool = True) -> 
     pipelines = {c["name"]: c["pipeline"] for c in configs}
     if not pipelines:
         return pd.DataFrame()
+    names = list(DECODING_DATASETS) if datasets is None else list(datasets)
+    unknown = [n for n in names if n not in DECODING_DATASETS]
+    if unknown:
+        raise ValueError(
+            f"Unknown decoding datasets {unknown}; known are {list(DECODING_DATASETS)}."
+        )
     frames = [
         evaluate_decoding(name, pipelines)
-        for name in tqdm(DECODING_DATASETS, desc="decoding", unit="dataset", disable=not progress)
+        for name in tqdm(names, desc="decoding", unit="dataset", disable=not progress)
     ]
     return pd.concat(frames, ignore_index=True)
 

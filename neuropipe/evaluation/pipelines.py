@@ -9,23 +9,68 @@ from sklearn.base import BaseEstimator
 
 from .._validation import DataFileError
 
-__all__ = ["load_pipeline_file", "load_pipelines"]
+__all__ = ["KNOWN_PARADIGMS", "load_pipeline_file", "load_pipelines"]
 
 _REQUIRED = ("name", "paradigms", "pipeline")
 
+#: Paradigm names a pipeline file may list: MOABB's paradigms (EEG), and neuropipe's
+#: ``"fmri"`` and ``"decoding"`` families.
+KNOWN_PARADIGMS = (
+    "LeftRightImagery",
+    "MotorImagery",
+    "FilterBankLeftRightImagery",
+    "FilterBankMotorImagery",
+    "SSVEP",
+    "FilterBankSSVEP",
+    "P300",
+    "CVEP",
+    "FilterBankCVEP",
+    "FixedIntervalWindowsProcessing",
+    "FilterBankFixedIntervalWindowsProcessing",
+    "RestingStateToP300Adapter",
+    "SpeechImagery",
+    "fmri",
+    "decoding",
+)
+
 
 def _check_config(config, source):
+    """Check one PIPELINE entry against the schema; the errors name the file and the fix."""
+    where = f"{str(source)!r}: PIPELINE"
     if not isinstance(config, dict):
-        raise ValueError(f"{source}: PIPELINE must be a dict, got {type(config).__name__}.")
+        raise ValueError(
+            f"{where} must be a dict (or a list of dicts), got {type(config).__name__}; "
+            f"write PIPELINE = {{'name': ..., 'paradigms': [...], 'pipeline': ...}}."
+        )
     missing = [k for k in _REQUIRED if k not in config]
     if missing:
         raise ValueError(
-            f"{source}: PIPELINE is missing keys {missing}; it needs 'name', 'paradigms' "
+            f"{where} is missing keys {missing}; it needs 'name', 'paradigms' "
             f"and 'pipeline', as in MOABB's pipeline files."
         )
+    name = config["name"]
+    if not isinstance(name, str) or not name.strip():
+        raise ValueError(f"{where}['name'] must be a non-empty string, got {name!r}.")
+    paradigms = config["paradigms"]
+    if isinstance(paradigms, str) or not isinstance(paradigms, (list, tuple)):
+        raise ValueError(
+            f"{where}['paradigms'] must be a list of paradigm names, e.g. "
+            f"['LeftRightImagery'], got {paradigms!r} ({type(paradigms).__name__})."
+        )
+    unknown = [p for p in paradigms if not isinstance(p, str) or p not in KNOWN_PARADIGMS]
+    if unknown or not paradigms:
+        raise ValueError(
+            f"{where}['paradigms'] lists unknown paradigms {unknown}; known are "
+            f"{list(KNOWN_PARADIGMS)}."
+            if unknown
+            else f"{where}['paradigms'] is empty; list the paradigms the pipeline serves."
+        )
     if not isinstance(config["pipeline"], BaseEstimator):
-        raise ValueError(f"{source}: PIPELINE['pipeline'] must be a scikit-learn estimator.")
-    return {**config, "source": str(source)}
+        raise ValueError(
+            f"{where}['pipeline'] must be a scikit-learn estimator, got "
+            f"{type(config['pipeline']).__name__}."
+        )
+    return {**config, "paradigms": list(paradigms), "source": str(source)}
 
 
 def _load_error(path, exc) -> DataFileError:
@@ -80,11 +125,26 @@ def load_pipeline_file(path) -> list[dict]:
     module = importlib.util.module_from_spec(spec)
     try:
         spec.loader.exec_module(module)
+    except SystemExit as exc:  # sys.exit() in the file must not end the caller silently
+        raise DataFileError(
+            f"{str(path)!r}: the pipeline file called sys.exit({exc.code!r}) while being "
+            f"loaded; remove the exit call, a pipeline file only defines PIPELINE."
+        ) from exc
+    except ImportError as exc:
+        raise DataFileError(
+            f"{str(path)!r}: could not load the pipeline file: {type(exc).__name__}: {exc}; "
+            f"install the missing package or fix the import."
+        ) from exc
     except Exception as exc:  # whatever the file's own code raises (SyntaxError, NameError...)
         raise _load_error(path, exc) from exc
     if not hasattr(module, "PIPELINE"):
-        raise ValueError(f"{str(path)!r} defines no PIPELINE dict.")
+        raise ValueError(
+            f"{str(path)!r} defines no PIPELINE dict; a pipeline file sets PIPELINE = "
+            f"{{'name': ..., 'paradigms': [...], 'pipeline': ...}}."
+        )
     configs = module.PIPELINE if isinstance(module.PIPELINE, list) else [module.PIPELINE]
+    if not configs:
+        raise ValueError(f"{str(path)!r}: PIPELINE is an empty list; define a pipeline in it.")
     return [_check_config(c, path) for c in configs]
 
 

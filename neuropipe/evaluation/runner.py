@@ -1,24 +1,51 @@
 """Run independent benchmark tasks serially, with joblib, or on a Dask cluster.
 
 A task is one (dataset, paradigm, protocol, subject, pipeline). Its result is written to
-``<store>/tasks/<key>.csv`` as soon as it completes, so an interrupted run resumes
-without redoing finished tasks; a task that fails is recorded with its error and the
-others go on. Every task seeds its own folds, so the results do not depend on the
-backend or on the order in which tasks finish.
+``<store>/tasks/<key>.csv`` as soon as it completes, with a ``<key>.json`` beside it that
+records the task's *fingerprint* (what the result depends on: the pipeline file's content,
+the dataset's files, the protocol, the folds, the seed and the neuropipe version) and a
+checksum of the CSV. An interrupted run resumes without redoing finished tasks, but a task
+is reused only when its files are intact, its table has the expected columns and its
+fingerprint matches the one of the run; the others are recomputed, and the run says how
+many of each. A task that fails is recorded with its error and the others go on. Every
+task seeds its own folds, so the results do not depend on the backend or on the order in
+which tasks finish.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import re
+import tempfile
 import traceback
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-__all__ = ["BenchmarkTask", "execute_task", "run_tasks", "TaskStore"]
+__all__ = [
+    "BenchmarkTask",
+    "ResumeReport",
+    "TaskStore",
+    "execute_task",
+    "read_results",
+    "run_tasks",
+    "task_fingerprint",
+    "write_csv_atomic",
+]
+
+#: Version of the task files' layout (CSV + JSON sidecar); other versions are recomputed.
+TASK_SCHEMA = 2
+
+#: Text columns of a results table: read as strings, so "NA" or "None" stay names.
+TEXT_COLUMNS = ("session", "dataset", "pipeline", "evaluation", "scoring")
+
+_NAN_TEXT = ["", "nan", "NaN"]
 
 
 @dataclass(frozen=True)
@@ -28,7 +55,8 @@ class BenchmarkTask:
     Attributes
     ----------
     dataset, paradigm : str
-        Bundled dataset and the MOABB paradigm whose epoching to use.
+        Dataset (a name or description accepted by
+        :func:`neuropipe.datasets.get_dataset`) and the MOABB paradigm whose epoching to use.
     protocol : str
         ``"within-session"``, ``"cross-session"`` or ``"cross-subject"``.
     subject : int
@@ -48,13 +76,192 @@ class BenchmarkTask:
 
     @property
     def key(self) -> str:
-        """File-name-safe identifier of the task."""
-        raw = f"{self.dataset}__{self.paradigm}__{self.protocol}__S{self.subject:03d}__{self.pipeline}"
-        return re.sub(r"[^A-Za-z0-9_.-]+", "-", raw)
+        """File-name-safe identifier of the task, unique for every distinct task.
+
+        A readable part (characters outside ``[A-Za-z0-9_.-]`` replaced) followed by a hash
+        of the exact fields, so ``"CSP+LDA"`` and ``"CSP LDA"`` never share a file, even on
+        a case-insensitive file system.
+        """
+        subject = (
+            f"S{self.subject:03d}"
+            if isinstance(self.subject, (int, np.integer))
+            else f"S{self.subject}"
+        )
+        raw = f"{self.dataset}__{self.paradigm}__{self.protocol}__{subject}__{self.pipeline}"
+        slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).lstrip(".-")[:120]
+        identity = json.dumps(
+            [self.dataset, self.paradigm, self.protocol, str(self.subject), self.pipeline]
+        )
+        return f"{slug}__{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
+
+
+# --------------------------------------------------------------------------------------
+# Files: atomic writes and results tables that keep their names
+# --------------------------------------------------------------------------------------
+
+
+def _atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_csv_atomic(table: pd.DataFrame, path) -> Path:
+    """Write ``table`` as CSV (no index) atomically: a kill never leaves half a file.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    path : str | Path
+
+    Returns
+    -------
+    path : Path
+    """
+    path = Path(path)
+    _atomic_write_bytes(path, table.to_csv(index=False).encode())
+    return path
+
+
+def read_results(path, columns=None) -> pd.DataFrame:
+    """Read a results CSV so that names such as ``"NA"`` or ``"None"`` stay strings.
+
+    Text columns (:data:`TEXT_COLUMNS`) are read as strings with no missing-value
+    conversion; other columns treat only an empty cell or ``nan`` as missing.
+
+    Parameters
+    ----------
+    path : str | Path
+        A ``results.csv`` or task file.
+    columns : list of str | None
+        The numeric columns to parse as numbers with missing values; default every
+        column not in :data:`TEXT_COLUMNS`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+    """
+    from .protocols import RESULT_COLUMNS
+
+    numeric = [c for c in (columns or RESULT_COLUMNS) if c not in TEXT_COLUMNS]
+    return pd.read_csv(
+        path,
+        keep_default_na=False,
+        na_values={c: _NAN_TEXT for c in numeric},
+        dtype={c: str for c in TEXT_COLUMNS},
+    )
+
+
+def check_results_table(table: pd.DataFrame, source: str = "the results table") -> None:
+    """Raise ValueError unless ``table`` has the results columns, rows and numeric scores.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+    source : str
+        Named in the error.
+    """
+    from .protocols import RESULT_COLUMNS
+
+    missing = [c for c in RESULT_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"{source} lacks the columns {missing} (has {list(table.columns)[:8]}); it is "
+            f"not a neuropipe results table"
+        )
+    if table.empty:
+        raise ValueError(f"{source} has a header but no result rows")
+    for column in ("score", "time", "samples", "subject", "chance", "chance_p95"):
+        if not pd.api.types.is_numeric_dtype(table[column]):
+            raise ValueError(f"{source}: column {column!r} holds text where numbers belong")
+
+
+# --------------------------------------------------------------------------------------
+# Fingerprints
+# --------------------------------------------------------------------------------------
+
+
+def _file_digest(path) -> str:
+    path = Path(path)
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError as exc:
+        return f"unreadable: {type(exc).__name__}"
+
+
+def _dataset_digest(dataset: str, paradigm: str) -> str:
+    """Cheap digest of a dataset's files (relative paths, sizes, modification times) and
+    of the epoching of ``paradigm``; a dataset without a folder is known by its name."""
+    from ..datasets import get_dataset
+
+    try:
+        data = get_dataset(dataset)
+    except Exception as exc:  # reported when the task runs; here only the key changes
+        return f"unavailable: {type(exc).__name__}"
+    digest = hashlib.sha256()
+    options = getattr(data, "paradigms", {})
+    if isinstance(options, dict):
+        digest.update(repr(sorted(options.get(paradigm, {}).items(), key=str)).encode())
+    root = getattr(data, "path", None)
+    if root is not None and Path(root).exists():
+        root = Path(root)
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for file in files:
+            stat = file.stat()
+            digest.update(
+                f"{file.relative_to(root.parent)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode()
+            )
+    return digest.hexdigest()
+
+
+def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=None) -> dict:
+    """What the result of ``task`` depends on; a stored result is reused only if equal.
+
+    Parameters
+    ----------
+    task : BenchmarkTask
+    n_splits, random_state : int
+        Folds and seed of the run.
+
+    Returns
+    -------
+    fingerprint : dict
+        ``pipeline_file`` (SHA-256 of the file's content), ``data`` (digest of the
+        dataset's file paths, sizes and modification times and of the paradigm's
+        epoching), ``protocol``, ``n_splits``, ``random_state`` and ``neuropipe`` (version).
+    """
+    from .. import __version__
+
+    cache = {} if _cache is None else _cache
+    if task.source not in cache:
+        cache[task.source] = _file_digest(task.source)
+    data_key = (task.dataset, task.paradigm)
+    if data_key not in cache:
+        cache[data_key] = _dataset_digest(task.dataset, task.paradigm)
+    return {
+        "pipeline_file": cache[task.source],
+        "data": cache[data_key],
+        "protocol": task.protocol,
+        "n_splits": int(n_splits),
+        "random_state": None if random_state is None else int(random_state),
+        "neuropipe": __version__,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Execution
+# --------------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=16)
-def _pipelines_of(source: str) -> dict:
+def _pipelines_of(source: str, digest: str) -> dict:
     from .pipelines import load_pipeline_file
 
     return {c["name"]: c["pipeline"] for c in load_pipeline_file(source)}
@@ -67,32 +274,91 @@ def _load(dataset: str, paradigm: str, subjects: tuple):
     return get_dataset(dataset).load(subjects=list(subjects), paradigm=paradigm)
 
 
-def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42):
-    """Run one task and return ``(task, results DataFrame or None, error text or None)``."""
-    import mne
+def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42, log_level=None):
+    """Run one task and return ``(task, results DataFrame or None, error text or None)``.
 
+    ``log_level`` is applied to neuropipe and MNE in the process that runs the task
+    (a joblib or Dask worker does not inherit the caller's); default ``"WARNING"``.
+    """
+    from .._logging import log_level_context
     from ..datasets import get_dataset
     from .protocols import evaluate
 
-    mne.set_log_level("ERROR")
     try:
-        pipeline = {task.pipeline: _pipelines_of(task.source)[task.pipeline]}
-        kwargs = {"random_state": random_state}
-        if task.protocol == "cross-subject":
-            data = _load(task.dataset, task.paradigm, tuple(get_dataset(task.dataset).subjects))
-            kwargs["subjects"] = [task.subject]
-        else:
-            data = _load(task.dataset, task.paradigm, (task.subject,))
-        if task.protocol == "within-session":
-            kwargs["n_splits"] = n_splits
-        return task, evaluate(task.protocol, pipeline, data, task.dataset, **kwargs), None
+        with log_level_context(log_level or "WARNING"):
+            pipelines = _pipelines_of(task.source, _file_digest(task.source))
+            if task.pipeline not in pipelines:
+                raise ValueError(
+                    f"{task.source!r} no longer defines a pipeline named {task.pipeline!r}"
+                )
+            pipeline = {task.pipeline: pipelines[task.pipeline]}
+            kwargs = {"random_state": random_state}
+            if task.protocol == "cross-subject":
+                subjects = tuple(get_dataset(task.dataset).subjects)
+                data = _load(task.dataset, task.paradigm, subjects)
+                kwargs["subjects"] = [task.subject]
+            else:
+                data = _load(task.dataset, task.paradigm, (task.subject,))
+            if task.protocol == "within-session":
+                kwargs["n_splits"] = n_splits
+            results = evaluate(task.protocol, pipeline, data, task.dataset, **kwargs)
+        if results.empty:
+            raise ValueError(
+                f"the {task.protocol} protocol produced no result for subject {task.subject} "
+                f"(cross-session needs two sessions, cross-subject two subjects)"
+            )
+        return task, results, None
     except Exception as exc:  # reported with the task; the other tasks go on
         detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        return task, None, detail
+        return task, None, " ".join(detail.split())
+
+
+# --------------------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ResumeReport:
+    """What ``--resume`` found in the task store.
+
+    Attributes
+    ----------
+    reused : int
+        Valid stored results whose fingerprint matches: not recomputed.
+    stale : list of str
+        Valid results computed under another fingerprint (``"key: what changed"``).
+    invalid : list of str
+        Damaged or foreign task files (``"key: why"``): recomputed.
+    new : int
+        Tasks with no stored result.
+    """
+
+    reused: int = 0
+    stale: list = field(default_factory=list)
+    invalid: list = field(default_factory=list)
+    new: int = 0
+
+    @property
+    def recomputed(self) -> int:
+        return len(self.stale) + len(self.invalid) + self.new
+
+    def summary(self) -> str:
+        """One line, e.g. ``"resume: 4 task(s) reused, 2 recomputed (1 stale: ..., 1 new)"``."""
+        parts = []
+        if self.stale:
+            changed = sorted({s.split(": ", 1)[1] for s in self.stale})
+            parts.append(f"{len(self.stale)} stale ({'; '.join(changed)} changed)")
+        if self.invalid:
+            parts.append(f"{len(self.invalid)} invalid ({self.invalid[0]}...)")
+        if self.new:
+            parts.append(f"{self.new} new")
+        detail = f" ({', '.join(parts)})" if parts else ""
+        return f"resume: {self.reused} task(s) reused, {self.recomputed} recomputed{detail}"
 
 
 class TaskStore:
-    """Folder of finished task results (one CSV each) and a log of failures.
+    """Folder of finished task results (one CSV and one JSON each) and a log of failures.
 
     Parameters
     ----------
@@ -104,38 +370,100 @@ class TaskStore:
         self.folder = Path(folder)
         self.tasks_dir = self.folder / "tasks"
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
+        for leftover in self.tasks_dir.glob(".*.tmp"):  # from a run killed mid-write
+            leftover.unlink(missing_ok=True)
 
     def path(self, task: BenchmarkTask) -> Path:
         return self.tasks_dir / f"{task.key}.csv"
 
-    def done(self, task: BenchmarkTask) -> bool:
-        return self.path(task).exists()
+    def meta_path(self, task: BenchmarkTask) -> Path:
+        return self.tasks_dir / f"{task.key}.json"
 
-    def write(self, task: BenchmarkTask, results: pd.DataFrame) -> None:
-        """Write atomically (temporary file, then rename), so a kill never leaves half a file."""
-        tmp = self.path(task).with_suffix(".tmp")
-        results.to_csv(tmp, index=False)
-        tmp.replace(self.path(task))
+    def check(self, task: BenchmarkTask, fingerprint: dict | None = None):
+        """Why the stored result of ``task`` cannot be reused, or None if it can.
+
+        Returns
+        -------
+        problem : tuple of (str, str) | None
+            ``("missing" | "invalid" | "stale", reason)``.
+        """
+        csv, meta_path = self.path(task), self.meta_path(task)
+        if not csv.exists() and not meta_path.exists():
+            return "missing", "no stored result"
+        try:
+            meta = json.loads(meta_path.read_text())
+            if not isinstance(meta, dict) or meta.get("schema") != TASK_SCHEMA:
+                return "invalid", "written by another version of the task store"
+            content = csv.read_bytes()
+            if hashlib.sha256(content).hexdigest() != meta.get("csv_sha256"):
+                return "invalid", "the CSV does not match its checksum (truncated or edited)"
+            table = read_results(csv)
+            check_results_table(table, csv.name)
+        except FileNotFoundError as exc:
+            return "invalid", f"{Path(exc.filename or '').name or 'a file'} is missing"
+        except (OSError, ValueError) as exc:  # unreadable, bad JSON, bad table
+            return "invalid", " ".join(str(exc).split())
+        if meta.get("task") != _task_fields(task):
+            return "invalid", "the files belong to another task"
+        if fingerprint is not None and meta.get("fingerprint") != fingerprint:
+            stored = meta.get("fingerprint") or {}
+            changed = [k for k in fingerprint if stored.get(k) != fingerprint[k]]
+            return "stale", ", ".join(changed) or "fingerprint"
+        return None
+
+    def done(self, task: BenchmarkTask, fingerprint: dict | None = None) -> bool:
+        """Whether a valid result of ``task`` is stored (with this fingerprint, if given)."""
+        return self.check(task, fingerprint) is None
+
+    def write(self, task: BenchmarkTask, results: pd.DataFrame, fingerprint=None) -> None:
+        """Write the CSV, then its JSON record, each atomically (temporary file, rename)."""
+        content = results.to_csv(index=False).encode()
+        self.meta_path(task).unlink(missing_ok=True)  # never a record beside a new CSV
+        _atomic_write_bytes(self.path(task), content)
+        meta = {
+            "schema": TASK_SCHEMA,
+            "task": _task_fields(task),
+            "fingerprint": fingerprint,
+            "csv_sha256": hashlib.sha256(content).hexdigest(),
+            "rows": len(results),
+        }
+        _atomic_write_bytes(self.meta_path(task), json.dumps(meta, indent=1).encode())
 
     def read(self, tasks) -> pd.DataFrame:
-        frames = [pd.read_csv(self.path(t), dtype={"session": str}) for t in tasks if self.done(t)]
+        """The stored results of ``tasks`` that are valid, concatenated."""
+        frames = [read_results(self.path(t)) for t in tasks if self.done(t)]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
+    def write_failures(self, failures: pd.DataFrame) -> None:
+        """``failures.csv`` holds this run's failed tasks; removed when there are none."""
+        path = self.folder / "failures.csv"
+        if failures.empty:
+            path.unlink(missing_ok=True)
+        else:
+            write_csv_atomic(failures, path)
 
-def _completed(tasks, n_splits, random_state, n_jobs, scheduler):
+
+def _task_fields(task: BenchmarkTask) -> dict:
+    fields = asdict(task)
+    fields["subject"] = str(fields["subject"])
+    return fields
+
+
+def _completed(tasks, n_splits, random_state, n_jobs, scheduler, log_level):
     """Yield task outcomes as they complete, on the chosen backend."""
     if scheduler is not None:
         from dask.distributed import as_completed
 
         futures = [
-            scheduler.submit(execute_task, t, n_splits, random_state, pure=False) for t in tasks
+            scheduler.submit(execute_task, t, n_splits, random_state, log_level, pure=False)
+            for t in tasks
         ]
         for future in as_completed(futures):
             yield future.result()
         return
     from joblib import Parallel, delayed
 
-    jobs = (delayed(execute_task)(t, n_splits, random_state) for t in tasks)
+    jobs = (delayed(execute_task)(t, n_splits, random_state, log_level) for t in tasks)
     yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
 
 
@@ -149,6 +477,7 @@ def run_tasks(
     scheduler=None,
     resume: bool = False,
     progress: bool = True,
+    log_level=None,
 ):
     """Run tasks, storing each result as it completes.
 
@@ -163,19 +492,42 @@ def run_tasks(
     scheduler : dask.distributed.Client | None
         Run the tasks on this Dask cluster instead.
     resume : bool
-        Skip tasks whose result is already in ``store``; otherwise they are recomputed.
+        Reuse the tasks whose result is stored, intact and computed with the same
+        fingerprint (:func:`task_fingerprint`); recompute the others. Otherwise every
+        task is recomputed.
     progress : bool
         Show a progress bar.
+    log_level : str | int | None
+        neuropipe's and MNE's log level in the workers (default ``"WARNING"``).
 
     Returns
     -------
     results : pandas.DataFrame
-        All tasks' rows (sorted), including those from a previous run when resuming.
+        All tasks' rows (sorted), including those reused from a previous run;
+        ``results.attrs["resume"]`` is the :class:`ResumeReport` (None without resume).
     failures : pandas.DataFrame
-        One row per failed task: its fields and the error.
+        One row per failed task: its fields and the error (also in ``failures.csv``,
+        which is removed when no task failed).
     """
     tasks = list(tasks)
-    todo = [t for t in tasks if not (resume and store.done(t))]
+    cache = {}
+    fingerprints = {t: task_fingerprint(t, n_splits, random_state, cache) for t in tasks}
+    report = ResumeReport() if resume else None
+    todo = []
+    for task in tasks:
+        if not resume:
+            todo.append(task)
+            continue
+        problem = store.check(task, fingerprints[task])
+        if problem is None:
+            report.reused += 1
+            continue
+        todo.append(task)
+        kind, reason = problem
+        if kind == "missing":
+            report.new += 1
+        else:
+            getattr(report, kind).append(f"{task.key}: {reason}")
     failures = []
     bar = tqdm(
         total=len(tasks),
@@ -185,19 +537,22 @@ def run_tasks(
         disable=not progress,
     )
     with bar:
-        for task, results, error in _completed(todo, n_splits, random_state, n_jobs, scheduler):
+        outcomes = _completed(todo, n_splits, random_state, n_jobs, scheduler, log_level)
+        for task, results, error in outcomes:
             if error is None:
-                store.write(task, results)
+                store.write(task, results, fingerprints[task])
             else:
+                for stale in (store.path(task), store.meta_path(task)):
+                    stale.unlink(missing_ok=True)  # an old result must not pass for this run's
                 failures.append({**asdict(task), "error": error})
                 bar.write(f"FAILED {task.key}: {error}")
             bar.update(1)
-    failures = pd.DataFrame(failures)
-    if not failures.empty:
-        failures.to_csv(store.folder / "failures.csv", index=False)
+    failures = pd.DataFrame(failures, columns=[*asdict(tasks[0]), "error"] if tasks else None)
+    store.write_failures(failures)
     results = store.read(tasks)
     if not results.empty:
         results = results.sort_values(
             ["dataset", "evaluation", "subject", "session", "pipeline"], kind="stable"
         ).reset_index(drop=True)
+    results.attrs["resume"] = report
     return results, failures
