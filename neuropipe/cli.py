@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,14 +17,20 @@ __all__ = ["main"]
 #: decoding (pipelines/decoding/).
 PARADIGM_FAMILIES = ("eeg", "fmri", "decoding")
 
+#: The dataset of the fMRI family.
+FMRI_DATASET = "abide-pcp-cc200"
+
 
 def _cmd_datasets(args) -> int:
     from .datasets import list_datasets
 
     table = list_datasets()
-    columns = ["name", "modality", "paradigms", "subjects", "classes", "licence"]
+    columns = ["name", "modality", "paradigms", "subjects", "status", "classes", "licence"]
     with pd.option_context("display.width", 160, "display.max_colwidth", 60):
         print(table[columns].to_string(index=False))
+    notes = (table["status"] != "complete") | table["detail"].str.contains("left out")
+    for _, row in table[notes].iterrows():
+        print(f"{row['name']}: {row['status']}, {row['detail']}")
     return 0
 
 
@@ -47,47 +54,249 @@ def _scheduler(args):
         yield client
 
 
+# --------------------------------------------------------------------------------------
+# One error policy
+# --------------------------------------------------------------------------------------
+
+#: Exit codes: every requested task produced a valid result / some task failed / an
+#: expected error (bad option, input or output path; one line on stderr) / a bug (one line
+#: without --debug) / interrupted.
+EXIT_OK, EXIT_TASKS_FAILED, EXIT_ERROR, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+#: Exceptions that report a problem of the input, the options or the machine (not a bug).
+EXPECTED_ERRORS = (ValueError, TypeError, OSError, ImportError)
+
+
+class CLIError(Exception):
+    """An expected error found by the command itself: ``"<problem>; <fix>"``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line (``neuropipe: error: ...``), exit code 2."""
+
+    def error(self, message):
+        self.exit(
+            EXIT_ERROR,
+            f"neuropipe: error: {self.prog}: {' '.join(message.split())}; see "
+            f"'{self.prog} --help'\n",
+        )
+
+
+def _one_line(exc: BaseException) -> str:
+    """``"<problem>; <fix>"`` on one line, for an exception raised during a command."""
+    if isinstance(exc, OSError) and exc.filename is not None and str(exc).startswith("[Errno"):
+        path = repr(str(exc.filename))
+        fixes = {
+            PermissionError: f"cannot access {path} (permission denied); choose a path you "
+            f"may write to, or change its permissions",
+            IsADirectoryError: f"{path} is a folder where a file is expected; give a file name",
+            NotADirectoryError: f"{path} (or a folder above it) is a file where a folder is "
+            f"expected; give a folder",
+            FileNotFoundError: f"{path} does not exist; check the path",
+        }
+        for kind, text in fixes.items():
+            if isinstance(exc, kind):
+                return text
+        return f"{exc.strerror}: {path}; check the path and the disk"
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _writable_dir(path: Path, option: str) -> None:
+    """Create ``path`` if needed and prove it writable, before any work is done."""
+    if path.exists() and not path.is_dir():
+        raise CLIError(f"{option} {str(path)!r} is a file, not a folder; give a folder name")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise CLIError(
+            f"{option} {str(path)!r} cannot be written ({type(exc).__name__}: "
+            f"{exc.strerror or exc}); choose a writable folder"
+        ) from exc
+
+
+def _writable_file(path, option: str) -> None:
+    """Refuse an output file that is a folder or lies in a folder that cannot be written."""
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise CLIError(f"{option} {str(path)!r} is a folder; give a file name, e.g. {path}/out")
+    parent = path.parent
+    if not parent.is_dir():
+        raise CLIError(
+            f"{option} {str(path)!r}: the folder {str(parent)!r} does not exist; create it "
+            f"or choose another path"
+        )
+    try:
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise CLIError(
+            f"{option} {str(path)!r}: the folder {str(parent)!r} cannot be written "
+            f"({exc.strerror or exc}); choose a writable folder"
+        ) from exc
+
+
+def _n_jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0 or str(value) != text.strip():
+        raise argparse.ArgumentTypeError(
+            f"expected a number of parallel tasks (1, 2, ... or -1 for every CPU), got {text!r}"
+        )
+    return value
+
+
+def _at_least(minimum: int):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = minimum - 1
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {text!r}")
+        return value
+
+    return parse
+
+
+# --------------------------------------------------------------------------------------
+# benchmark
+# --------------------------------------------------------------------------------------
+
+
+def _dataset_family(name: str) -> str:
+    """``"fmri"``, ``"decoding"`` or ``"eeg"`` (bundled EEG and user datasets)."""
+    from .evaluation.decoding import DECODING_DATASETS
+
+    if name in DECODING_DATASETS:
+        return "decoding"
+    return "fmri" if name == FMRI_DATASET else "eeg"
+
+
+def _families(args) -> list[str]:
+    """The families to run: --paradigms, else those of --datasets, else all."""
+    if args.datasets is None:
+        return list(args.paradigms or PARADIGM_FAMILIES)
+    implied = list(dict.fromkeys(_dataset_family(d) for d in args.datasets))
+    if args.paradigms is None:
+        return implied
+    conflict = [d for d in args.datasets if _dataset_family(d) not in args.paradigms]
+    if conflict:
+        raise CLIError(
+            f"--datasets {conflict} belong to the {[_dataset_family(d) for d in conflict]} "
+            f"family, not to --paradigms {args.paradigms}; drop --paradigms (the datasets "
+            f"imply it) or add the family"
+        )
+    return list(args.paradigms)
+
+
+def _pipeline_folder(args, family: str, families) -> Path | None:
+    """The folder of the fMRI or decoding pipelines, or None when the family has none."""
+    folder = Path(args.pipelines[0]) / family
+    if folder.is_dir():
+        return folder
+    if args.paradigms is not None or (args.datasets is not None and family in families):
+        raise CLIError(
+            f"{family} benchmark asked for, but {str(folder)!r} does not exist; put the "
+            f"{family} pipeline files there or pass --pipelines FOLDER"
+        )
+    print(f"({family}: no {folder}/ folder of pipelines, skipped)")
+    return None
+
+
+def _run_other_families(args, families, output: Path) -> None:
+    from .evaluation.benchmark import run_decoding_benchmark, run_fmri_benchmark
+    from .evaluation.fmri import summarize_fmri
+    from .evaluation.runner import write_csv_atomic
+
+    if "decoding" in families and _pipeline_folder(args, "decoding", families) is not None:
+        names = [d for d in args.datasets or [] if _dataset_family(d) == "decoding"] or None
+        decoding = run_decoding_benchmark(
+            args.pipelines[0], progress=not args.no_progress, datasets=names
+        )
+        if decoding.empty:
+            raise CLIError(
+                f"no decoding pipeline in {args.pipelines[0]}/decoding lists the 'decoding' "
+                f"paradigm; add one or leave out the decoding family (--paradigms eeg fmri)"
+            )
+        write_csv_atomic(decoding, output / "decoding.csv")
+        overall = decoding[decoding["state"] == "all"]
+        _print_table(
+            "Continuous decoding (time-ordered split; score = R2 averaged over states):",
+            overall[["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]],
+        )
+    if "fmri" in families and _pipeline_folder(args, "fmri", families) is not None:
+        fmri = run_fmri_benchmark(args.pipelines[0], n_jobs=args.n_jobs)
+        if fmri.empty:
+            raise CLIError(
+                f"no pipeline in {args.pipelines[0]}/fmri lists the 'fmri' paradigm; add one "
+                f"or leave out the fmri family (--paradigms eeg decoding)"
+            )
+        write_csv_atomic(fmri, output / "fmri.csv")
+        _print_table(
+            "Resting-state fMRI, ABIDE CC200 (249 subjects, autism vs control; accuracy):",
+            summarize_fmri(fmri),
+        )
+
+
+def _no_tasks_error(args, eeg_datasets) -> CLIError:
+    from .evaluation.pipelines import load_pipelines
+
+    configs = load_pipelines(args.pipelines, include_slow=args.include_slow)
+    listed = sorted({p for c in configs for p in c["paradigms"]})
+    if not configs:
+        return CLIError(
+            f"no pipeline file in {args.pipelines} (.py or .yml, names not starting with "
+            f"'_'); give a folder of pipeline files with --pipelines"
+        )
+    if args.protocol == "cross-subject":
+        return CLIError(
+            f"no task to run: cross-subject needs datasets with two or more of --subjects "
+            f"and pipelines for their paradigms (pipelines list {listed}); add subjects or "
+            f"choose another --protocol"
+        )
+    return CLIError(
+        f"no pipeline in {args.pipelines} lists a paradigm of the datasets "
+        f"{eeg_datasets or 'bundled'} (pipelines list {listed}); choose --datasets of "
+        f"those paradigms or add pipelines for them"
+    )
+
+
 def _cmd_benchmark(args) -> int:
     from .evaluation.benchmark import (
+        check_scheduler_address,
         leakage_report,
         run_benchmark,
-        run_decoding_benchmark,
-        run_fmri_benchmark,
         summarize,
     )
-    from .evaluation.fmri import summarize_fmri
+    from .evaluation.runner import write_csv_atomic
 
     if args.pipelines is None:  # ./pipelines, else the copy shipped with the package
         from .datasets.paths import default_pipelines_dir
 
         args.pipelines = [str(default_pipelines_dir())]
     start = time.perf_counter()
+    families = _families(args)
+    if args.scheduler is not None:
+        check_scheduler_address(args.scheduler)
     output = Path(args.output)
-    output.mkdir(parents=True, exist_ok=True)
-    if "decoding" in args.paradigms:
-        decoding = run_decoding_benchmark(args.pipelines[0], progress=not args.no_progress)
-        if not decoding.empty:
-            decoding.to_csv(output / "decoding.csv", index=False)
-            overall = decoding[decoding["state"] == "all"]
-            _print_table(
-                "Continuous decoding (time-ordered split; score = R2 averaged over states):",
-                overall[["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]],
-            )
-    if "fmri" in args.paradigms:
-        fmri = run_fmri_benchmark(args.pipelines[0], n_jobs=args.n_jobs)
-        if not fmri.empty:
-            fmri.to_csv(output / "fmri.csv", index=False)
-            _print_table(
-                "Resting-state fMRI, ABIDE CC200 (249 subjects, autism vs control; accuracy):",
-                summarize_fmri(fmri),
-            )
-    if "eeg" not in args.paradigms:
+    _writable_dir(output, "--output")
+    _run_other_families(args, families, output)
+    if "eeg" not in families:
         print(f"Results: {output} ({time.perf_counter() - start:.0f} s)")
-        return 0
+        return EXIT_OK
+    eeg_datasets = (
+        None if args.datasets is None else [d for d in args.datasets if _dataset_family(d) == "eeg"]
+    )
     with _scheduler(args) as scheduler:
         results = run_benchmark(
             args.pipelines,
-            datasets=args.datasets,
+            datasets=eeg_datasets,
             subjects=args.subjects,
             protocol=args.protocol,
             output=output,
@@ -98,62 +307,134 @@ def _cmd_benchmark(args) -> int:
             scheduler=scheduler,
             include_slow=args.include_slow,
             progress=not args.no_progress,
+            log_level=args.log_level,
         )
+    n_tasks = results.attrs.get("n_tasks", 0)
+    if n_tasks == 0:
+        raise _no_tasks_error(args, eeg_datasets)
+    resume = results.attrs.get("resume")
+    if resume is not None:
+        print(resume.summary().capitalize())
+        for line in resume.invalid + resume.stale:
+            print(f"  recomputed {line}")
     failures = results.attrs.get("failures", pd.DataFrame())
     if not failures.empty:
-        print(f"\n{len(failures)} task(s) failed (details in {output / 'failures.csv'}):")
+        print(
+            f"\n{len(failures)} of {n_tasks} task(s) failed (details in {output / 'failures.csv'}):"
+        )
         for _, row in failures.iterrows():
             print(f"  {row['dataset']} S{row['subject']} {row['pipeline']}: {row['error']}")
     if results.empty:
-        print("No pipeline matched any dataset paradigm: nothing was run.", file=sys.stderr)
-        return 1
-    results.to_csv(output / "results.csv", index=False)
+        for stale in ("results.csv", "summary.csv", "leakage.csv"):
+            (output / stale).unlink(missing_ok=True)
+        print(
+            f"neuropipe: every task failed ({n_tasks} of {n_tasks}); no results were written. "
+            f"See {output / 'failures.csv'}.",
+            file=sys.stderr,
+        )
+        return EXIT_TASKS_FAILED
+    write_csv_atomic(results, output / "results.csv")
     table = summarize(results)
-    table.to_csv(output / "summary.csv", index=False)
+    write_csv_atomic(table, output / "summary.csv")
     _print_table(f"EEG, {args.protocol} evaluation:", table)
     print(
         "Scores are means over subjects; chance_p95 is the score a no-information "
         "classifier exceeds with p < 0.05."
     )
+    status = EXIT_TASKS_FAILED if not failures.empty else EXIT_OK
+    (output / "leakage.csv").unlink(missing_ok=True)
     if not args.no_leakage and args.protocol == "within-session":
-        leak = leakage_report(
-            args.pipelines,
-            datasets=args.datasets,
-            subjects=args.subjects,
-            n_splits=args.n_splits,
-            random_state=args.random_state,
-        )
-        if not leak.empty:
-            leak.to_csv(output / "leakage.csv", index=False)
-            _print_table(
-                "Feature selection on all trials (optimistic, as HappyFeat) vs inside CV:", leak
+        try:
+            leak = leakage_report(
+                args.pipelines,
+                datasets=eeg_datasets,
+                subjects=args.subjects,
+                n_splits=args.n_splits,
+                random_state=args.random_state,
             )
+        except Exception as exc:  # the comparison is extra: report it, keep the results
+            print(f"neuropipe: leakage comparison failed: {_one_line(exc)}", file=sys.stderr)
+            status = EXIT_TASKS_FAILED
+        else:
+            if not leak.empty:
+                write_csv_atomic(leak, output / "leakage.csv")
+                _print_table(
+                    "Feature selection on all trials (optimistic, as HappyFeat) vs inside CV:",
+                    leak,
+                )
     if not args.no_report:
         from .report.html import make_report
 
-        report = make_report(
-            output,
-            output / "report.html",
-            pipelines_dir=args.pipelines[0],
-            command="neuropipe " + " ".join(sys.argv[1:]),
-        )
-        print(f"\nHTML report: {report}")
-    if not failures.empty:
-        return 1
+        try:
+            report = make_report(
+                output,
+                output / "report.html",
+                pipelines_dir=args.pipelines[0],
+                command="neuropipe " + " ".join(sys.argv[1:]),
+            )
+        except Exception as exc:  # the results are written; the report is extra
+            print(f"neuropipe: the HTML report failed: {_one_line(exc)}", file=sys.stderr)
+            status = EXIT_TASKS_FAILED
+        else:
+            print(f"\nHTML report: {report}")
     print(f"Results: {output / 'results.csv'} ({time.perf_counter() - start:.0f} s)")
-    return 0
+    return status
+
+
+# --------------------------------------------------------------------------------------
+# Parser and entry point
+# --------------------------------------------------------------------------------------
+
+
+def _add_console_options(parser, defaults: bool) -> None:
+    """--verbose/--quiet/--debug, accepted before and after the sub-command."""
+    default = {} if defaults else {"default": argparse.SUPPRESS}
+    group = parser.add_argument_group("console")
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        help="show information (-v) or debugging messages (-vv) of neuropipe and MNE",
+        **({"default": 0} if defaults else default),
+    )
+    group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="show errors only (default: warnings and results)",
+        **({"default": False} if defaults else default),
+    )
+    group.add_argument(
+        "--debug",
+        action="store_true",
+        help="show the full traceback of an error",
+        **({"default": False} if defaults else default),
+    )
+
+
+def _log_level(args) -> str:
+    if args.quiet:
+        return "ERROR"
+    return {0: "WARNING", 1: "INFO"}.get(args.verbose, "DEBUG")
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neuropipe`` command."""
-    parser = argparse.ArgumentParser(
+    from . import __version__
+
+    parser = _Parser(
         prog="neuropipe",
-        description="Staged scikit-learn pipelines for EEG/BCI, fMRI and neural decoding.",
+        description="Staged scikit-learn pipelines for EEG/BCI, fMRI and neural decoding. "
+        "Exit codes: 0 every requested task produced a result, 1 some task failed, 2 an "
+        "error in the options, input or output (one line on stderr), 3 an internal error.",
     )
+    parser.add_argument("--version", action="version", version=f"neuropipe {__version__}")
+    _add_console_options(parser, defaults=True)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("datasets", help="list the bundled datasets")
     p.set_defaults(func=_cmd_datasets)
+    _add_console_options(p, defaults=False)
 
     p = sub.add_parser(
         "benchmark",
@@ -173,13 +454,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--paradigms",
         nargs="+",
-        default=list(PARADIGM_FAMILIES),
+        default=None,
         choices=PARADIGM_FAMILIES,
-        help="which benchmarks to run (default: all)",
+        help="which benchmarks to run (default: the families of --datasets, else all)",
     )
-    p.add_argument("--datasets", nargs="+", help="dataset names (default: all)")
-    p.add_argument("--subjects", nargs="+", type=int, help="subjects (default: all)")
-    p.add_argument("--n-splits", type=int, default=5, help="CV folds (default 5)")
+    p.add_argument(
+        "--datasets",
+        nargs="+",
+        help="dataset names (default: all); they imply their family (eeg, fmri, decoding)",
+    )
+    p.add_argument("--subjects", nargs="+", type=_at_least(0), help="subjects (default: all)")
+    p.add_argument("--n-splits", type=_at_least(2), default=5, help="CV folds (default 5)")
     p.add_argument("--random-state", type=int, default=42, help="seed of the folds")
     p.add_argument(
         "--protocol",
@@ -187,7 +472,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["within-session", "cross-session", "cross-subject"],
         help="evaluation protocol of the EEG pipelines (default within-session)",
     )
-    p.add_argument("--n-jobs", type=int, default=1, help="parallel tasks (joblib)")
+    p.add_argument(
+        "--n-jobs", type=_n_jobs, default=1, help="parallel tasks (joblib; -1: every CPU)"
+    )
     p.add_argument(
         "--dask",
         choices=["local"],
@@ -197,7 +484,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--resume",
         action="store_true",
-        help="keep the tasks already finished in OUTPUT/tasks/ and run only the others",
+        help="reuse the tasks in OUTPUT/tasks/ that are intact and were computed with the "
+        "same pipeline files, data, protocol, folds, seed and version; recompute the others",
     )
     p.add_argument("--include-slow", action="store_true", help="also run slow reference pipelines")
     p.add_argument("--output", default="results", help="output folder (default results/)")
@@ -209,20 +497,65 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-report", action="store_true", help="skip the HTML report")
     p.set_defaults(func=_cmd_benchmark)
+    _add_console_options(p, defaults=False)
 
     from .clinical import add_fit_parser, add_predict_parser
     from .report.cli import add_report_parser
 
-    add_report_parser(sub)
-    add_fit_parser(sub)
-    add_predict_parser(sub)
+    for add in (add_report_parser, add_fit_parser, add_predict_parser):
+        _add_console_options(add(sub), defaults=False)
     return parser
 
 
+#: Output options checked before a sub-command starts: command -> [(attribute, option)].
+_OUTPUT_FILES = {"fit": [("output", "-o")], "predict": [("output", "-o")]}
+
+
 def main(argv=None) -> int:
-    """Entry point of the ``neuropipe`` command."""
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    """Entry point of the ``neuropipe`` command; returns the exit code.
+
+    Expected errors (bad options, inputs, output paths; see :data:`EXPECTED_ERRORS`) are
+    printed as one line, ``neuropipe: error: <problem>; <fix>``, with exit code 2; any
+    other exception as one line with exit code 3. ``--debug`` shows the traceback
+    instead. Exit code 0 means every requested task produced a valid result, 1 that some
+    failed (the others are kept and reported).
+    """
+    from ._logging import log_level_context
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(None if argv is None else [str(a) for a in argv])
+    except SystemExit as exc:  # --help, --version, usage errors: argparse printed them
+        return exc.code if isinstance(exc.code, int) else EXIT_ERROR
+    args.log_level = _log_level(args)
+    try:
+        with log_level_context(args.log_level):
+            for attribute, option in _OUTPUT_FILES.get(args.command, []):
+                _writable_file(getattr(args, attribute, None), option)
+            status = args.func(args)
+    except KeyboardInterrupt:
+        print(
+            "neuropipe: interrupted (finished tasks are kept: rerun with --resume)", file=sys.stderr
+        )
+        return EXIT_INTERRUPTED
+    except (CLIError, *EXPECTED_ERRORS) as exc:
+        if args.debug:
+            raise
+        print(f"neuropipe: error: {_one_line(exc)}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:
+        if args.debug:
+            raise
+        print(
+            f"neuropipe: error: internal error, {type(exc).__name__}: {_one_line(exc)}; rerun "
+            f"with --debug for the "
+            f"traceback and report it",
+            file=sys.stderr,
+        )
+        return EXIT_BUG
+    if args.command in ("fit", "predict") and status == 1:
+        return EXIT_ERROR  # clinical's handlers print their one-line error and return 1
+    return status
 
 
 if __name__ == "__main__":
