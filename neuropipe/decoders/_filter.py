@@ -111,7 +111,20 @@ def prior_step(b, P, S_inv):
     return sigma @ b, sigma
 
 
-def information_filter(B, P, A, Gamma, S_inv):
+def column_scale(Y):
+    """Per-column standard deviation of ``Y`` (1 where a column is constant).
+
+    The filters run on ``Y / column_scale(Y)``: every least-squares and Gaussian formula
+    they use is equivariant under a diagonal rescaling, and unit-variance columns keep
+    squares and products of tiny (1e-170) or large values within float64's range.
+    """
+    peak = np.max(np.abs(Y), axis=0)
+    peak = np.where(peak > 0, peak, 1.0)
+    scale = np.std(Y / peak, axis=0) * peak  # the squares of 1e-170 would underflow
+    return np.where(scale > 0, scale, 1.0)
+
+
+def information_filter(B, P, A, Gamma, S_inv, steady_state=False):
     """Run the recursion over a sequence, starting from the prior ``N(0, S)``.
 
     Parameters
@@ -124,6 +137,11 @@ def information_filter(B, P, A, Gamma, S_inv):
         State model.
     S_inv : ndarray, shape (n_states, n_states)
         Inverse of the stationary state covariance (the prior precision of ``z_1``).
+    steady_state : bool
+        With one shared ``P``: once the covariance has converged (relative change below
+        ``1e-12``), keep it and its gain, so that each later bin costs two small
+        matrix-vector products instead of two inversions (the steady-state Kalman
+        filter; equal to the full recursion to the convergence tolerance).
 
     Returns
     -------
@@ -131,14 +149,51 @@ def information_filter(B, P, A, Gamma, S_inv):
     covs : ndarray, shape (n_bins, n_states, n_states)
     """
     n, d = B.shape
+    steady_state = steady_state and P.ndim == 2
     P = np.broadcast_to(P, (n, d, d))
     means, covs = np.empty((n, d)), np.empty((n, d, d))
     mu, sigma = prior_step(B[0], P[0], S_inv)
     means[0], covs[0] = mu, sigma
-    for t in range(1, n):
-        mu, sigma = information_step(mu, sigma, B[t], P[t], A, Gamma)
+    t = 1
+    while t < n:
+        new_mu, new_sigma = information_step(mu, sigma, B[t], P[t], A, Gamma)
+        converged = steady_state and np.max(np.abs(new_sigma - sigma)) <= 1e-12 * np.max(
+            np.abs(sigma)
+        )
+        mu, sigma = new_mu, new_sigma
         means[t], covs[t] = mu, sigma
+        t += 1
+        if converged:
+            break
+    if t < n:  # steady state: mu_t = Sigma b_t + Sigma M^-1 A mu_{t-1}
+        J = sigma @ np.linalg.inv(A @ sigma @ A.T + Gamma) @ A
+        K_b = B[t:] @ sigma.T
+        for i in range(t, n):
+            mu = K_b[i - t] + J @ mu
+            means[i] = mu
+        covs[t:] = sigma
     return means, covs
+
+
+def steady_state_covariance(P, A, Gamma, S_inv, max_iter=100_000):
+    """Limit of the filtered covariance for one shared measurement precision ``P``.
+
+    Returns
+    -------
+    sigma : ndarray, shape (n_states, n_states)
+    M_inv : ndarray, shape (n_states, n_states)
+        Inverse of the predicted covariance ``A sigma A' + Gamma``.
+    """
+    sigma = prior_step(np.zeros(len(P)), P, S_inv)[1]
+    for _ in range(max_iter):
+        M_inv = np.linalg.inv(A @ sigma @ A.T + Gamma)
+        new = np.linalg.inv(P + M_inv)
+        new = 0.5 * (new + new.T)
+        done = np.max(np.abs(new - sigma)) <= 1e-12 * np.max(np.abs(sigma))
+        sigma = new
+        if done:
+            break
+    return sigma, np.linalg.inv(A @ sigma @ A.T + Gamma)
 
 
 def validate_fit_data(estimator, X, y, observation_model=False):

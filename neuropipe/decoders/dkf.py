@@ -16,22 +16,14 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
-from sklearn.linear_model import (
-    ElasticNet,
-    ElasticNetCV,
-    Lasso,
-    LassoCV,
-    LinearRegression,
-    Ridge,
-    RidgeCV,
-)
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import _as_float_array, check_magnitude, check_option
+from .._validation import _as_float_array, check_magnitude, check_option, check_positive_int
 from ._filter import (
     _SPD_RTOL,
     check_spd_matrix,
+    column_scale,
     fit_state_model,
     format_output,
     information_filter,
@@ -40,16 +32,18 @@ from ._filter import (
     validate_fit_data,
     validate_predict_data,
 )
+from ._online import compile_regressor, evaluate_compiled
+from .history import _offsets, lag_features
 from .kernel import NadarayaWatsonRegressor, nadaraya_watson
 
 __all__ = ["dkf_measurement", "dkf_filter", "DiscriminativeKalmanFilter"]
 
-_LINEAR_MODELS = (LinearRegression, Ridge, RidgeCV, Lasso, LassoCV, ElasticNet, ElasticNetCV)
 _SINGULAR_Q_FIX = (
     "the regressor reproduces a state (near) exactly on held-out bins, or Q(x) rests on "
     "a single held-out residual; use q_estimator='constant', a larger 'holdout', or a "
     "smoother regressor."
 )
+_Q_ESTIMATORS = ["constant", "kernel", "kernel_f"]
 
 
 def _precision_terms(Q, S_inv, robust):
@@ -157,25 +151,46 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
 
     ``fit``: ``A`` and ``Gamma`` by least squares of ``z_t`` on ``z_{t-1}``; ``S`` the
     sample covariance of the states; ``Q`` from the residuals of ``f`` refitted on a
-    random ``1 - holdout`` share of the training bins and evaluated on the rest
-    (their mean outer product, or a Nadaraya-Watson regression of the outer products
-    on ``x``); finally ``f`` is refitted on every training bin.
+    ``1 - holdout`` share of the training bins and evaluated on the rest (their mean
+    outer product, or a Nadaraya-Watson regression of the outer products on ``x`` or
+    on ``f(x)``); finally ``f`` is refitted on every training bin. The states are
+    standardised inside (the filter is equivariant to their scale), so states of any
+    magnitude give the same decoded trajectory up to that scale.
 
     Parameters
     ----------
     regressor : estimator | None
-        Regressor for ``f(x) = E[z | x]`` (cloned). ``None`` uses
-        :class:`NadarayaWatsonRegressor` with a leave-one-out bandwidth. Linear models
-        (``Ridge``, ``LinearRegression``...) and the Nadaraya-Watson regressor are
-        evaluated without scikit-learn's per-call validation in :meth:`step`.
-    q_estimator : {"constant", "kernel"}
-        ``Q`` as the held-out residual covariance, or ``Q(x)`` by kernel regression of
-        the held-out residual outer products (always positive semi-definite).
+        Regressor for ``f(x) = E[z | x]`` (cloned), e.g. a ``Pipeline`` of
+        ``StandardScaler``, ``PCA`` and ``Ridge`` / ``MLPRegressor`` /
+        ``HistGradientBoostingRegressor`` / ``GaussianProcessRegressor``. ``None`` uses
+        :class:`NadarayaWatsonRegressor` with a leave-one-out bandwidth.
+    q_estimator : {"constant", "kernel", "kernel_f"}
+        ``Q`` as the held-out residual covariance; ``Q(x)`` by kernel regression of the
+        held-out residual outer products on ``x`` (``"kernel"``, the paper's DKF-NW) or
+        on the regressor's output ``f(x)`` (``"kernel_f"``: noise that depends on the
+        decoded state, cheap for long spike histories). Both are positive semi-definite.
     robust : bool
         Robust DKF: drop the ``- S^-1`` term (a Kalman filter that takes ``f(x_t)`` as
         a direct, heteroscedastic measurement of ``z_t``).
     holdout : float
         Share of training bins (0 < holdout < 1) held out to estimate ``Q``.
+    holdout_split : {"random", "last"}
+        Held-out bins drawn at random (the paper), or the last ``holdout`` share of the
+        training sequence (time-ordered: with spike history, neighbouring bins share
+        features and a random hold-out underestimates ``Q``).
+    bins_before : int
+        Past bins of ``X`` that ``f`` sees besides the current one (spike history,
+        :func:`lag_features`); :meth:`step` keeps them in a buffer, so the online filter
+        stays exact.
+    bins_after : int
+        Future bins ``f`` sees (not causal: :meth:`step` refuses them; for offline
+        comparisons only).
+    q_scale : float
+        Factor applied to ``Q`` (a positive number; 1 is the held-out estimate). Below 1
+        the filter trusts ``f`` more; tune it on a time-ordered validation split.
+    steady_state : bool
+        With a constant ``Q``: keep the filtered covariance and gain once converged
+        (:func:`information_filter`), for speed.
     fit_intercept : bool
         Centre the states on their training mean before fitting the state model.
     random_state : int | RandomState | None
@@ -190,13 +205,18 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
     S_ : ndarray, shape (n_states, n_states)
         Sample covariance of the training states.
     Q_ : ndarray, shape (n_states, n_states)
-        Held-out residual covariance (also computed for ``q_estimator="kernel"``).
+        Held-out residual covariance (before ``q_scale``; also computed for the kernel
+        estimators).
     q_regressor_ : NadarayaWatsonRegressor | None
-        Kernel regressor of ``vec(r r')`` on ``x`` (``q_estimator="kernel"``).
+        Kernel regressor of ``vec(r r')`` (``q_estimator="kernel"`` or ``"kernel_f"``), in
+        standardised state units.
     regressor_ : estimator
-        ``f``, fitted on every training bin.
+        ``f``, fitted on every training bin (on the lagged features if ``bins_before``
+        or ``bins_after``).
     state_mean_ : ndarray, shape (n_states,)
         Training mean of ``y`` (zeros if ``fit_intercept=False``).
+    state_scale_ : ndarray, shape (n_states,)
+        Standard deviation of the centred training states (the filter's internal unit).
     n_features_in_ : int
         Number of features seen in ``fit``.
 
@@ -208,8 +228,11 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
     Notes
     -----
     Predictions depend on the order of the rows of ``X``: the filter carries its state
-    from one row to the next. ``predict(X)`` equals ``init_state()`` followed by
-    ``step(x)`` on each row.
+    (and its spike history) from one row to the next. ``predict(X)`` equals
+    ``init_state()`` followed by ``step(x)`` on each row. :meth:`step` evaluates linear
+    models, ``MLPRegressor`` and the Nadaraya-Watson regressor (after affine steps such
+    as ``StandardScaler`` and ``PCA``) from their fitted arrays, without scikit-learn's
+    per-call validation; any other regressor goes through its ``predict``.
 
     Examples
     --------
@@ -234,6 +257,11 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         q_estimator="constant",
         robust=False,
         holdout=0.3,
+        holdout_split="random",
+        bins_before=0,
+        bins_after=0,
+        q_scale=1.0,
+        steady_state=False,
         fit_intercept=True,
         random_state=None,
     ):
@@ -241,8 +269,18 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         self.q_estimator = q_estimator
         self.robust = robust
         self.holdout = holdout
+        self.holdout_split = holdout_split
+        self.bins_before = bins_before
+        self.bins_after = bins_after
+        self.q_scale = q_scale
+        self.steady_state = steady_state
         self.fit_intercept = fit_intercept
         self.random_state = random_state
+
+    def _lagged(self, X):
+        if self.bins_before == 0 and self.bins_after == 0:
+            return X
+        return lag_features(X, self.bins_before, self.bins_after)
 
     def fit(self, X, y):
         """Learn the state model, ``f`` and ``Q``.
@@ -259,51 +297,70 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         self : DiscriminativeKalmanFilter
         """
         X, Y, self._y_1d = validate_fit_data(self, X, y)
-        self.__dict__.pop("_online", None)  # a state of the previous model is meaningless
-        check_option("q_estimator", self.q_estimator, ["constant", "kernel"])
+        for name in ("_online", "_fast"):  # a state or compiled f of the previous model
+            self.__dict__.pop(name, None)
+        check_option("q_estimator", self.q_estimator, _Q_ESTIMATORS)
         check_option("robust", self.robust, [False, True])
+        check_option("holdout_split", self.holdout_split, ["random", "last"])
+        check_option("steady_state", self.steady_state, [False, True])
+        check_positive_int("bins_before", self.bins_before, minimum=0)
+        check_positive_int("bins_after", self.bins_after, minimum=0)
+        q_scale = self.q_scale
+        if isinstance(q_scale, bool) or not isinstance(q_scale, (int, float, np.number)):
+            raise TypeError(f"'q_scale' must be a positive number, got {q_scale!r}.")
+        if not (np.isfinite(q_scale) and q_scale > 0):
+            raise ValueError(f"'q_scale' must be a positive finite number, got {q_scale!r}.")
         n, d = Y.shape
         n_hold = self._n_holdout(n, d)
+        Xh = self._lagged(X)
 
         self.state_mean_ = Y.mean(axis=0) if self.fit_intercept else np.zeros(d)
-        Z = Y - self.state_mean_
-        self.A_, self.Gamma_ = fit_state_model(Z)
-        self.S_ = np.atleast_2d(np.cov(Y, rowvar=False))
+        self.state_scale_ = column_scale(Y - self.state_mean_)
+        Z = (Y - self.state_mean_) / self.state_scale_
+        A, Gamma = fit_state_model(Z)
+        S = np.atleast_2d(np.cov(Z, rowvar=False))
+        check_spd_matrix(S, "The state covariance S", "remove constant or collinear columns of y.")
         check_spd_matrix(
-            self.S_, "The state covariance S", "remove constant or collinear columns of y."
-        )
-        check_spd_matrix(
-            self.Gamma_,
+            Gamma,
             "The process noise covariance Gamma",
             "the states are (near) deterministic functions of the previous states; remove "
             "redundant columns of y.",
-            reference=self.S_,
+            reference=S,
         )
-        self._S_inv = np.linalg.inv(self.S_)
-
-        rng = check_random_state(self.random_state)
-        order = rng.permutation(n)
-        held, kept = order[:n_hold], order[n_hold:]
+        if self.holdout_split == "last":
+            held, kept = np.arange(n - n_hold, n), np.arange(n - n_hold)
+        else:
+            order = check_random_state(self.random_state).permutation(n)
+            held, kept = order[:n_hold], order[n_hold:]
         base = self.regressor
         if base is None:
             base = NadarayaWatsonRegressor(random_state=self.random_state)
         target = Y[:, 0] if self._y_1d else Y
-        f_kept = clone(base).fit(X[kept], target[kept])
-        resid = Y[held] - np.reshape(f_kept.predict(X[held]), (n_hold, d))
-        self.Q_ = resid.T @ resid / n_hold
-        check_spd_matrix(
-            self.Q_, "The held-out residual covariance Q", _SINGULAR_Q_FIX, reference=self.S_
-        )
+        f_kept = clone(base).fit(Xh[kept], target[kept])
+        F_held = self._standardise(f_kept.predict(Xh[held]), n_hold)
+        resid = Z[held] - F_held
+        Q = resid.T @ resid / n_hold
+        check_spd_matrix(Q, "The held-out residual covariance Q", _SINGULAR_Q_FIX, reference=S)
+        self._S_inv = np.linalg.inv(S)
+        self._A, self._Gamma = A, Gamma
         self.q_regressor_ = None
-        if self.q_estimator == "kernel":
-            outer = (resid[:, :, None] * resid[:, None, :]).reshape(n_hold, d * d)
-            self.q_regressor_ = NadarayaWatsonRegressor(random_state=self.random_state)
-            self.q_regressor_.fit(X[held], outer)
-        else:
-            P, G, _ = _precision_terms(self.Q_[None], self._S_inv, self.robust)
+        if self.q_estimator == "constant":
+            P, G, _ = _precision_terms(q_scale * Q[None], self._S_inv, self.robust)
             self._P_const, self._G_const = P[0], G[0]
-        self.regressor_ = clone(base).fit(X, target)
+        else:
+            outer = (resid[:, :, None] * resid[:, None, :]).reshape(n_hold, d * d)
+            inputs = Xh[held] if self.q_estimator == "kernel" else F_held
+            self.q_regressor_ = NadarayaWatsonRegressor(random_state=self.random_state)
+            self.q_regressor_.fit(inputs, outer)
+        self.regressor_ = clone(base).fit(Xh, target)
+        D = np.diag(self.state_scale_)
+        D_inv = np.diag(1.0 / self.state_scale_)
+        self.A_, self.Gamma_ = D @ A @ D_inv, D @ Gamma @ D
+        self.S_, self.Q_ = D @ S @ D, D @ Q @ D
         return self
+
+    def _standardise(self, F, n):
+        return (np.reshape(F, (n, -1)) - self.state_mean_) / self.state_scale_
 
     def _n_holdout(self, n, d):
         holdout = self.holdout
@@ -319,6 +376,30 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
                 f"training bins. Use more bins or change 'holdout'."
             )
         return n_hold
+
+    def _q_of(self, X_lagged, F):
+        """Per-bin ``Q`` (standardised units, ``q_scale`` applied) from the kernel estimator."""
+        n, d = F.shape
+        inputs = X_lagged if self.q_estimator == "kernel" else F
+        q = self.q_regressor_
+        Q = nadaraya_watson(inputs, q.X_fit_, q.y_fit_, q.bandwidth_).reshape(n, d, d)
+        return self.q_scale * Q
+
+    def predict_unfiltered(self, X):
+        """The regressor's output ``f(x_t)`` alone (no filtering), for comparisons.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_bins, n_features)
+            Neural features, rows in time order (the spike history is taken from them).
+
+        Returns
+        -------
+        f : ndarray, shape (n_bins, n_states) or (n_bins,)
+        """
+        check_is_fitted(self)
+        X = validate_predict_data(self, X)
+        return self.regressor_.predict(self._lagged(X))
 
     def predict(self, X, return_cov=False):
         """Filtered state means for ``X`` taken as one time-ordered sequence.
@@ -339,18 +420,28 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_predict_data(self, X)
-        n, d = X.shape[0], self.S_.shape[0]
-        F = np.reshape(self.regressor_.predict(X), (n, d)) - self.state_mean_
+        Xh = self._lagged(X)
+        F = self._standardise(self.regressor_.predict(Xh), X.shape[0])
         if self.q_regressor_ is None:
             P, B = self._P_const, F @ self._G_const.T
         else:
-            Q = self.q_regressor_.predict(X).reshape(n, d, d)
-            P, B, _ = dkf_measurement(F, Q, self._S_inv, self.robust)
-        means, covs = information_filter(B, P, self.A_, self.Gamma_, self._S_inv)
-        return format_output(means + self.state_mean_, covs, self._y_1d, return_cov)
+            P, B, _ = dkf_measurement(F, self._q_of(Xh, F), self._S_inv, self.robust)
+        means, covs = information_filter(
+            B, P, self._A, self._Gamma, self._S_inv, steady_state=self.steady_state
+        )
+        return self._output(means, covs, return_cov)
+
+    def _output(self, means, covs, return_cov):
+        scale = self.state_scale_
+        means = means * scale + self.state_mean_
+        covs = covs * (scale[:, None] * scale[None, :])  # exactly symmetric
+        return format_output(means, covs, self._y_1d, return_cov)
 
     def init_state(self, mean=None, cov=None):
         """Reset the online filter before a new sequence of :meth:`step` calls.
+
+        The spike-history buffer (``bins_before``) starts empty, filled with zeros as
+        :func:`lag_features` fills the lags before the first bin.
 
         Parameters
         ----------
@@ -366,9 +457,19 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         self : DiscriminativeKalmanFilter
         """
         check_is_fitted(self)
+        if self.bins_after:
+            raise ValueError(
+                f"step() is causal, but this filter was fitted with bins_after="
+                f"{self.bins_after} future bins; refit with bins_after=0 for online use, or "
+                f"use predict() offline."
+            )
+        if not hasattr(self, "_fast"):
+            n_lagged = self.n_features_in_ * len(_offsets(self.bins_before, 0, True))
+            self._fast = compile_regressor(self.regressor_, n_lagged)
         d = self.S_.shape[0]
+        history = np.zeros((self.bins_before, self.n_features_in_))
         if mean is None and cov is None:
-            self._online = (None, None)
+            self._online = (None, None, history)
             return self
         mu = self.state_mean_ if mean is None else _as_float_array(mean, "mean")
         sigma = np.zeros((d, d)) if cov is None else _as_float_array(cov, "cov")
@@ -383,18 +484,10 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         check_magnitude(sigma, "cov")
         if not np.allclose(sigma, sigma.T) or np.linalg.eigvalsh(sigma)[0] < -1e-12:
             raise ValueError("'cov' must be symmetric positive semi-definite.")
-        self._online = (mu - self.state_mean_, sigma)
+        scale = self.state_scale_
+        sigma = sigma / (scale[:, None] * scale[None, :])
+        self._online = ((mu - self.state_mean_) / scale, sigma, history)
         return self
-
-    def _f_one(self, x):
-        reg = self.regressor_
-        if isinstance(reg, _LINEAR_MODELS):
-            f = reg.coef_ @ x + reg.intercept_
-        elif isinstance(reg, NadarayaWatsonRegressor):
-            f = nadaraya_watson(x[None], reg.X_fit_, reg.y_fit_, reg.bandwidth_)
-        else:
-            f = reg.predict(x[None])
-        return np.reshape(f, -1) - self.state_mean_
 
     def step(self, x, return_cov=False):
         """Advance the online filter by one bin.
@@ -423,23 +516,25 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         if not np.all(np.isfinite(x)):
             raise ValueError("x contains NaN or infinite values; drop or impute the bin.")
         check_magnitude(x, "x")
-        f = self._f_one(x)
+        mu, sigma, history = self._online
+        x_lagged = np.concatenate([history.ravel(), x]) if self.bins_before else x
+        f = (evaluate_compiled(self._fast, x_lagged) - self.state_mean_) / self.state_scale_
         if self.q_regressor_ is None:
             P, b = self._P_const, self._G_const @ f
         else:
-            q = self.q_regressor_
-            Q = nadaraya_watson(x[None], q.X_fit_, q.y_fit_, q.bandwidth_)
-            Q = Q.reshape(1, f.size, f.size)
+            Q = self._q_of(x_lagged[None], f[None])
             P, B, _ = dkf_measurement(f[None], Q, self._S_inv, self.robust)
             P, b = P[0], B[0]
-        mu, sigma = self._online
         if mu is None:
             mu, sigma = prior_step(b, P, self._S_inv)
         else:
-            mu, sigma = information_step(mu, sigma, b, P, self.A_, self.Gamma_)
-        self._online = (mu, sigma)
-        out = mu + self.state_mean_
-        return (out, sigma) if return_cov else out
+            mu, sigma = information_step(mu, sigma, b, P, self._A, self._Gamma)
+        if self.bins_before:
+            history = np.vstack([history[1:], x])
+        self._online = (mu, sigma, history)
+        out, cov = self._output(mu[None], sigma[None], True)
+        out, cov = np.reshape(out, -1), np.reshape(cov, (mu.size, mu.size))
+        return (out, cov) if return_cov else out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

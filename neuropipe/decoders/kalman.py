@@ -12,8 +12,10 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._validation import check_option, check_positive_int
 from ._filter import (
     check_spd_matrix,
+    column_scale,
     fit_state_model,
     format_output,
     information_filter,
@@ -21,7 +23,13 @@ from ._filter import (
     validate_predict_data,
 )
 
-__all__ = ["fit_state_model", "fit_observation_model", "kalman_filter", "KalmanFilterRegressor"]
+__all__ = [
+    "fit_state_model",
+    "fit_observation_model",
+    "kalman_filter",
+    "derivative_states",
+    "KalmanFilterRegressor",
+]
 
 
 def fit_observation_model(X, Z):
@@ -54,7 +62,7 @@ def fit_observation_model(X, Z):
     return H, 0.5 * (Lambda + Lambda.T)
 
 
-def kalman_filter(X, A, Gamma, H, Lambda, S):
+def kalman_filter(X, A, Gamma, H, Lambda, S, steady_state=False):
     """Filtered state means and covariances of a linear-Gaussian state-space model.
 
     The state of the first bin has the prior ``N(0, S)`` (no prediction step before the
@@ -74,6 +82,9 @@ def kalman_filter(X, A, Gamma, H, Lambda, S):
         Observation noise covariance (positive definite).
     S : ndarray, shape (n_states, n_states)
         Prior covariance of the first state.
+    steady_state : bool
+        Switch to the constant (steady-state) gain once the filtered covariance has
+        converged; equal to the full recursion to a relative ``1e-12``.
 
     Returns
     -------
@@ -89,7 +100,40 @@ def kalman_filter(X, A, Gamma, H, Lambda, S):
     (0.5, 0.5)
     """
     gain = np.linalg.solve(Lambda, H)  # Lambda^-1 H, shape (n_features, n_states)
-    return information_filter(X @ gain, H.T @ gain, A, Gamma, np.linalg.inv(S))
+    return information_filter(
+        X @ gain, H.T @ gain, A, Gamma, np.linalg.inv(S), steady_state=steady_state
+    )
+
+
+def derivative_states(Z, n_derivatives):
+    """Stack states with their time derivatives (central differences, per bin).
+
+    ``[z, dz, d2z, ...]``: with velocity states, ``n_derivatives=1`` adds the
+    acceleration. Central differences (``numpy.gradient``) keep the augmented state's
+    process noise non-singular, which backward differences would not (``z_t - z_{t-1}``
+    is fixed by ``z_t`` and the previous state). Used on training states only.
+
+    Parameters
+    ----------
+    Z : ndarray, shape (n_bins, n_states)
+    n_derivatives : int
+
+    Returns
+    -------
+    Z_aug : ndarray, shape (n_bins, n_states * (n_derivatives + 1))
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> derivative_states(np.array([[0.0], [1.0], [4.0]]), 1)
+    array([[0., 1.],
+           [1., 2.],
+           [4., 3.]])
+    """
+    blocks = [Z]
+    for _ in range(n_derivatives):
+        blocks.append(np.gradient(blocks[-1], axis=0))
+    return np.hstack(blocks)
 
 
 class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
@@ -106,18 +150,25 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
         Centre ``X`` and ``y`` on their training means (an intercept in both models).
         ``False`` reproduces the DKF paper's Kalman filter, whose features were
         z-scored on the whole session beforehand.
+    n_derivatives : int
+        Augment the state with this many time derivatives of ``y`` (with velocity
+        states, 1 adds acceleration; :func:`derivative_states`). ``predict`` returns the
+        original states only.
+    steady_state : bool
+        Use the steady-state gain once the filtered covariance has converged (faster;
+        equal to the full filter to a relative ``1e-12``).
 
     Attributes
     ----------
-    A_ : ndarray, shape (n_states, n_states)
-        State transition matrix.
-    Gamma_ : ndarray, shape (n_states, n_states)
+    A_ : ndarray, shape (n_aug, n_aug)
+        State transition matrix (``n_aug = n_states * (n_derivatives + 1)``).
+    Gamma_ : ndarray, shape (n_aug, n_aug)
         Process noise covariance.
-    H_ : ndarray, shape (n_features, n_states)
+    H_ : ndarray, shape (n_features, n_aug)
         Observation matrix.
     Lambda_ : ndarray, shape (n_features, n_features)
         Observation noise covariance.
-    S_ : ndarray, shape (n_states, n_states)
+    S_ : ndarray, shape (n_aug, n_aug)
         Sample covariance of the training states (prior of the first bin).
     state_mean_ : ndarray, shape (n_states,)
         Training mean of ``y`` (zeros if ``fit_intercept=False``).
@@ -151,8 +202,10 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
     ((100, 2), (100, 2, 2))
     """
 
-    def __init__(self, fit_intercept=True):
+    def __init__(self, fit_intercept=True, n_derivatives=0, steady_state=False):
         self.fit_intercept = fit_intercept
+        self.n_derivatives = n_derivatives
+        self.steady_state = steady_state
 
     def fit(self, X, y):
         """Estimate the state and observation models.
@@ -169,33 +222,49 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
         self : KalmanFilterRegressor
         """
         X, Y, self._y_1d = validate_fit_data(self, X, y, observation_model=True)
+        check_positive_int("n_derivatives", self.n_derivatives, minimum=0)
+        check_option("steady_state", self.steady_state, [False, True])
         if self.fit_intercept:
             self.feature_mean_, self.state_mean_ = X.mean(axis=0), Y.mean(axis=0)
         else:
             self.feature_mean_, self.state_mean_ = np.zeros(X.shape[1]), np.zeros(Y.shape[1])
+        # the model is fitted in standardised units (it is equivariant to a diagonal
+        # rescaling of X and y), so features or states near 1e-155 do not underflow
         Xc, Zc = X - self.feature_mean_, Y - self.state_mean_
-        self.A_, self.Gamma_ = fit_state_model(Zc)
-        self.H_, self.Lambda_ = fit_observation_model(Xc, Zc)
-        self.S_ = np.atleast_2d(np.cov(Y, rowvar=False))
+        self.feature_scale_ = column_scale(Xc)
+        Zs = derivative_states(Zc / column_scale(Zc), self.n_derivatives)
+        self.state_scale_ = column_scale(Zc)
+        aug_scale = column_scale(Zs)
+        Zs = Zs / aug_scale
+        Xs = Xc / self.feature_scale_
+        A, Gamma = fit_state_model(Zs)
+        H, Lambda = fit_observation_model(Xs, Zs)
+        S = np.atleast_2d(np.cov(Zs, rowvar=False))
+        check_spd_matrix(S, "The state covariance S", "remove constant or collinear columns of y.")
         check_spd_matrix(
-            self.S_,
-            "The state covariance S",
-            "remove constant or collinear columns of y.",
-        )
-        check_spd_matrix(
-            self.Gamma_,
+            Gamma,
             "The process noise covariance Gamma",
             "the states are (near) deterministic functions of the previous states; remove "
             "redundant columns of y.",
-            reference=self.S_,
+            reference=S,
         )
         check_spd_matrix(
-            self.Lambda_,
+            Lambda,
             "The observation noise covariance Lambda",
             "remove constant or collinear features (e.g. sklearn VarianceThreshold or PCA) "
             "or use more training bins than features.",
-            reference=np.atleast_2d(np.cov(Xc, rowvar=False)),
+            reference=np.atleast_2d(np.cov(Xs, rowvar=False)),
         )
+        self._model = (A, Gamma, H, Lambda, S)
+        # public matrices in the units of X and y
+        Dz = np.tile(self.state_scale_, self.n_derivatives + 1) * aug_scale
+        Dx = self.feature_scale_
+        self._aug_scale = Dz
+        self.A_ = A * Dz[:, None] / Dz[None, :]
+        self.Gamma_ = Gamma * Dz[:, None] * Dz[None, :]
+        self.H_ = H * Dx[:, None] / Dz[None, :]
+        self.Lambda_ = Lambda * Dx[:, None] * Dx[None, :]
+        self.S_ = S * Dz[:, None] * Dz[None, :]
         return self
 
     def predict(self, X, return_cov=False):
@@ -217,10 +286,12 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_predict_data(self, X)
-        means, covs = kalman_filter(
-            X - self.feature_mean_, self.A_, self.Gamma_, self.H_, self.Lambda_, self.S_
-        )
-        return format_output(means + self.state_mean_, covs, self._y_1d, return_cov)
+        Xs = (X - self.feature_mean_) / self.feature_scale_
+        means, covs = kalman_filter(Xs, *self._model, steady_state=self.steady_state)
+        d, scale = len(self.state_mean_), self._aug_scale[: len(self.state_mean_)]
+        means = means[:, :d] * scale + self.state_mean_
+        covs = covs[:, :d, :d] * (scale[:, None] * scale[None, :])  # exactly symmetric
+        return format_output(means, covs, self._y_1d, return_cov)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

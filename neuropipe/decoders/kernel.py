@@ -62,9 +62,11 @@ def nadaraya_watson(X, X_train, Y_train, bandwidth):
     array([[1.]])
     """
     out = np.empty((X.shape[0], Y_train.shape[1]))
+    # distances in bandwidth units: squares of tiny (1e-170) inputs would underflow
+    X, X_train = X / bandwidth, X_train / bandwidth
     for start in range(0, X.shape[0], _CHUNK):
         sq = cdist(X[start : start + _CHUNK], X_train, "sqeuclidean")
-        out[start : start + _CHUNK] = _kernel_weights(sq, bandwidth) @ Y_train
+        out[start : start + _CHUNK] = _kernel_weights(sq, 1.0) @ Y_train
     return out
 
 
@@ -107,14 +109,18 @@ def loo_bandwidth(X, Y, n_grid: int = 13):
     >>> 0.05 < loo_bandwidth(X, Y) < 1.0
     True
     """
-    sq = cdist(X, X, "sqeuclidean")
+    # search in units of the largest centred value (the loss is scale-equivariant), so
+    # squared distances of inputs near 1e-170 or 1e100 stay within float64's range
+    unit = float(np.max(np.abs(X - X.mean(axis=0)), initial=0.0)) or 1.0
+    sq = cdist(X / unit, X / unit, "sqeuclidean")
     positive = sq[(sq > 0) & ~np.eye(len(X), dtype=bool)]
     if positive.size == 0:  # every input is the same point: any bandwidth is equivalent
         return 1.0
     reference = np.sqrt(np.median(positive) / 2.0)
     np.fill_diagonal(sq, np.inf)
     shifted = (sq - sq.min(axis=1, keepdims=True)).astype(np.float32)
-    Y32, buf = Y.astype(np.float32), np.empty_like(shifted)
+    y_unit = float(np.max(np.abs(Y - Y.mean(axis=0)), initial=0.0)) or 1.0
+    Y32, buf = (Y / y_unit).astype(np.float32), np.empty_like(shifted)  # float32: no 1e-170
     log_grid = np.log(reference) + np.linspace(np.log(1e-2), np.log(10.0), n_grid)
     losses = [_loo_mse(shifted, Y32, np.exp(g), buf) for g in log_grid]
     best = int(np.argmin(losses))
@@ -125,7 +131,7 @@ def loo_bandwidth(X, Y, n_grid: int = 13):
         method="bounded",
         options={"xatol": 1e-2},
     )
-    return float(np.exp(res.x if res.fun <= losses[best] else log_grid[best]))
+    return unit * float(np.exp(res.x if res.fun <= losses[best] else log_grid[best]))
 
 
 class NadarayaWatsonRegressor(RegressorMixin, BaseEstimator):
