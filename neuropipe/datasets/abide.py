@@ -1,30 +1,80 @@
-"""ABIDE I resting-state ROI time series (PCP C-PAC, CC200 atlas): the bundled 249-subject subset.
+"""ABIDE I resting-state ROI time series (PCP C-PAC, CC200 atlas), bundled or at full scale.
 
 The copy in ``data/abide-pcp-cc200/`` holds 249 subjects from three sites (NYU 175, KKI 48,
 OHSU 26; 107 autism, 142 typical controls) with the official PCP phenotype table and the
 CC200 atlas; its ``PROVENANCE.md`` gives sources, formats, labels and licence
-(non-commercial research use).
+(non-commercial research use). :func:`load_abide` also reads any number of further folders
+in the same layout, or the tree that ``nilearn.datasets.fetch_abide_pcp(derivatives=
+'rois_cc200')`` downloads, e.g. the bundled copy plus 553 subjects of 14 more sites
+(802 subjects, 17 sites).
+
+All-zero ROIs. Some PCP files hold ROI columns that are exactly zero in every time point
+(the ROI lies outside the subject's field of view): 2 bundled NYU subjects and 43 subjects of
+the 14 further sites, from 1 to 118 of the 200 ROIs. Their correlations with every other
+ROI are undefined. The documented choice (``zero_rois='keep'``, the default) keeps those
+subjects and their data unchanged, lists the zero ROIs of each subject in ``zero_rois`` and
+warns naming the subjects; the connectivity stages then give those ROIs no edges
+(``ConnectivityGraph(zero_variance='isolate')``). ``zero_rois='drop'`` removes those
+subjects (with a warning naming them) and ``'raise'`` refuses them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
+from .._validation import check_option
 from ..io.fmri import load_roi_timeseries, read_roi_timeseries
 
-__all__ = ["load_abide", "DEFAULT_PATH", "COVARIATES"]
+__all__ = ["load_abide", "abide_path", "DEFAULT_PATH", "COVARIATES", "SITE_COLUMN", "SITE_TR"]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "abide-pcp-cc200"
+FOLDER = "abide-pcp-cc200"
 PHENOTYPE_FILE = "Phenotypic_V1_0b_preprocessed1.csv"
 #: Non-diagnostic phenotype columns put next to the time series in ``X``.
 COVARIATES = ("AGE_AT_SCAN", "SEX", "func_mean_fd")
+#: Column of ``X`` naming the acquisition site (read by the site-harmonisation stages).
+SITE_COLUMN = "SITE_ID"
+#: Repetition time (s) of each ABIDE I site, from the ABIDE I scan-parameter tables (as in the
+#: manifests of the bundled copy and of the 14-site folder); used when a folder has no manifest.
+SITE_TR = {
+    "CALTECH": 2.0, "CMU": 2.0, "KKI": 2.5, "LEUVEN_1": 1.656, "LEUVEN_2": 1.656,
+    "MAX_MUN": 3.0, "NYU": 2.0, "OHSU": 2.5, "OLIN": 1.5, "PITT": 1.5, "SBL": 2.2,
+    "SDSU": 2.0, "STANFORD": 2.0, "TRINITY": 2.0, "UCLA_1": 3.0, "UCLA_2": 3.0, "UM_1": 2.0,
+    "UM_2": 2.0, "USM": 2.0, "YALE": 2.0,
+}  # fmt: skip
 _SUFFIX = "_rois_cc200.1D"
+
+
+def abide_path() -> Path:
+    """Folder that :func:`load_abide` reads by default.
+
+    ``$NEUROPIPE_DATA/abide-pcp-cc200`` when the ``NEUROPIPE_DATA`` environment variable is
+    set (a FileNotFoundError if that folder is missing: no silent fall-back to the
+    repository copy), else the repository's ``data/abide-pcp-cc200``.
+
+    Examples
+    --------
+    >>> abide_path().name
+    'abide-pcp-cc200'
+    """
+    root = os.environ.get("NEUROPIPE_DATA")
+    if not root:
+        return DEFAULT_PATH
+    path = Path(root) / FOLDER
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"NEUROPIPE_DATA is set to {root!r} but {str(path)!r} does not exist. Copy or "
+            f"link the ABIDE folder there (e.g. the repository's data/{FOLDER}), pass "
+            f"path= to load_abide, or unset NEUROPIPE_DATA to use the repository copy."
+        )
+    return path
 
 
 def _verify(path: Path) -> None:
@@ -45,7 +95,13 @@ def _find_subject_files(path: Path) -> pd.DataFrame:
     manifest = path / "manifest.csv"
     if manifest.is_file():
         table = pd.read_csv(manifest)
-        return pd.DataFrame({"FILE_ID": table["FILE_ID"], "file": table["file"].map(path.joinpath)})
+        return pd.DataFrame(
+            {
+                "FILE_ID": table["FILE_ID"],
+                "file": table["file"].map(path.joinpath),
+                "TR_s": table["TR_s"] if "TR_s" in table else np.nan,
+            }
+        )
     files = sorted(p for p in path.rglob(f"*{_SUFFIX}*") if p.name.split(_SUFFIX)[1] in ("", ".gz"))
     if not files:
         raise FileNotFoundError(
@@ -53,7 +109,8 @@ def _find_subject_files(path: Path) -> pd.DataFrame:
             f"files named <FILE_ID>{_SUFFIX}[.gz] (as fetched by nilearn.datasets."
             f"fetch_abide_pcp(derivatives='rois_cc200'))."
         )
-    return pd.DataFrame({"FILE_ID": [p.name.split(_SUFFIX)[0] for p in files], "file": files})
+    ids = [p.name.split(_SUFFIX)[0] for p in files]
+    return pd.DataFrame({"FILE_ID": ids, "file": files, "TR_s": np.nan})
 
 
 def _find_phenotypes(path: Path) -> Path:
@@ -69,21 +126,55 @@ def _find_phenotypes(path: Path) -> Path:
     return found[0]
 
 
-def load_abide(path=None, *, sites=None, verify: bool = False) -> Bunch:
+def _read_folder(path: Path, verify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    if not path.is_dir():
+        raise FileNotFoundError(
+            f"ABIDE data folder not found: {str(path)!r}. Pass path= pointing to a folder "
+            f"with the CC200 ROI files (the bundled copy lives in data/{FOLDER} of the "
+            f"neuropipe repository)."
+        )
+    if verify:
+        _verify(path)
+    files = _find_subject_files(path)
+    pheno = pd.read_csv(_find_phenotypes(path))
+    pheno = pheno.drop(columns=[c for c in pheno.columns if c.startswith("Unnamed")])
+    pheno = pheno.set_index("FILE_ID")
+    missing = sorted(set(files["FILE_ID"]) - set(pheno.index))
+    if missing:
+        raise ValueError(
+            f"{len(missing)} subject(s) in {str(path)!r} have no phenotype row (first: "
+            f"{missing[0]}); use the PCP phenotype table {PHENOTYPE_FILE}."
+        )
+    return files.reset_index(drop=True), pheno.loc[files["FILE_ID"]]
+
+
+def _zero_columns(timeseries):
+    return [np.flatnonzero(~np.any(ts != 0, axis=0)) for ts in timeseries]
+
+
+def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = "keep") -> Bunch:
     """Load ABIDE I CC200 ROI time series with diagnosis, site and phenotypes.
 
     Parameters
     ----------
-    path : str | path-like | None
-        Folder holding the data. None uses the bundled 249-subject copy
-        (``data/abide-pcp-cc200`` in the repository). A user folder may hold either the same
-        layout (``manifest.csv``, ``rois_cc200/``, the PCP phenotype CSV) or any tree of
-        PCP files ``<FILE_ID>_rois_cc200.1D[.gz]`` plus ``Phenotypic_V1_0b_preprocessed1.csv``
-        (the layout nilearn's ``fetch_abide_pcp`` downloads).
-    sites : list of str | None
+    path : str | path-like | list of them | None
+        Folder(s) holding the data; several folders are read and concatenated (a subject in
+        two folders is an error). None reads ``$NEUROPIPE_DATA/abide-pcp-cc200`` if the
+        ``NEUROPIPE_DATA`` environment variable is set (an error if that folder is
+        missing), else the bundled 249-subject copy (``data/abide-pcp-cc200``). A folder may
+        hold either the bundled layout (``manifest.csv``, ``rois_cc200/``, the PCP phenotype
+        CSV) or any tree of PCP files ``<FILE_ID>_rois_cc200.1D[.gz]`` with
+        ``Phenotypic_V1_0b_preprocessed1.csv`` in it or up to two levels above (the layout
+        nilearn's ``fetch_abide_pcp`` downloads).
+    sites : str | list of str | None
         Keep only these sites (``SITE_ID`` values such as ``'NYU'``). None keeps all.
     verify : bool
-        Check every file against ``SHA256SUMS.txt`` before loading.
+        Check every file against each folder's ``SHA256SUMS.txt`` before loading.
+    zero_rois : {'keep', 'drop', 'raise'}
+        Subjects with ROI columns that are zero at every time point (undefined
+        correlations): ``'keep'`` keeps them unchanged and warns naming them (the feature
+        stages isolate those ROIs); ``'drop'`` removes them, warning naming them;
+        ``'raise'`` raises a ValueError naming them.
 
     Returns
     -------
@@ -95,13 +186,16 @@ def load_abide(path=None, *, sites=None, verify: bool = False) -> Bunch:
         - ``subjects``: ndarray of str, the PCP ``FILE_ID`` of each subject;
         - ``phenotypes``: DataFrame, the PCP phenotype rows (index ``FILE_ID``), including
           diagnostic scores (ADOS, ADI-R...) that must not be used as features;
-        - ``X``: DataFrame (index ``FILE_ID``) with a ``'timeseries'`` column and the
+        - ``X``: DataFrame (index ``FILE_ID``) with a ``'timeseries'`` column, the
           non-diagnostic covariates ``AGE_AT_SCAN``, ``SEX`` (1 = male, 2 = female) and
-          ``func_mean_fd`` (mean framewise displacement, mm). Every estimator of
-          :mod:`neuropipe.features.graph` accepts it (it reads ``'timeseries'``), and
-          phenotype pipelines select the covariates by column name, so all
-          ``pipelines/fmri`` pipelines take the same ``X``;
-        - ``tr``: ndarray of float, repetition time in seconds (NaN if unknown);
+          ``func_mean_fd`` (mean framewise displacement, mm; NaN where PCP has none) and
+          ``SITE_ID``. Every estimator of :mod:`neuropipe.features.graph` accepts it (it
+          reads ``'timeseries'``), phenotype pipelines select the covariates by column name
+          and site harmonisation reads ``SITE_ID``, so all ``pipelines/fmri`` pipelines take
+          the same ``X``;
+        - ``zero_rois``: list of ndarray of int, the all-zero ROI columns of each subject;
+        - ``tr``: ndarray of float, repetition time in seconds (from the manifest, else
+          :data:`SITE_TR`; NaN if unknown);
         - ``roi_names``: list of str, CC200 label values ``'1'`` ... ``'200'``;
         - ``atlas``: path of ``CC200.nii.gz`` (None if absent);
         - ``target_names``: ``['TC', 'ASD']``; ``name``; ``description`` (PROVENANCE.md).
@@ -112,26 +206,24 @@ def load_abide(path=None, *, sites=None, verify: bool = False) -> Bunch:
     >>> len(data.timeseries), data.timeseries[0].shape, int(data.y.sum())
     (26, (78, 200), 12)
     """
-    path = DEFAULT_PATH if path is None else Path(os.fspath(path))
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"ABIDE data folder not found: {str(path)!r}. Pass path= pointing to a folder "
-            f"with the CC200 ROI files (the bundled copy lives in data/abide-pcp-cc200 of "
-            f"the neuropipe repository)."
-        )
-    if verify:
-        _verify(path)
-    files = _find_subject_files(path)
-    pheno = pd.read_csv(_find_phenotypes(path))
-    pheno = pheno.drop(columns=[c for c in pheno.columns if c.startswith("Unnamed")])
-    pheno = pheno.set_index("FILE_ID")
-    missing = sorted(set(files["FILE_ID"]) - set(pheno.index))
-    if missing:
+    check_option("zero_rois", zero_rois, ["keep", "drop", "raise"])
+    if path is None:
+        paths = [abide_path()]
+    elif isinstance(path, (str, os.PathLike)):
+        paths = [Path(os.fspath(path))]
+    else:
+        paths = [Path(os.fspath(p)) for p in path]
+        if not paths:
+            raise ValueError("path is an empty list; pass at least one ABIDE folder.")
+    parts = [_read_folder(p, verify) for p in paths]
+    files = pd.concat([f for f, _ in parts], ignore_index=True)
+    pheno = pd.concat([p for _, p in parts])
+    duplicated = files["FILE_ID"][files["FILE_ID"].duplicated()].tolist()
+    if duplicated:
         raise ValueError(
-            f"{len(missing)} subject(s) have no phenotype row (first: {missing[0]}); use the "
-            f"PCP phenotype table {PHENOTYPE_FILE}."
+            f"{len(duplicated)} subject(s) appear in more than one folder (first: "
+            f"{duplicated[0]}); pass folders that hold different subjects."
         )
-    pheno = pheno.loc[files["FILE_ID"]]
     if sites is not None:
         sites = [sites] if isinstance(sites, str) else list(sites)
         unknown = sorted(set(sites) - set(pheno["SITE_ID"]))
@@ -141,29 +233,54 @@ def load_abide(path=None, *, sites=None, verify: bool = False) -> Bunch:
                 f"{sorted(pheno['SITE_ID'].unique())}."
             )
         keep = pheno["SITE_ID"].isin(sites).to_numpy()
-        files, pheno = files[keep], pheno[keep]
+        files, pheno = files[keep].reset_index(drop=True), pheno[keep]
     timeseries = load_roi_timeseries(files["file"])
+    zeros = _zero_columns(timeseries)
+    affected = [i for i, z in enumerate(zeros) if z.size]
+    if affected:
+        listing = ", ".join(f"{pheno.index[i]} ({zeros[i].size})" for i in affected)
+        what = (
+            f"{len(affected)} subject(s) have ROI columns that are zero at every time point "
+            f"(number of such ROIs in brackets): {listing}."
+        )
+        if zero_rois == "raise":
+            raise ValueError(f"{what} Pass zero_rois='keep' or 'drop'.")
+        if zero_rois == "drop":
+            warnings.warn(f"{what} They are dropped (zero_rois='drop').", stacklevel=2)
+            keep = np.ones(len(files), dtype=bool)
+            keep[affected] = False
+            files, pheno = files[keep].reset_index(drop=True), pheno[keep]
+            timeseries = [t for t, k in zip(timeseries, keep) if k]
+            zeros = [z for z, k in zip(zeros, keep) if k]
+        else:
+            warnings.warn(
+                f"{what} They are kept unchanged; their correlations with those ROIs are "
+                f"undefined, and ConnectivityGraph(zero_variance='isolate') gives those ROIs "
+                f"no edges. Pass zero_rois='drop' to leave these subjects out.",
+                stacklevel=2,
+            )
     _, roi_names = read_roi_timeseries(files["file"].iloc[0], return_names=True)
-    manifest = path / "manifest.csv"
-    tr = np.full(len(files), np.nan)
-    if manifest.is_file():
-        tr = pd.read_csv(manifest).set_index("FILE_ID").loc[files["FILE_ID"], "TR_s"].to_numpy()
+    site = pheno["SITE_ID"].to_numpy().astype(str)
+    tr = files["TR_s"].to_numpy(dtype=float)
+    tr = np.where(np.isnan(tr), [SITE_TR.get(s, np.nan) for s in site], tr)
     X = pd.DataFrame({"timeseries": pd.Series(timeseries, index=pheno.index, dtype=object)})
     for column in COVARIATES:
-        X[column] = pheno[column].to_numpy()
-    provenance = path / "PROVENANCE.md"
-    atlas = path / "CC200.nii.gz"
+        X[column] = pheno[column].to_numpy(dtype=float)
+    X[SITE_COLUMN] = site
+    provenance = [p / "PROVENANCE.md" for p in paths if (p / "PROVENANCE.md").is_file()]
+    atlases = [p / "CC200.nii.gz" for p in paths if (p / "CC200.nii.gz").is_file()]
     return Bunch(
         timeseries=timeseries,
         y=(pheno["DX_GROUP"].to_numpy() == 1).astype(int),
-        site=pheno["SITE_ID"].to_numpy().astype(str),
+        site=site,
         subjects=pheno.index.to_numpy().astype(str),
         phenotypes=pheno,
         X=X,
+        zero_rois=zeros,
         tr=tr,
         roi_names=roi_names,
-        atlas=atlas if atlas.is_file() else None,
+        atlas=atlases[0] if atlases else None,
         target_names=["TC", "ASD"],
-        name="abide-pcp-cc200",
-        description=provenance.read_text() if provenance.is_file() else "",
+        name="abide-pcp-cc200" if len(paths) == 1 else f"abide-pcp-cc200 ({len(paths)} folders)",
+        description="\n\n".join(p.read_text() for p in provenance),
     )

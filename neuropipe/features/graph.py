@@ -39,6 +39,7 @@ from .._validation import (
     check_positive_int,
     check_timeseries,
 )
+from ._subject_cache import cached_per_subject
 
 __all__ = [
     "METRICS",
@@ -47,11 +48,14 @@ __all__ = [
     "GraphMetrics",
     "ROIMask",
     "betweenness",
+    "clique4_participation",
     "clustering",
     "connectivity_graphs",
     "degree",
     "graph_metrics",
     "local_efficiency",
+    "motif_coherence",
+    "motif_intensity",
     "square_participation",
     "strength",
     "threshold_graphs",
@@ -120,6 +124,21 @@ def _subject_matrices(measure, subjects, indices):
     return clone(measure).fit_transform(subjects)
 
 
+def _matrices(measure, X, indices, constant):
+    """(Partial) correlations of ``X[i]`` for ``indices``; constant ROIs get no edge."""
+    n_rois = X[0].shape[1]
+    W = np.zeros((len(indices), n_rois, n_rois))
+    good = [k for k, i in enumerate(indices) if not constant[i].size]
+    if good:
+        idx = [indices[k] for k in good]
+        W[good] = _subject_matrices(measure, [X[i] for i in idx], idx)
+    for k, i in enumerate(indices):
+        keep = np.setdiff1d(np.arange(n_rois), constant[i])
+        if constant[i].size and keep.size > 1:
+            W[k][np.ix_(keep, keep)] = _subject_matrices(measure, [X[i][:, keep]], [i])[0]
+    return W
+
+
 def connectivity_graphs(X, measure, *, fisher_z=False, zero_variance="isolate"):
     """Connectivity matrices of every subject, with constant ROIs handled explicitly.
 
@@ -171,15 +190,9 @@ def _connectivity_graphs(X, measure, fisher_z, zero_variance):
     W = np.empty((len(X), n_rois, n_rois))
     if measure.kind == "tangent":
         W[:] = measure.transform(X)
-    else:
-        good = [i for i, c in enumerate(constant) if not c.size]
-        if good:
-            W[good] = _subject_matrices(measure, [X[i] for i in good], good)
-        for i in bad:
-            keep = np.setdiff1d(np.arange(n_rois), constant[i])
-            W[i] = 0.0
-            if keep.size > 1:
-                W[i][np.ix_(keep, keep)] = _subject_matrices(measure, [X[i][:, keep]], [i])[0]
+    else:  # each subject's matrix depends on its own series only: computed once, cached
+        key = ("connectivity_graphs", measure.kind, repr(measure.cov_estimator))
+        W[:] = cached_per_subject(X, key, lambda idx: _matrices(measure, X, idx, constant))
     for i in bad:
         W[i][constant[i], :] = 0.0
         W[i][:, constant[i]] = 0.0
@@ -505,6 +518,124 @@ def betweenness(A):
     return bc / ((n_rois - 1) * (n_rois - 2)) if n_rois > 2 else np.zeros_like(bc)
 
 
+def _neighbourhoods(B):
+    """Yield ``(subj, node, nbrs, sub)`` for nodes of equal degree k >= 2, stacked.
+
+    ``nbrs`` (m, k) are the neighbours of each node and ``sub`` (m, k, k) the binary
+    subgraph they induce (the same grouping as :func:`local_efficiency`).
+    """
+    d = B.sum(axis=-1)
+    for k in np.unique(d[d >= 2]):
+        subj, node = np.nonzero(d == k)
+        nbrs = np.nonzero(B[subj, node])[1].reshape(-1, k)
+        sub = B[subj[:, None, None], nbrs[:, :, None], nbrs[:, None, :]]
+        yield subj, node, nbrs, sub
+
+
+def _unit_weights(A):
+    """``|A|`` divided by each subject's largest weight (Onnela et al.'s normalisation)."""
+    W = np.abs(A)
+    top = W.max(axis=(1, 2), keepdims=True)
+    return np.divide(W, top, out=np.zeros_like(W), where=top > 0)
+
+
+@_chunked
+def motif_intensity(A):
+    """Total weighted intensity of the 3-cycles through each node (Onnela et al. 2005).
+
+    With weights ``w = |A| / max |A|`` (per subject), the intensity of a triangle is the
+    geometric mean of its three weights, ``(w_ij w_jk w_ki)^(1/3)``; a node's value is the
+    sum over the triangles it takes part in, ``diag(G^3) / 2`` with ``G = w^(1/3)``. On a
+    binary graph it equals :func:`triangle_participation`. Onnela, Saramaki, Kertesz &
+    Kaski, Phys. Rev. E 71:065103 (2005).
+
+    Parameters
+    ----------
+    A : ndarray, shape (n_subjects, n_rois, n_rois) | (n_rois, n_rois)
+        Weighted (e.g. thresholded, not binarised) graphs.
+
+    Returns
+    -------
+    intensity : ndarray, shape (n_subjects, n_rois) | (n_rois,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[0, 1, .125], [1, 0, 1], [.125, 1, 0]])
+    >>> motif_intensity(W)
+    array([0.5, 0.5, 0.5])
+    """
+    G = np.cbrt(_unit_weights(A))
+    return np.einsum("sij,sij->si", G @ G, G) / 2.0
+
+
+@_chunked
+def motif_coherence(A):
+    """Mean weighted coherence of the 3-cycles through each node (Onnela et al. 2005).
+
+    The coherence of a triangle is the ratio of the geometric to the arithmetic mean of its
+    weights (1 when its three weights are equal, smaller when they differ); a node's value
+    is the mean over the triangles it takes part in, 0 if there are none.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n_subjects, n_rois, n_rois) | (n_rois, n_rois)
+        Weighted graphs.
+
+    Returns
+    -------
+    coherence : ndarray, shape (n_subjects, n_rois) | (n_rois,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.array([[0, 1, .125], [1, 0, 1], [.125, 1, 0]])
+    >>> np.round(motif_coherence(W), 4)
+    array([0.7059, 0.7059, 0.7059])
+    """
+    W = _unit_weights(A)
+    out = np.zeros(W.shape[:2])
+    for subj, node, nbrs, sub in _neighbourhoods(W != 0):
+        wi = W[subj[:, None], node[:, None], nbrs]  # (m, k) weights node - neighbour
+        wjk = W[subj[:, None, None], nbrs[:, :, None], nbrs[:, None, :]]
+        total = wi[:, :, None] + wi[:, None, :] + wjk
+        geo = np.cbrt(wi[:, :, None] * wi[:, None, :] * wjk)
+        q = np.divide(3.0 * geo, total, out=np.zeros_like(total), where=sub)
+        n_tri = sub.sum(axis=(1, 2))
+        out[subj, node] = np.divide(q.sum(axis=(1, 2)), n_tri, out=np.zeros(len(subj)), where=n_tri > 0)
+    return out
+
+
+@_chunked
+def clique4_participation(A):
+    """Number of 4-node cliques (complete 4-node motifs) each node takes part in.
+
+    A 4-clique through node ``i`` is a triangle among its neighbours: ``trace(N_i^3) / 6``
+    with ``N_i`` the binary subgraph induced by the neighbours of ``i``.
+
+    Parameters
+    ----------
+    A : ndarray, shape (n_subjects, n_rois, n_rois) | (n_rois, n_rois)
+
+    Returns
+    -------
+    cliques : ndarray, shape (n_subjects, n_rois) | (n_rois,)
+        Equal to counting, per node, the 4-node cliques of ``networkx.enumerate_all_cliques``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> clique4_participation(np.ones((5, 5)) - np.eye(5))
+    array([4., 4., 4., 4., 4.])
+    """
+    B = A != 0
+    out = np.zeros(B.shape[:2])
+    for subj, node, _, sub in _neighbourhoods(B):
+        S = sub.astype(np.float32)
+        out[subj, node] = np.einsum("mij,mij->m", S @ S, S, dtype=np.float64) / 6.0
+    return out
+
+
 METRICS = {
     "degree": degree,
     "strength": strength,
@@ -513,6 +644,9 @@ METRICS = {
     "squares": square_participation,
     "local_efficiency": local_efficiency,
     "betweenness": betweenness,
+    "intensity": motif_intensity,
+    "coherence": motif_coherence,
+    "cliques4": clique4_participation,
 }
 
 
@@ -526,7 +660,9 @@ def graph_metrics(A, metrics=("degree", "triangles")):
     metrics : sequence of str
         Names from :data:`METRICS`: ``'degree'``, ``'strength'`` (sum of weights),
         ``'clustering'``, ``'triangles'`` (3-cycles through the node), ``'squares'``
-        (4-cycles), ``'local_efficiency'``, ``'betweenness'``. All but ``'strength'`` use
+        (4-cycles), ``'local_efficiency'``, ``'betweenness'``, ``'intensity'`` and
+        ``'coherence'`` (Onnela et al.'s weighted 3-cycle motifs), ``'cliques4'`` (4-node
+        cliques). All but ``'strength'``, ``'intensity'`` and ``'coherence'`` use
         the binary structure ``A != 0``.
 
     Returns
