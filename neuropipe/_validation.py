@@ -7,6 +7,7 @@ given and, where there is one, the fix.  Estimators call these in ``fit`` /
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 
 import numpy as np
@@ -25,6 +26,8 @@ __all__ = [
     "check_magnitude",
     "check_matrix",
     "check_array_input",
+    "as_epochs_array",
+    "EPOCHS_SCALE",
 ]
 
 #: Largest absolute value accepted in numeric input: squares and products of larger values
@@ -86,6 +89,67 @@ def _as_float_array(X, name: str) -> np.ndarray:
     return X.astype(np.float64, copy=False)
 
 
+#: The one unit convention of neuropipe's EEG estimators: arrays hold microvolts (as
+#: ``EpochsData.X`` and MOABB's ``get_data``); an ``mne.Epochs`` (volts, as MNE stores
+#: them) is multiplied by this factor on the way in, so both give the same features.
+EPOCHS_SCALE = 1e6
+
+
+def as_epochs_array(X, scale=None, sfreq=None):
+    """Return the data of ``mne.Epochs`` as a microvolt array; anything else unchanged.
+
+    Parameters
+    ----------
+    X : mne.BaseEpochs | list of mne.BaseEpochs | array-like
+        Epochs; a list of ``mne.Epochs`` (one per band, same events) gives filter-bank
+        epochs of shape ``(n_epochs, n_channels, n_times, n_bands)``.
+    scale : float | None
+        Factor applied to MNE's volts; default :data:`EPOCHS_SCALE` (to microvolts).
+    sfreq : float | None
+        Sampling rate the caller expects; a mismatch with ``X.info["sfreq"]`` is an error.
+
+    Returns
+    -------
+    X : ndarray | array-like
+        The EEG channels (all channels when there is none) of the epochs times ``scale``.
+
+    Examples
+    --------
+    >>> import mne, numpy as np
+    >>> info = mne.create_info(["C3", "C4"], 100.0, "eeg")
+    >>> epochs = mne.EpochsArray(np.full((1, 2, 5), 2e-6), info, verbose="ERROR")
+    >>> as_epochs_array(epochs)[0, :, 0].tolist()
+    [2.0, 2.0]
+    """
+    mne = sys.modules.get("mne")  # no mne imported: X cannot be an mne object
+    if mne is None:
+        return X
+    if isinstance(X, mne.BaseEpochs):
+        parts = [X]
+    elif (
+        isinstance(X, (list, tuple))
+        and len(X) > 0
+        and all(isinstance(part, mne.BaseEpochs) for part in X)
+    ):
+        parts = list(X)
+    else:
+        return X
+    arrays = []
+    for part in parts:
+        if sfreq is not None and not np.isclose(part.info["sfreq"], float(sfreq)):
+            raise ValueError(
+                f"The epochs are sampled at {part.info['sfreq']:g} Hz but the estimator was "
+                f"given sfreq={sfreq}; resample the epochs or set sfreq to match."
+            )
+        picks = mne.pick_types(part.info, eeg=True, meg=False, exclude=[])
+        if len(picks) == 0:
+            picks = np.arange(len(part.ch_names))
+        arrays.append(part.get_data(picks=picks))
+    factor = EPOCHS_SCALE if scale is None else float(scale)
+    data = arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=-1)
+    return data * factor
+
+
 def check_epochs(
     X,
     *,
@@ -119,7 +183,7 @@ def check_epochs(
     >>> check_epochs(np.zeros((2, 3, 10))).shape
     (2, 3, 10)
     """
-    X = _as_float_array(X, name)
+    X = _as_float_array(as_epochs_array(X), name)
     if X.ndim != ndim:
         shapes = {
             2: "(n_samples, n_features)",
