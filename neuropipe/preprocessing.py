@@ -1,15 +1,30 @@
-"""Transformers on epoch arrays: channel picking, band-pass, filter bank, band stacking."""
+"""Transformers on epochs: MNE input, channel picking, band-pass, filter bank, band stacking.
+
+Unit convention: every EEG estimator of neuropipe takes arrays in microvolts (as
+:class:`neuropipe.io.EpochsData` and MOABB hold them) or ``mne.Epochs`` (volts, as MNE
+stores them), which it multiplies by :data:`neuropipe._validation.EPOCHS_SCALE` (1e6), so
+the same recording gives the same features either way. :class:`EpochsToArray` does that
+conversion as a pipeline's first step, for steps of other libraries (pyRiemann, MNE's CSP)
+that take arrays only; its ``scale`` makes another unit explicit.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._validation import check_ch_names, check_epochs, check_freq_range, check_positive_int
+from ._validation import (
+    EPOCHS_SCALE,
+    as_epochs_array,
+    check_ch_names,
+    check_epochs,
+    check_freq_range,
+    check_positive_int,
+)
 
-__all__ = ["PickChannels", "BandPass", "FilterBank", "StackBands"]
+__all__ = ["EpochsToArray", "PickChannels", "BandPass", "FilterBank", "StackBands"]
 
 
 def _check_n_channels(estimator, X):
@@ -20,6 +35,64 @@ def _check_n_channels(estimator, X):
             f"{estimator.n_features_in_}; pick the same channels as at fit time."
         )
     return X
+
+
+class EpochsToArray(TransformerMixin, BaseEstimator):
+    """Turn ``mne.Epochs`` into a microvolt array; pass arrays through unchanged.
+
+    The first step of neuropipe's shipped EEG pipelines, so that they take ``mne.Epochs``
+    (e.g. MOABB's ``get_data(..., return_epochs=True)``) as well as the arrays of
+    :class:`neuropipe.io.EpochsData`, with the same predictions.
+
+    Parameters
+    ----------
+    scale : float | None
+        Factor applied to the volts of ``mne.Epochs``; default ``1e6`` (microvolts, the
+        unit of neuropipe's and MOABB's arrays). Arrays are never scaled.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of channels (second axis) seen in ``fit``.
+
+    Examples
+    --------
+    >>> import mne, numpy as np
+    >>> info = mne.create_info(["C3", "C4"], 100.0, "eeg")
+    >>> epochs = mne.EpochsArray(np.full((3, 2, 50), 5e-6), info, verbose="ERROR")
+    >>> EpochsToArray().fit_transform(epochs)[0, 0, :3].tolist()
+    [5.0, 5.0, 5.0]
+    >>> EpochsToArray().fit_transform(np.ones((3, 2, 50))).max()
+    np.float64(1.0)
+    """
+
+    def __init__(self, scale=None):
+        self.scale = scale
+
+    def _as_array(self, X, reset):
+        scale = EPOCHS_SCALE if self.scale is None else self.scale
+        return validate_data(
+            self,
+            as_epochs_array(X, scale=scale),
+            reset=reset,
+            allow_nd=True,
+            ensure_all_finite=False,
+            dtype=np.float64,
+        )
+
+    def fit(self, X, y=None):
+        self._as_array(X, reset=True)
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        return self._as_array(X, reset=False)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.three_d_array = True
+        return tags
 
 
 class PickChannels(TransformerMixin, BaseEstimator):
@@ -148,12 +221,13 @@ class BandPass(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         check_positive_int("order", self.order)
         self.sos_ = _bandpass_sos(self.sfreq, self.l_freq, self.h_freq, self.order)
-        X = _check_filter_length(X, self.sos_, self.order)
+        X = _check_filter_length(as_epochs_array(X, sfreq=self.sfreq), self.sos_, self.order)
         self.n_features_in_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
+        X = as_epochs_array(X, sfreq=self.sfreq)
         X = _check_n_channels(self, _check_filter_length(X, self.sos_, self.order))
         return sosfiltfilt(self.sos_, X, axis=-1)
 
@@ -194,7 +268,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(X))
+        X = _check_n_channels(self, check_epochs(as_epochs_array(X, sfreq=self.sfreq)))
         return np.stack([f.transform(X) for f in self.filters_], axis=-1)
 
 

@@ -7,7 +7,7 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import check_estimator
 
-from neuropipe.preprocessing import BandPass, FilterBank, PickChannels, StackBands
+from neuropipe.preprocessing import BandPass, EpochsToArray, FilterBank, PickChannels, StackBands
 
 
 def _sines(freqs, sfreq=200.0, n_times=800):
@@ -203,3 +203,20 @@ def test_epoch_contract(estimator, tmp_path):
 def test_unfitted_transform_raises():
     with pytest.raises(NotFittedError):
         BandPass(100.0).transform(np.zeros((1, 1, 100)))
+
+
+def test_epochs_to_array_passes_every_sklearn_check():
+    results = check_estimator(EpochsToArray(), on_fail=None, on_skip=None)
+    assert not {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
+
+
+def test_epochs_to_array_scales_mne_epochs_only():
+    import mne
+
+    X = np.random.default_rng(0).standard_normal((3, 2, 20))
+    epochs = mne.EpochsArray(X * 1e-6, mne.create_info(2, 100.0, "eeg"), verbose="ERROR")
+    np.testing.assert_allclose(EpochsToArray().fit_transform(epochs), X)
+    np.testing.assert_allclose(EpochsToArray(scale=1e3).fit_transform(epochs), X * 1e-3)
+    np.testing.assert_array_equal(EpochsToArray(scale=1e3).fit_transform(X), X)
+    with pytest.raises(ValueError, match="has 3 features, but EpochsToArray is expecting 2"):
+        EpochsToArray().fit(X).transform(np.zeros((1, 3, 20)))

@@ -134,7 +134,7 @@ def load_dataset(name: str, subjects=None, path=None, paradigm=None, **kwargs):
     Examples
     --------
     >>> ep = load_dataset("eegmmidb-handsfeet", subjects=[1])
-    >>> len(ep), sorted(set(ep.y))
+    >>> len(ep), sorted(set(ep.y.tolist()))
     (45, ['feet', 'hands'])
     """
     return get_dataset(name, path).load(subjects=subjects, paradigm=paradigm, **kwargs)

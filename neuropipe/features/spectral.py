@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from neuropipe._validation import (
     _as_float_array,
+    as_epochs_array,
     check_epochs,
     check_freq_range,
     check_option,
@@ -380,20 +381,26 @@ class _EpochTransformer(TransformerMixin, BaseEstimator):
     """Shared shell: validate 3-D epochs in fit, remember channels, check them later."""
 
     def _validate_fit(self, X):
-        X = check_epochs(X)
+        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq))
         self.ch_names_ = _channel_names(self.ch_names, X.shape[1])
         self.n_channels_ = X.shape[1]
         return X
 
     def _validate_transform(self, X):
         check_is_fitted(self)
-        X = check_epochs(X)
+        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq))
         if X.shape[1] != self.n_channels_:
             raise ValueError(
                 f"X has {X.shape[1]} channels but {type(self).__name__} was fitted with "
                 f"{self.n_channels_}; pick the same channels as at fit time."
             )
         return X
+
+    def _output(self, features):
+        """``(n_epochs, n_channels, k)`` features, flattened channel-major if ``flatten``."""
+        if self.flatten:
+            return features.reshape(features.shape[0], -1)
+        return features
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -427,6 +434,9 @@ class PSD(_EpochTransformer):
         Return ``log10`` of the power instead of linear power.
     ch_names : list of str | None
         Channel names for :meth:`get_feature_names_out` (``ch0``, ``ch1``... if None).
+    flatten : bool
+        Return ``(n_epochs, n_channels * n_freqs)`` features (channel-major, the order of
+        :meth:`get_feature_names_out`) for a classifier, instead of 3-D spectra.
 
     Attributes
     ----------
@@ -469,6 +479,7 @@ class PSD(_EpochTransformer):
         bandwidth=None,
         log=False,
         ch_names=None,
+        flatten=False,
     ):
         self.sfreq = sfreq
         self.method = method
@@ -482,6 +493,7 @@ class PSD(_EpochTransformer):
         self.bandwidth = bandwidth
         self.log = log
         self.ch_names = ch_names
+        self.flatten = flatten
 
     def _psd(self, X):
         psd, freqs = psd_array(
@@ -530,10 +542,11 @@ class PSD(_EpochTransformer):
         Returns
         -------
         psd : ndarray, shape (n_epochs, n_channels, n_freqs)
-            Power (log10 power if ``log``) at :attr:`freqs_`.
+            Power (log10 power if ``log``) at :attr:`freqs_`; shape
+            ``(n_epochs, n_channels * n_freqs)`` if ``flatten``.
         """
         X = self._validate_transform(X)
-        return self._psd(X)[0]
+        return self._output(self._psd(X)[0])
 
     def get_feature_names_out(self, input_features=None):
         """Names of the flattened features, channel-major: ``['C3_8Hz', 'C3_9Hz', ...]``.
@@ -585,6 +598,9 @@ class BandPower(_EpochTransformer):
         Return ``log10`` of the band power.
     ch_names : list of str | None
         Channel names for :meth:`get_feature_names_out`.
+    flatten : bool
+        Return ``(n_epochs, n_channels * n_bands)`` features (channel-major, the order of
+        :meth:`get_feature_names_out`), ready for a classifier such as LDA.
 
     Attributes
     ----------
@@ -602,14 +618,19 @@ class BandPower(_EpochTransformer):
     (4, 2, 2)
     >>> bp.get_feature_names_out().tolist()
     ['C3_mu', 'C3_beta', 'C4_mu', 'C4_beta']
+    >>> BandPower(sfreq=160.0, flatten=True).fit_transform(X).shape
+    (4, 4)
     """
 
-    def __init__(self, sfreq, bands=("mu", "beta"), method="welch", log=False, ch_names=None):
+    def __init__(
+        self, sfreq, bands=("mu", "beta"), method="welch", log=False, ch_names=None, flatten=False
+    ):
         self.sfreq = sfreq
         self.bands = bands
         self.method = method
         self.log = log
         self.ch_names = ch_names
+        self.flatten = flatten
 
     def fit(self, X, y=None):
         """Resolve the bands and check them against the sampling rate.
@@ -658,9 +679,10 @@ class BandPower(_EpochTransformer):
         Returns
         -------
         power : ndarray, shape (n_epochs, n_channels, n_bands)
+            Or ``(n_epochs, n_channels * n_bands)`` if ``flatten``.
         """
         X = self._validate_transform(X)
-        return self._band_power(X)
+        return self._output(self._band_power(X))
 
     def get_feature_names_out(self, input_features=None):
         """Names of the flattened features, channel-major: ``['C3_mu', 'C3_beta', ...]``.
