@@ -20,7 +20,7 @@ import warnings
 
 import numpy as np
 from scipy.sparse import issparse
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_selection import SelectorMixin, mutual_info_classif
 from sklearn.utils.validation import check_is_fitted, validate_data
 
@@ -34,6 +34,7 @@ from neuropipe._validation import (
 )
 
 __all__ = [
+    "BandSelector",
     "FisherSelector",
     "MutualInfoSelector",
     "R2Selector",
@@ -445,3 +446,125 @@ class MutualInfoSelector(_ScoreSelector):
         return mutual_info_classif(
             X, y, n_neighbors=self.n_neighbors, random_state=self.random_state
         )
+
+
+class BandSelector(TransformerMixin, BaseEstimator):
+    """Keep the frequency bins of spectra that lie in one band, as a tunable pipeline step.
+
+    A step to search over with :class:`~sklearn.model_selection.GridSearchCV` (``band``:
+    the mu band, the beta band, the whole range...) between a spectral stage
+    (:class:`~neuropipe.features.spectral.PSD`,
+    :class:`~neuropipe.features.connectivity.NodeStrength`) and a selector, so the band is
+    chosen on training trials only. The output keeps the ``(n, C, F)`` layout that the
+    AutoFeat rule of :class:`R2Selector` needs.
+
+    Parameters
+    ----------
+    freqs : array-like of float, shape (n_freqs,) | None
+        Frequency of each input bin in Hz (``PSD(...).freqs_``); None numbers the bins
+        0, 1, 2...
+    band : (float, float) | None
+        Edges in Hz, both included; None keeps every bin.
+
+    Attributes
+    ----------
+    mask_ : ndarray of bool, shape (n_freqs,)
+        Kept bins.
+    freqs_ : ndarray, shape (n_kept,)
+        Their frequencies.
+    n_features_in_ : int
+        Bins per channel (last axis) seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> spectra = np.ones((4, 2, 25))
+    >>> step = BandSelector(freqs=np.arange(8, 33), band=(8, 13)).fit(spectra)
+    >>> step.transform(spectra).shape, step.freqs_.tolist()
+    ((4, 2, 6), [8, 9, 10, 11, 12, 13])
+    """
+
+    def __init__(self, freqs=None, band=None):
+        self.freqs = freqs
+        self.band = band
+
+    def _check(self, X, reset):
+        check_array_input(X, "X")
+        ndim = 2 if issparse(X) else np.asarray(X).ndim
+        if ndim == 2:
+            return validate_data(self, X, reset=reset)
+        if ndim != 3:
+            raise ValueError(
+                f"X must be spectra of shape (n_samples, n_channels, n_freqs) or "
+                f"(n_samples, n_freqs), got a {ndim}-D array of shape {np.asarray(X).shape}. "
+                f"Reshape your data: X.reshape(1, -1) for a single sample."
+            )
+        return check_epochs(X, name="X", ndim=3)
+
+    def fit(self, X, y=None):
+        """Find the bins of ``band``.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_samples, n_channels, n_freqs) or (n_samples, n_freqs)
+            Spectra.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : BandSelector
+        """
+        X = self._check(X, reset=True)
+        n_freqs = X.shape[-1]
+        freqs = np.arange(n_freqs) if self.freqs is None else np.asarray(self.freqs, float)
+        if freqs.shape != (n_freqs,):
+            raise ValueError(
+                f"'freqs' has {freqs.size} frequencies but X has {n_freqs} bins on its last "
+                f"axis; pass the frequencies of the spectral stage (PSD(...).freqs_)."
+            )
+        if self.band is None:
+            mask = np.ones(n_freqs, dtype=bool)
+        else:
+            try:
+                low, high = (float(edge) for edge in self.band)
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"'band' must be a (low, high) pair in Hz or None, got {self.band!r}."
+                ) from exc
+            mask = (freqs >= low - 1e-9) & (freqs <= high + 1e-9)
+            if not mask.any():
+                raise ValueError(
+                    f"'band' {self.band!r} holds none of the frequencies {freqs.tolist()}; "
+                    f"give a band within {freqs.min():g}-{freqs.max():g} Hz."
+                )
+        self.n_features_in_ = n_freqs
+        self.mask_ = mask
+        self.freqs_ = freqs[mask]
+        return self
+
+    def transform(self, X):
+        """Keep the bins of ``band``.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_samples, n_channels, n_freqs) or (n_samples, n_freqs)
+            Spectra with the bins seen in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray, shape (n_samples, n_channels, n_kept) or (n_samples, n_kept)
+        """
+        check_is_fitted(self)
+        X = self._check(X, reset=False)
+        if X.shape[-1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[-1]} frequency bins, but BandSelector is expecting "
+                f"{self.n_features_in_} bins as input."
+            )
+        return X[..., self.mask_]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags

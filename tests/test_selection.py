@@ -9,6 +9,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from neuropipe.features.spectral import PSD
 from neuropipe.report.r2map import plot_r2_map
 from neuropipe.selection import (
+    BandSelector,
     FisherSelector,
     MutualInfoSelector,
     R2Selector,
@@ -188,10 +189,48 @@ def test_autofeat_mask_keeps_infinite_fisher_scores():
         R2Selector(k=2, rule="autofeat"),
         FisherSelector(k=2),
         MutualInfoSelector(k=2, random_state=0),
+        BandSelector(),
+        BandSelector(band=(0, 1)),
     ]
 )
 def test_sklearn_compatible(estimator, check):
     check(estimator)
+
+
+# --- band step -------------------------------------------------------------------------------
+
+
+def test_band_selector_keeps_the_band_and_feeds_autofeat():
+    X, y = _planted(n_freqs=5)
+    freqs = [8.0, 10.0, 12.0, 14.0, 16.0]
+    step = BandSelector(freqs=freqs, band=(9, 14)).fit(X, y)
+    out = step.transform(X)
+    assert out.shape == (40, 6, 3) and step.freqs_.tolist() == [10.0, 12.0, 14.0]
+    np.testing.assert_array_equal(out, X[:, :, 1:4])
+    # the planted (4, 1) effect is the best AutoFeat pick of channel 4 inside the band
+    picked = make_pipeline(BandSelector(freqs, band=(9, 14)), R2Selector(k=1, rule="autofeat"))
+    assert picked.fit(X, y)[-1].support_.reshape(6, 3)[4, 0]
+    np.testing.assert_array_equal(BandSelector(freqs).fit_transform(X), X)
+
+
+@pytest.mark.parametrize(
+    "kwargs, X, match",
+    [
+        (dict(freqs=[1.0, 2.0]), np.ones((4, 2, 3)), "'freqs' has 2 frequencies but X has 3"),
+        (dict(band=(50, 60)), np.ones((4, 2, 3)), "holds none of the frequencies"),
+        (dict(band=5), np.ones((4, 2, 3)), "'band' must be a \\(low, high\\) pair"),
+        (dict(), np.ones((4, 2, 3, 2)), "got a 4-D array"),
+    ],
+)
+def test_band_selector_errors(kwargs, X, match):
+    with pytest.raises(ValueError, match=match):
+        BandSelector(**kwargs).fit(X)
+
+
+def test_band_selector_refuses_other_bins_at_transform():
+    step = BandSelector(band=(0, 1)).fit(np.ones((4, 2, 3)))
+    with pytest.raises(ValueError, match="X has 4 frequency bins, but BandSelector is expecting 3"):
+        step.transform(np.ones((4, 2, 4)))
 
 
 # --- R² map figure -----------------------------------------------------------------------

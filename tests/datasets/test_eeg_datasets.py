@@ -13,9 +13,28 @@ def test_eegmmidb_left_right_counts(subject):
     left, right = LEFT_RIGHT[subject]
     assert np.sum(ep.y == "left_hand") == left
     assert np.sum(ep.y == "right_hand") == right
-    assert ep.X.shape == (45, 64, 321)
+    # MOABB's default epochs of PhysionetMI + LeftRightImagery: 0-3 s at 160 Hz
+    assert ep.X.shape == (45, 64, 481) and ep.tmin == 0.0
     assert sorted(ep.metadata["run"].unique()) == ["R04", "R08", "R12"]
     assert set(ep.metadata["subject"]) == {subject}
+
+
+def test_eegmmidb_epochings_moabb_default_and_short():
+    dataset = EEGMMIDBLeftRight()
+    moabb = dataset.load(subjects=[1])
+    short = dataset.load(subjects=[1], epoching="short")
+    assert short.X.shape == (45, 64, 321) and short.tmin == 0.5
+    assert (moabb.y == short.y).all()
+    # an explicit keyword overrides the named epoching
+    assert dataset.load(subjects=[1], epoching="short", tmax=1.5).X.shape == (45, 64, 161)
+    # the 8-32 Hz band keeps more 30-32 Hz power than the 8-30 Hz one
+    spectrum = np.abs(np.fft.rfft(moabb.X[:, :, 80:401], axis=-1)) ** 2
+    freqs = np.fft.rfftfreq(321, 1 / 160.0)
+    band = (freqs > 30.5) & (freqs < 32)
+    short_spectrum = np.abs(np.fft.rfft(short.X, axis=-1)) ** 2
+    assert spectrum[..., band].mean() > 2 * short_spectrum[..., band].mean()
+    with pytest.raises(ValueError, match="Invalid value for the 'epoching' parameter"):
+        dataset.load(subjects=[1], epoching="long")
 
 
 def test_eegmmidb_hands_feet_s001_only():

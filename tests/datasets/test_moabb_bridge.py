@@ -49,7 +49,7 @@ def test_moabb_within_session_matches_ours_offline(mne_home, no_network):
     assert dataset.feet_runs == []
     paradigm = LeftRightImagery(fmin=8, fmax=30, tmin=0.5, tmax=2.5)
     X, y, _ = paradigm.get_data(dataset, [1])
-    ours = load_dataset("eegmmidb-leftright", subjects=[1])
+    ours = load_dataset("eegmmidb-leftright", subjects=[1], epoching="short")
     np.testing.assert_allclose(ours.X, X, atol=1e-9)
     assert (ours.y == y).all()
 
@@ -64,7 +64,9 @@ def test_moabb_within_session_matches_ours_offline(mne_home, no_network):
     )
     moabb_scores = evaluation.process(pipelines).set_index(["subject", "pipeline"])["score"]
     ours_scores = evaluate_within_session(
-        pipelines, load_dataset("eegmmidb-leftright", subjects=subjects), "eegmmidb"
+        pipelines,
+        load_dataset("eegmmidb-leftright", subjects=subjects, epoching="short"),
+        "eegmmidb",
     ).set_index(["subject", "pipeline"])["score"]
     for (subject, pipeline), score in ours_scores.items():
         assert abs(moabb_scores[(str(subject), pipeline)] - score) <= 0.02
