@@ -314,7 +314,7 @@ def _cmd_benchmark(args) -> int:
         raise _no_tasks_error(args, eeg_datasets)
     resume = results.attrs.get("resume")
     if resume is not None:
-        print(resume.summary().capitalize())
+        print(resume.summary())
         for line in resume.invalid + resume.stale:
             print(f"  recomputed {line}")
     failures = results.attrs.get("failures", pd.DataFrame())

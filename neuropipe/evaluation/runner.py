@@ -107,6 +107,9 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        umask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -159,7 +162,7 @@ def read_results(path, columns=None) -> pd.DataFrame:
     )
 
 
-def check_results_table(table: pd.DataFrame, source: str = "the results table") -> None:
+def check_results_table(table: pd.DataFrame, source: str = "the results table", columns=None):
     """Raise ValueError unless ``table`` has the results columns, rows and numeric scores.
 
     Parameters
@@ -167,10 +170,13 @@ def check_results_table(table: pd.DataFrame, source: str = "the results table") 
     table : pandas.DataFrame
     source : str
         Named in the error.
+    columns : list of str | None
+        The columns required; default all of :data:`RESULT_COLUMNS`.
     """
     from .protocols import RESULT_COLUMNS
 
-    missing = [c for c in RESULT_COLUMNS if c not in table.columns]
+    columns = RESULT_COLUMNS if columns is None else list(columns)
+    missing = [c for c in columns if c not in table.columns]
     if missing:
         raise ValueError(
             f"{source} lacks the columns {missing} (has {list(table.columns)[:8]}); it is "
@@ -179,7 +185,7 @@ def check_results_table(table: pd.DataFrame, source: str = "the results table") 
     if table.empty:
         raise ValueError(f"{source} has a header but no result rows")
     for column in ("score", "time", "samples", "subject", "chance", "chance_p95"):
-        if not pd.api.types.is_numeric_dtype(table[column]):
+        if column in columns and not pd.api.types.is_numeric_dtype(table[column]):
             raise ValueError(f"{source}: column {column!r} holds text where numbers belong")
 
 
@@ -344,17 +350,17 @@ class ResumeReport:
         return len(self.stale) + len(self.invalid) + self.new
 
     def summary(self) -> str:
-        """One line, e.g. ``"resume: 4 task(s) reused, 2 recomputed (1 stale: ..., 1 new)"``."""
+        """One line, e.g. ``"Resume: 4 task(s) reused, 2 recomputed (1 stale (n_splits changed), 1 new)"``."""
         parts = []
         if self.stale:
             changed = sorted({s.split(": ", 1)[1] for s in self.stale})
             parts.append(f"{len(self.stale)} stale ({'; '.join(changed)} changed)")
         if self.invalid:
-            parts.append(f"{len(self.invalid)} invalid ({self.invalid[0]}...)")
+            parts.append(f"{len(self.invalid)} invalid (damaged or foreign files)")
         if self.new:
             parts.append(f"{self.new} new")
         detail = f" ({', '.join(parts)})" if parts else ""
-        return f"resume: {self.reused} task(s) reused, {self.recomputed} recomputed{detail}"
+        return f"Resume: {self.reused} task(s) reused, {self.recomputed} recomputed{detail}"
 
 
 class TaskStore:

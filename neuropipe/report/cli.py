@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import shlex
 import time
+from pathlib import Path
+
+import pandas as pd
 
 __all__ = ["add_report_parser"]
 
@@ -19,10 +22,53 @@ def _command_line(args) -> str:
     return shlex.join(parts)
 
 
+#: Columns of results.csv the report reads.
+_REPORT_COLUMNS = ("dataset", "subject", "pipeline", "score")
+
+
+def _check_results_folder(folder: Path) -> None:
+    """Refuse, with a one-line reason, a results folder whose CSV files cannot be read."""
+    from ..evaluation.runner import check_results_table, read_results
+
+    if not folder.is_dir():
+        raise FileNotFoundError(
+            f"Results folder {str(folder)!r} {'is a file' if folder.exists() else 'not found'}; "
+            f"give the folder of 'neuropipe benchmark --output FOLDER'."
+        )
+    for path in sorted(folder.glob("*.csv")):
+        try:
+            table = read_results(path) if path.name == "results.csv" else pd.read_csv(path)
+        except (ValueError, UnicodeDecodeError, OSError) as exc:  # empty, binary, ragged
+            raise ValueError(
+                f"{str(path)!r} is not a readable CSV table ({type(exc).__name__}: "
+                f"{' '.join(str(exc).split())[:120]}); rerun 'neuropipe benchmark --output "
+                f"{folder}' or move the file away."
+            ) from exc
+        if path.name == "results.csv":
+            try:
+                check_results_table(table, repr(str(path)), columns=_REPORT_COLUMNS)
+            except ValueError as exc:
+                raise ValueError(
+                    f"{exc}; rerun 'neuropipe benchmark --output {folder}' or move the file away."
+                ) from exc
+
+
 def _cmd_report(args) -> int:
     from .html import make_report
 
     start = time.perf_counter()
+    folder = Path(args.results_dir)
+    _check_results_folder(folder)
+    output = Path(args.output)
+    if output.is_dir():
+        raise IsADirectoryError(
+            f"-o {str(output)!r} is a folder; give the HTML file to write, e.g. "
+            f"{output / 'report.html'}."
+        )
+    if args.figures_dir is not None and Path(args.figures_dir).is_file():
+        raise NotADirectoryError(
+            f"--figures-dir {str(args.figures_dir)!r} is a file; give a folder."
+        )
     output = make_report(
         args.results_dir,
         args.output,

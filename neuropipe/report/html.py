@@ -127,7 +127,13 @@ def _cards(summary, decoding, leakage) -> list[tuple[str, str, str]]:
         for dataset, frame in summary.groupby("dataset", sort=True):
             best = frame.sort_values("score", ascending=False).iloc[0]
             p95 = best.get("chance_p95", np.nan)
-            verdict = "above chance" if best["score"] > p95 else "not above chance (p95)"
+            # worded from the statistic shown: the mean score against the mean of the
+            # subjects' p < 0.05 chance thresholds (no test of the difference is implied)
+            verdict = (
+                "no chance threshold"
+                if pd.isna(p95)
+                else f"mean {'>' if best['score'] > p95 else '≤'} p95 chance level {p95:.2f}"
+            )
             cards.append(
                 (
                     dataset,

@@ -119,6 +119,8 @@ def test_plan_lists_one_task_per_subject_and_pipeline(pipelines_dir):
     assert len({t.key for t in tasks}) == 2
     with pytest.raises(ValueError, match="Unknown datasets"):
         plan_benchmark(configs, ["nope"])
+    with pytest.raises(ValueError, match=r"Subjects \[99\] are in none"):
+        plan_benchmark(configs, ["eegmmidb-leftright"], [99])
     with pytest.raises(ValueError, match="'protocol'"):
         plan_benchmark(configs, protocol="k-fold")
 
@@ -135,3 +137,210 @@ def test_leakage_report_shows_the_optimism_of_selecting_on_all_trials():
     # selecting among hundreds of spectral features on the test trials inflates the score
     assert (report["gap"] > 0.1).all()
     np.testing.assert_allclose(report["gap"], report["optimistic"] - report["leak_free"])
+
+
+# --- issue 16: a task store that cannot lie ------------------------------------------------
+
+FAST_FILE = """
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+import numpy as np
+
+
+def _logvar(X):
+    return np.log(np.var(X, axis=-1))
+
+
+def _pipe(shrinkage):
+    return make_pipeline(
+        FunctionTransformer(_logvar), LinearDiscriminantAnalysis(solver="lsqr", shrinkage=shrinkage)
+    )
+
+
+PIPELINE = [
+    {"name": name, "paradigms": ["MotorImagery"], "pipeline": _pipe(shrinkage)}
+    for name, shrinkage in NAMES
+]
+"""
+
+
+def _fast_folder(tmp_path, names=(("CSP+LDA", 0.1), ("CSP LDA", 0.9), ("NA", 0.5), ("None", 0.3))):
+    folder = tmp_path / "fast"
+    folder.mkdir(exist_ok=True)
+    (folder / "fast.py").write_text(f"NAMES = {list(names)!r}\n" + textwrap.dedent(FAST_FILE))
+    return folder
+
+
+def _run_fast(folder, output, **kwargs):
+    kwargs.setdefault("n_splits", 2)
+    return run_benchmark(
+        folder,
+        datasets=["eegmmidb-handsfeet"],
+        subjects=[1],
+        output=output,
+        progress=False,
+        **kwargs,
+    )
+
+
+def test_task_keys_never_collide_and_are_file_names():
+    names = ["CSP+LDA", "CSP LDA", "CSP-LDA", "csp+lda", "NA", "None", "a/b", "../x", "é" * 300]
+    tasks = [runner.BenchmarkTask("d", "P", "within-session", 1, n, "f.py") for n in names]
+    keys = [t.key for t in tasks]
+    assert len(set(keys)) == len(keys)
+    assert len({k.lower() for k in keys}) == len(keys)  # case-insensitive file systems too
+    for key in keys:
+        assert "/" not in key and not key.startswith(".") and len(key) < 160
+
+
+def test_names_like_na_and_none_survive_into_results_and_summary(tmp_path):
+    from neuropipe.evaluation.benchmark import summarize
+    from neuropipe.evaluation.runner import read_results
+
+    results = _run_fast(_fast_folder(tmp_path), tmp_path / "out")
+    expected = {"CSP+LDA", "CSP LDA", "NA", "None"}
+    assert set(results["pipeline"]) == expected and len(results) == 4
+    assert set(summarize(results)["pipeline"]) == expected
+    assert len(list((tmp_path / "out" / "tasks").glob("*.csv"))) == 4
+    path = tmp_path / "results.csv"
+    results.to_csv(path, index=False)
+    assert set(read_results(path)["pipeline"]) == expected
+    # the two names that share a readable slug still hold different scores
+    scores = results.set_index("pipeline")["score"]
+    assert scores["CSP+LDA"] != scores["CSP LDA"]
+
+
+def _damage(store_dir, kind):
+    csv = sorted(store_dir.glob("*__NA__*.csv"))[0]
+    text = csv.read_text()
+    if kind == "truncated":
+        csv.write_text(text[: len(text) // 2])
+    elif kind == "header-only":
+        csv.write_text(text.splitlines()[0] + "\n")
+    elif kind == "wrong-columns":  # a consistent record, but not a results table
+        import hashlib
+        import json
+
+        csv.write_text("a,b\n1,2\n")
+        meta = csv.with_suffix(".json")
+        record = json.loads(meta.read_text())
+        record["csv_sha256"] = hashlib.sha256(csv.read_bytes()).hexdigest()
+        meta.write_text(json.dumps(record))
+    elif kind == "no-record":  # e.g. written by the previous version of the store
+        csv.with_suffix(".json").unlink()
+
+
+@pytest.mark.parametrize("kind", ["truncated", "header-only", "wrong-columns", "no-record"])
+def test_resume_recomputes_damaged_task_files_and_says_so(tmp_path, monkeypatch, kind):
+    folder = _fast_folder(tmp_path)
+    reference = _run_fast(folder, tmp_path / "out")
+    _damage(tmp_path / "out" / "tasks", kind)
+    calls = []
+    original = runner.execute_task
+    monkeypatch.setattr(
+        runner,
+        "execute_task",
+        lambda task, *a: (calls.append(task.pipeline), original(task, *a))[1],
+    )
+    resumed = _run_fast(folder, tmp_path / "out", resume=True)
+    assert calls == ["NA"]
+    report = resumed.attrs["resume"]
+    assert (report.reused, len(report.invalid), len(report.stale), report.new) == (3, 1, 0, 0)
+    assert "1 recomputed" in report.summary() and "1 invalid" in report.summary()
+    pd.testing.assert_frame_equal(
+        resumed.drop(columns=["time", "predict_time"]),
+        reference.drop(columns=["time", "predict_time"]),
+    )
+
+
+def test_resume_recomputes_tasks_whose_fingerprint_changed(tmp_path):
+    folder = _fast_folder(tmp_path)
+    two = _run_fast(folder, tmp_path / "out", n_splits=2)
+    three = _run_fast(folder, tmp_path / "out", n_splits=3, resume=True)
+    report = three.attrs["resume"]
+    assert report.reused == 0 and len(report.stale) == 4
+    assert all(s.endswith(": n_splits") for s in report.stale)
+    fresh = _run_fast(folder, tmp_path / "fresh", n_splits=3)
+    np.testing.assert_allclose(three["score"], fresh["score"])
+    assert not np.allclose(two["score"], three["score"])  # not the old 2-fold scores
+    # an edited pipeline file is recomputed, the untouched reuse
+    again = _run_fast(folder, tmp_path / "out", n_splits=3, resume=True).attrs["resume"]
+    assert again.reused == 4 and again.recomputed == 0
+    (folder / "fast.py").write_text((folder / "fast.py").read_text() + "\n# edited\n")
+    edited = _run_fast(folder, tmp_path / "out", n_splits=3, resume=True).attrs["resume"]
+    assert edited.reused == 0 and {s.split(": ")[1] for s in edited.stale} == {"pipeline_file"}
+
+
+FLAKY_FILE = """
+from pathlib import Path
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.dummy import DummyClassifier
+
+MARKER = Path(__file__).with_name("FAIL")
+
+
+class Flaky(ClassifierMixin, BaseEstimator):
+    def fit(self, X, y):
+        if MARKER.exists():
+            raise RuntimeError("flaky failure")
+        self.model_ = DummyClassifier(strategy="prior").fit(X.reshape(len(X), -1), y)
+        self.classes_ = self.model_.classes_
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X.reshape(len(X), -1))
+
+    def predict(self, X):
+        return self.model_.predict(X.reshape(len(X), -1))
+
+
+PIPELINE = {"name": "Flaky", "paradigms": ["MotorImagery"], "pipeline": Flaky()}
+"""
+
+
+def test_failures_csv_reflects_the_final_state(tmp_path):
+    folder = tmp_path / "flaky"
+    folder.mkdir()
+    (folder / "flaky.py").write_text(textwrap.dedent(FLAKY_FILE))
+    (folder / "FAIL").touch()
+    failed = _run_fast(folder, tmp_path / "out")
+    assert failed.empty and failed.attrs["n_tasks"] == 1
+    assert "flaky failure" in pd.read_csv(tmp_path / "out" / "failures.csv")["error"][0]
+    (folder / "FAIL").unlink()
+    fixed = _run_fast(folder, tmp_path / "out", resume=True)
+    assert fixed["pipeline"].tolist() == ["Flaky"] and fixed.attrs["failures"].empty
+    assert not (tmp_path / "out" / "failures.csv").exists()
+    # a task that fails after succeeding loses its stored result: no stale score passes
+    (folder / "FAIL").touch()
+    assert _run_fast(folder, tmp_path / "out").empty
+    assert list((tmp_path / "out" / "tasks").iterdir()) == []
+
+
+def test_task_without_result_rows_is_a_failure(tmp_path):
+    # eegmmidb-handsfeet has one session: cross-session yields no row, which must not pass
+    results = _run_fast(
+        _fast_folder(tmp_path, [("LDA", 0.5)]), tmp_path / "o", protocol="cross-session"
+    )
+    assert results.empty
+    assert "no result" in results.attrs["failures"]["error"].iloc[0]
+
+
+def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
+    store = runner.TaskStore(tmp_path)
+    task = runner.BenchmarkTask("d", "P", "within-session", 1, "x", "f.py")
+    table = pd.DataFrame({"a": [1]})
+    store.write(task, table, {"n_splits": 2})
+    before = store.path(task).read_bytes()
+
+    def crash(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(runner.os, "replace", crash)
+    with pytest.raises(OSError):
+        store.write(task, pd.DataFrame({"a": [2]}), {"n_splits": 2})
+    assert store.path(task).read_bytes() == before
+    assert [p.name for p in store.tasks_dir.iterdir() if p.name.startswith(".")] == []
+    (store.tasks_dir / ".left.csv.123.tmp").write_text("half")  # a killed run's leftover
+    runner.TaskStore(tmp_path)
+    assert not (store.tasks_dir / ".left.csv.123.tmp").exists()
