@@ -1,0 +1,26 @@
+"""Filter-bank MDM for SSVEP: MOABB's ``MDM-SSVEP`` pipeline (Kalunga et al. 2016).
+
+Input: filter-bank epochs ``(n_epochs, n_channels, n_times, n_bands)``, one band of
++-0.5 Hz around each stimulation frequency (MOABB's ``FilterBankSSVEP``). The bands are
+stacked as channels (MOABB's ``ExtendedSSVEPSignal``), the OAS covariance of this
+extended signal is computed and each epoch goes to the class whose Riemannian mean is
+nearest (minimum distance to mean). Same steps and settings as MOABB's
+``pipelines/MDM-SSVEP.yml`` (``ExtendedSSVEPSignal``, ``Covariances(estimator="oas")``,
+``MDM(metric="riemann")``), the "FB-MDM" of MOABB's published SSVEP benchmark.
+"""
+
+from pyriemann.classification import MDM
+from pyriemann.estimation import Covariances
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.preprocessing import StackBands
+
+PIPELINE = {
+    "name": "FB-MDM",
+    "paradigms": ["FilterBankSSVEP"],
+    "pipeline": make_pipeline(
+        StackBands(),
+        Covariances(estimator="oas"),
+        MDM(metric="riemann"),
+    ),
+}
