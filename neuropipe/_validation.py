@@ -101,8 +101,9 @@ def as_epochs_array(X, scale=None, sfreq=None):
     Parameters
     ----------
     X : mne.BaseEpochs | list of mne.BaseEpochs | array-like
-        Epochs; a list of ``mne.Epochs`` (one per band, same events) gives filter-bank
-        epochs of shape ``(n_epochs, n_channels, n_times, n_bands)``.
+        Epochs; a list of ``mne.Epochs`` (same channels and length) is concatenated along
+        the epochs, as scikit-learn's cross-validation indexes an ``mne.Epochs`` (a list
+        of one-epoch ``Epochs``).
     scale : float | None
         Factor applied to MNE's volts; default :data:`EPOCHS_SCALE` (to microvolts).
     sfreq : float | None
@@ -146,7 +147,7 @@ def as_epochs_array(X, scale=None, sfreq=None):
             picks = np.arange(len(part.ch_names))
         arrays.append(part.get_data(picks=picks))
     factor = EPOCHS_SCALE if scale is None else float(scale)
-    data = arrays[0] if len(arrays) == 1 else np.stack(arrays, axis=-1)
+    data = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
     return data * factor
 
 

@@ -67,6 +67,7 @@ _PACKAGE = Path(__file__).resolve().parents[1]
 _SUMS = "SHA256SUMS.txt"
 # (folder, SHA256SUMS mtime and size) -> (missing, mismatched): each folder hashed once
 _VERIFIED: dict = {}
+_WARNED: set = set()
 
 
 class DataNotFoundError(FileNotFoundError):
@@ -187,7 +188,8 @@ def _check_verified(name: str, folder: Path) -> None:
             f"{mismatched[:5]}{' ...' if len(mismatched) > 5 else ''}. They are damaged "
             f"(truncated, or converted to CRLF); restore them. " + _how_to_get(name)
         )
-    if missing:
+    if missing and str(folder.resolve()) not in _WARNED:
+        _WARNED.add(str(folder.resolve()))  # once per process and folder
         warnings.warn(
             f"{str(folder)!r} is a partial copy: {len(missing)} file(s) listed in {_SUMS} are "
             f"missing ({_short_list(missing)}); subjects missing a run a dataset needs are "

@@ -1,0 +1,156 @@
+"""Render the API reference (docs/api.md) and the example gallery (docs/gallery.md).
+
+A light replacement for Sphinx + sphinx-gallery: the numpydoc docstrings of every public
+name (each module's ``__all__``) become Markdown, and every script of ``docs/examples/``
+becomes a gallery entry (its docstring, its code, and the output it printed when run).
+
+    .venv/bin/python docs/build_docs.py            # rewrite docs/api.md and docs/gallery.md
+    .venv/bin/python docs/build_docs.py --no-run   # gallery without running the examples
+
+``tests/test_readme.py`` runs every example and checks that the reference covers every
+public name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent
+EXAMPLES = DOCS / "examples"
+
+#: The modules whose ``__all__`` is the public API, in reading order.
+MODULES = [
+    ("neuropipe.io", "Reading recordings"),
+    ("neuropipe.datasets", "Datasets: sample data, MOABB by code, BIDS, TOML"),
+    ("neuropipe.preprocessing", "Preprocessing (MNE input, channels, filters)"),
+    ("neuropipe.features", "Features"),
+    ("neuropipe.selection", "Feature selection"),
+    ("neuropipe.decoders", "Continuous decoders"),
+    ("neuropipe.evaluation", "Evaluation and benchmark"),
+    ("neuropipe.report", "Reports"),
+    ("neuropipe.persistence", "Saving models"),
+]
+
+_SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]+)\n\1-{3,}\s*$", re.M)
+
+
+def _anchor(module: str, name: str) -> str:
+    return f"{module}.{name}".replace(".", "-").replace("_", "-").lower()
+
+
+def render_docstring(doc: str) -> str:
+    """numpydoc text -> Markdown: sections in bold, Examples as Python code blocks."""
+    doc = inspect.cleandoc(doc or "(no docstring)")
+    parts = _SECTION.split(doc)
+    out = [parts[0].strip()]
+    for i in range(1, len(parts), 3):
+        title, body = parts[i + 1], parts[i + 2].strip("\n")
+        if title == "Examples":
+            out.append(f"**{title}**\n\n```python\n{body}\n```")
+        else:
+            out.append(f"**{title}**\n\n```text\n{body}\n```")
+    return "\n\n".join(p for p in out if p)
+
+
+def _signature(obj) -> str:
+    try:
+        return str(inspect.signature(obj))
+    except (TypeError, ValueError):
+        return ""
+
+
+def public_names(module_name: str) -> list[str]:
+    """The names a module exports (its ``__all__``), dunders left out."""
+    module = importlib.import_module(module_name)
+    return [n for n in getattr(module, "__all__", []) if not n.startswith("__")]
+
+
+def render_api() -> str:
+    """The whole API reference as Markdown."""
+    lines = [
+        "# API reference",
+        "",
+        "Generated from the docstrings by `.venv/bin/python docs/build_docs.py`; the "
+        "examples in it run as doctests. Runnable scripts: [the gallery](gallery.md).",
+        "",
+        "Units: EEG arrays hold microvolts; every EEG estimator also takes `mne.Epochs` "
+        "(volts, scaled by 1e6 on the way in; see `neuropipe.preprocessing.EpochsToArray`).",
+        "",
+    ]
+    for module_name, title in MODULES:
+        lines.append(f"- [{title}](#{module_name.replace('.', '')})")
+    for module_name, title in MODULES:
+        module = importlib.import_module(module_name)
+        lines += ["", f"## {title}", "", f"`{module_name}`", ""]
+        summary = inspect.cleandoc(module.__doc__ or "").split("\n\n")[0]
+        lines += [summary, ""]
+        for name in public_names(module_name):
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                kind = "class" if inspect.isclass(obj) else "function"
+                lines += [f"### `{name}{_signature(obj)}`", "", f"*{kind}*", ""]
+                lines += [render_docstring(obj.__doc__), ""]
+            else:
+                lines += [f"### `{name}`", "", f"*{type(obj).__name__}* `{obj!r:.200}`", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def examples() -> list[Path]:
+    """The gallery scripts, in name order."""
+    return sorted(EXAMPLES.glob("*.py"))
+
+
+def run_example(path: Path, timeout: float = 300) -> str:
+    """Run one example with this Python from the repository root; return its output."""
+    done = subprocess.run(
+        [sys.executable, str(path)],
+        cwd=DOCS.parent,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"{path.name} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def render_gallery(run: bool = True) -> str:
+    """The gallery page: each example's docstring, code and (if ``run``) output."""
+    lines = [
+        "# Gallery",
+        "",
+        "Runnable scripts in `docs/examples/` (run from the repository root, e.g. "
+        "`.venv/bin/python docs/examples/mne_epochs_in.py`); `tests/test_readme.py` runs "
+        "them all. API: [api.md](api.md).",
+        "",
+    ]
+    for path in examples():
+        source = path.read_text()
+        module_doc = inspect.cleandoc(source.split('"""')[1]) if '"""' in source else ""
+        title, _, rest = module_doc.partition("\n")
+        code = source.split('"""', 2)[2].strip() if '"""' in source else source
+        lines += [f"## {title}", "", f"`docs/examples/{path.name}`", "", rest.strip(), ""]
+        lines += ["```python", code, "```", ""]
+        if run:
+            lines += ["Output:", "", "```text", run_example(path).rstrip(), "```", ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-run", action="store_true", help="do not run the examples")
+    args = parser.parse_args(argv)
+    (DOCS / "api.md").write_text(render_api())
+    (DOCS / "gallery.md").write_text(render_gallery(run=not args.no_run))
+    print(f"Wrote {DOCS / 'api.md'} and {DOCS / 'gallery.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""neuropipe outside a clone: data resolution, shipped pipelines, and an installed wheel."""
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from neuropipe._validation import DataFileError
+from neuropipe.cli import main
+from neuropipe.datasets import get_dataset, list_datasets, paths
+from neuropipe.datasets.paths import (
+    DataNotFoundError,
+    data_status,
+    default_pipelines_dir,
+    find_data,
+    install_sample_data,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO / "data"
+
+
+def test_pyproject_lists_every_subpackage():
+    import tomllib
+    from setuptools import find_packages
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    assert set(find_packages(str(REPO), include=["neuropipe*"])) <= listed
+    assert config["package-dir"]["neuropipe._pipelines"] == "pipelines"
+    shipped = {"neuropipe._pipelines"} | {
+        f"neuropipe._pipelines.{p.name}"
+        for p in (REPO / "pipelines").iterdir()
+        if p.is_dir() and not p.name.startswith(("_", "."))
+    }
+    assert shipped <= listed
+
+
+def _partial_eegmmidb(root):
+    """S001 complete, S002 without run 8: a partial copy with the original SHA256SUMS."""
+    target = root / "eegmmidb"
+    for subject in ("S001", "S002"):
+        (target / subject).mkdir(parents=True)
+        for f in sorted((DATA / "eegmmidb" / subject).iterdir()):
+            if not (subject == "S002" and f.name.startswith("S002R08")):
+                (target / subject / f.name).symlink_to(f)
+    shutil.copy(DATA / "eegmmidb" / "SHA256SUMS.txt", target)
+    return target
+
+
+def test_partial_neuropipe_data_listed_and_warned(tmp_path, monkeypatch, capsys):
+    _partial_eegmmidb(tmp_path)
+    monkeypatch.setenv("NEUROPIPE_DATA", str(tmp_path))
+    with pytest.warns(UserWarning, match="partial copy: .* missing .*S002/S002R08.edf"):
+        assert find_data("eegmmidb") == tmp_path / "eegmmidb"
+    assert get_dataset("eegmmidb-leftright").subjects == [1]
+    status = data_status("eegmmidb")
+    assert status["state"] == "partial" and "S003/S003R04.edf" in status["missing"]
+    with pytest.warns(UserWarning, match="subjects \\[2\\] lack runs"):
+        table = list_datasets().set_index("name")
+    assert table.loc["eegmmidb-leftright", "status"] == "partial"
+    assert table.loc["eegmmidb-leftright", "subjects"] == 1
+    assert (table.loc[["ssvep-exo", "flint2012"], "status"] == "missing").all()
+    assert (table.loc[["ssvep-exo", "flint2012"], "subjects"] == 0).all()
+    assert main(["datasets"]) == 0
+    out = capsys.readouterr().out
+    assert "ssvep-exo: missing, not found (looked in" in out
+    assert "eegmmidb-leftright: partial" in out and "subjects [2] lack runs" in out
+
+
+def test_missing_and_damaged_data_say_where_and_how(tmp_path, monkeypatch):
+    monkeypatch.setenv("NEUROPIPE_DATA", str(tmp_path))
+    with pytest.raises(DataNotFoundError, match="Looked in: .*NEUROPIPE_DATA.*install_sample_data"):
+        get_dataset("ssvep-exo")
+    (tmp_path / "flint2012").mkdir()
+    for name in ("x.csv", "z.csv", "SHA256SUMS.txt"):
+        shutil.copy(DATA / "flint2012" / name, tmp_path / "flint2012")
+    with open(tmp_path / "flint2012" / "x.csv", "a") as handle:
+        handle.write("1\n")
+    assert data_status("flint2012")["state"] == "damaged"
+    with pytest.raises(DataFileError, match="do not match SHA256SUMS.txt: \\['x.csv'\\]"):
+        find_data("flint2012")
+
+
+def test_user_folder_and_install_sample_data(tmp_path, monkeypatch):
+    monkeypatch.delenv("NEUROPIPE_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(paths, "repository_root", lambda: None)  # as an installed package
+    with pytest.raises(DataNotFoundError, match="neuropipe_data/stevenson2011' \\(per-user"):
+        find_data("stevenson2011")
+    dest = install_sample_data(DATA, names=["stevenson2011"])
+    assert dest == tmp_path / "neuropipe_data"
+    assert find_data("stevenson2011") == dest / "stevenson2011"
+    assert data_status("stevenson2011")["state"] == "complete"
+
+
+def test_default_pipelines_dir(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert default_pipelines_dir() == REPO / "pipelines"  # in a clone, from any folder
+    (tmp_path / "pipelines").mkdir()
+    assert default_pipelines_dir() == Path("pipelines")
+
+
+def _copy_sources(dest):
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(REPO / name, dest)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("neuropipe", "pipelines"):
+        shutil.copytree(REPO / name, dest / name, ignore=ignore)
+
+
+@pytest.mark.slow
+def test_wheel_installed_outside_the_clone(tmp_path):
+    """Build a wheel, install it in a fresh venv, run the CLI from an empty folder."""
+    src, dist, venv, work, home = (tmp_path / n for n in ("src", "dist", "venv", "work", "home"))
+    for folder in (src, work, home):
+        folder.mkdir()
+    _copy_sources(src)
+    pip = [sys.executable, "-m", "pip"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(dist), str(src)]
+    subprocess.run(build, check=True, cwd=tmp_path)
+    (wheel,) = dist.glob("neuropipe-*.whl")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    install = [*pip, "--python", str(python), "install", "--no-deps", "-q", str(wheel)]
+    subprocess.run(install, check=True, cwd=tmp_path)
+    # dependencies from this environment (a plain path entry: its .pth files, among them the
+    # editable neuropipe of the clone, are not processed), neuropipe itself from the wheel
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    Path(purelib, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("NEUROPIPE_DATA", "PYTHONPATH")
+    }
+    env.update(HOME=str(home), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MPLBACKEND="Agg")
+
+    def run(*args):
+        done = subprocess.run(args, cwd=work, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    where = run(str(python), "-c", "import neuropipe; print(neuropipe.__file__)")
+    assert where.startswith(str(venv)), where
+    # sample data into the per-user folder, from the clone's data/ (checksummed); the
+    # default --pipelines is the copy installed with the wheel (hands/feet: the MotorImagery
+    # pipelines, a minute on one core)
+    run(str(python), "-c", "from neuropipe.datasets import install_sample_data as i; "
+        f"i({str(DATA)!r}, names=['eegmmidb'])")
+    out = run(str(venv / "bin" / "neuropipe"), "datasets")
+    assert "eegmmidb-leftright" in out and "ssvep-exo: missing" in out
+    out = run(
+        str(venv / "bin" / "neuropipe"), "benchmark", "--paradigms", "eeg",
+        "--datasets", "eegmmidb-handsfeet", "--subjects", "1", "--n-splits", "3",
+        "--no-progress", "--no-leakage", "--no-report", "--output", "out",
+    )
+    assert "TS+LR" in out and "CSP+LDA" in out
+    import pandas as pd
+
+    results = pd.read_csv(work / "out" / "results.csv")
+    assert set(results["subject"]) == {1} and results["score"].between(0, 1).all()
+    assert {"TS+LR", "CSP+LDA"} <= set(results["pipeline"])
