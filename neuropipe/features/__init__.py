@@ -1,4 +1,4 @@
-"""Feature stages: spectra, connectivity, augmented covariances and graph metrics."""
+"""Feature stages: spectra, connectivity, augmented covariances, graph metrics, SSVEP."""
 
 from .augmented import AugmentedCovariances, augmented_covariances
 from .connectivity import Connectivity, NodeStrength, node_strength, spectral_connectivity
@@ -13,12 +13,14 @@ from .graph import (
     triangle_participation,
 )
 from .spectral import PSD, BandPower, psd_array
+from .ssvep import SSVEPCCA, TRCA, CCACorrelations, canonical_correlations
 
 __all__ = [
     "PSD",
     "AugmentedCovariances",
     "AutoAugmentedCovariances",
     "BandPower",
+    "CCACorrelations",
     "Connectivity",
     "ConnectivityGraph",
     "EdgeVector",
@@ -26,7 +28,10 @@ __all__ = [
     "GraphMetrics",
     "NodeStrength",
     "ROIMask",
+    "SSVEPCCA",
+    "TRCA",
     "augmented_covariances",
+    "canonical_correlations",
     "graph_metrics",
     "node_strength",
     "psd_array",
