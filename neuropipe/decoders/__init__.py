@@ -6,16 +6,25 @@ Estimators take ``X`` of shape ``(n_bins, n_features)`` and ``y`` of shape
 
 from .dkf import DiscriminativeKalmanFilter, dkf_filter, dkf_measurement
 from .history import SpikeHistory, lag_features
-from .kalman import KalmanFilterRegressor, fit_observation_model, fit_state_model, kalman_filter
+from .kalman import (
+    KalmanFilterRegressor,
+    derivative_states,
+    fit_observation_model,
+    fit_state_model,
+    kalman_filter,
+)
 from .kernel import NadarayaWatsonRegressor, loo_bandwidth, nadaraya_watson
 from .metrics import correlation, maae, nrmse, r2
 from .plotting import plot_decoded
+from .subsample import SubsampledRegressor
 
 __all__ = [
     "KalmanFilterRegressor",
     "DiscriminativeKalmanFilter",
     "NadarayaWatsonRegressor",
     "SpikeHistory",
+    "SubsampledRegressor",
+    "derivative_states",
     "kalman_filter",
     "fit_state_model",
     "fit_observation_model",

@@ -44,6 +44,8 @@ _SINGULAR_Q_FIX = (
     "smoother regressor."
 )
 _Q_ESTIMATORS = ["constant", "kernel", "kernel_f"]
+#: Factors of ``Q`` tried by ``q_scale="auto"``.
+Q_SCALE_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 
 def _precision_terms(Q, S_inv, robust):
@@ -185,9 +187,13 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
     bins_after : int
         Future bins ``f`` sees (not causal: :meth:`step` refuses them; for offline
         comparisons only).
-    q_scale : float
+    q_scale : float | "auto"
         Factor applied to ``Q`` (a positive number; 1 is the held-out estimate). Below 1
-        the filter trusts ``f`` more; tune it on a time-ordered validation split.
+        the filter trusts ``f`` more, which helps when ``f`` pools spike history (its
+        errors are autocorrelated, against the filter's assumption). ``"auto"`` (with
+        ``holdout_split="last"``) filters the held-out block with each of
+        ``Q_SCALE_GRID`` and keeps the factor of highest R^2 there: a time-ordered
+        validation split inside the training bins.
     steady_state : bool
         With a constant ``Q``: keep the filtered covariance and gain once converged
         (:func:`information_filter`), for speed.
@@ -207,6 +213,8 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
     Q_ : ndarray, shape (n_states, n_states)
         Held-out residual covariance (before ``q_scale``; also computed for the kernel
         estimators).
+    q_scale_ : float
+        Factor applied to ``Q`` (``q_scale``, or the one chosen by ``"auto"``).
     q_regressor_ : NadarayaWatsonRegressor | None
         Kernel regressor of ``vec(r r')`` (``q_estimator="kernel"`` or ``"kernel_f"``), in
         standardised state units.
@@ -305,11 +313,7 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         check_option("steady_state", self.steady_state, [False, True])
         check_positive_int("bins_before", self.bins_before, minimum=0)
         check_positive_int("bins_after", self.bins_after, minimum=0)
-        q_scale = self.q_scale
-        if isinstance(q_scale, bool) or not isinstance(q_scale, (int, float, np.number)):
-            raise TypeError(f"'q_scale' must be a positive number, got {q_scale!r}.")
-        if not (np.isfinite(q_scale) and q_scale > 0):
-            raise ValueError(f"'q_scale' must be a positive finite number, got {q_scale!r}.")
+        q_scale = self._check_q_scale()
         n, d = Y.shape
         n_hold = self._n_holdout(n, d)
         Xh = self._lagged(X)
@@ -344,20 +348,55 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         self._S_inv = np.linalg.inv(S)
         self._A, self._Gamma = A, Gamma
         self.q_regressor_ = None
-        if self.q_estimator == "constant":
-            P, G, _ = _precision_terms(q_scale * Q[None], self._S_inv, self.robust)
-            self._P_const, self._G_const = P[0], G[0]
-        else:
+        if self.q_estimator != "constant":
             outer = (resid[:, :, None] * resid[:, None, :]).reshape(n_hold, d * d)
             inputs = Xh[held] if self.q_estimator == "kernel" else F_held
             self.q_regressor_ = NadarayaWatsonRegressor(random_state=self.random_state)
             self.q_regressor_.fit(inputs, outer)
+        if q_scale == "auto":
+            scores = [
+                self._held_out_r2(Z[held], F_held, Xh[held], Q, factor) for factor in Q_SCALE_GRID
+            ]
+            q_scale = Q_SCALE_GRID[int(np.argmax(scores))]
+        self.q_scale_ = float(q_scale)
+        if self.q_estimator == "constant":
+            P, G, _ = _precision_terms(self.q_scale_ * Q[None], self._S_inv, self.robust)
+            self._P_const, self._G_const = P[0], G[0]
         self.regressor_ = clone(base).fit(Xh, target)
         D = np.diag(self.state_scale_)
         D_inv = np.diag(1.0 / self.state_scale_)
         self.A_, self.Gamma_ = D @ A @ D_inv, D @ Gamma @ D
         self.S_, self.Q_ = D @ S @ D, D @ Q @ D
         return self
+
+    def _check_q_scale(self):
+        q_scale = self.q_scale
+        if isinstance(q_scale, str):
+            check_option("q_scale", q_scale, ["auto"])
+            if self.holdout_split != "last":
+                raise ValueError(
+                    "q_scale='auto' filters the held-out bins as a sequence: use it with "
+                    "holdout_split='last', or give q_scale a number."
+                )
+            return q_scale
+        if isinstance(q_scale, bool) or not isinstance(q_scale, (int, float, np.number)):
+            raise TypeError(f"'q_scale' must be a positive number or 'auto', got {q_scale!r}.")
+        if not (np.isfinite(q_scale) and q_scale > 0):
+            raise ValueError(f"'q_scale' must be a positive finite number, got {q_scale!r}.")
+        return q_scale
+
+    def _held_out_r2(self, Z, F, X_lagged, Q, factor):
+        """Mean R^2 of the filter on the held-out block (standardised units)."""
+        if self.q_regressor_ is None:
+            Qs = factor * Q
+        else:
+            self.q_scale_ = factor
+            Qs = self._q_of(X_lagged, F)
+        P, B, _ = dkf_measurement(F, Qs, self._S_inv, self.robust)
+        means, _ = information_filter(B, P, self._A, self._Gamma, self._S_inv)
+        ss_res = np.sum((Z - means) ** 2, axis=0)
+        ss_tot = np.sum((Z - Z.mean(axis=0)) ** 2, axis=0)
+        return float(np.mean(1.0 - ss_res / np.where(ss_tot > 0, ss_tot, 1.0)))
 
     def _standardise(self, F, n):
         return (np.reshape(F, (n, -1)) - self.state_mean_) / self.state_scale_
@@ -383,7 +422,7 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         inputs = X_lagged if self.q_estimator == "kernel" else F
         q = self.q_regressor_
         Q = nadaraya_watson(inputs, q.X_fit_, q.y_fit_, q.bandwidth_).reshape(n, d, d)
-        return self.q_scale * Q
+        return self.q_scale_ * Q
 
     def predict_unfiltered(self, X):
         """The regressor's output ``f(x_t)`` alone (no filtering), for comparisons.

@@ -13,12 +13,20 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
 
 from .._validation import check_option
 from ..datasets.decoding import load_flint2012, load_stevenson2011
 from ..decoders.metrics import maae, nrmse, r2
 
-__all__ = ["TimeOrderedSplit", "evaluate_decoding", "DECODING_DATASETS"]
+__all__ = [
+    "TimeOrderedSplit",
+    "INNER_SPLIT",
+    "validation_score",
+    "time_ordered_search",
+    "evaluate_decoding",
+    "DECODING_DATASETS",
+]
 
 DECODING_DATASETS = {"flint2012": load_flint2012, "stevenson2011": load_stevenson2011}
 
@@ -100,7 +108,58 @@ class TimeOrderedSplit:
         yield np.arange(n_train), np.arange(start, start + n_test)
 
 
-def _run_pipeline(name, pipeline, data, train, test):
+#: The time-ordered validation split inside a training segment: its first 80 % fit, its
+#: last 20 % validate. Pipeline files use it as the ``cv`` of their searches.
+INNER_SPLIT = TimeOrderedSplit(train_size=0.8, test_size=0.2)
+
+
+def time_ordered_search(pipeline, param_grid):
+    """Grid search whose candidates are scored on :data:`INNER_SPLIT` (time order kept).
+
+    A ``GridSearchCV`` (mean R^2, refit on the whole training segment) for decoding
+    pipeline files: every setting is chosen on the last 20 % of the training bins, by a
+    model fitted on the 80 % before them, never on the test bins.
+
+    Parameters
+    ----------
+    pipeline : estimator
+    param_grid : dict or list of dict
+        As for ``GridSearchCV``.
+
+    Returns
+    -------
+    search : sklearn.model_selection.GridSearchCV
+    """
+    return GridSearchCV(pipeline, param_grid, scoring="r2", cv=INNER_SPLIT, error_score="raise")
+
+
+def validation_score(pipeline, X, y, split=INNER_SPLIT):
+    """Mean R^2 of ``pipeline`` on the validation block of a time-ordered split of ``X``.
+
+    Parameters
+    ----------
+    pipeline : estimator
+        Regressor (cloned).
+    X : ndarray, shape (n_bins, n_features)
+        Training segment only, rows in time order.
+    y : ndarray, shape (n_bins, n_states)
+    split : TimeOrderedSplit
+        Inner split (default: first 80 % fit, last 20 % validate).
+
+    Returns
+    -------
+    score : float
+    """
+    fit_rows, valid_rows = next(split.split(X))
+    est = clone(pipeline).fit(X[fit_rows], y[fit_rows])
+    pred = np.reshape(est.predict(X[valid_rows]), y[valid_rows].shape)
+    return r2(y[valid_rows], pred)
+
+
+def _run_pipeline(name, pipeline, data, train, test, validation=False):
+    extra = {}
+    if validation:
+        extra["valid_score"] = validation_score(pipeline, data.X[train], data.y[train])
     est = clone(pipeline)
     t0 = time.perf_counter()
     est.fit(data.X[train], data.y[train])
@@ -115,6 +174,7 @@ def _run_pipeline(name, pipeline, data, train, test):
         "evaluation": "TimeOrderedSplit",
         "time": fit_time,
         "samples": len(train),
+        **extra,
     }
     rows = [
         {
@@ -139,7 +199,9 @@ def _run_pipeline(name, pipeline, data, train, test):
     return rows
 
 
-def evaluate_decoding(dataset_name, pipelines, *, path=None, split=None, n_jobs=1):
+def evaluate_decoding(
+    dataset_name, pipelines, *, path=None, split=None, n_jobs=1, validation=False
+):
     """Fit each pipeline on the training bins of a dataset and score it on the test bins.
 
     Parameters
@@ -156,6 +218,10 @@ def evaluate_decoding(dataset_name, pipelines, *, path=None, split=None, n_jobs=
         0-4999, test 5000-5999; stevenson2011: first 70 % train, last 15 % test).
     n_jobs : int
         Pipelines run in parallel with joblib.
+    validation : bool
+        Also fit each pipeline on the first 80 % of the training bins and score it on
+        their last 20 % (:data:`INNER_SPLIT`): column ``valid_score`` (mean R^2), the
+        figure by which pipelines are compared without looking at the test bins.
 
     Returns
     -------
@@ -179,6 +245,8 @@ def evaluate_decoding(dataset_name, pipelines, *, path=None, split=None, n_jobs=
         split = TimeOrderedSplit(**data.protocol)
     train, test = next(split.split(data.X))
     results = Parallel(n_jobs=n_jobs)(
-        delayed(_run_pipeline)(name, pipe, data, train, test) for name, pipe in pipelines.items()
+        delayed(_run_pipeline)(name, pipe, data, train, test, validation)
+        for name, pipe in pipelines.items()
     )
-    return pd.DataFrame([row for rows in results for row in rows], columns=_COLUMNS)
+    columns = [*_COLUMNS, "valid_score"] if validation else _COLUMNS
+    return pd.DataFrame([row for rows in results for row in rows], columns=columns)

@@ -31,6 +31,7 @@ from neuropipe.decoders import (
     KalmanFilterRegressor,
     NadarayaWatsonRegressor,
     SpikeHistory,
+    SubsampledRegressor,
 )
 
 ORDER = {
@@ -53,6 +54,7 @@ EXPECTED = {
     },
     SpikeHistory: ORDER,
     NadarayaWatsonRegressor: {},
+    SubsampledRegressor: {},
 }
 
 
@@ -72,6 +74,10 @@ def expected_failed_checks(estimator):
         KalmanFilterRegressor(),
         DiscriminativeKalmanFilter(random_state=0),
         DiscriminativeKalmanFilter(regressor=Ridge(), robust=True, random_state=0),
+        DiscriminativeKalmanFilter(
+            regressor=Ridge(), bins_before=2, holdout_split="last", q_scale="auto", random_state=0
+        ),
+        SubsampledRegressor(Ridge(), max_samples=15, random_state=0),
         NadarayaWatsonRegressor(random_state=0),
         SpikeHistory(bins_before=2),
     ],
