@@ -1,0 +1,187 @@
+"""ABIDE at scale: every pipelines/fmri file on 802 subjects, leave-one-site-out and 10-fold.
+
+Reads the bundled 249 subjects (NYU, KKI, OHSU) plus the 553 subjects of 14 further sites in
+``../shared/data/abide-pcp-cc200-more`` (benchmark data, never copied into the package), runs
+every pipeline file of ``pipelines/fmri`` (slow ones included) under leave-one-site-out over
+the 17 sites and stratified (site x label) 10-fold CV, and prints the accuracy with its
+chance level (training-majority accuracy on each test fold), a per-site table, the wall time
+and the peak memory. With ``--doc`` it writes the tables into ``docs/fmri.md``.
+
+Command (about an hour on the shared 2-core machine; per-pipeline results are kept in
+``results/bench_fmri/`` and ``--resume`` continues an interrupted run)::
+
+    OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 5 .venv/bin/python benchmarks/bench_fmri.py --doc
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from neuropipe.datasets.abide import DEFAULT_PATH, load_abide
+from neuropipe.evaluation.fmri import evaluate_fmri, summarize_fmri
+from neuropipe.evaluation.pipelines import load_pipelines
+
+REPO = Path(__file__).resolve().parents[1]
+MORE = REPO.parent / "shared" / "data" / "abide-pcp-cc200-more"
+DOC = REPO / "docs" / "fmri.md"
+OUT = REPO / "results" / "bench_fmri"
+PROTOCOLS = ("leave-site-out", "stratified-10fold")
+START, END = "<!-- bench_fmri:start -->", "<!-- bench_fmri:end -->"
+
+
+def _peak_mb():
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024.0  # kB on Linux
+
+
+def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT):
+    """Per-fold results of every pipeline x protocol, one CSV per pair in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    y = data.y
+    tag = ""
+    if shuffle_seed is not None:  # labels permuted within each site: the score must be chance
+        rng = np.random.default_rng(shuffle_seed)
+        y = y.copy()
+        for s in np.unique(data.site):
+            idx = np.flatnonzero(data.site == s)
+            y[idx] = rng.permutation(y[idx])
+        tag = "__shuffled"
+    dataset = type(data)(**{**data, "y": y})
+    frames = []
+    for config in configs:
+        for protocol in protocols:
+            path = out / f"{config['name']}__{protocol}{tag}.csv"
+            if resume and path.is_file():
+                frames.append(pd.read_csv(path))
+                continue
+            start = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", category=UserWarning)
+                res = evaluate_fmri(
+                    {config["name"]: config["pipeline"]}, dataset, [protocol], n_jobs=n_jobs
+                )
+            res["wall"] = time.perf_counter() - start
+            res["peak_mb"] = _peak_mb()
+            res.to_csv(path, index=False)
+            frames.append(res)
+            acc = res["score"].mean()
+            print(
+                f"{config['name']:32s} {protocol:18s} {acc:.3f} (chance "
+                f"{res['chance'].mean():.3f}) {res['wall'].iloc[0]:.0f} s",
+                flush=True,
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def markdown(results, data, command, wall, load_s):
+    summary = summarize_fmri(results)
+    lines = [
+        f"Command: `{command}` ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load "
+        f"average {os.getloadavg()[0]:.1f} at the end).",
+        "",
+        f"{len(data.y)} subjects ({int(data.y.sum())} ASD), {len(set(data.site))} sites; "
+        f"loading took {load_s:.0f} s. Accuracy: mean ± sd over folds (leave-site-out: "
+        f"17 held-out sites, each weighted equally), pooled over all test subjects, and "
+        f"chance (training-majority accuracy, pooled).",
+        "",
+        "| pipeline | leave-site-out mean ± sd | pooled | chance | 10-fold mean ± sd | "
+        "chance | fold time (s) | peak memory (MB) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name in dict.fromkeys(summary["pipeline"]):
+        rows = summary[summary["pipeline"] == name].set_index("evaluation")
+        peak = results.loc[results["pipeline"] == name, "peak_mb"].max()
+        cells = []
+        for protocol in PROTOCOLS:
+            if protocol in rows.index:
+                r = rows.loc[protocol]
+                cells.append(f"{r.score_mean:.3f} ± {r.score_std:.3f}")
+                if protocol == "leave-site-out":
+                    cells.append(f"{r.pooled:.3f}")
+                cells.append(f"{r.chance:.3f}")
+            else:
+                cells += ["-", "-", "-"] if protocol == "leave-site-out" else ["-", "-"]
+        total = rows["time"].sum()
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {total:.0f} | {peak:.0f} |")
+    lines += ["", f"Total wall time {wall / 60:.1f} min (this run)."]
+    loso = results[results["evaluation"] == "leave-site-out"]
+    if not loso.empty:
+        table = loso.pivot_table(index="session", columns="pipeline", values="score")
+        chance = loso.groupby("session")["chance"].first()
+        n = loso.groupby("session")["samples"].first()
+        lines += [
+            "",
+            "Leave-one-site-out accuracy per held-out site:",
+            "",
+            "| site | n | chance | " + " | ".join(table.columns) + " |",
+            "|---|---|---|" + "---|" * len(table.columns),
+        ]
+        for site_name, row in table.iterrows():
+            lines.append(
+                f"| {site_name} | {n[site_name]} | {chance[site_name]:.3f} | "
+                + " | ".join(f"{v:.3f}" for v in row)
+                + " |"
+            )
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", nargs="+", default=[str(DEFAULT_PATH), str(MORE)])
+    parser.add_argument("--pipelines", default=str(REPO / "pipelines" / "fmri"))
+    parser.add_argument("--only", nargs="*", default=None, help="pipeline names to run")
+    parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS))
+    parser.add_argument("--n-jobs", type=int, default=1)
+    parser.add_argument("--out", default=str(OUT), help="folder of the per-pipeline CSVs")
+    parser.add_argument("--resume", action="store_true", help="reuse the CSVs in --out")
+    parser.add_argument(
+        "--shuffled", type=int, default=None, help="seed: permute labels within sites"
+    )
+    parser.add_argument("--doc", action="store_true", help="write the tables into docs/fmri.md")
+    args = parser.parse_args(argv)
+
+    os.environ.setdefault("NEUROPIPE_CACHE_MB", "2048")
+    start = time.perf_counter()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=UserWarning)  # the zero-ROI subjects warning
+        data = load_abide(args.data)
+    load_s = time.perf_counter() - start
+    configs = load_pipelines(args.pipelines, include_slow=True)
+    configs = [c for c in configs if "fmri" in c["paradigms"]]
+    if args.only:
+        configs = [c for c in configs if c["name"] in args.only]
+    print(f"{len(data.y)} subjects, {len(set(data.site))} sites, {len(configs)} pipelines")
+    results = run(
+        data, configs, args.protocols, args.resume, args.n_jobs, args.shuffled, Path(args.out)
+    )
+    wall = time.perf_counter() - start
+    command = "python benchmarks/bench_fmri.py " + " ".join(argv or sys.argv[1:])
+    table = markdown(results, data, command.strip(), wall, load_s)
+    print(table)
+    print(f"\npeak memory {_peak_mb():.0f} MB, wall {wall:.0f} s")
+    if args.doc:
+        text = DOC.read_text()
+        block = f"{START}\n{table}\n{END}"
+        if START in text:
+            text = re.sub(
+                re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S
+            )
+        else:
+            text += f"\n{block}\n"
+        DOC.write_text(text)
+        print(f"written to {DOC}")
+
+
+if __name__ == "__main__":
+    main()
