@@ -44,11 +44,17 @@ def _anchor(module: str, name: str) -> str:
     return f"{module}.{name}".replace(".", "-").replace("_", "-").lower()
 
 
+def _prose(text: str) -> str:
+    """reST roles and double back-quotes -> Markdown code spans."""
+    text = re.sub(r":\w+:`~?([^`]+)`", r"`\1`", text)
+    return text.replace("``", "`")
+
+
 def render_docstring(doc: str) -> str:
     """numpydoc text -> Markdown: sections in bold, Examples as Python code blocks."""
     doc = inspect.cleandoc(doc or "(no docstring)")
     parts = _SECTION.split(doc)
-    out = [parts[0].strip()]
+    out = [_prose(parts[0].strip())]
     for i in range(1, len(parts), 3):
         title, body = parts[i + 1], parts[i + 2].strip("\n")
         if title == "Examples":
@@ -89,7 +95,7 @@ def render_api() -> str:
         module = importlib.import_module(module_name)
         lines += ["", f"## {title}", "", f"`{module_name}`", ""]
         summary = inspect.cleandoc(module.__doc__ or "").split("\n\n")[0]
-        lines += [summary, ""]
+        lines += [_prose(summary), ""]
         for name in public_names(module_name):
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
