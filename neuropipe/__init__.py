@@ -17,7 +17,7 @@ from .features import (
     NodeStrength,
 )
 from .persistence import load, save
-from .preprocessing import BandPass, FilterBank, PickChannels, StackBands
+from .preprocessing import BandPass, EpochsToArray, FilterBank, PickChannels, StackBands
 from .selection import FisherSelector, MutualInfoSelector, R2Selector
 
 __version__ = "0.1.0.dev0"
@@ -30,6 +30,7 @@ __all__ = [
     "Connectivity",
     "ConnectivityGraph",
     "DiscriminativeKalmanFilter",
+    "EpochsToArray",
     "FilterBank",
     "FisherSelector",
     "GraphMetrics",
