@@ -24,7 +24,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Tra
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
-from sklearn.svm import SVC, _libsvm
+from sklearn.svm import SVC
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
@@ -448,84 +448,6 @@ class _Gram:
         return tuple(np.exp(-gamma * D) for D in self.sq_dist)
 
 
-class _LibsvmPrecomputed:
-    """``SVC(kernel="precomputed")`` as libsvm runs it, without scikit-learn's per-call checks.
-
-    The search fits hundreds of SVMs on small kernel matrices of validated data, where
-    ``SVC.fit``'s input and target checks cost far more than libsvm itself. This calls
-    ``sklearn.svm._libsvm`` with the arguments ``SVC`` passes it (C-SVC, unit class weights,
-    no probability estimates, the same seed draw) and returns what ``SVC`` returns: the
-    sign-flipped binary decision values and the predicted labels. Only for the settings
-    ``_settings`` accepts (see ``_direct_libsvm``); ``tests/features/test_embedding.py``
-    checks it against ``SVC``.
-    """
-
-    def __init__(self, params):
-        self.params = params
-
-    def fit(self, K, y):
-        self.classes_, codes = np.unique(y, return_inverse=True)
-        p = self.params
-        seed = check_random_state(p["random_state"]).randint(np.iinfo("i").max)
-        _libsvm.set_verbosity_wrap(0)  # libsvm's global switch, which SVC.fit sets each time
-        self.model_ = _libsvm.fit(
-            np.ascontiguousarray(K, dtype=np.float64),
-            codes.astype(np.float64),
-            svm_type=0,
-            sample_weight=np.empty(0),
-            class_weight=np.ones(self.classes_.size),
-            kernel="precomputed",
-            C=float(p["C"]),
-            nu=0.0,
-            epsilon=0.0,
-            probability=False,
-            degree=p["degree"],
-            shrinking=p["shrinking"],
-            tol=p["tol"],
-            cache_size=p["cache_size"],
-            coef0=p["coef0"],
-            gamma=0.0,
-            max_iter=p["max_iter"],
-            random_seed=seed,
-        )
-        return self
-
-    def _call(self, function, K):
-        support, support_vectors, n_support, dual_coef, intercept, prob_a, prob_b = self.model_[:7]
-        return function(
-            np.ascontiguousarray(K, dtype=np.float64),
-            support,
-            support_vectors,
-            n_support,
-            dual_coef,
-            intercept,
-            prob_a,
-            prob_b,
-            svm_type=0,
-            kernel="precomputed",
-            degree=self.params["degree"],
-            cache_size=self.params["cache_size"],
-            coef0=self.params["coef0"],
-            gamma=0.0,
-        )
-
-    def decision_function(self, K):
-        return -self._call(_libsvm.decision_function, K).ravel()  # binary, as SVC flips it
-
-    def predict(self, K):
-        return self.classes_.take(self._call(_libsvm.predict, K).astype(np.intp))
-
-
-def _direct_libsvm(params):
-    """Whether ``_LibsvmPrecomputed`` reproduces an ``SVC`` with these parameters."""
-    return (
-        params["class_weight"] is None
-        and params["probability"] in (False, "deprecated")
-        and not params["break_ties"]
-        and not params["verbose"]
-    )
-
-
 def _estimator_has(method):
     def check(self):
         getattr(self.estimator, method)
@@ -667,15 +589,14 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             )
         return candidates
 
-    def _settings(self, direct):
+    def _settings(self):
         """Grid settings, grouped by the parameters of the transformer steps.
 
         Returns the settings and a list of ``(transformer params, members)``; each member is
         ``(setting index, last-step model, kernel)``, the model built once for the whole
         search. ``kernel`` is ``(name, gamma)`` for an ``SVC`` with a linear or RBF kernel,
-        whose model is then its ``kernel="precomputed"`` twin (see ``_Gram``), else None;
-        with ``direct`` (the default scoring), that twin calls libsvm directly where
-        ``_direct_libsvm`` allows.
+        whose model is then its public ``SVC(kernel="precomputed")`` twin fitted on the
+        kernel matrices of ``_Gram``, else None.
         """
         settings = list(ParameterGrid(self.param_grid or {}))
         head, last_step = None, self.estimator
@@ -691,10 +612,7 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
             if type(model) is SVC and model.kernel in ("linear", "rbf"):
                 params = model.get_params()
                 kernel = (params.pop("kernel"), params.pop("gamma"))
-                if direct and _direct_libsvm(params):
-                    model = _LibsvmPrecomputed(params)
-                else:
-                    model = SVC(kernel="precomputed", **params)
+                model = SVC(kernel="precomputed", **params)
             for group in groups:
                 if group[0] == front:
                     group[1].append((index, model, kernel))
@@ -763,7 +681,7 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
         if self.scoring is not None:
             scorer = check_scoring(self.estimator, scoring=self.scoring)
         candidates = self._candidates(*X.shape[1:])
-        settings, groups = self._settings(direct=self.scoring is None)
+        settings, groups = self._settings()
 
         scores = np.full((len(candidates), len(settings), len(splits)), np.nan)
         rung_of = np.zeros(len(candidates), dtype=int)

@@ -344,28 +344,25 @@ def test_precomputed_kernels_give_the_scores_of_svc(gamma):
 
 
 @pytest.mark.parametrize("labels", [["left", "right"], ["a", "b", "c", "d"]])
-def test_direct_libsvm_equals_precomputed_svc(labels):
+def test_gram_kernels_in_public_precomputed_svc_equal_svc_on_features(labels):
     rng = np.random.default_rng(4)
     y = np.repeat(labels, 9)
     F = rng.standard_normal((y.size, 6)) + 0.7 * np.searchsorted(labels, y)[:, None]
     F_test = rng.standard_normal((11, 6))
     gram = embedding._Gram(F, F_test)
-    for kernel, C in [(("linear", "scale"), 0.5), (("rbf", "scale"), 1.5)]:
+    for kernel, C in [(("linear", "scale"), 0.5), (("rbf", "scale"), 1.5), (("rbf", 0.3), 1.0)]:
         K_train, K_test = gram.kernels(*kernel)
-        svc = SVC(kernel="precomputed", C=C).fit(K_train, y)
-        params = SVC(C=C).get_params()
-        assert embedding._direct_libsvm(params)
-        direct = embedding._LibsvmPrecomputed(params).fit(K_train, y)
-        np.testing.assert_array_equal(direct.predict(K_test), svc.predict(K_test))
-        np.testing.assert_array_equal(direct.classes_, svc.classes_)
-        if len(labels) == 2:
-            np.testing.assert_allclose(
-                direct.decision_function(K_test), svc.decision_function(K_test), atol=1e-12
-            )
-            assert embedding._default_score(direct, K_test, y[:11]) == pytest.approx(
-                embedding._default_score(svc, K_test, y[:11]), abs=1e-15
-            )
-    assert not embedding._direct_libsvm(SVC(class_weight="balanced").get_params())
+        # a tight solver tolerance: libsvm stops both fits at the same optimum
+        twin = SVC(kernel="precomputed", C=C, tol=1e-12).fit(K_train, y)
+        svc = SVC(kernel=kernel[0], gamma=kernel[1], C=C, tol=1e-12).fit(F, y)
+        np.testing.assert_array_equal(twin.predict(K_test), svc.predict(F_test))
+        np.testing.assert_allclose(
+            twin.decision_function(K_test), svc.decision_function(F_test), atol=1e-8
+        )
+    settings, groups = EmbeddingSearchCV(_ts_svc(), {"svc__C": [0.5, 1]})._settings()
+    models = [model for _, members in groups for _, model, _ in members]
+    assert len(settings) == 2
+    assert all(type(m) is SVC and m.kernel == "precomputed" for m in models)
 
 
 def test_default_scoring_of_svc_search_equals_sklearn_scorers():
