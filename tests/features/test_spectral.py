@@ -373,3 +373,14 @@ def test_real_eeg_band_passed_power_is_in_band():
         in_band = psd[..., (freqs >= 10) & (freqs <= 25)].mean()
         out_band = psd[..., freqs >= 40].mean()
         assert in_band > 20 * out_band, method
+
+
+@pytest.mark.parametrize("cls", [PSD, BandPower])
+def test_flatten_is_channel_major_like_the_feature_names(cls):
+    X = np.random.default_rng(1).standard_normal((5, 3, 320))
+    cube = cls(sfreq=160.0, ch_names=["C3", "Cz", "C4"]).fit(X)
+    flat = cls(sfreq=160.0, ch_names=["C3", "Cz", "C4"], flatten=True).fit(X)
+    out = flat.transform(X)
+    assert out.shape == (5, len(flat.get_feature_names_out()))
+    np.testing.assert_array_equal(out, cube.transform(X).reshape(5, -1))
+    assert list(flat.get_feature_names_out()) == list(cube.get_feature_names_out())
