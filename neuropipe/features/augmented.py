@@ -21,7 +21,7 @@ __all__ = ["augmented_covariances", "n_embedded_samples", "AugmentedCovariances"
 
 _ESTIMATORS = ("cov", "scm", "oas", "lwf")
 _EMBEDDINGS = ("moabb", "hankel")
-_ON_SINGULAR = ("shrink", "warn", "raise")
+_ON_SINGULAR = ("shrink", "warn", "raise", "ignore")
 
 
 def n_embedded_samples(n_times, order, lag, embedding="moabb"):
@@ -92,27 +92,34 @@ def _not_positive_definite(covs):
 
     A matrix counts as singular when it has a (numerically) zero variance or when its
     correlation matrix minus ``10 * dim * eps`` times the identity has no Cholesky factor,
-    i.e. when its correlation matrix has an eigenvalue at rounding level.
+    i.e. when its correlation matrix has an eigenvalue at rounding level. The correlation
+    matrices are never built: ``corr - e I`` is SPD exactly when ``cov - e diag(cov)`` is, so
+    one batched Cholesky runs on the covariances themselves, their diagonals lowered in place
+    and restored after. Only when it fails are the matrices tried one by one.
     """
-    dim = covs.shape[-1]
+    n_matrices, dim = covs.shape[:2]
     eps = 10 * dim * np.finfo(np.float64).eps
     diag = np.diagonal(covs, axis1=1, axis2=2)
     top = diag.max(axis=1)
     flat = np.flatnonzero(~(top > 0))
     zero_var = (diag <= eps * top[:, None]).any(axis=1)
     rest = np.flatnonzero(~zero_var)
-    root = np.sqrt(diag[rest])
-    corr = covs[rest] / root[:, :, None] / root[:, None, :]
-    corr[:, np.arange(dim), np.arange(dim)] -= eps
     bad = []
-    try:
-        np.linalg.cholesky(corr)
-    except np.linalg.LinAlgError:
-        for index, matrix in zip(rest, corr):
-            try:
-                np.linalg.cholesky(matrix)
-            except np.linalg.LinAlgError:
-                bad.append(index)
+    if rest.size:
+        stack = covs if rest.size == n_matrices else covs[rest]
+        saved = np.diagonal(stack, axis1=1, axis2=2).copy()
+        shift = np.einsum("nii->ni", stack)  # writable view of the diagonals
+        shift -= eps * saved
+        try:
+            np.linalg.cholesky(stack)
+        except np.linalg.LinAlgError:
+            for index, matrix in zip(rest, stack):
+                try:
+                    np.linalg.cholesky(matrix)
+                except np.linalg.LinAlgError:
+                    bad.append(index)
+        finally:
+            shift[...] = saved
     singular = np.union1d(np.flatnonzero(zero_var), bad).astype(int)
     return flat, singular
 
@@ -262,12 +269,16 @@ def augmented_covariances(
         ``order >= 2`` each copy keeps ``n_times - order * lag`` samples, so the last ``lag``
         samples are never used. ``"hankel"`` keeps the ``n_times - (order - 1) * lag``
         samples of a standard delay embedding.
-    on_singular : {"shrink", "warn", "raise"}
+    on_singular : {"shrink", "warn", "raise", "ignore"}
         What to do with ``"cov"`` / ``"scm"`` matrices that are singular (a flat or
         duplicated channel, or no more samples kept than ``n_channels * order``):
         ``"shrink"`` replaces them by OAS shrinkage estimates, with a warning naming the
         epochs; ``"warn"`` returns them unchanged with a warning (MOABB's output);
-        ``"raise"`` raises a ValueError. A flat epoch (every channel constant) has no SPD
+        ``"raise"`` raises a ValueError. Finding them takes one Cholesky factorisation per
+        matrix, about a third of the cost of the covariance at ``order * n_channels = 640``;
+        ``"ignore"`` skips it and returns the matrices as computed, as MOABB and pyRiemann
+        do, for pipelines whose next step decomposes every matrix anyway (a span that keeps
+        too few samples still warns). A flat epoch (every channel constant) has no SPD
         estimate and always raises.
 
     Returns
@@ -300,7 +311,8 @@ def augmented_covariances(
     X = X - X.mean(axis=-1, keepdims=True)
     covs = _estimate(X, order, lag, n_kept, estimator)
     structural = estimator in ("cov", "scm") and n_kept <= n_channels * order
-    if structural or estimator not in ("cov", "scm"):
+    unchecked = estimator not in ("cov", "scm") or on_singular == "ignore"
+    if structural or unchecked:
         diag_max = np.diagonal(covs, axis1=1, axis2=2).max(axis=1)
         flat, singular = np.flatnonzero(~(diag_max > 0)), np.arange(n_epochs)
     else:
@@ -315,7 +327,7 @@ def augmented_covariances(
         if on_singular == "shrink":
             covs = _estimate(X, order, lag, n_kept, "oas")
         return covs
-    if estimator not in ("cov", "scm") or not singular.size:
+    if unchecked or not singular.size:
         return covs
     message = (
         f"{singular.size} of {n_epochs} estimator={estimator!r} covariance matrices are "
@@ -360,9 +372,10 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
         Covariance estimator; see :func:`augmented_covariances`.
     embedding : {"moabb", "hankel"}, default="moabb"
         Which samples each delayed copy keeps; see :func:`augmented_covariances`.
-    on_singular : {"shrink", "warn", "raise"}, default="shrink"
+    on_singular : {"shrink", "warn", "raise", "ignore"}, default="shrink"
         Singular ``"cov"`` / ``"scm"`` matrices are replaced by OAS estimates with a
-        warning, returned with a warning, or rejected; see :func:`augmented_covariances`.
+        warning, returned with a warning, or rejected; ``"ignore"`` skips the numerical
+        check; see :func:`augmented_covariances`.
 
     Attributes
     ----------

@@ -199,6 +199,38 @@ def test_singular_matrices_fall_back_to_oas_with_a_warning(epochs):
         AugmentedCovariances(2, 3, on_singular="raise").fit_transform(bad)
 
 
+def test_ignore_skips_the_numerical_check_and_returns_moabbs_matrices(epochs):
+    bad = _with_singular_epochs(epochs)
+    ref = Covariances("cov").transform(AugmentedDataset(2, 3).transform(bad))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no check, so no warning for epochs 1 and 4
+        got = augmented_covariances(bad, order=2, lag=3, on_singular="ignore")
+    _assert_close(got, ref)
+    assert np.linalg.eigvalsh(got[[1, 4]]).min(axis=1).max() < 1e-8 * got[[1, 4]].max()
+    with pytest.warns(UserWarning, match="singular"):  # the structural warning stays
+        augmented_covariances(epochs, order=10, lag=14, on_singular="ignore")
+    flat = epochs.copy()
+    flat[2] = 3.0
+    with pytest.raises(ValueError, match="flat"):
+        AugmentedCovariances(2, 3, on_singular="ignore").fit_transform(flat)
+
+
+def test_singularity_check_leaves_the_matrices_untouched(epochs):
+    from neuropipe.features.augmented import _not_positive_definite
+
+    bad = _with_singular_epochs(epochs)
+    covs = augmented_covariances(bad, order=2, lag=3, on_singular="ignore")
+    before = covs.copy()
+    flat, singular = _not_positive_definite(covs)
+    np.testing.assert_array_equal(covs, before)
+    assert flat.size == 0 and singular.tolist() == [1, 4]
+    # a matrix whose correlation matrix is SPD only by a rounding-level margin is singular
+    x = np.random.default_rng(0).standard_normal((3, 400))
+    near = np.cov(np.vstack([x, x[0] + 1e-9 * x[1]]))[None]
+    assert _not_positive_definite(near)[1].tolist() == [0]
+    assert _not_positive_definite(np.cov(x)[None] * 1e-20)[1].size == 0
+
+
 @pytest.mark.parametrize("estimator", ["cov", "scm", "oas", "lwf"])
 def test_flat_epoch_is_rejected_for_every_estimator(epochs, estimator):
     bad = epochs.copy()
@@ -208,8 +240,10 @@ def test_flat_epoch_is_rejected_for_every_estimator(epochs, estimator):
 
 
 def test_bad_on_singular_is_named(epochs):
-    with pytest.raises(ValueError, match="'on_singular' parameter.*'shrink', 'warn' and 'raise'"):
-        augmented_covariances(epochs, 2, 1, on_singular="ignore")
+    with pytest.raises(
+        ValueError, match="'on_singular' parameter.*'shrink', 'warn', 'raise' and 'ignore'"
+    ):
+        augmented_covariances(epochs, 2, 1, on_singular="skip")
 
 
 def test_invalid_estimator_and_embedding_are_named(epochs):
