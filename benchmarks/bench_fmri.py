@@ -45,7 +45,7 @@ def _peak_mb():
     return max(own, children) / 1024.0  # kB on Linux
 
 
-def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT):
+def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT, report_only=False):
     """Per-fold results of every pipeline x protocol, one CSV per pair in ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     y = data.y
@@ -62,8 +62,11 @@ def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT):
     for config in configs:
         for protocol in protocols:
             path = out / f"{config['name']}__{protocol}{tag}.csv"
-            if resume and path.is_file():
+            if (resume or report_only) and path.is_file():
                 frames.append(pd.read_csv(path))
+                continue
+            if report_only:
+                print(f"{config['name']:32s} {protocol:18s} not run", flush=True)
                 continue
             start = time.perf_counter()
             with warnings.catch_warnings():
@@ -146,6 +149,9 @@ def main(argv=None):
     parser.add_argument("--out", default=str(OUT), help="folder of the per-pipeline CSVs")
     parser.add_argument("--resume", action="store_true", help="reuse the CSVs in --out")
     parser.add_argument(
+        "--report-only", action="store_true", help="tables from the CSVs in --out, run nothing"
+    )
+    parser.add_argument(
         "--shuffled", type=int, default=None, help="seed: permute labels within sites"
     )
     parser.add_argument("--doc", action="store_true", help="write the tables into docs/fmri.md")
@@ -159,11 +165,22 @@ def main(argv=None):
     load_s = time.perf_counter() - start
     configs = load_pipelines(args.pipelines, include_slow=True)
     configs = [c for c in configs if "fmri" in c["paradigms"]]
-    if args.only:
-        configs = [c for c in configs if c["name"] in args.only]
+    if args.only:  # in the order given
+        by_name = {c["name"]: c for c in configs}
+        unknown = sorted(set(args.only) - set(by_name))
+        if unknown:
+            raise SystemExit(f"Unknown pipeline(s) {unknown}; available: {sorted(by_name)}")
+        configs = [by_name[name] for name in args.only]
     print(f"{len(data.y)} subjects, {len(set(data.site))} sites, {len(configs)} pipelines")
     results = run(
-        data, configs, args.protocols, args.resume, args.n_jobs, args.shuffled, Path(args.out)
+        data,
+        configs,
+        args.protocols,
+        args.resume,
+        args.n_jobs,
+        args.shuffled,
+        Path(args.out),
+        args.report_only,
     )
     wall = time.perf_counter() - start
     command = "python benchmarks/bench_fmri.py " + " ".join(argv or sys.argv[1:])

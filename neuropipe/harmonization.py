@@ -109,7 +109,7 @@ def combat_fit(X, site, covariates=None, *, empirical_bayes=True, mean_only=Fals
     sites, counts = np.unique(site, return_counts=True)
     if counts.min() < 2:
         raise ValueError(
-            f"ComBat needs at least 2 samples per site; site {sites[np.argmin(counts)]!r} has "
+            f"ComBat needs at least 2 samples per site; site {str(sites[np.argmin(counts)])!r} has "
             f"{counts.min()}. Merge or drop small sites."
         )
     Z = np.zeros((len(X), 0)) if covariates is None else np.asarray(covariates, dtype=np.float64)
@@ -175,7 +175,7 @@ def combat_transform(X, site, covariates=None, *, model, unseen_site="raise"):
     s = (X - mean) / sd
     out = X.copy()
     known = {name: k for k, name in enumerate(model["sites"])}
-    for name in np.unique(site):
+    for name in map(str, np.unique(site)):
         rows = site == name
         if name in known:
             gamma, delta = model["gamma"][known[name]], model["delta"][known[name]]
@@ -272,8 +272,7 @@ class ComBat(TransformerMixin, BaseEstimator):
         missing = [c for c in names if c not in X.columns]
         if missing:
             raise ValueError(
-                f"X has no column(s) {missing} ({what}); available columns are "
-                f"{list(X.columns)}."
+                f"X has no column(s) {missing} ({what}); available columns are {list(X.columns)}."
             )
         site = X[self.site].astype(str).to_numpy()
         Z = X[list(self.covariates or [])].to_numpy(dtype=np.float64)

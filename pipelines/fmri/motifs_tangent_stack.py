@@ -5,7 +5,9 @@ the L2 penalty; stacking gives each block its own model. Base models: the log-Eu
 tangent connectome + logistic regression, and the Onnela weighted-motif set (strength,
 intensity, coherence on the 20%-density positive graph) + logistic regression. Their
 out-of-fold probabilities (inner stratified 5-fold on the training fold only) feed a
-logistic regression. Takes ``load_abide().X`` or the list of arrays.
+logistic regression. Takes ``load_abide().X`` or the list of arrays. Marked slow (about
+70 s per fold on 249 subjects on the shared machine): ``neuropipe benchmark`` runs it with
+``--include-slow``, ``benchmarks/bench_fmri.py`` always.
 """
 
 from sklearn.ensemble import StackingClassifier
@@ -32,6 +34,7 @@ motifs = make_pipeline(
 PIPELINE = {
     "name": "motifs-tangent-stack",
     "paradigms": ["fmri"],
+    "slow": True,  # six model fits per fold: opt-in for `neuropipe benchmark` (--include-slow)
     "pipeline": StackingClassifier(
         [("connectome", connectome), ("motifs", motifs)],
         final_estimator=LogisticRegression(),

@@ -154,7 +154,6 @@ def test_pipeline_files_run_on_dataset_X():
         "dey-motifs-mask-pca-lda",
         "onnela-motifs-logreg",
         "integrated-motifs-mask-logreg",
-        "motifs-tangent-stack",
         "phenotype-logreg",
         "combined-logreg",
     }
