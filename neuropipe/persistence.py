@@ -60,6 +60,9 @@ TRUSTED_TYPES = (
     "neuropipe.features.graph.GraphMetrics",
     "neuropipe.features.graph.EdgeVector",
     "neuropipe.features.graph.ROIMask",
+    "neuropipe.features.ssvep.CCACorrelations",
+    "neuropipe.features.ssvep.SSVEPCCA",
+    "neuropipe.features.ssvep.TRCA",
     "neuropipe.selection.R2Selector",
     "neuropipe.selection.FisherSelector",
     "neuropipe.selection.MutualInfoSelector",
@@ -104,6 +107,8 @@ TRUSTED_TYPES = (
     "sklearn.metrics._classification.accuracy_score",
     "sklearn.metrics._classification.balanced_accuracy_score",
     "sklearn.metrics._regression.r2_score",
+    # the named sub-estimators of a fitted VotingClassifier / StackingClassifier (a dict)
+    "sklearn.utils._bunch.Bunch",
 )
 
 
