@@ -7,8 +7,10 @@ nothing is learned for these classes. The ``"rest"`` class (no stimulus) is pred
 when the best correlation is below a threshold fitted on the training trials.
 
 Settings by principle: 2 harmonics, the most that keep every reference (up to 42 Hz)
-inside the 7-45 Hz band of the epochs. Class order is that of the sorted labels
-("13", "17", "21", "rest"), so ``freqs`` applies to MOABB's encoded labels too.
+inside the 7-45 Hz band of the epochs. Labels that name the frequencies ("13", "17",
+"21", "rest") map classes to frequencies directly; the encoded labels that MOABB's and
+neuropipe's evaluations pass (0-3) are mapped on the training trials (the one-to-one
+class/frequency assignment with the best mean score; the class left over is rest).
 """
 
 from neuropipe.features.ssvep import SSVEPCCA
@@ -16,5 +18,5 @@ from neuropipe.features.ssvep import SSVEPCCA
 PIPELINE = {
     "name": "CCA",
     "paradigms": ["SSVEP"],
-    "pipeline": SSVEPCCA(sfreq=256.0, freqs=[13.0, 17.0, 21.0, None], n_harmonics=2),
+    "pipeline": SSVEPCCA(sfreq=256.0, freqs=[13.0, 17.0, 21.0], n_harmonics=2),
 }

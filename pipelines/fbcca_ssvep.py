@@ -4,7 +4,8 @@ Input: epochs ``(n_epochs, 8, n_times)`` at 256 Hz (MOABB's ``SSVEP`` paradigm o
 SSVEP exoskeleton set: 2-4 s, 7-45 Hz). The CCA correlations with 13, 17 and 21 Hz
 references (2 harmonics) are computed in 5 sub-bands and fused as
 ``sum_m (m ** -1.25 + 0.25) * rho_m ** 2``; the best-fused frequency wins, and ``"rest"``
-is predicted below a threshold fitted on the training trials.
+is predicted below a threshold fitted on the training trials (classes mapped to
+frequencies as in ``cca_ssvep.py``).
 
 Settings by principle, none tuned on these subjects: Chen et al.'s filter-bank design
 (lower edges ``m * 8`` Hz, their weights ``m ** -1.25 + 0.25``), with every sub-band
@@ -22,6 +23,6 @@ PIPELINE = {
     "name": "FBCCA",
     "paradigms": ["SSVEP"],
     "pipeline": SSVEPCCA(
-        sfreq=256.0, freqs=[13.0, 17.0, 21.0, None], n_harmonics=2, bands=SUBBANDS
+        sfreq=256.0, freqs=[13.0, 17.0, 21.0], n_harmonics=2, bands=SUBBANDS
     ),
 }

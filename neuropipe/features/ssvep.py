@@ -22,10 +22,9 @@ take epochs ``(n_epochs, n_channels, n_times)``.
 
 from __future__ import annotations
 
-from numbers import Real
-
 import numpy as np
 from scipy.linalg import eigh
+from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -297,6 +296,17 @@ def _fusion_weights(weights, n_bands):
     return weights
 
 
+def _label_freq(label):
+    """The frequency a class label names (``"13"``, ``"13.5"``), else None."""
+    if not isinstance(label, str):
+        return None
+    try:
+        value = float(label)
+    except ValueError:
+        return None
+    return value if np.isfinite(value) and value > 0 else None
+
+
 class CCACorrelations(TransformerMixin, BaseEstimator):
     """Canonical correlations with sinusoidal references, optionally per sub-band.
 
@@ -421,21 +431,26 @@ class SSVEPCCA(ClassifierMixin, BaseEstimator):
 
     Each epoch goes to the stimulus class whose references it correlates with most
     (Bin et al. 2009); with ``bands``, the correlations are those of filter-bank CCA
-    (Chen et al. 2015). Nothing is learned for the stimulus classes. A class without a
-    stimulus (e.g. ``"rest"``, ``None`` in ``freqs``) is predicted when the best score is
-    below a threshold, fitted on the training epochs (the one that classifies most of them
-    right).
+    (Chen et al. 2015). No spatial filter or template is learned. A class without
+    stimulus (e.g. ``"rest"``) is predicted when the best score is below a threshold
+    fitted on the training epochs (the one that classifies most of them right).
+
+    Which class is which frequency: labels that name a frequency (``"13"``, as MOABB's
+    SSVEP labels) give it directly, the one other label being the no-stimulus class; a
+    dict ``freqs`` gives it explicitly; otherwise (labels encoded as integers by
+    ``LabelEncoder``, as MOABB's and neuropipe's evaluations pass them, or other names)
+    it is learned from the training epochs: the one-to-one assignment of classes to
+    ``freqs`` with the highest mean training score (Hungarian algorithm), the class left
+    over (if any) being the no-stimulus class.
 
     Parameters
     ----------
     sfreq : float
         Sampling rate in Hz.
-    freqs : dict | array-like | None
-        Stimulus frequency (Hz) of each class: a dict ``{label: Hz}``, or a sequence in
-        the order of the sorted class labels (``np.unique(y)``), so that it still applies
-        after ``LabelEncoder``. ``None`` for a class without stimulus (at most one). Default
-        ``None``: read from labels that are numbers written as strings (``"13"``), other
-        string labels being the no-stimulus class.
+    freqs : array-like of float | dict | None
+        Stimulus frequencies in Hz; or a dict ``{label: Hz or None}`` fixing each class's
+        frequency (``None``: no stimulus). ``None``: read from the labels (they must name
+        frequencies).
     n_harmonics : int
         Harmonics in each reference set.
     bands : list of (float, float) | None
@@ -465,10 +480,11 @@ class SSVEPCCA(ClassifierMixin, BaseEstimator):
     >>> X = rng.standard_normal((18, 4, 512))
     >>> X += np.array([np.sin(2 * np.pi * freq[c] * t + rng.uniform(0, 6)) for c in y])[:, None]
     >>> clf = SSVEPCCA(sfreq=256.0).fit(X, y)
-    >>> clf.class_freqs_.tolist()
+    >>> clf.class_freqs_.tolist(), float(clf.score(X, y))
+    ([13.0, 17.0, nan], 1.0)
+    >>> encoded = np.repeat([0, 1, 2], 6)     # the same classes, as LabelEncoder gives them
+    >>> SSVEPCCA(sfreq=256.0, freqs=[13.0, 17.0]).fit(X, encoded).class_freqs_.tolist()
     [13.0, 17.0, nan]
-    >>> float(clf.score(X, y))
-    1.0
     """
 
     def __init__(self, sfreq, freqs=None, n_harmonics=2, bands=None, weights="chen", order=4):
@@ -479,59 +495,67 @@ class SSVEPCCA(ClassifierMixin, BaseEstimator):
         self.weights = weights
         self.order = order
 
-    def _class_freqs(self, classes):
-        freqs = self.freqs
-        if freqs is None:
-            freqs = {}
-            for c in classes:
-                if isinstance(c, (Real, np.number)) and not isinstance(c, bool):
-                    raise ValueError(
-                        f"Cannot read stimulus frequencies from numeric labels "
-                        f"{classes.tolist()} (they may be encoded class indices); pass "
-                        f"freqs, e.g. freqs=[13, 17, 21, None] in the order of the sorted "
-                        f"labels."
-                    )
-                try:
-                    freqs[c] = float(c)
-                except (TypeError, ValueError):
-                    freqs[c] = None
-        if isinstance(freqs, dict):
-            missing = [c for c in classes.tolist() if c not in freqs]
-            if missing:
-                raise ValueError(
-                    f"'freqs' has no frequency for the classes {missing}; give one per class "
-                    f"label (None for a class without stimulus)."
-                )
-            values = [freqs[c] for c in classes.tolist()]
-        else:
-            values = list(freqs)
-            if len(values) != len(classes):
-                raise ValueError(
-                    f"'freqs' has {len(values)} entries but y has {len(classes)} classes "
-                    f"{classes.tolist()}; give one frequency per class, in sorted label order."
-                )
-        out = np.array([np.nan if v is None else float(v) for v in values])
-        n_rest = int(np.isnan(out).sum())
-        if n_rest > 1 or n_rest == len(out):
-            raise ValueError(
-                f"SSVEPCCA needs at least one stimulus class and at most one class without "
-                f"stimulus; got frequencies {dict(zip(classes.tolist(), values))}."
-            )
-        _check_freqs(out[~np.isnan(out)], check_sfreq(self.sfreq), self.n_harmonics)
-        return out
-
-    def _correlations(self):
+    def _cca(self, freqs):
         return CCACorrelations(
             self.sfreq,
-            self.class_freqs_[self._stim],
+            freqs,
             n_harmonics=self.n_harmonics,
             bands=self.bands,
             weights=None if self.bands is None else self.weights,
             order=self.order,
         )
 
+    def _class_freqs(self, X, y, classes):
+        """Frequency of each class (NaN: no stimulus) and, if computed, training scores."""
+        named = {c: _label_freq(c) for c in classes.tolist()}
+        if isinstance(self.freqs, dict):
+            missing = [c for c in classes.tolist() if c not in self.freqs]
+            if missing:
+                raise ValueError(
+                    f"'freqs' has no frequency for the classes {missing}; give one per class "
+                    f"label (None for a class without stimulus)."
+                )
+            values = [self.freqs[c] for c in classes.tolist()]
+            out = np.array([np.nan if v is None else float(v) for v in values])
+        elif any(f is not None for f in named.values()):
+            out = np.array([np.nan if f is None else f for f in named.values()])
+            if self.freqs is not None:
+                known = set(np.asarray(self.freqs, dtype=float).ravel().tolist())
+                unknown = sorted(set(out[~np.isnan(out)].tolist()) - known)
+                if unknown:
+                    raise ValueError(
+                        f"Labels name the frequencies {unknown} Hz, which are not in freqs="
+                        f"{list(self.freqs)}."
+                    )
+        elif self.freqs is None:
+            raise ValueError(
+                f"Cannot read stimulus frequencies from the labels {classes.tolist()} (encoded "
+                f"class indices or names); pass freqs, the stimulus frequencies in Hz, e.g. "
+                f"freqs=[13, 17, 21]."
+            )
+        else:
+            stim = _check_freqs(self.freqs, check_sfreq(self.sfreq), self.n_harmonics)
+            if len(classes) > len(stim) + 1:
+                raise ValueError(
+                    f"y has {len(classes)} classes but freqs gives {len(stim)} stimulus "
+                    f"frequencies; at most one class can be without stimulus."
+                )
+            scores = self._cca(stim).fit(X).transform(X)
+            mean = np.array([scores[y == c].mean(axis=0) for c in classes])
+            rows, cols = linear_sum_assignment(mean, maximize=True)
+            out = np.full(len(classes), np.nan)
+            out[rows] = stim[cols]
+        n_rest = int(np.isnan(out).sum())
+        if n_rest > 1 or n_rest == len(out):
+            raise ValueError(
+                f"SSVEPCCA needs at least one stimulus class and at most one class without "
+                f"stimulus; got frequencies {dict(zip(classes.tolist(), out.tolist()))}."
+            )
+        _check_freqs(out[~np.isnan(out)], check_sfreq(self.sfreq), self.n_harmonics)
+        return out
+
     def fit(self, X, y):
-        """Set the references, and the no-stimulus threshold if there is such a class.
+        """Map classes to frequencies, and fit the no-stimulus threshold if there is one.
 
         Parameters
         ----------
@@ -545,9 +569,9 @@ class SSVEPCCA(ClassifierMixin, BaseEstimator):
         X = check_epochs(X)
         y = check_labels(y, len(X))
         self.classes_ = np.unique(y)
-        self.class_freqs_ = self._class_freqs(self.classes_)
+        self.class_freqs_ = self._class_freqs(X, y, self.classes_)
         self._stim = ~np.isnan(self.class_freqs_)
-        self.cca_ = self._correlations().fit(X)
+        self.cca_ = self._cca(self.class_freqs_[self._stim]).fit(X)
         self.n_features_in_ = X.shape[1]
         self.threshold_ = None
         if not self._stim.all():

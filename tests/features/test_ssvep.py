@@ -187,17 +187,28 @@ def test_ssvep_cca_rest_threshold_and_label_frequencies():
     scores = clf.decision_function(X)
     assert np.all(scores[:, 3] == clf.threshold_)
     assert clf.score(X, y) >= 0.9
-    # freqs given in sorted-label order also work on encoded labels, as MOABB passes them
+    # encoded labels (as MOABB's and our evaluations pass them): the class/frequency map
+    # is learned on the training epochs, and the predictions are the same
     encoded = np.searchsorted(clf.classes_, y)
-    enc = SSVEPCCA(SFREQ, freqs=[13.0, 17.0, 21.0, None]).fit(X, encoded)
-    assert (enc.predict(X) == encoded[np.argsort(np.argsort(encoded))]).mean() >= 0.9
+    enc = SSVEPCCA(SFREQ, freqs=[21.0, 13.0, 17.0]).fit(X, encoded)
+    np.testing.assert_array_equal(enc.class_freqs_, clf.class_freqs_)
     np.testing.assert_array_equal(enc.predict(X), np.searchsorted(clf.classes_, clf.predict(X)))
-    with pytest.raises(ValueError, match="encoded class indices"):
+    # a training set without the rest class (a subset of the frequencies) also works
+    three = y != "rest"
+    sub = SSVEPCCA(SFREQ, freqs=[13.0, 17.0, 21.0]).fit(X[three], encoded[three])
+    assert sub.threshold_ is None and sub.class_freqs_.tolist() == [13, 17, 21]
+    with pytest.raises(ValueError, match="pass freqs"):
         SSVEPCCA(SFREQ).fit(X, encoded)
-    with pytest.raises(ValueError, match="3 entries but y has 4 classes"):
-        SSVEPCCA(SFREQ, freqs=[13.0, 17.0, 21.0]).fit(X, y)
+    with pytest.raises(ValueError, match="at most one class can be without"):
+        SSVEPCCA(SFREQ, freqs=[13.0, 17.0]).fit(X, encoded)
+    with pytest.raises(ValueError, match="not in freqs"):
+        SSVEPCCA(SFREQ, freqs=[13.0, 17.0]).fit(X, y)
     with pytest.raises(ValueError, match="at most one class without"):
         SSVEPCCA(SFREQ, freqs={"13": None, "17": None, "21": 21.0, "rest": None}).fit(X, y)
+    explicit = {"13": 13.0, "17": 17.0, "21": 21.0, "rest": None}
+    np.testing.assert_array_equal(
+        SSVEPCCA(SFREQ, freqs=explicit).fit(X, y).predict(X), clf.predict(X)
+    )
 
 
 def test_trca_needs_phase_locked_responses():
