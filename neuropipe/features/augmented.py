@@ -188,10 +188,12 @@ def _embedded_scatter(X, order, lag, n_kept, scale):
     n_epochs, n_channels, n_times = X.shape
     dim = order * n_channels
     Xt = np.ascontiguousarray(X.transpose(0, 2, 1))
-    csum = np.zeros((n_epochs, n_times + 1, n_channels))
-    np.cumsum(Xt, axis=1, out=csum[:, 1:])
+    csum = np.zeros((n_epochs, n_channels, n_times + 1))
+    np.cumsum(X, axis=-1, out=csum[..., 1:])  # along the contiguous axis: one fast pass
     starts = np.arange(order) * lag
-    means = (csum[:, starts + n_kept] - csum[:, starts]) / n_kept
+    means = np.ascontiguousarray(
+        ((csum[..., starts + n_kept] - csum[..., starts]) / n_kept).transpose(0, 2, 1)
+    )
     S = np.empty((n_epochs, order, n_channels, order, n_channels))
     for epoch in range(n_epochs):
         _epoch_scatter(S[epoch], Xt[epoch], means[epoch], lag, n_kept, scale)
