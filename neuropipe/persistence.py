@@ -45,6 +45,7 @@ __all__ = ["TRUSTED_TYPES", "UntrustedTypesError", "load", "save", "untrusted_ty
 #: checks that every name still imports.
 TRUSTED_TYPES = (
     # neuropipe
+    "neuropipe.preprocessing.EpochsToArray",
     "neuropipe.preprocessing.PickChannels",
     "neuropipe.preprocessing.BandPass",
     "neuropipe.preprocessing.FilterBank",
