@@ -23,7 +23,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_epochs, check_option
+from ._validation import as_epochs_array, check_epochs, check_option
 from .preprocessing import FilterBank, _check_n_channels
 
 __all__ = ["FilterBankTangentSpace", "MI_BANDS", "make_stacking"]
@@ -84,6 +84,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         self.order = order
 
     def _band_covariances(self, X):
+        X = as_epochs_array(X, sfreq=self.sfreq)
         X = _check_n_channels(self, check_epochs(X, name="X", ndim=3))
         banded = self.filter_bank_.transform(X)
         covariances = Covariances(estimator=self.estimator)
@@ -94,8 +95,8 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Band-passed epochs.
+        X : ndarray, shape (n_epochs, n_channels, n_times) | mne.Epochs
+            Band-passed epochs (arrays in microvolts, or ``mne.Epochs``).
         y : None
             Ignored.
 
@@ -104,7 +105,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         self : FilterBankTangentSpace
         """
         check_option("metric", self.metric, ["riemann", "logeuclid"])
-        X = check_epochs(X, name="X", ndim=3)
+        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq), name="X", ndim=3)
         self.filter_bank_ = FilterBank(self.sfreq, [tuple(b) for b in self.bands], self.order)
         self.filter_bank_.fit(X)
         self.n_features_in_ = X.shape[1]

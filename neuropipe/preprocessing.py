@@ -24,7 +24,14 @@ from ._validation import (
     check_positive_int,
 )
 
-__all__ = ["EpochsToArray", "PickChannels", "BandPass", "FilterBank", "StackBands"]
+__all__ = [
+    "EpochsToArray",
+    "PickChannels",
+    "BandPass",
+    "FilterBank",
+    "StackBands",
+    "CommonAverageReference",
+]
 
 
 def _check_n_channels(estimator, X):
@@ -295,3 +302,34 @@ class StackBands(TransformerMixin, BaseEstimator):
         X = _check_n_channels(self, check_epochs(X, ndim=4))
         n_epochs, n_channels, n_times, n_bands = X.shape
         return X.transpose(0, 3, 1, 2).reshape(n_epochs, n_bands * n_channels, n_times)
+
+
+class CommonAverageReference(TransformerMixin, BaseEstimator):
+    """Re-reference epochs to the common average: subtract the mean over channels.
+
+    HappyFeat re-references to the common average before its spectra (OpenViBE
+    ``sc2-extract``); channel-wise power features then reflect local activity rather than
+    the reference electrode's.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Number of channels seen in ``fit``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.array([[[1.0, 2.0], [3.0, 6.0]]])
+    >>> CommonAverageReference().fit_transform(X)[0].tolist()
+    [[-1.0, -2.0], [1.0, 2.0]]
+    """
+
+    def fit(self, X, y=None):
+        X = check_epochs(as_epochs_array(X))
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        check_is_fitted(self)
+        X = _check_n_channels(self, check_epochs(as_epochs_array(X)))
+        return X - X.mean(axis=1, keepdims=True)

@@ -41,6 +41,7 @@ __all__ = [
     "autofeat_mask",
     "fisher_scores",
     "r2_scores",
+    "selection_search",
     "signed_r2_scores",
 ]
 
@@ -481,7 +482,7 @@ class BandSelector(TransformerMixin, BaseEstimator):
     >>> spectra = np.ones((4, 2, 25))
     >>> step = BandSelector(freqs=np.arange(8, 33), band=(8, 13)).fit(spectra)
     >>> step.transform(spectra).shape, step.freqs_.tolist()
-    ((4, 2, 6), [8, 9, 10, 11, 12, 13])
+    ((4, 2, 6), [8.0, 9.0, 10.0, 11.0, 12.0, 13.0])
     """
 
     def __init__(self, freqs=None, band=None):
@@ -568,3 +569,83 @@ class BandSelector(TransformerMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+def _log10(X):
+    return np.log10(X)
+
+
+def selection_search(
+    freqs,
+    *,
+    bands=(None, (8.0, 13.0), (13.0, 32.0)),
+    ks=(3, 10, 30),
+    rules=("autofeat", "topk"),
+    log=(False, True),
+    cv=3,
+    scoring="roc_auc",
+    random_state=42,
+):
+    """HappyFeat's manual feature choices as an inner cross-validated search.
+
+    A :class:`~sklearn.model_selection.GridSearchCV` over band (:class:`BandSelector`),
+    linear or log10 power, selection rule (AutoFeat or top-k R², :class:`R2Selector`) and
+    number of features, ending in a Ledoit-Wolf shrinkage LDA; put it after a spectral
+    stage (``PSD``, ``NodeStrength``) in a pipeline, so that the search sees the training
+    trials of each outer fold only.
+
+    Parameters
+    ----------
+    freqs : array-like of float, shape (n_freqs,)
+        Frequencies of the spectra's bins in Hz.
+    bands : sequence of (float, float) | None
+        Candidate bands (None: all bins).
+    ks : sequence of int
+        Candidate numbers of features (of channels for AutoFeat).
+    rules : sequence of {"autofeat", "topk"}
+        Candidate selection rules.
+    log : sequence of bool
+        Whether to take log10 of the power (before scoring).
+    cv : int
+        Inner stratified folds, shuffled with ``random_state``.
+    scoring : str
+        Inner score (a scikit-learn scorer name); ``"accuracy"`` for more than two classes.
+    random_state : int | None
+        Seed of the inner folds.
+
+    Returns
+    -------
+    search : GridSearchCV
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X, y = rng.gamma(2.0, size=(30, 4, 25)) + 0.1, np.repeat([0, 1], 15)
+    >>> X[y == 1, 2, 3] *= 4.0
+    >>> search = selection_search(np.arange(8, 33), ks=[1], rules=["topk"]).fit(X, y)
+    >>> search.best_estimator_["select"].support_.reshape(4, 25)[2, 3]
+    np.True_
+    """
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+    from sklearn.model_selection import GridSearchCV, StratifiedKFold
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    steps = Pipeline(
+        [
+            ("band", BandSelector(freqs=np.asarray(freqs, dtype=float))),
+            ("log", "passthrough"),
+            ("select", R2Selector(k=3, rule="autofeat")),
+            ("lda", LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")),
+        ]
+    )
+    log_steps = [FunctionTransformer(_log10) if flag else "passthrough" for flag in log]
+    grid = {
+        "band__band": [None if b is None else tuple(b) for b in bands],
+        "log": log_steps,
+        "select__rule": list(rules),
+        "select__k": list(ks),
+    }
+    splitter = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    return GridSearchCV(steps, grid, cv=splitter, scoring=scoring)

@@ -16,6 +16,7 @@ from neuropipe.features.embedding import EmbeddingSearchCV
 PIPELINE = {
     "name": "ACM+MDM (fast)",
     "paradigms": ["LeftRightImagery"],
+    "family": "ACM",
     "pipeline": make_pipeline(
         EmbeddingSearchCV(
             MDM(metric={"mean": "logeuclid", "distance": "riemann"}),

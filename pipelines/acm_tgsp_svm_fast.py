@@ -26,6 +26,7 @@ from neuropipe.features.embedding import EmbeddingSearchCV
 PIPELINE = {
     "name": "ACM+TS+SVM (fast)",
     "paradigms": ["LeftRightImagery"],
+    "family": "ACM",
     "pipeline": make_pipeline(
         EmbeddingSearchCV(
             make_pipeline(

@@ -26,6 +26,7 @@ PARAM_GRID = {
 PIPELINE = {
     "name": "ACM+TS+SVM (grid)",
     "paradigms": ["LeftRightImagery"],
+    "family": "ACM",
     "slow": True,
     "pipeline": make_pipeline(
         GridSearchCV(

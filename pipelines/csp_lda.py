@@ -11,5 +11,6 @@ from sklearn.pipeline import make_pipeline
 PIPELINE = {
     "name": "CSP+LDA",
     "paradigms": ["LeftRightImagery", "MotorImagery"],
+    "family": "baseline",
     "pipeline": make_pipeline(CSP(n_components=8), LinearDiscriminantAnalysis()),
 }

@@ -25,6 +25,7 @@ from neuropipe.selection import R2Selector
 PIPELINE = {
     "name": "NS+R2+LDA",
     "paradigms": ["LeftRightImagery"],
+    "family": "PSD/NS",
     "pipeline": make_pipeline(
         Connectivity(
             sfreq=160.0, metric="abs_imcoh", fmin=8.0, fmax=30.0, fres=1.0, window=0.25, step=0.161

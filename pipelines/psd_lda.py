@@ -27,6 +27,7 @@ from neuropipe.selection import R2Selector
 PIPELINE = {
     "name": "PSD+R2+LDA",
     "paradigms": ["LeftRightImagery"],
+    "family": "PSD/NS",
     "pipeline": make_pipeline(
         PSD(
             sfreq=160.0,

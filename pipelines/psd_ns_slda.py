@@ -20,6 +20,7 @@ from neuropipe.selection import R2Selector
 PIPELINE = {
     "name": "PSD+NS+R2+sLDA",
     "paradigms": ["LeftRightImagery"],
+    "family": "PSD/NS",
     "pipeline": make_pipeline(
         FeatureUnion(
             [

@@ -13,6 +13,7 @@ from sklearn.pipeline import make_pipeline
 PIPELINE = {
     "name": "TS+LR",
     "paradigms": ["LeftRightImagery", "MotorImagery"],
+    "family": "baseline",
     "pipeline": make_pipeline(
         Covariances(estimator="oas"),
         TangentSpace(metric="riemann"),

@@ -7,7 +7,14 @@ from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.estimator_checks import check_estimator
 
-from neuropipe.preprocessing import BandPass, EpochsToArray, FilterBank, PickChannels, StackBands
+from neuropipe.preprocessing import (
+    BandPass,
+    CommonAverageReference,
+    EpochsToArray,
+    FilterBank,
+    PickChannels,
+    StackBands,
+)
 
 
 def _sines(freqs, sfreq=200.0, n_times=800):
@@ -146,7 +153,15 @@ ESTIMATORS = [
     FilterBank(100.0),
     PickChannels(["C3", "Cz", "C4"], ["C4", "C3"]),
     StackBands(),
+    CommonAverageReference(),
 ]
+
+
+def test_common_average_reference_zero_mean_over_channels():
+    X = np.random.default_rng(0).standard_normal((4, 5, 50)) + 3.0
+    out = CommonAverageReference().fit_transform(X)
+    np.testing.assert_allclose(out.mean(axis=1), 0.0, atol=1e-12)
+    np.testing.assert_allclose(out[:, 2], X[:, 2] - X.mean(axis=1))
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)

@@ -205,8 +205,7 @@ class EEGMMIDBLeftRight(_EEGMMIDB):
     64 channels at 160 Hz, 45 trials per subject; T1 -> ``"left_hand"``, T2 ->
     ``"right_hand"`` (MOABB ``PhysionetMI`` + ``LeftRightImagery`` labels). Default
     epochs are MOABB's (``epoching="moabb"``): 0-3 s after the cue, band-passed 8-32 Hz,
-    the arrays ``LeftRightImagery().get_data(PhysionetMI())`` returns (times 1e6: volts
-    to microvolts). ``epoching="short"`` gives 0.5-2.5 s at 8-30 Hz. Bundled: S001-S006.
+    the arrays ``LeftRightImagery().get_data(PhysionetMI())`` returns (microvolts). ``epoching="short"`` gives 0.5-2.5 s at 8-30 Hz. Bundled: S001-S006.
 
     Examples
     --------

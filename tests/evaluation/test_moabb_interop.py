@@ -2,11 +2,14 @@
 
 import textwrap
 
+import numpy as np
 import pytest
 
+from neuropipe.datasets import load_dataset
 from neuropipe.datasets.moabb_bridge import BundledSSVEPExo, physionet_mi
 from neuropipe.evaluation.benchmark import run_benchmark
 from neuropipe.evaluation.pipelines import load_pipelines
+from neuropipe.evaluation.protocols import evaluate_within_session
 
 MOABB_CSP_YML = """
 name: MOABB CSP+LDA (yml)
@@ -93,3 +96,33 @@ def test_moabb_yml_pipeline_side_by_side(tmp_path):
     assert set(scores.index) == {"CSP+LDA", "MOABB CSP+LDA (yml)"}
     # the same CSP(8)+LDA, configured in YAML by MOABB or in Python by us
     assert scores["MOABB CSP+LDA (yml)"] == pytest.approx(scores["CSP+LDA"], abs=1e-9)
+
+
+@pytest.mark.slow
+def test_default_epochs_and_scores_identical_to_moabb_defaults(offline_moabb, tmp_path):
+    from moabb.evaluations import WithinSessionEvaluation
+    from moabb.paradigms import LeftRightImagery
+
+    physionet, _ = offline_moabb
+    paradigm = LeftRightImagery()  # MOABB's defaults: 8-32 Hz, PhysionetMI's 0-3 s
+    X, y, _ = paradigm.get_data(physionet, [1])
+    ours = load_dataset("eegmmidb-leftright", subjects=[1])
+    assert ours.X.shape == X.shape == (45, 64, 481)
+    np.testing.assert_allclose(ours.X, X, atol=1e-9)
+    assert (ours.y == y).all()
+    pipelines = {
+        c["name"]: c["pipeline"]
+        for c in load_pipelines("pipelines")
+        if c["name"] in ("CSP+LDA", "TS+LR", "TS+SVM")
+    }
+    moabb = WithinSessionEvaluation(
+        paradigm=paradigm,
+        datasets=[physionet],
+        overwrite=True,
+        random_state=42,
+        hdf5_path=str(tmp_path),
+    ).process(pipelines)
+    ours_scores = evaluate_within_session(pipelines, ours, "eegmmidb").set_index("pipeline")
+    for _, row in moabb.iterrows():
+        # same epochs, same folds, same estimators: the same score, not just a close one
+        assert ours_scores.loc[row["pipeline"], "score"] == pytest.approx(row["score"], abs=1e-12)

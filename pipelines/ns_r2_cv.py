@@ -1,0 +1,35 @@
+"""CAR + |ImCoh| node strength + R² selection + shrinkage LDA, settings chosen by inner CV.
+
+Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-32 Hz
+(MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
+
+HappyFeat's "Connectivity" workflow (Cattai et al. 2021; Desbois et al. 2024), leak-free
+and tuned on training trials only: common average reference (as HappyFeat), absolute
+imaginary coherence between every channel pair (0.25 s Hann windows every 0.161 s, 1 Hz
+bins), node strength of each channel, then :func:`neuropipe.selection.selection_search`
+chooses on the training folds (3 stratified inner splits, ROC-AUC) the band (8-32, 8-13 or
+13-32 Hz), linear or log10 strength, AutoFeat or top-k R², and 3, 10 or 30 features, before
+a Ledoit-Wolf shrinkage LDA. ``ns_lda.py`` keeps HappyFeat's fixed settings (3 AutoFeat
+features, plain LDA) as a reproduction.
+"""
+
+import numpy as np
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.features.connectivity import Connectivity, NodeStrength
+from neuropipe.preprocessing import CommonAverageReference
+from neuropipe.selection import selection_search
+
+PIPELINE = {
+    "name": "CAR+NS+R2+sLDA (inner CV)",
+    "paradigms": ["LeftRightImagery"],
+    "family": "PSD/NS",
+    "pipeline": make_pipeline(
+        CommonAverageReference(),
+        Connectivity(
+            sfreq=160.0, metric="abs_imcoh", fmin=8.0, fmax=32.0, fres=1.0, window=0.25, step=0.161
+        ),
+        NodeStrength(),
+        selection_search(freqs=np.arange(8.0, 33.0)),
+    ),
+}
