@@ -14,6 +14,7 @@ from sklearn.utils.estimator_checks import check_estimator
 from neuropipe.features.graph import (
     METRICS,
     ConnectivityGraph,
+    DensityIntegratedMetrics,
     EdgeVector,
     GraphMetrics,
     ROIMask,
@@ -410,3 +411,71 @@ def test_3d_estimators_pickle_subset_and_order_invariance():
     np.testing.assert_array_equal(pipe.transform(X[2:4]), full[2:4])
     order = [5, 0, 3, 1, 4, 2]
     np.testing.assert_array_equal(pipe.transform([X[i] for i in order]), full[order])
+
+
+# ----------------------------------------------------------------------------------------
+# weighted motifs (Onnela et al. 2005), 4-cliques, density-integrated metrics
+# ----------------------------------------------------------------------------------------
+def _weighted(seed, n=12, p=0.5):
+    rng = np.random.default_rng(seed)
+    W = rng.uniform(0.1, 1.0, (n, n)) * (rng.uniform(size=(n, n)) < p)
+    W = np.triu(W, 1)
+    return W + W.T
+
+
+def _triangles_by_hand(W):
+    n = len(W)
+    for i in range(n):
+        for j in range(i + 1, n):
+            for k in range(j + 1, n):
+                if W[i, j] and W[j, k] and W[i, k]:
+                    yield (i, j, k), (W[i, j], W[j, k], W[i, k])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_onnela_intensity_and_coherence_by_hand(seed):
+    W = _weighted(seed)
+    w = W / W.max()
+    intensity, coherence, count = np.zeros(len(W)), np.zeros(len(W)), np.zeros(len(W))
+    for nodes, weights in _triangles_by_hand(w):
+        geo = np.prod(weights) ** (1 / 3)
+        for v in nodes:
+            intensity[v] += geo
+            coherence[v] += geo / np.mean(weights)
+            count[v] += 1
+    coherence = np.divide(coherence, count, out=np.zeros_like(coherence), where=count > 0)
+    np.testing.assert_allclose(GraphMetrics(["intensity"]).fit_transform(W[None])[0], intensity)
+    np.testing.assert_allclose(
+        graph_metrics(W[None], ["coherence"])[0], coherence, rtol=1e-12, atol=1e-15
+    )
+    # on a binary graph intensity is the triangle count and coherence is 1 where defined
+    B = (W != 0).astype(float)[None]
+    np.testing.assert_array_equal(graph_metrics(B, ["intensity"]), graph_metrics(B, ["triangles"]))
+    np.testing.assert_allclose(graph_metrics(B, ["coherence"])[0], (count > 0).astype(float))
+
+
+def test_clique4_participation_equals_networkx():
+    for G in _random_graphs():
+        A = nx.to_numpy_array(G)[None]
+        counts = np.zeros(G.number_of_nodes())
+        for clique in nx.enumerate_all_cliques(G):
+            if len(clique) == 4:
+                counts[clique] += 1
+        np.testing.assert_array_equal(graph_metrics(A, ["cliques4"])[0], counts)
+
+
+def test_density_integrated_metrics_is_the_mean_over_densities():
+    rng = np.random.default_rng(5)
+    W = rng.uniform(-1, 1, (3, 10, 10))
+    W = (W + W.transpose(0, 2, 1)) / 2
+    densities = [0.1, 0.2, 0.4]
+    metrics = ["degree", "triangles", "squares", "cliques4"]
+    expected = np.mean(
+        [graph_metrics(threshold_graphs(W, density=d, absolute=False), metrics) for d in densities],
+        axis=0,
+    )
+    model = DensityIntegratedMetrics(metrics, densities=densities).fit(W)
+    np.testing.assert_allclose(model.transform(W), expected)
+    assert model.get_feature_names_out()[10] == "roi0_triangles"
+    with pytest.raises(ValueError, match="'densities' must be values in \\(0, 1\\]"):
+        DensityIntegratedMetrics(densities=[0.0, 0.2]).fit(W).transform(W)
