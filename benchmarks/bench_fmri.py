@@ -95,7 +95,8 @@ def markdown(results, data, command, wall, load_s):
         "",
         f"{len(data.y)} subjects ({int(data.y.sum())} ASD), {len(set(data.site))} sites; "
         f"loading took {load_s:.0f} s. Accuracy: mean ± sd over folds (leave-site-out: "
-        f"17 held-out sites, each weighted equally), pooled over all test subjects, and "
+        f"{len(set(data.site))} held-out sites, each weighted equally), pooled over all test "
+        f"subjects, and "
         f"chance (training-majority accuracy, pooled).",
         "",
         "| pipeline | leave-site-out mean ± sd | pooled | chance | 10-fold mean ± sd | "

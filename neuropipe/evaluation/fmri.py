@@ -276,7 +276,7 @@ def summarize_fmri(results):
     ]
 
 
-def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri"):
+def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri", include_slow=False):
     """The pipelines of the files in ``path`` that list ``paradigm``, as a name -> estimator dict.
 
     Parameters
@@ -285,8 +285,10 @@ def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri"):
         Folder of pipeline files (default: the repository's ``pipelines/fmri``).
     paradigm : str
         Keep pipelines whose ``'paradigms'`` list contains it.
+    include_slow : bool
+        Also keep pipelines marked ``"slow": True`` (``benchmarks/bench_fmri.py`` runs all).
     """
-    configs = load_pipelines(path)
+    configs = load_pipelines(path, include_slow=include_slow)
     if not configs:
         raise FileNotFoundError(f"No pipeline files in {str(path)!r}.")
     return {c["name"]: c["pipeline"] for c in configs if paradigm in c["paradigms"]}

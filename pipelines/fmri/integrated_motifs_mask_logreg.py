@@ -17,6 +17,7 @@ from neuropipe.features.graph import ConnectivityGraph, DensityIntegratedMetrics
 PIPELINE = {
     "name": "integrated-motifs-mask-logreg",
     "paradigms": ["fmri"],
+    "slow": True,  # opt-in for `neuropipe benchmark` (--include-slow); bench_fmri.py runs it
     "pipeline": make_pipeline(
         ConnectivityGraph(kind="correlation", density=None, absolute=False, binarize=False),
         DensityIntegratedMetrics(

@@ -16,6 +16,7 @@ from neuropipe.features.graph import ConnectivityGraph, EdgeVector
 PIPELINE = {
     "name": "partial-correlation-logreg",
     "paradigms": ["fmri"],
+    "slow": True,  # opt-in for `neuropipe benchmark` (--include-slow); bench_fmri.py runs it
     "pipeline": make_pipeline(
         ConnectivityGraph(
             kind="partial correlation",

@@ -20,6 +20,7 @@ from neuropipe.harmonization import ComBat
 PIPELINE = {
     "name": "tangent-combat-logreg",
     "paradigms": ["fmri"],
+    "slow": True,  # opt-in for `neuropipe benchmark` (--include-slow); bench_fmri.py runs it
     "pipeline": make_pipeline(
         ComBat(
             TangentConnectome(cov_estimator="ledoit-wolf", reference="logeuclid"),

@@ -143,7 +143,16 @@ def test_summarize_pooled_and_mean():
 
 
 def test_pipeline_files_run_on_dataset_X():
-    pipelines = load_pipeline_files()
+    assert set(load_pipeline_files()) == {
+        "connectome-logreg",
+        "tangent-logreg",
+        "dey-motifs-pca-lda",
+        "dey-motifs-mask-pca-lda",
+        "onnela-motifs-logreg",
+        "phenotype-logreg",
+        "combined-logreg",
+    }  # the default job; the others are marked slow
+    pipelines = load_pipeline_files(include_slow=True)
     assert set(pipelines) == {
         "connectome-logreg",
         "ledoitwolf-connectome-logreg",
@@ -154,6 +163,7 @@ def test_pipeline_files_run_on_dataset_X():
         "dey-motifs-mask-pca-lda",
         "onnela-motifs-logreg",
         "integrated-motifs-mask-logreg",
+        "motifs-tangent-stack",
         "phenotype-logreg",
         "combined-logreg",
     }
