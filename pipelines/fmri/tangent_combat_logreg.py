@@ -23,7 +23,7 @@ PIPELINE = {
     "slow": True,  # opt-in for `neuropipe benchmark` (--include-slow); bench_fmri.py runs it
     "pipeline": make_pipeline(
         ComBat(
-            TangentConnectome(cov_estimator="ledoit-wolf", reference="logeuclid"),
+            TangentConnectome(cov_estimator="ledoit-wolf", metric="logeuclid"),
             site=SITE_COLUMN,
             covariates=list(COVARIATES),
             unseen_site="keep",
