@@ -426,7 +426,25 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
         )
 
 
-class SSVEPCCA(ClassifierMixin, BaseEstimator):
+class _ScoreClassifier(ClassifierMixin, BaseEstimator):
+    """A classifier that predicts the class of the highest ``decision_function`` score."""
+
+    def predict(self, X):
+        """Class of the highest score.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_epochs, n_channels, n_times)
+
+        Returns
+        -------
+        y : ndarray, shape (n_epochs,)
+        """
+        check_is_fitted(self)
+        return self.classes_[self.decision_function(X).argmax(axis=1)]
+
+
+class SSVEPCCA(_ScoreClassifier):
     """CCA / filter-bank CCA SSVEP classifier, with an optional no-stimulus class.
 
     Each epoch goes to the stimulus class whose references it correlates with most
@@ -604,22 +622,8 @@ class SSVEPCCA(ClassifierMixin, BaseEstimator):
             scores[:, ~self._stim] = self.threshold_
         return scores
 
-    def predict(self, X):
-        """Class of the highest score.
 
-        Parameters
-        ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
-
-        Returns
-        -------
-        y : ndarray, shape (n_epochs,)
-        """
-        check_is_fitted(self)
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
-
-
-class TRCA(ClassifierMixin, BaseEstimator):
+class TRCA(_ScoreClassifier):
     """Task-related component analysis SSVEP classifier (Nakanishi et al. 2018).
 
     For each class (and sub-band), the TRCA spatial filter of its training trials
@@ -732,17 +736,3 @@ class TRCA(ClassifierMixin, BaseEstimator):
                 corr = np.divide(a @ t, norm, out=np.zeros(len(X)), where=norm > 0)
                 scores[:, k] += self.weights_[b] * corr
         return scores
-
-    def predict(self, X):
-        """Class of the best-correlated template.
-
-        Parameters
-        ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
-
-        Returns
-        -------
-        y : ndarray, shape (n_epochs,)
-        """
-        check_is_fitted(self)
-        return self.classes_[self.decision_function(X).argmax(axis=1)]
