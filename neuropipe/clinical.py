@@ -9,6 +9,14 @@ such a model, refuses a recording whose channels or sampling rate differ from th
 calibration's, epochs it the same way and returns one row per epoch with the predicted
 label and the class probabilities.
 
+A model also keeps the amplitude statistics of its calibration epochs (per-channel
+log-variance, and a Riemannian potato from pyRiemann), so that garbage is never labelled
+with confidence: a recording in another unit (volts for microvolts: 1e6 times larger) or
+with a flat, dead or disconnected channel is refused with a :class:`~neuropipe.DataFileError`
+naming the problem, and each epoch whose amplitude on some channel is far outside the
+calibration's is flagged in the ``outlier`` and ``quality`` columns (or refused, with
+``on_outlier="refuse"``).
+
 The command line offers the same: ``neuropipe fit`` and ``neuropipe predict``
 (:func:`add_fit_parser`, :func:`add_predict_parser`).
 
@@ -25,8 +33,11 @@ Examples
 {'left': 16, 'right': 14}
 >>> path = model.save(os.path.join(tempfile.mkdtemp(), "model.skops"))
 >>> labels = predict_recording(path, folder / "S001R12.edf")
->>> list(labels.columns)
-['epoch', 'onset', 'event', 'expected', 'label', 'proba_left', 'proba_right']
+>>> list(labels.columns)  # doctest: +NORMALIZE_WHITESPACE
+['epoch', 'onset', 'event', 'expected', 'label', 'proba_left', 'proba_right', 'outlier',
+ 'quality', 'potato_z']
+>>> print(prediction_summary(labels))  # doctest: +ELLIPSIS
+Labelled 15 epochs (...); accuracy on the 15 epochs with a calibrated event: ...
 """
 
 from __future__ import annotations
@@ -46,20 +57,24 @@ from ._validation import (
     DataFileError,
     check_ch_names,
     check_labels,
+    check_option,
     check_sfreq,
 )
 from .evaluation.pipelines import load_pipeline_file
 from .io.eeg import epochs_from_raw, read_epochs, read_raw, standardize_channel_names
-from .persistence import load, save
+from .persistence import check_output_file, load, save
 
 __all__ = [
     "ClinicalModel",
     "add_fit_parser",
     "add_predict_parser",
+    "calibration_statistics",
+    "check_quality",
     "fit_recording",
     "load_model",
     "parse_event_map",
     "predict_recording",
+    "prediction_summary",
 ]
 
 #: Paradigms of pipelines that take EEG epochs (MOABB names); others cannot be calibrated.
@@ -73,7 +88,23 @@ EEG_PARADIGMS = (
     "P300",
 )
 _FORMAT = "neuropipe.clinical"
-_FORMAT_VERSION = 1
+#: Version 2 added the calibration statistics (``ClinicalModel.calibration``).
+_FORMAT_VERSION = 2
+
+#: A recording is refused when its median amplitude (over epochs and channels) differs
+#: from the calibration's by more than this factor, either way (a unit error: 1e6 for
+#: volts read as microvolts). On EEGMMIDB runs 12 against runs 4 + 8 of the same
+#: subject, the factor stays within 1.16 (6 subjects).
+SCALE_LIMIT = 10.0
+#: A channel is refused when its amplitude, relative to the other channels, differs
+#: from the calibration's by more than this factor (flat / dead or disconnected channel).
+#: EEGMMIDB runs 12 vs 4 + 8: within 1.54.
+CHANNEL_LIMIT = 10.0
+#: An epoch is flagged as an outlier when a channel's amplitude in it differs from that
+#: channel's calibration mean by more than this factor (on the log-variance scale, at
+#: least 5 calibration standard deviations away as well).
+EPOCH_LIMIT = 10.0
+EPOCH_Z_LIMIT = 5.0
 
 
 def _neuropipe_version() -> str:
@@ -109,6 +140,9 @@ class ClinicalModel:
         Names of the calibration recordings.
     neuropipe_version : str
         Version that fitted the model.
+    calibration : dict
+        Amplitude statistics of the calibration epochs that :func:`predict_recording`
+        checks recordings against (see :func:`calibration_statistics`).
     """
 
     pipeline: object
@@ -121,6 +155,7 @@ class ClinicalModel:
     n_epochs: dict = field(default_factory=dict)
     calibration_files: list = field(default_factory=list)
     neuropipe_version: str = field(default_factory=_neuropipe_version)
+    calibration: dict = field(default_factory=dict)
 
     @property
     def classes(self) -> list:
@@ -153,6 +188,7 @@ class ClinicalModel:
                 "n_epochs_counts": [int(v) for v in self.n_epochs.values()],
                 "calibration_files": [str(f) for f in self.calibration_files],
                 "neuropipe_version": str(self.neuropipe_version),
+                "calibration": dict(self.calibration),
             },
         }
 
@@ -167,9 +203,16 @@ class ClinicalModel:
                 f"neuropipe fit / fit_recording."
             )
         if content.get("format_version") != _FORMAT_VERSION:
+            why = (
+                " (version 1 models hold no calibration statistics, so recordings in the "
+                "wrong unit or with dead channels could not be detected)"
+                if content.get("format_version") == 1
+                else ""
+            )
             raise DataFileError(
                 f"{source} has model format version {content.get('format_version')!r}; this "
-                f"neuropipe reads version {_FORMAT_VERSION}. Calibrate the model again."
+                f"neuropipe reads version {_FORMAT_VERSION}{why}. Calibrate the model again "
+                f"with neuropipe fit."
             )
         try:
             meta = content["metadata"]
@@ -184,6 +227,7 @@ class ClinicalModel:
                 n_epochs=dict(zip(meta["n_epochs_labels"], meta["n_epochs_counts"])),
                 calibration_files=list(meta["calibration_files"]),
                 neuropipe_version=meta["neuropipe_version"],
+                calibration=dict(meta["calibration"]),
             )
         except (KeyError, TypeError) as exc:
             raise DataFileError(
@@ -268,7 +312,19 @@ def _pick_pipeline(pipeline_file, name):
             f"Pipeline {config['name']!r} is for paradigms {paradigms}, not EEG epochs; "
             f"calibrate an EEG pipeline (paradigms {list(EEG_PARADIGMS)})."
         )
+    _check_classifier(config["pipeline"], f"Pipeline {config['name']!r}")
     return config
+
+
+def _check_classifier(pipeline, what):
+    """Refuse a pipeline that cannot label epochs (no ``predict``: it ends in a transformer)."""
+    if not hasattr(pipeline, "predict"):
+        last = pipeline.steps[-1][1] if hasattr(pipeline, "steps") else pipeline
+        raise ValueError(
+            f"{what} ends with {type(last).__name__}, which has no predict(): it transforms "
+            f"epochs but cannot label them. End the pipeline with a classifier (e.g. "
+            f"LinearDiscriminantAnalysis) to calibrate it."
+        )
 
 
 def _check_pipeline_sfreq(pipeline, sfreq, source):
@@ -281,6 +337,188 @@ def _check_pipeline_sfreq(pipeline, sfreq, source):
                     f"at {sfreq:g} Hz; its frequencies would be wrong. Resample the "
                     f"recordings to {value} Hz or edit sfreq in the pipeline file."
                 )
+
+
+def _log_variance(X):
+    """Log-variance over time of each epoch and channel, (n_epochs, n_channels).
+
+    Filter-bank epochs ``(n_epochs, n_channels, n_times, n_bands)``: mean over bands.
+    A flat channel gives ``-inf``.
+    """
+    with np.errstate(divide="ignore"):
+        logvar = np.log(np.var(X, axis=2))
+    return logvar.mean(axis=-1) if logvar.ndim == 3 else logvar
+
+
+def _potato_log_distances(X, covmean):
+    """Log Riemannian distance of each epoch's (OAS) covariance to ``covmean``."""
+    from pyriemann.estimation import Covariances
+
+    try:
+        from pyriemann.geometry.distance import distance_riemann
+    except ImportError:  # pyRiemann < 0.12
+        from pyriemann.utils.distance import distance_riemann
+
+    covs = Covariances("oas").fit_transform(X)
+    return np.log(np.maximum(np.ravel(distance_riemann(covs, covmean)), 1e-300)), covs
+
+
+def _potato_reference(X):
+    """A Riemannian potato (Barachant et al. 2013) of the calibration epochs, one pass.
+
+    Reference: the log-Euclidean mean of the OAS covariances (closed form; pyRiemann's
+    ``Potato`` iterates the Riemannian mean: seconds for 30 epochs of 64 channels);
+    z-scores of the log Riemannian distances to it, with mean and standard deviation
+    taken over the epochs within 3 of them, as the first pass of pyRiemann's ``Potato``.
+    """
+    from pyriemann.estimation import Covariances
+
+    try:
+        from pyriemann.geometry.mean import mean_logeuclid
+    except ImportError:  # pyRiemann < 0.12
+        from pyriemann.utils.mean import mean_logeuclid
+
+    covmean = mean_logeuclid(Covariances("oas").fit_transform(X))
+    distances, _ = _potato_log_distances(X, covmean)
+    spread = max(float(distances.std()), 1e-6)
+    keep = (distances - distances.mean()) / spread < 3.0
+    return {
+        "potato_covmean": np.asarray(covmean),
+        "potato_mean": float(distances[keep].mean()),
+        "potato_std": float(max(distances[keep].std(), 1e-6)),
+    }
+
+
+def calibration_statistics(X, ch_names, source="the calibration data") -> dict:
+    """Amplitude statistics of calibration epochs, which new recordings are checked against.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n_epochs, n_channels, n_times) or (n_epochs, n_channels, n_times, n_bands)
+        Calibration epochs, as the pipeline receives them (microvolts, filtered).
+    ch_names : list of str
+        Channel names, for error messages.
+    source : str
+        Name of the data in error messages.
+
+    Returns
+    -------
+    statistics : dict
+        ``logvar_mean`` and ``logvar_std``: per channel, mean and standard deviation over
+        epochs of the log-variance; for 3-D epochs (3 or more), a Riemannian potato of
+        the OAS covariances (pyRiemann): its reference ``potato_covmean`` and the mean
+        and standard deviation (``potato_mean``, ``potato_std``) of the log-distances
+        of the epochs it keeps.
+
+    Raises
+    ------
+    DataFileError
+        If a channel is flat (zero variance) in a calibration epoch.
+    """
+    logvar = _log_variance(X)
+    flat = ~np.isfinite(logvar)
+    if flat.any():
+        names = [ch_names[i] for i in np.flatnonzero(flat.any(axis=0))]
+        raise DataFileError(
+            f"Channel(s) {names} are flat (zero variance) in {int(flat.any(axis=1).sum())} of "
+            f"{len(X)} epochs of {source}: dead or disconnected electrodes. A model "
+            f"calibrated on them would label garbage; fix the recording or interpolate the "
+            f"channels (raw.interpolate_bads) before calibrating."
+        )
+    ddof = 1 if len(X) > 1 else 0
+    statistics = {
+        "logvar_mean": logvar.mean(axis=0).tolist(),
+        # a floor, so that a channel steady over few epochs does not flag every new one
+        "logvar_std": np.maximum(logvar.std(axis=0, ddof=ddof), 0.05).tolist(),
+    }
+    if X.ndim == 3 and len(X) >= 3:
+        statistics.update(_potato_reference(X))
+    return statistics
+
+
+def check_quality(model, X, source="the recording") -> pd.DataFrame:
+    """Check epochs against the model's calibration statistics.
+
+    Parameters
+    ----------
+    model : ClinicalModel
+        A calibrated model (its ``calibration`` statistics and ``ch_names``).
+    X : ndarray, shape (n_epochs, n_channels, n_times) or (n_epochs, n_channels, n_times, n_bands)
+        Epochs of a new recording, cut and filtered as at calibration.
+    source : str
+        Name of the recording in messages.
+
+    Returns
+    -------
+    quality : pandas.DataFrame
+        One row per epoch: ``outlier`` (bool: a channel's amplitude differs from its
+        calibration mean by more than :data:`EPOCH_LIMIT` times and
+        :data:`EPOCH_Z_LIMIT` standard deviations), ``quality`` (``"ok"`` or the reason)
+        and ``potato_z`` (Riemannian potato z-score against the calibration
+        epochs, for information; NaN for filter-bank epochs; it also grows with the
+        slow drift between sessions, so it does not flag by itself).
+
+    Raises
+    ------
+    DataFileError
+        If the recording as a whole is outside the calibration: a channel flat in half of
+        the epochs or more, a median amplitude more than :data:`SCALE_LIMIT` times the
+        calibration's either way (another unit), or a channel whose amplitude relative to
+        the others differs by more than :data:`CHANNEL_LIMIT` times (dead or disconnected).
+    """
+    stats = model.calibration
+    mean, std = np.asarray(stats["logvar_mean"]), np.asarray(stats["logvar_std"])
+    names = list(model.ch_names)
+    logvar = _log_variance(X)
+    flat = ~np.isfinite(logvar)
+    dead = flat.mean(axis=0) >= 0.5
+    if dead.any():
+        raise DataFileError(
+            f"{source}: channel(s) {[names[i] for i in np.flatnonzero(dead)]} are flat (zero "
+            f"variance) in at least half of its {len(X)} epochs: dead or disconnected "
+            f"electrodes, so its epochs would be labelled from garbage. Fix the recording or "
+            f"interpolate the channels (raw.interpolate_bads) before predicting."
+        )
+    shift = np.median(logvar, axis=0) - mean
+    scale = float(np.median(shift))
+    if abs(scale) > 2 * np.log(SCALE_LIMIT):
+        raise DataFileError(
+            f"{source}: its amplitudes are {np.exp(scale / 2):.3g} times those of the "
+            f"calibration recordings (median over channels and epochs; at most "
+            f"{SCALE_LIMIT:g} times either way is accepted). It is most likely in another "
+            f"unit (1e+06: volts read as microvolts, 1e-06 the reverse) or gain: convert it "
+            f"to the calibration's unit, or calibrate a model on recordings like it."
+        )
+    relative = shift - scale
+    odd = np.flatnonzero(np.abs(relative) > 2 * np.log(CHANNEL_LIMIT))
+    if len(odd):
+        detail = ", ".join(f"{names[i]} x{np.exp(relative[i] / 2):.3g}" for i in odd)
+        raise DataFileError(
+            f"{source}: channel amplitudes relative to the other channels differ from the "
+            f"calibration's by more than {CHANNEL_LIMIT:g} times ({detail}): dead or flat "
+            f"(below 1) or disconnected / noisy (above 1) electrodes. Fix them or interpolate "
+            f"them (raw.interpolate_bads) before predicting, or calibrate again."
+        )
+    deviation = logvar - mean
+    with np.errstate(invalid="ignore"):
+        z = deviation / std
+    bad = (np.abs(deviation) > 2 * np.log(EPOCH_LIMIT)) & (np.abs(z) > EPOCH_Z_LIMIT)
+    reasons = []
+    for row, flags in zip(deviation, bad):
+        if not flags.any():
+            reasons.append("ok")
+            continue
+        worst = int(np.argmax(np.where(flags, np.abs(row), -1.0)))
+        others = int(flags.sum()) - 1
+        reasons.append(
+            f"amplitude x{np.exp(row[worst] / 2):.3g} of calibration on {names[worst]}"
+            + (f" and {others} other channel(s)" if others else "")
+        )
+    potato_z = np.full(len(X), np.nan)
+    if X.ndim == 3 and "potato_covmean" in stats:
+        distances, _ = _potato_log_distances(X, np.asarray(stats["potato_covmean"]))
+        potato_z = (distances - stats["potato_mean"]) / stats["potato_std"]
+    return pd.DataFrame({"outlier": bad.any(axis=1), "quality": reasons, "potato_z": potato_z})
 
 
 def fit_recording(
@@ -330,8 +568,11 @@ def fit_recording(
         If a file does not exist.
     ValueError
         If the events, window, pipeline or recordings do not fit together (a
-        :class:`~neuropipe.DataFileError` for unreadable recordings).
+        :class:`~neuropipe.DataFileError` for unreadable recordings or a flat channel),
+        the pipeline has no classifier, or ``output`` is a folder; all before fitting.
     """
+    if output is not None:
+        check_output_file(output)  # before any work: a folder or missing parent fails now
     event_map = parse_event_map(events) if isinstance(events, str) else events
     if not isinstance(event_map, Mapping) or not event_map:
         raise TypeError(
@@ -353,6 +594,7 @@ def fit_recording(
     source = "the calibration data" if len(paths) > 1 else repr(paths[0].name)
     _check_pipeline_sfreq(config["pipeline"], epochs.sfreq, source)
     check_labels(epochs.y, len(epochs), min_per_class=2)
+    calibration = calibration_statistics(epochs.X, epochs.ch_names, source)
     pipeline = config["pipeline"].fit(epochs.X, epochs.y)
     labels, counts = np.unique(epochs.y, return_counts=True)
     model = ClinicalModel(
@@ -371,6 +613,7 @@ def fit_recording(
         pipeline_file=str(pipeline_file),
         n_epochs={_plain(k): int(n) for k, n in zip(labels, counts)},
         calibration_files=[p.name for p in paths],
+        calibration=calibration,
     )
     if output is not None:
         model.save(output)
@@ -389,7 +632,9 @@ def _check_recording(model, raw, source):
     check_ch_names(model.ch_names, eeg, context=f"of {source}")
 
 
-def predict_recording(model_path, data_path, *, events=None, trusted=None) -> pd.DataFrame:
+def predict_recording(
+    model_path, data_path, *, events=None, trusted=None, on_outlier="flag"
+) -> pd.DataFrame:
     """Label the epochs of a new recording with a calibrated model.
 
     Parameters
@@ -404,21 +649,34 @@ def predict_recording(model_path, data_path, *, events=None, trusted=None) -> pd
         Events not in the calibration map are labelled too (their ``expected`` is empty).
     trusted : list of (str | type) | None
         Extra types to trust when loading the model, see :func:`neuropipe.persistence.load`.
+    on_outlier : {"flag", "refuse"}
+        What to do with epochs whose amplitude is far outside the calibration's (see
+        :func:`check_quality`): label them with ``outlier=True`` and the reason in
+        ``quality``, or refuse the recording.
 
     Returns
     -------
     labels : pandas.DataFrame
         One row per epoch: ``epoch`` (index), ``onset`` (s from the start of the
         recording), ``event`` (its key), ``expected`` (the calibration label of that
-        key, if any), ``label`` (predicted) and ``proba_<class>`` for every class
-        when the pipeline has ``predict_proba``.
+        key, if any), ``label`` (predicted), ``proba_<class>`` for every class
+        when the pipeline has ``predict_proba``, then ``outlier``, ``quality`` and
+        ``potato_z`` (see :func:`check_quality`).
 
     Raises
     ------
     ValueError
         If the recording's channels or sampling rate differ from the model's, or it
-        cannot be read (:class:`~neuropipe.DataFileError`).
+        cannot be read, or it is outside the calibration (another unit, a flat or
+        disconnected channel; with ``on_outlier="refuse"``, any outlier epoch): a
+        :class:`~neuropipe.DataFileError` naming the problem.
+
+    Warns
+    -----
+    RecordingWarning
+        If the recording is truncated or MNE warned while reading it.
     """
+    check_option("on_outlier", on_outlier, ["flag", "refuse"])
     if isinstance(model_path, ClinicalModel):
         model = model_path
     else:
@@ -445,6 +703,16 @@ def predict_recording(model_path, data_path, *, events=None, trusted=None) -> pd
         source=source,
     )
     pipeline = model.pipeline
+    _check_classifier(pipeline, "The model's pipeline")
+    quality = check_quality(model, epochs.X, source)
+    if on_outlier == "refuse" and quality["outlier"].any():
+        flagged = quality.index[quality["outlier"]]
+        listed = "; ".join(f"epoch {i}: {quality.at[i, 'quality']}" for i in flagged[:5])
+        raise DataFileError(
+            f"{source}: {len(flagged)} of {len(quality)} epochs are outside the calibration "
+            f"({listed}{'; ...' if len(flagged) > 5 else ''}). Check the recording, or pass "
+            f"on_outlier='flag' (CLI: --on-outlier flag) to label them with a flag."
+        )
     table = pd.DataFrame(
         {
             "epoch": np.arange(len(epochs)),
@@ -458,7 +726,47 @@ def predict_recording(model_path, data_path, *, events=None, trusted=None) -> pd
         proba = pipeline.predict_proba(epochs.X)
         for j, label in enumerate(pipeline.classes_):
             table[f"proba_{label}"] = proba[:, j]
-    return table
+    return pd.concat([table, quality], axis=1)
+
+
+def prediction_summary(table, source=None) -> str:
+    """One line about a :func:`predict_recording` table: labels, outliers, accuracy.
+
+    Accuracy is the fraction of epochs whose predicted ``label`` equals the ``expected``
+    label of their event, over the epochs of calibrated events; also given without the
+    flagged outliers when there are some.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Output of :func:`predict_recording`.
+    source : str | None
+        Recording name to print.
+
+    Returns
+    -------
+    summary : str
+    """
+    counts = ", ".join(f"{k}: {v}" for k, v in table["label"].value_counts().items())
+    where = f" of {source}" if source else ""
+    parts = [f"Labelled {len(table)} epochs{where} ({counts})"]
+    outlier = table["outlier"].to_numpy(bool) if "outlier" in table else np.zeros(len(table), bool)
+    if outlier.any():
+        parts.append(f"{int(outlier.sum())} flagged as outliers (column 'quality')")
+    known = table["expected"].notna().to_numpy()
+    if known.any():
+        correct = (table["label"] == table["expected"]).to_numpy() & known
+        text = (
+            f"accuracy on the {int(known.sum())} epochs with a calibrated event: "
+            f"{correct.sum() / known.sum():.3f} ({int(correct.sum())}/{int(known.sum())})"
+        )
+        kept = known & ~outlier
+        if outlier.any() and kept.any():
+            text += f", {correct[kept].sum() / kept.sum():.3f} without the outliers"
+        parts.append(text)
+    else:
+        parts.append("no epoch has a calibrated event, so no accuracy")
+    return "; ".join(parts)
 
 
 def _optional_float(text: str):
@@ -472,27 +780,20 @@ def _optional_float(text: str):
         ) from exc
 
 
-def _report_error(command: str, exc: Exception) -> int:
-    print(f"neuropipe {command}: error: {exc}", file=sys.stderr)
-    return 1
-
-
 def _cmd_fit(args) -> int:
-    try:
-        with mne.utils.use_log_level("ERROR"):
-            model = fit_recording(
-                args.pipeline,
-                args.data,
-                args.events,
-                args.tmin,
-                args.tmax,
-                l_freq=args.l_freq,
-                h_freq=args.h_freq,
-                name=args.name,
-                output=args.output,
-            )
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        return _report_error("fit", exc)
+    # Errors propagate: neuropipe.cli.main prints expected ones as one line, exit code 2.
+    with mne.utils.use_log_level("ERROR"):
+        model = fit_recording(
+            args.pipeline,
+            args.data,
+            args.events,
+            args.tmin,
+            args.tmax,
+            l_freq=args.l_freq,
+            h_freq=args.h_freq,
+            name=args.name,
+            output=args.output,
+        )
     counts = ", ".join(f"{label}: {n}" for label, n in model.n_epochs.items())
     print(
         f"Calibrated {model.pipeline_name!r} on {sum(model.n_epochs.values())} epochs "
@@ -503,21 +804,27 @@ def _cmd_fit(args) -> int:
 
 
 def _cmd_predict(args) -> int:
-    try:
-        table = predict_recording(
-            args.model,
-            args.data,
-            events=None if args.events is None else args.events.split(","),
-            trusted=args.trust,
-        )
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        return _report_error("predict", exc)
+    table = predict_recording(
+        args.model,
+        args.data,
+        events=None if args.events is None else args.events.split(","),
+        trusted=args.trust,
+        on_outlier=args.on_outlier,
+    )
+    summary = prediction_summary(table, Path(args.data).name)
     if args.output is None:
         table.to_csv(sys.stdout, index=False)
+        print(summary, file=sys.stderr)  # stdout holds the CSV
         return 0
-    table.to_csv(args.output, index=False)
-    summary = ", ".join(f"{k}: {v}" for k, v in table["label"].value_counts().items())
-    print(f"Labelled {len(table)} epochs of {Path(args.data).name} ({summary}): {args.output}")
+    output = Path(args.output)
+    check_output_file(output)
+    part = output.with_name(output.name + ".part")
+    try:
+        table.to_csv(part, index=False)
+        os.replace(part, output)
+    finally:
+        part.unlink(missing_ok=True)
+    print(f"{summary}: {args.output}")
     return 0
 
 
@@ -583,8 +890,9 @@ def add_predict_parser(subparsers) -> argparse.ArgumentParser:
         help="label the epochs of a recording with a model from 'neuropipe fit'",
         description="Epoch a new recording as at calibration and write one CSV row per "
         "epoch: onset, event, expected label (of the event, if calibrated), predicted "
-        "label and class probabilities. A recording whose channels or sampling rate "
-        "differ from the model's is refused.",
+        "label, class probabilities and a quality flag; print the accuracy when events "
+        "have calibrated labels. A recording whose channels or sampling rate differ from "
+        "the model's, in another unit, or with a dead channel is refused.",
     )
     p.add_argument("--model", required=True, help="model file from 'neuropipe fit'")
     p.add_argument("--data", required=True, help="recording to label (EDF, BDF, FIF...)")
@@ -597,6 +905,15 @@ def add_predict_parser(subparsers) -> argparse.ArgumentParser:
         metavar="TYPE",
         help="trust this type when loading the model (repeatable); only for models whose "
         "origin you trust",
+    )
+    p.add_argument(
+        "--on-outlier",
+        choices=["flag", "refuse"],
+        default="flag",
+        help="epochs whose amplitude is far outside the calibration's: label them with "
+        "outlier=True and the reason in the 'quality' column (flag, default), or refuse "
+        "the recording (refuse). A recording in another unit or with a dead channel is "
+        "always refused",
     )
     p.add_argument("-o", "--output", help="CSV file to write (default: print to stdout)")
     p.set_defaults(func=_cmd_predict)

@@ -38,7 +38,14 @@ from skops.io.exceptions import UNTRUSTED_TYPE_REASONS, UntrustedTypesFoundExcep
 
 from ._validation import DataFileError
 
-__all__ = ["TRUSTED_TYPES", "UntrustedTypesError", "load", "save", "untrusted_types"]
+__all__ = [
+    "TRUSTED_TYPES",
+    "UntrustedTypesError",
+    "check_output_file",
+    "load",
+    "save",
+    "untrusted_types",
+]
 
 #: Types trusted on top of skops' own defaults (builtins, numpy, scikit-learn estimators).
 #: Reviewed: each is an estimator whose state is plain data. ``tests/test_persistence.py``
@@ -160,6 +167,60 @@ def _check_path(path) -> Path:
     return Path(path)
 
 
+def check_output_file(path) -> Path:
+    """Check that a file can be written at ``path``, before any work is done.
+
+    Parameters
+    ----------
+    path : str | Path
+        Where a file (a model, a CSV table) will be written.
+
+    Returns
+    -------
+    path : Path
+
+    Raises
+    ------
+    IsADirectoryError
+        If ``path`` is an existing folder.
+    FileNotFoundError
+        If its folder does not exist.
+    NotADirectoryError
+        If what should be its folder is a file.
+    PermissionError
+        If the folder (or an existing file at ``path``) is not writable.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> check_output_file(tempfile.mkdtemp())  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    IsADirectoryError: Cannot write to '...': it is a folder; give a file name inside it, e.g. '.../model.skops'.
+    """
+    path = _check_path(path)
+    if path.is_dir():
+        raise IsADirectoryError(
+            f"Cannot write to {str(path)!r}: it is a folder; give a file name inside it, "
+            f"e.g. {str(path / 'model.skops')!r}."
+        )
+    folder = path.parent
+    if not folder.exists():
+        raise FileNotFoundError(
+            f"Cannot write to {str(path)!r}: folder {str(folder)!r} does not exist; create "
+            f"it first."
+        )
+    if not folder.is_dir():
+        raise NotADirectoryError(
+            f"Cannot write to {str(path)!r}: {str(folder)!r} is a file, not a folder."
+        )
+    if not os.access(folder, os.W_OK | os.X_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise PermissionError(
+            f"Cannot write to {str(path)!r}: permission denied; choose a folder you may write to."
+        )
+    return path
+
+
 def untrusted_types(path, trusted=None) -> list[str]:
     """List the types in a model file that loading would refuse.
 
@@ -214,17 +275,19 @@ def save(obj, path) -> Path:
     -------
     path : Path
 
+    Raises
+    ------
+    OSError
+        If ``path`` cannot be written (see :func:`check_output_file`), checked before
+        serialising; no ``.part`` file is left behind on failure.
+
     Warns
     -----
     UserWarning
         If ``obj`` holds types outside :data:`TRUSTED_TYPES` and skops' defaults, which
         :func:`load` will refuse unless they are passed as ``trusted``.
     """
-    path = _check_path(path)
-    if not path.parent.is_dir():
-        raise FileNotFoundError(
-            f"Cannot save to {str(path)!r}: folder {str(path.parent)!r} does not exist."
-        )
+    path = check_output_file(path)
     try:
         data = sio.dumps(obj, compression=zipfile.ZIP_DEFLATED)
     except TypeError as exc:
@@ -241,8 +304,11 @@ def save(obj, path) -> Path:
             stacklevel=2,
         )
     tmp = path.with_name(path.name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:  # nothing left behind if writing or moving failed
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -6,6 +6,7 @@ The refusal tests use small synthetic FIF recordings (channels, rate, order chan
 """
 
 import argparse
+import io
 
 import mne
 import numpy as np
@@ -22,6 +23,7 @@ from neuropipe.clinical import (
     load_model,
     parse_event_map,
     predict_recording,
+    prediction_summary,
 )
 from neuropipe.datasets import bundled_path
 from neuropipe.evaluation.pipelines import load_pipeline_file
@@ -96,7 +98,9 @@ def test_calibrate_runs_4_8_and_label_run_12(tmp_path):
     table = predict_recording(tmp_path / "m.skops", folder / "S001R12.edf")
     assert list(table.columns) == [
         "epoch", "onset", "event", "expected", "label", "proba_left", "proba_right",
+        "outlier", "quality", "potato_z",
     ]  # fmt: skip
+    assert not table["outlier"].any() and set(table["quality"]) == {"ok"}
     assert len(table) == len(test) == 15
     np.testing.assert_allclose(table["onset"], test.metadata["onset"])
     np.testing.assert_array_equal(table["expected"], test.y)
@@ -234,23 +238,37 @@ def test_cli_fit_and_predict(recordings, tmp_path, capsys):
 
     csv = tmp_path / "labels.csv"
     assert _run(["predict", "--model", model, "--data", recordings["new"], "-o", csv]) == 0
-    assert "Labelled 24 epochs" in capsys.readouterr().out
-    written = pd.read_csv(csv)
+    out = capsys.readouterr().out
+    assert "Labelled 24 epochs of new_raw.fif" in out
+    # issue 19: the file has labels, so the accuracy is printed (and is right)
     expected = predict_recording(model, recordings["new"])
+    correct = int((expected["label"] == expected["expected"]).sum())
+    assert f"accuracy on the 24 epochs with a calibrated event: {correct / 24:.3f} " in out
+    assert f"({correct}/24)" in out and correct >= 22
+    assert not list(tmp_path.glob("*.part"))
+    written = pd.read_csv(csv)
     np.testing.assert_array_equal(written["label"], expected["label"])
     np.testing.assert_allclose(written["proba_left"], expected["proba_left"])
 
     assert _run(["predict", "--model", model, "--data", recordings["new"]]) == 0
-    assert capsys.readouterr().out.startswith("epoch,onset,event,expected,label,proba_left")
+    captured = capsys.readouterr()
+    assert captured.out.startswith("epoch,onset,event,expected,label,proba_left")
+    assert "accuracy on the 24 epochs" in captured.err  # stdout holds only the CSV
+    assert len(pd.read_csv(io.StringIO(captured.out))) == 24
 
 
 def test_cli_reports_errors_without_traceback(recordings, model_path, tmp_path, capsys):
-    assert _run(["predict", "--model", model_path, "--data", recordings["rate"]]) == 1
+    # clinical raises; neuropipe.cli.main prints one line and exits with code 2
+    from neuropipe.cli import main
+
+    assert main(["predict", "--model", model_path, "--data", recordings["rate"]]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("neuropipe predict: error:") and "128 Hz" in err
+    assert err.startswith("neuropipe: error:") and "128 Hz" in err
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
     argv = ["fit", "--pipeline", PSD_LDA, "--data", recordings["calib"], "--events", "T1"]
-    assert _run([*argv, "-o", tmp_path / "x.skops"]) == 1
-    assert "EVENT=LABEL" in capsys.readouterr().err
+    assert main([*argv, "-o", tmp_path / "x.skops"]) == 2
+    err = capsys.readouterr().err
+    assert "EVENT=LABEL" in err and len(err.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("command", ["fit", "predict"])
@@ -271,3 +289,207 @@ def test_module_docstring_example_runs():
 
     failures, tried = doctest.testmod(neuropipe.clinical, verbose=False)
     assert tried > 0 and failures == 0
+
+
+# --- never a confident label on garbage (issue 16) ---------------------------------------
+
+S001 = bundled_path("eegmmidb") / "S001"
+N_SIGNALS = 65  # EEGMMIDB EDF: 64 EEG channels and the annotation channel
+
+
+@pytest.fixture(scope="module")
+def real_model():
+    """CSP+LDA calibrated on EEGMMIDB S001 runs 4 and 8 (real EDF files)."""
+    return fit_recording(
+        CSP_LDA, [S001 / "S001R04.edf", S001 / "S001R08.edf"], EVENTS, 0.5, 2.5,
+        l_freq=8.0, h_freq=30.0,
+    )  # fmt: skip
+
+
+def _edited_run12(tmp_path, name, edit):
+    """A copy of S001R12 with its raw EDF bytes edited, or its samples (FIF) edited."""
+    if name.endswith(".edf"):
+        content = bytearray((S001 / "S001R12.edf").read_bytes())
+        edit(content)
+        (tmp_path / name).write_bytes(bytes(content))
+        return tmp_path / name
+    raw = mne.io.read_raw_edf(S001 / "S001R12.edf", preload=True, verbose="ERROR")
+    data = raw.get_data()
+    edit(data)
+    copy = mne.io.RawArray(data, raw.info, verbose="ERROR")
+    copy.set_annotations(raw.annotations)
+    copy.save(tmp_path / name, verbose="ERROR")
+    return tmp_path / name
+
+
+def _volts(content):
+    """Header units 'uV' -> 'V': every sample reads 1e6 times too large (wrong unit)."""
+    for i in range(64):
+        offset = 256 + N_SIGNALS * 96 + 8 * i
+        content[offset : offset + 8] = b"V       "
+
+
+def _zero_c3(data):
+    data[8] = 0.0  # C3, a dead electrode
+
+
+def _weak_c3(data):
+    data[8] *= 1e-3
+
+
+def _burst(data):
+    data[:, 4700:5100] *= 50  # an artifact over the epoch cut 29.6-31.6 s (epoch 3)
+
+
+def test_clean_run_is_labelled_without_flags(real_model):
+    table = predict_recording(real_model, S001 / "S001R12.edf")
+    assert len(table) == 15 and not table["outlier"].any()
+    assert np.isfinite(table["potato_z"]).all()
+    assert prediction_summary(table).startswith("Labelled 15 epochs")
+
+
+@pytest.mark.parametrize(
+    ("name", "edit", "match"),
+    [
+        ("volts.edf", _volts, r"amplitudes are 9\.\d+e\+05 times those of the calibration.*unit"),
+        ("dead_raw.fif", _zero_c3, r"\['C3'\] are flat \(zero variance\).*dead"),
+        ("weak_raw.fif", _weak_c3, r"more than 10 times \(C3 x0.00\d+\): dead or flat"),
+    ],
+)
+def test_recording_outside_the_calibration_is_refused(real_model, tmp_path, name, edit, match):
+    path = _edited_run12(tmp_path, name, edit)
+    with pytest.raises(DataFileError, match=match):
+        predict_recording(real_model, path)
+
+
+def test_outlier_epochs_are_flagged_or_refused(real_model, tmp_path):
+    path = _edited_run12(tmp_path, "burst_raw.fif", _burst)
+    table = predict_recording(real_model, path)
+    assert table["outlier"].tolist() == [i == 3 for i in range(15)]
+    assert table.at[3, "quality"].startswith("amplitude x")
+    assert "of calibration on" in table.at[3, "quality"]
+    clean = predict_recording(real_model, S001 / "S001R12.edf")
+    assert table.at[3, "potato_z"] > clean["potato_z"].max()
+    summary = prediction_summary(table)
+    assert "1 flagged as outliers" in summary and "without the outliers" in summary
+    with pytest.raises(DataFileError, match=r"1 of 15 epochs are outside.*epoch 3: amplitude"):
+        predict_recording(real_model, path, on_outlier="refuse")
+    with pytest.raises(ValueError, match="'on_outlier'"):
+        predict_recording(real_model, path, on_outlier="drop")
+
+
+def test_truncated_recording_warns_and_labels_what_is_there(real_model, tmp_path):
+    from neuropipe.io.eeg import RecordingWarning
+
+    content = (S001 / "S001R12.edf").read_bytes()
+    (tmp_path / "half.edf").write_bytes(content[: len(content) // 2])
+    with pytest.warns(RecordingWarning, match="half.edf is truncated"):
+        table = predict_recording(real_model, tmp_path / "half.edf")
+    assert len(table) == 7 and not table["outlier"].any()
+
+
+def test_header_without_scale_is_refused(real_model, tmp_path):
+    def same_digital_limits(content):
+        low = 256 + N_SIGNALS * 120 + 8 * 8
+        high = 256 + N_SIGNALS * 128 + 8 * 8
+        content[high : high + 8] = content[low : low + 8]
+
+    path = _edited_run12(tmp_path, "dmin.edf", same_digital_limits)
+    with pytest.raises(DataFileError, match=r"\['C3..'\] have digital minimum == digital max"):
+        predict_recording(real_model, path)
+
+
+def test_cli_refuses_wrong_unit_in_one_line(real_model, tmp_path, capsys):
+    from neuropipe.cli import main
+
+    model = real_model.save(tmp_path / "m.skops")
+    path = _edited_run12(tmp_path, "volts.edf", _volts)
+    assert main(["predict", "--model", model, "--data", path, "-o", tmp_path / "x.csv"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("neuropipe: error:") and "times those of the calibration" in err
+    assert not (tmp_path / "x.csv").exists()
+    burst = _edited_run12(tmp_path, "burst_raw.fif", _burst)
+    argv = ["predict", "--model", model, "--data", burst, "--on-outlier", "refuse"]
+    assert main(argv) == 2
+    assert "epoch 3: amplitude" in capsys.readouterr().err
+
+
+def test_flat_calibration_channel_is_refused(tmp_path):
+    raw = mne.io.read_raw_fif(_recording(tmp_path / "c_raw.fif"), preload=True, verbose="ERROR")
+    data = raw.get_data()
+    data[2] = 0.0
+    flat = mne.io.RawArray(data, raw.info, verbose="ERROR")
+    flat.set_annotations(raw.annotations)
+    flat.save(tmp_path / "flat_raw.fif", verbose="ERROR")
+    with pytest.raises(DataFileError, match=r"\['C3'\] are flat \(zero variance\) in 24 of 24"):
+        fit_recording(PSD_LDA, tmp_path / "flat_raw.fif", EVENTS, 0.5, 2.5)
+
+
+def test_output_folder_fails_before_any_work(recordings, tmp_path, monkeypatch):
+    import neuropipe.clinical as clinical
+
+    def no_reading(*args, **kwargs):
+        raise AssertionError("the recordings were read before the output was checked")
+
+    monkeypatch.setattr(clinical, "read_epochs", no_reading)
+    with pytest.raises(IsADirectoryError, match="it is a folder; give a file name"):
+        fit_recording(PSD_LDA, recordings["calib"], EVENTS, 0.5, 2.5, output=tmp_path)
+    with pytest.raises(FileNotFoundError, match="does not exist"):
+        fit_recording(PSD_LDA, recordings["calib"], EVENTS, 0.5, 2.5, output=tmp_path / "a/b")
+    assert list(tmp_path.iterdir()) == []  # no stray .part
+
+
+def test_cli_fit_to_a_folder_is_one_line_error(recordings, tmp_path, capsys):
+    from neuropipe.cli import main
+
+    argv = ["fit", "--pipeline", PSD_LDA, "--data", recordings["calib"], "--events", "T1=l,T2=r"]
+    assert main([*argv, "-o", tmp_path]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "folder" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_transformer_only_pipeline_is_refused_at_fit(recordings, tmp_path, monkeypatch):
+    import neuropipe.clinical as clinical
+
+    pipeline_file = tmp_path / "psd_only.py"
+    pipeline_file.write_text(
+        "from neuropipe.features.spectral import PSD\n"
+        "PIPELINE = {'name': 'PSD only', 'paradigms': ['LeftRightImagery'],\n"
+        "            'pipeline': PSD(160.0, method='welch')}\n"
+    )
+    monkeypatch.setattr(clinical, "read_epochs", lambda *a, **k: pytest.fail("read first"))
+    with pytest.raises(ValueError, match=r"'PSD only' ends with PSD, which has no predict\(\)"):
+        fit_recording(pipeline_file, recordings["calib"], EVENTS, 0.5, 2.5)
+
+
+def test_transformer_only_model_is_refused_at_predict(recordings, model_path):
+    from neuropipe.features.spectral import PSD
+
+    model = load_model(model_path)
+    model.pipeline = PSD(160.0, method="welch").fit(np.zeros((2, 8, 321)))
+    with pytest.raises(ValueError, match=r"ends with PSD, which has no predict\(\)"):
+        predict_recording(model, recordings["new"])
+
+
+def test_model_without_calibration_statistics_is_refused(model_path, tmp_path):
+    content = load_model(model_path).to_dict()
+    content["format_version"] = 1
+    del content["metadata"]["calibration"]
+    save(content, tmp_path / "v1.skops")
+    with pytest.raises(DataFileError, match="version 1 models hold no calibration statistics"):
+        load_model(tmp_path / "v1.skops")
+
+
+@pytest.mark.slow
+def test_clean_runs_of_every_subject_are_accepted():
+    """No refusal, almost no flag, on the real runs 12 of subjects 2-6 (S001: above)."""
+    flagged = 0
+    for subject in range(2, 7):
+        folder = bundled_path("eegmmidb") / f"S{subject:03d}"
+        runs = [folder / f"S{subject:03d}R{r:02d}.edf" for r in (4, 8)]
+        model = fit_recording(CSP_LDA, runs, EVENTS, 0.5, 2.5, l_freq=8.0, h_freq=30.0)
+        table = predict_recording(model, folder / f"S{subject:03d}R12.edf")
+        assert len(table) == 15
+        flagged += int(table["outlier"].sum())
+    assert flagged <= 2

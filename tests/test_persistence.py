@@ -50,10 +50,22 @@ def eeg():
 
 def _filter_bank_epochs():
     rng = np.random.default_rng(0)
-    y = np.repeat(["13", "17"], 12)
+    y = np.tile(["13", "17", "21", "rest"], 6)
     t = np.arange(256) / 128.0
     X = rng.standard_normal((24, 4, 256, 3))
-    X[y == "13", :2, :, 0] += 2 * np.sin(2 * np.pi * 13 * t)
+    for band, label in enumerate(("13", "17", "21")):
+        X[y == label, :2, :, band] += 2 * np.sin(2 * np.pi * float(label) * t)
+    return X, y
+
+
+def _ssvep_epochs():
+    """3-D epochs at 256 Hz with 13 / 17 / 21 Hz responses and rest (MOABB's SSVEP labels)."""
+    rng = np.random.default_rng(0)
+    y = np.tile(["13", "17", "21", "rest"], 8)
+    t = np.arange(512) / 256.0
+    X = rng.standard_normal((len(y), 4, 512))
+    for label in ("13", "17", "21"):
+        X[y == label, :2] += 2 * np.sin(2 * np.pi * float(label) * t)
     return X, y
 
 
@@ -79,6 +91,7 @@ def _fmri_subjects():
     X = pd.DataFrame({"timeseries": series})
     for i, column in enumerate(COVARIATES):
         X[column] = rng.normal(20 + i, 1.0, n_subjects)
+    X["SITE_ID"] = np.tile(["SITE_A", "SITE_B", "SITE_C"], n_subjects // 3)
     return X, y
 
 
@@ -90,6 +103,8 @@ def _data(config, eeg):
         return _fmri_subjects()
     if paradigms <= {"FilterBankSSVEP"}:
         return _filter_bank_epochs()
+    if paradigms <= {"SSVEP"}:
+        return _ssvep_epochs()
     return eeg.X, eeg.y
 
 
@@ -250,6 +265,38 @@ def test_save_is_atomic_and_checks_the_folder(tmp_path):
     np.testing.assert_array_equal(load(path).transform(X), pipe.transform(X))
     with pytest.raises(FileNotFoundError, match="does not exist"):
         save(pipe, tmp_path / "no" / "such" / "model.skops")
+
+
+def test_save_to_a_folder_fails_cleanly(tmp_path, monkeypatch):  # issue 16: fit -o DIR
+    X, y = _epochs()
+    pipe = make_pipeline(PSD(160.0, method="welch"), FunctionTransformer()).fit(X, y)
+    (tmp_path / "models").mkdir()
+    with pytest.raises(IsADirectoryError, match="it is a folder; give a file name"):
+        save(pipe, tmp_path / "models")
+    assert [p.name for p in tmp_path.iterdir()] == ["models"]  # no stray .part file
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(NotADirectoryError, match="is a file, not a folder"):
+        persistence.check_output_file(tmp_path / "file" / "model.skops")
+
+    def broken_replace(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(persistence.os, "replace", broken_replace)
+    with pytest.raises(OSError, match="No space left"):
+        save(pipe, tmp_path / "model.skops")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "models"]
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="root may write anywhere")
+def test_read_only_folder_is_refused_before_writing(tmp_path):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    try:
+        with pytest.raises(PermissionError, match="permission denied"):
+            persistence.check_output_file(folder / "model.skops")
+    finally:
+        folder.chmod(0o700)
 
 
 def _pickle_uses(tree):

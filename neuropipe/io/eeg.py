@@ -23,6 +23,7 @@ from .._validation import DataFileError, check_ch_names, check_freq_range
 
 __all__ = [
     "EpochsData",
+    "RecordingWarning",
     "read_raw",
     "standardize_channel_names",
     "epochs_from_raw",
@@ -77,6 +78,15 @@ def _check_magic(path: Path, fmt: str) -> None:
         )
 
 
+class RecordingWarning(RuntimeWarning):
+    """A recording was read but something in it is suspect (truncated, header oddities).
+
+    MNE's own reading warnings are re-emitted with this category, prefixed with the file
+    name, so ``warnings.simplefilter("error", RecordingWarning)`` turns every one of them
+    into an error.
+    """
+
+
 def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     """Read a raw EEG recording in any format MNE reads.
 
@@ -88,7 +98,8 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     preload : bool
         Load the data into memory.
     verbose : str | bool
-        MNE verbosity.
+        MNE verbosity of its informative messages. MNE's warnings are always caught and
+        re-emitted as :class:`RecordingWarning`, whatever the verbosity.
 
     Returns
     -------
@@ -100,8 +111,15 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
         If ``path`` does not exist.
     DataFileError
         If ``path`` is a directory (other than an EGI ``.mff`` folder), the extension is
-        unknown, the file is truncated or corrupt, or its calibration factors or loaded
-        samples are NaN or infinite.
+        unknown, the file is truncated or corrupt, an EDF / BDF channel's calibration
+        fields are not numbers or give it no scale (digital or physical minimum equal to
+        the maximum), or the loaded samples are NaN or infinite.
+
+    Warns
+    -----
+    RecordingWarning
+        If an EDF / BDF file holds fewer data records than its header declares (a cut
+        file: the samples past the cut are missing), or MNE warned while reading.
 
     Examples
     --------
@@ -117,53 +135,172 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     if path.is_dir() and fmt not in _DIRECTORY_FORMATS:
         raise DataFileError(f"{str(path)!r} is a directory, not an EEG file in {fmt} format.")
     _check_magic(path, fmt)
-    try:
-        raw = mne.io.read_raw(path, preload=preload, verbose=verbose)
-    except Exception as exc:
-        raise DataFileError(
-            f"Could not read {str(path)!r} as {fmt}: {type(exc).__name__}: {exc}. The file "
-            f"may be truncated or corrupt; re-export or re-download it."
-        ) from exc
+    if fmt in ("EDF", "BDF"):
+        _check_edf_header(path, fmt)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            raw = mne.io.read_raw(path, preload=preload, verbose=_at_least_warning(verbose))
+        except Exception as exc:
+            raise DataFileError(
+                f"Could not read {str(path)!r} as {fmt}: {type(exc).__name__}: {exc}. The file "
+                f"may be truncated or corrupt; re-export or re-download it."
+            ) from exc
+    for record in caught:
+        warnings.warn(f"{path.name}: MNE: {record.message}", RecordingWarning, stacklevel=2)
     if raw.n_times == 0:
         raise DataFileError(f"{str(path)!r} holds no samples.")
-    _check_calibration(raw, path)
     if raw.preload:
         _check_finite_samples(raw, path)
     return raw
 
 
-def _check_calibration(raw: mne.io.BaseRaw, path: Path) -> None:
-    """Raise DataFileError when a channel's scaling factors are NaN or infinite.
+def _at_least_warning(verbose):
+    """MNE verbosity that still emits warnings (ours to catch), never quieter."""
+    if verbose is True or (isinstance(verbose, str) and verbose.upper() in ("DEBUG", "INFO")):
+        return verbose
+    if isinstance(verbose, int) and not isinstance(verbose, bool) and verbose < 30:
+        return verbose
+    return "WARNING"
 
-    MNE turns each stored integer into volts with per-channel factors computed from the
-    header (EDF / BDF / GDF: physical and digital minimum and maximum); a factor that is
-    not a number would make every sample of the channel NaN or infinite.
+
+@dataclass(frozen=True)
+class _EDFHeader:
+    """The fields of an EDF / BDF header that scaling and length depend on."""
+
+    labels: list
+    n_records: int
+    record_seconds: float
+    physical_min: np.ndarray
+    physical_max: np.ndarray
+    digital_min: np.ndarray
+    digital_max: np.ndarray
+    samples_per_record: np.ndarray
+    header_bytes: int
+    bytes_per_sample: int
+
+
+def _read_edf_header(path: Path, fmt: str) -> _EDFHeader | None:
+    """Parse an EDF / BDF header (EDF spec, Kemp et al. 1992), or None if it is unreadable.
+
+    MNE has no public accessor for the per-channel physical / digital ranges it scales
+    with, so the fixed-width ASCII fields are read here. Fields that are not numbers
+    become NaN; a header too short or malformed to locate the fields gives None and is
+    left to MNE's reader to reject.
     """
-    bad = ~np.isfinite(raw._cals)
-    for extras in raw._raw_extras:  # MNE's EDF / BDF / GDF reader: factors of each file
-        if isinstance(extras, dict) and "sel" in extras:
-            for key in ("cal", "offsets", "units"):
-                bad |= ~np.isfinite(np.asarray(extras[key], dtype=np.float64)[extras["sel"]])
-    if bad.any():
-        names = [raw.ch_names[i] for i in np.flatnonzero(bad)]
+    with open(path, "rb") as handle:
+        head = handle.read(256)
+        try:
+            n_signals = int(head[252:256].decode("ascii"))
+            n_records = int(head[236:244].decode("ascii"))
+            record_seconds = float(head[244:252].decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            return None
+        if not 0 < n_signals < 100_000:
+            return None
+        fields = handle.read(256 * n_signals)
+    if len(fields) < 256 * n_signals:
+        return None
+
+    def column(offset, width):
+        block = fields[offset * n_signals : (offset + width) * n_signals]
+        return [
+            block[i * width : (i + 1) * width].decode("latin-1").strip() for i in range(n_signals)
+        ]
+
+    def numbers(offset):
+        values = []
+        for text in column(offset, 8):
+            try:
+                values.append(float(text))
+            except ValueError:
+                values.append(np.nan)
+        return np.asarray(values)
+
+    # label 16, transducer 80, physical dimension 8, then the 8-byte numeric fields
+    samples = numbers(216)
+    if not np.all(np.isfinite(samples)):
+        return None
+    return _EDFHeader(
+        labels=column(0, 16),
+        n_records=n_records,
+        record_seconds=record_seconds,
+        physical_min=numbers(104),
+        physical_max=numbers(112),
+        digital_min=numbers(120),
+        digital_max=numbers(128),
+        samples_per_record=samples.astype(np.int64),
+        header_bytes=256 * (n_signals + 1),
+        bytes_per_sample=3 if fmt == "BDF" else 2,
+    )
+
+
+def _check_edf_header(path: Path, fmt: str) -> None:
+    """Refuse channels without a usable scale and warn about a file shorter than declared.
+
+    MNE turns each stored integer into volts with
+    ``(physical_max - physical_min) / (digital_max - digital_min)``: a field that is not a
+    number makes the channel NaN, and equal digital limits leave the scale undefined
+    (MNE then falls back to an arbitrary factor: values ~20,000 times too large on
+    EEGMMIDB), as do equal physical limits. Annotation channels carry no samples and are
+    skipped.
+    """
+    header = _read_edf_header(path, fmt)
+    if header is None:
+        return
+    signal = np.array([not label.endswith("Annotations") for label in header.labels])
+    limits = (header.physical_min, header.physical_max, header.digital_min, header.digital_max)
+    not_numbers = signal & ~np.all(np.isfinite(np.vstack(limits)), axis=0)
+    if not_numbers.any():
+        names = [header.labels[i] for i in np.flatnonzero(not_numbers)]
         raise DataFileError(
             f"{str(path)!r}: the header's calibration fields (physical / digital minimum and "
             f"maximum) of channel(s) {names} are not numbers, so their samples would be NaN "
             f"or infinite; the file is corrupt: fix the header or re-export the recording."
         )
+    for kind, low, high in (
+        ("digital", header.digital_min, header.digital_max),
+        ("physical", header.physical_min, header.physical_max),
+    ):
+        no_scale = signal & (low == high)
+        if no_scale.any():
+            names = [header.labels[i] for i in np.flatnonzero(no_scale)]
+            raise DataFileError(
+                f"{str(path)!r}: channel(s) {names} have {kind} minimum == {kind} maximum "
+                f"({low[no_scale][0]:g}) in the header, so the factor that turns stored "
+                f"values into volts is undefined and their amplitudes would be meaningless "
+                f"(MNE falls back to an arbitrary scale). Fix the header's {kind} limits or "
+                f"re-export the recording."
+            )
+    record_bytes = int(header.samples_per_record.sum()) * header.bytes_per_sample
+    if header.n_records <= 0 or record_bytes <= 0:
+        return  # -1: unknown number of records (allowed while recording)
+    size = path.stat().st_size - header.header_bytes
+    held = max(size, 0) // record_bytes
+    if held < header.n_records:
+        warnings.warn(
+            f"{path.name} is truncated: its header declares {header.n_records} data records "
+            f"({header.n_records * header.record_seconds:g} s) but the file holds "
+            f"{held} ({held * header.record_seconds:g} s); samples and events after "
+            f"{held * header.record_seconds:g} s are missing. Re-export or re-download it.",
+            RecordingWarning,
+            stacklevel=3,
+        )
 
 
-def _check_finite_samples(raw: mne.io.BaseRaw, path: Path) -> None:
-    """Raise DataFileError when loaded samples are NaN or infinite (min and max, no copy)."""
-    data = raw._data
-    if np.isfinite(data.min()) and np.isfinite(data.max()):
-        return
-    names = [raw.ch_names[i] for i in np.flatnonzero(~np.isfinite(data).all(axis=1))]
-    raise DataFileError(
-        f"{str(path)!r} holds NaN or infinite samples in channel(s) {names}; the file is "
-        f"corrupt (for EDF / BDF, check the header's physical / digital minimum and maximum "
-        f"fields): re-export or re-download it."
-    )
+def _check_finite_samples(raw: mne.io.BaseRaw, path: Path, block: int = 16) -> None:
+    """Raise DataFileError when loaded samples are NaN or infinite (a few channels at a time)."""
+    bad = []
+    for start in range(0, len(raw.ch_names), block):
+        picks = np.arange(start, min(start + block, len(raw.ch_names)))
+        finite = np.isfinite(raw.get_data(picks=picks)).all(axis=1)
+        bad += [raw.ch_names[i] for i in picks[~finite]]
+    if bad:
+        raise DataFileError(
+            f"{str(path)!r} holds NaN or infinite samples in channel(s) {bad}; the file is "
+            f"corrupt (for EDF / BDF, check the header's physical / digital minimum and "
+            f"maximum fields): re-export or re-download it."
+        )
 
 
 @lru_cache(maxsize=1)

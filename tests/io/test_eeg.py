@@ -186,3 +186,73 @@ def test_filter_bank_band_must_be_a_pair():
 def test_zero_l_freq_without_h_freq_filters_nothing():
     unfiltered = read_epochs(_run(1, 4), LR, 0.5, 2.5)
     np.testing.assert_array_equal(read_epochs(_run(1, 4), LR, 0.5, 2.5, l_freq=0.0).X, unfiltered.X)
+
+
+# --- damaged recordings (issue 16): warned about or refused, never read silently ---------
+
+N_SIGNALS = 65  # 64 EEG channels and the annotation channel of EEGMMIDB's EDF files
+
+
+def _header_field(content, field, signal):
+    """Byte offset of a signal's 8-byte numeric header field (104 physical min ... 128)."""
+    return 256 + N_SIGNALS * field + 8 * signal
+
+
+def test_clean_bundled_files_read_without_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for subject in range(1, 7):
+            read_raw(_run(subject, 4), preload=False)
+
+
+def test_truncated_edf_warns_and_keeps_what_is_there(tmp_path):
+    from neuropipe.io.eeg import RecordingWarning
+
+    content = _run(1, 4).read_bytes()
+    (tmp_path / "half.edf").write_bytes(content[: len(content) // 2])
+    with pytest.warns(
+        RecordingWarning,
+        match=r"half.edf is truncated: .*declares 125 data "
+        r"records \(125 s\) but the file holds 62 \(62 s\)",
+    ) as record:
+        ep = read_epochs(tmp_path / "half.edf", LR, 0.5, 2.5)
+    # MNE's own reading warnings come through too, with the file name
+    assert any("half.edf: MNE: Number of records" in str(w.message) for w in record)
+    full = read_epochs(_run(1, 4), LR, 0.5, 2.5)
+    assert len(ep) == 7 and len(full) == 15  # the 8 cues after 62 s are lost, not invented
+    np.testing.assert_allclose(ep.X, full.X[:7])
+
+
+def test_digital_min_equal_max_is_refused(tmp_path):
+    content = bytearray(_run(1, 4).read_bytes())
+    dmin, dmax = _header_field(content, 120, 3), _header_field(content, 128, 3)
+    content[dmax : dmax + 8] = content[dmin : dmin + 8]  # Fcz.: -8092 .. -8092
+    (tmp_path / "r.edf").write_bytes(bytes(content))
+    # MNE would scale the channel by an arbitrary factor (about 16,000x too large)
+    with pytest.raises(DataFileError, match=r"\['Fcz.'\] have digital minimum == digital max"):
+        read_raw(tmp_path / "r.edf")
+    with pytest.raises(DataFileError, match="digital minimum == digital maximum"):
+        read_epochs(tmp_path / "r.edf", LR, 0.5, 2.5)
+
+
+@pytest.mark.parametrize(("kind", "field"), [("digital", 120), ("physical", 104)])
+def test_equal_limits_are_refused(tmp_path, kind, field):
+    content = bytearray(_run(1, 4).read_bytes())
+    low, high = _header_field(content, field, 5), _header_field(content, field + 8, 5)
+    content[high : high + 8] = content[low : low + 8]
+    (tmp_path / "r.edf").write_bytes(bytes(content))
+    # MNE falls back to an arbitrary scale for such a channel instead of refusing it
+    with pytest.raises(DataFileError, match=rf"\['Fc4.'\] have {kind} minimum == {kind} max"):
+        read_raw(tmp_path / "r.edf")
+
+
+def test_no_private_mne_attributes():  # issue 18: public API of MNE only
+    import re
+    from pathlib import Path
+
+    import neuropipe.io.eeg as module
+
+    source = Path(module.__file__).read_text()
+    assert not re.findall(r"raw\._\w+|\._(?:cals|raw_extras|data)\b", source)
