@@ -62,6 +62,7 @@ def _write_toml(folder, subjects):
     return folder
 
 
+@pytest.mark.slow
 def test_toml_folder_same_epochs_and_scores_as_bundled(tmp_path):
     folder = _write_toml(tmp_path, [1])
     dataset = get_dataset(str(folder))
@@ -145,3 +146,18 @@ def test_unknown_specs_are_named():
         get_dataset("moabb:Nope")
     with pytest.raises(ValueError, match="Invalid value for the 'name' parameter"):
         get_dataset("not-a-dataset")
+
+
+@pytest.mark.slow
+def test_benchmark_command_takes_a_spec(tmp_path):
+    import pandas as pd
+
+    from neuropipe.cli import main
+
+    folder = _write_toml(tmp_path, [1])
+    args = ["benchmark", "--paradigms", "eeg", "--datasets", str(folder), "--pipelines", TS_LR,
+            "--no-progress", "--no-leakage", "--no-report", "--output", str(tmp_path / "out")]
+    assert main(args) == 0
+    results = pd.read_csv(tmp_path / "out" / "results.csv")
+    assert results["dataset"].tolist() == [str(folder)]
+    np.testing.assert_allclose(results["score"], _scores(_bundled(1), 1))
