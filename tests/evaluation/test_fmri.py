@@ -197,3 +197,28 @@ def test_connectome_baseline_beats_chance_on_abide():
     summary = summarize_fmri(res).iloc[0]
     assert summary["chance"] == pytest.approx(142 / 249, abs=0.01)
     assert summary["pooled"] > summary["chance"] + 0.07
+
+
+def test_tangent_pipeline_learns_real_labels_and_is_at_chance_on_shuffled_ones():
+    """The leak check of the protocol: labels permuted within each site score at chance."""
+    from sklearn.preprocessing import StandardScaler
+
+    from neuropipe.features.connectome import TangentConnectome
+
+    data = _synthetic(n_per_site=(24, 24, 24))
+    pipe = make_pipeline(
+        TangentConnectome(metric="logeuclid"), StandardScaler(), LogisticRegression()
+    )
+    real = summarize_fmri(evaluate_fmri({"t": pipe}, data, ["leave-site-out"])).iloc[0]
+    assert real["pooled"] > 0.9
+    rng = np.random.default_rng(0)
+    scores = []
+    for _ in range(5):
+        y = data.y.copy()
+        for s in np.unique(data.site):
+            idx = np.flatnonzero(data.site == s)
+            y[idx] = rng.permutation(y[idx])
+        shuffled = Bunch(X=data.X, y=y, site=data.site, name="shuffled")
+        res = evaluate_fmri({"t": pipe}, shuffled, ["leave-site-out"])
+        scores.append(summarize_fmri(res).iloc[0]["pooled"])
+    assert abs(np.mean(scores) - 0.5) < 0.12
