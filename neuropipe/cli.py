@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import tempfile
 import time
@@ -217,7 +218,10 @@ def _run_other_families(args, families, output: Path) -> None:
     if "decoding" in families and _pipeline_folder(args, "decoding", families) is not None:
         names = [d for d in args.datasets or [] if _dataset_family(d) == "decoding"] or None
         decoding = run_decoding_benchmark(
-            args.pipelines[0], progress=not args.no_progress, datasets=names
+            args.pipelines[0],
+            progress=not args.no_progress,
+            datasets=names,
+            include_slow=args.include_slow,
         )
         if decoding.empty:
             raise CLIError(
@@ -370,7 +374,7 @@ def _cmd_benchmark(args) -> int:
                 output,
                 output / "report.html",
                 pipelines_dir=args.pipelines[0],
-                command="neuropipe " + " ".join(sys.argv[1:]),
+                command=shlex.join(["neuropipe", *args.argv]),
             )
         except Exception as exc:  # the results are written; the report is extra
             print(f"neuropipe: the HTML report failed: {_one_line(exc)}", file=sys.stderr)
@@ -528,6 +532,7 @@ def main(argv=None) -> int:
     except SystemExit as exc:  # --help, --version, usage errors: argparse printed them
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     args.log_level = _log_level(args)
+    args.argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
     try:
         with log_level_context(args.log_level):
             for attribute, option in _OUTPUT_FILES.get(args.command, []):

@@ -133,32 +133,28 @@ def write_csv_atomic(table: pd.DataFrame, path) -> Path:
     return path
 
 
-def read_results(path, columns=None) -> pd.DataFrame:
+def read_results(path) -> pd.DataFrame:
     """Read a results CSV so that names such as ``"NA"`` or ``"None"`` stay strings.
 
     Text columns (:data:`TEXT_COLUMNS`) are read as strings with no missing-value
-    conversion; other columns treat only an empty cell or ``nan`` as missing.
+    conversion; in the other columns only an empty cell or ``nan`` is missing. Any
+    neuropipe table (``results.csv``, ``summary.csv``, ``failures.csv``...) reads this way.
 
     Parameters
     ----------
     path : str | Path
         A ``results.csv`` or task file.
-    columns : list of str | None
-        The numeric columns to parse as numbers with missing values; default every
-        column not in :data:`TEXT_COLUMNS`.
 
     Returns
     -------
     table : pandas.DataFrame
     """
-    from .protocols import RESULT_COLUMNS
-
-    numeric = [c for c in (columns or RESULT_COLUMNS) if c not in TEXT_COLUMNS]
+    header = pd.read_csv(path, nrows=0).columns
     return pd.read_csv(
         path,
         keep_default_na=False,
-        na_values={c: _NAN_TEXT for c in numeric},
-        dtype={c: str for c in TEXT_COLUMNS},
+        na_values={c: _NAN_TEXT for c in header if c not in TEXT_COLUMNS},
+        dtype={c: str for c in TEXT_COLUMNS if c in header},
     )
 
 

@@ -6,8 +6,6 @@ import shlex
 import time
 from pathlib import Path
 
-import pandas as pd
-
 __all__ = ["add_report_parser"]
 
 
@@ -37,7 +35,7 @@ def _check_results_folder(folder: Path) -> None:
         )
     for path in sorted(folder.glob("*.csv")):
         try:
-            table = read_results(path) if path.name == "results.csv" else pd.read_csv(path)
+            table = read_results(path)
         except (ValueError, UnicodeDecodeError, OSError) as exc:  # empty, binary, ragged
             raise ValueError(
                 f"{str(path)!r} is not a readable CSV table ({type(exc).__name__}: "

@@ -49,8 +49,10 @@ class _Section:
 
 
 def _read(folder: Path, name: str):
+    from ..evaluation.runner import read_results  # pipeline names "NA", "None" stay names
+
     path = folder / name
-    return pd.read_csv(path) if path.is_file() else None
+    return read_results(path) if path.is_file() else None
 
 
 def _other_score_tables(folder: Path) -> dict:
