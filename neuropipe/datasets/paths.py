@@ -46,6 +46,7 @@ __all__ = [
     "default_pipelines_dir",
     "find_data",
     "install_sample_data",
+    "installed_pipelines_dir",
     "repository_root",
     "user_data_dir",
     "verify_folder",
@@ -318,11 +319,34 @@ def install_sample_data(source, dest=None, names=None) -> Path:
     return dest
 
 
+def installed_pipelines_dir() -> Path:
+    """The pipeline files that come with neuropipe, wherever the current folder is.
+
+    The copy shipped inside the installed package (``neuropipe/_pipelines``), else the
+    clone's ``pipelines/``.
+
+    Returns
+    -------
+    path : Path
+    """
+    shipped = resources.files("neuropipe") / "_pipelines"
+    if shipped.is_dir():
+        return Path(str(shipped))
+    repo = repository_root()
+    if repo is not None and (repo / "pipelines").is_dir():
+        return repo / "pipelines"
+    raise FileNotFoundError(
+        "No pipeline folder: neither the copy shipped in the package "
+        f"({str(shipped)!r}) nor a clone's pipelines/ exists; reinstall neuropipe or pass "
+        "--pipelines FOLDER."
+    )
+
+
 def default_pipelines_dir() -> Path:
     """The pipeline folder ``neuropipe benchmark`` reads by default.
 
-    ``./pipelines`` when the current folder has one (a clone, or the user's own), else the
-    pipeline files shipped with the installed package, else the clone's ``pipelines/``.
+    ``./pipelines`` when the current folder has one (a clone, or the user's own), else
+    :func:`installed_pipelines_dir`.
 
     Returns
     -------
@@ -335,13 +359,4 @@ def default_pipelines_dir() -> Path:
     """
     if Path("pipelines").is_dir():
         return Path("pipelines")
-    shipped = resources.files("neuropipe") / "_pipelines"
-    if shipped.is_dir():
-        return Path(str(shipped))
-    repo = repository_root()
-    if repo is not None and (repo / "pipelines").is_dir():
-        return repo / "pipelines"
-    raise FileNotFoundError(
-        "No pipeline folder: neither ./pipelines nor the copy shipped in the package "
-        f"({str(shipped)!r}) exists; reinstall neuropipe or pass --pipelines FOLDER."
-    )
+    return installed_pipelines_dir()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +28,7 @@ from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .._validation import check_labels
+from ..datasets.paths import installed_pipelines_dir
 from .pipelines import load_pipelines
 
 __all__ = [
@@ -41,7 +41,8 @@ __all__ = [
     "summarize_fmri",
 ]
 
-PIPELINE_DIR = Path(__file__).resolve().parents[2] / "pipelines" / "fmri"
+#: The fMRI pipeline files that come with neuropipe (installed copy, or the clone's).
+PIPELINE_DIR = installed_pipelines_dir() / "fmri"
 #: Protocols of the full results table (docs/fmri.md).
 PROTOCOLS = ("stratified-10fold", "leave-site-out")
 #: Fewer folds, for a quick ``neuropipe benchmark``.
