@@ -6,6 +6,10 @@ download leaves, crashes the interpreter with a segmentation fault instead of ra
 :func:`check_mat5` walks the elements of the variables to be read and raises a ValueError
 for any type code or size scipy cannot handle, so :func:`scipy.io.loadmat` only sees files
 it reads or refuses with an exception.
+
+Still needed (issue 18 asked to drop it otherwise): re-checked with scipy 1.17.1, a
+two-by-three double saved by ``savemat`` whose data-element type code is replaced by 0, 8,
+10, 11, 19, 200 or 100000 ends ``loadmat`` in a subprocess with SIGSEGV (exit code -11).
 """
 
 from __future__ import annotations
