@@ -11,6 +11,7 @@ from sklearn.covariance import EmpiricalCovariance
 from sklearn.pipeline import make_pipeline
 from sklearn.utils.estimator_checks import check_estimator
 
+from neuropipe.features.connectome import TangentConnectome
 from neuropipe.features.graph import (
     METRICS,
     ConnectivityGraph,
@@ -395,6 +396,8 @@ _NEEDS_2D = (
         (GraphMetrics(), "takes (n_subjects, n_rois, n_rois) graphs, not 2-D X"),
         (EdgeVector(), "takes (n_subjects, n_rois, n_rois) graphs, not 2-D X"),
         (ConnectivityGraph(), "takes a list of (n_timepoints, n_rois) arrays, not 2-D X"),
+        (DensityIntegratedMetrics(), "takes (n_subjects, n_rois, n_rois) graphs, not 2-D X"),
+        (TangentConnectome(), "takes a list of (n_timepoints, n_rois) arrays, not 2-D X"),
     ],
 )
 def test_check_estimator_where_applicable(estimator, reason):
