@@ -47,15 +47,68 @@ def _format(fname: Path) -> tuple[str, bool]:
     return ext, gzipped
 
 
-def _is_header(line: str, delimiter: str | None) -> bool:
+#: Tokens read as a missing value (NaN) in text tables, compared case-insensitively;
+#: an empty field of a CSV / TSV row is missing too.
+MISSING_VALUES = ("na", "nan", "n/a", "null", "none", "")
+
+
+def _number(token: str) -> float | None:
+    """The token's value, NaN for a missing-value marker, None if it is not a number."""
+    try:
+        return float(token)
+    except ValueError:
+        return np.nan if token.strip().lower() in MISSING_VALUES else None
+
+
+def _tokens(line: str, delimiter: str | None) -> list[str]:
+    return [t.strip() for t in line.split(delimiter)]
+
+
+def _first_line_is_header(line: str, delimiter: str | None, fname: Path) -> bool:
+    """``header="auto"``: names if it starts with ``#`` or holds no number, data if only
+    numbers and missing values; a mix of both is ambiguous and refused."""
     if line.lstrip().startswith("#"):
         return True
-    for token in line.split(delimiter):
-        try:
-            float(token)
-        except ValueError:
-            return bool(token.strip())
-    return False
+    tokens = _tokens(line, delimiter)
+    values = [_number(t) for t in tokens]
+    words = [t for t, v in zip(tokens, values) if v is None]
+    if not words:
+        return False
+    numbers = [t for t, v in zip(tokens, values) if v is not None and not np.isnan(v)]
+    if not numbers:
+        return True
+    raise DataFileError(
+        f"Cannot tell whether the first line of {str(fname)!r} is a header or data: "
+        f"{words[:3]} are not numbers but {numbers[:3]} are. Pass header=True if the line "
+        f"holds ROI names, or header=False if it is the first time point (then fix the "
+        f"values that are not numbers; NA, NaN or an empty field mean a missing value)."
+    )
+
+
+def _parse_rows(rows: list[tuple[int, str]], fname: Path, delimiter: str | None) -> np.ndarray:
+    """Parse numeric rows; NA / NaN / empty fields become NaN; errors name the line."""
+    try:
+        return np.loadtxt([line for _, line in rows], delimiter=delimiter, ndmin=2)
+    except ValueError:
+        pass  # missing-value markers, or a real problem: parse token by token
+    data, width = [], None
+    for number, line in rows:
+        tokens = _tokens(line, delimiter)
+        values = [_number(t) for t in tokens]
+        bad = [t for t, v in zip(tokens, values) if v is None]
+        if bad:
+            raise DataFileError(
+                f"{str(fname)!r}, line {number}: {bad[0]!r} is not a number. Fix the value "
+                f"(NA, NaN or an empty field mean a missing value)."
+            )
+        if width is not None and len(values) != width:
+            raise DataFileError(
+                f"{str(fname)!r}, line {number}: {len(values)} values, but the rows above "
+                f"have {width}; every row must hold one value per ROI."
+            )
+        width = len(values)
+        data.append(values)
+    return np.asarray(data, dtype=np.float64)
 
 
 def _parse_npy(content: bytes, fname: Path) -> np.ndarray:
@@ -80,33 +133,36 @@ def _parse_npy(content: bytes, fname: Path) -> np.ndarray:
     return data.astype(np.float64, copy=False)
 
 
-def _parse_text(content: bytes, fname: Path, delimiter: str | None):
+def _parse_text(content: bytes, fname: Path, delimiter: str | None, header):
     """Parse a text table's bytes: ``(data, names)``, names from a header line or None."""
     try:
-        lines = content.decode().splitlines()
+        text = content.decode("utf-8-sig")  # a byte-order mark is not part of the first name
     except UnicodeDecodeError as exc:
         raise DataFileError(
             f"{str(fname)!r} is not a text table (it is binary or not UTF-8): {exc}."
         ) from exc
-    names = None
-    lines = [line for line in lines if line.strip()]
-    if lines and _is_header(lines[0], delimiter):
-        header = lines.pop(0)
-        names = [t.strip().lstrip("#").strip() for t in header.split(delimiter)]
-        names = [t for t in names if t] if delimiter is None else names
-    body = [line for line in lines if not line.lstrip().startswith("#")]
+    lines = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    names, comment = None, False
+    if lines:
+        first = lines[0][1]
+        is_header = header if isinstance(header, bool) else None
+        if is_header is None:
+            is_header = _first_line_is_header(first, delimiter, fname)
+        if is_header:
+            lines.pop(0)
+            comment = first.lstrip().startswith("#")
+            names = [t.lstrip("#").strip() for t in first.split(delimiter)]
+            names = [t for t in names if t] if delimiter is None else names
+    body = [(n, line) for n, line in lines if not line.lstrip().startswith("#")]
     if not body:
         raise DataFileError(f"{str(fname)!r} holds no time points (no numeric rows).")
-    try:
-        data = np.loadtxt(body, delimiter=delimiter, ndmin=2, dtype=np.float64)
-    except ValueError as exc:
-        raise DataFileError(
-            f"Could not parse {str(fname)!r} as a (n_timepoints, n_rois) table: {exc}"
-        ) from exc
+    data = _parse_rows(body, fname, delimiter)
+    if comment and header == "auto" and len(names) != data.shape[1]:
+        names = None  # a '#' comment line, not one name per column
     return data, names
 
 
-def read_roi_timeseries(fname, *, return_names: bool = False):
+def read_roi_timeseries(fname, *, header="auto", return_names: bool = False):
     """Read one subject's ROI time series from a file.
 
     Parameters
@@ -114,8 +170,19 @@ def read_roi_timeseries(fname, *, return_names: bool = False):
     fname : str | path-like
         A ``.1D`` / ``.txt`` (whitespace-separated, AFNI style), ``.csv``, ``.tsv`` or
         ``.npy`` file, or any of them gzipped (``.1D.gz``...). Text files have one row per
-        time point and one column per ROI; an optional first line holding ROI names
-        (``#1 #2 ...`` in PCP files, or ``roi_a,roi_b`` in a CSV) is used as names.
+        time point and one column per ROI, and may start with a line of ROI names
+        (``#1 #2 ...`` in PCP files, or ``roi_a,roi_b`` in a CSV). ``NA``, ``NaN``,
+        ``N/A``, ``null``, ``none`` (any case) and empty CSV / TSV fields are missing
+        values (NaN). A UTF-8 byte-order mark is ignored. Later lines starting with
+        ``#`` are comments.
+    header : "auto" | bool
+        Whether the first non-empty line holds ROI names. ``True``: it does;
+        ``False``: it is the first time point. ``"auto"`` decides from the line alone:
+        names if it starts with ``#`` or holds no number at all, data if it holds only
+        numbers and missing values; a line mixing numbers and other words (a header
+        with a numeric name, or data with a typo) is refused as ambiguous, so a time
+        point is never dropped silently. Numeric ROI names without ``#`` (``1,2,3``)
+        read as data under ``"auto"``: pass ``header=True``.
     return_names : bool
         Also return the ROI names (from the header, else ``'roi0'``, ``'roi1'``...).
 
@@ -131,9 +198,11 @@ def read_roi_timeseries(fname, *, return_names: bool = False):
     FileNotFoundError
         If ``fname`` does not exist.
     DataFileError
-        If ``fname`` is a folder, or is empty, truncated, corrupt or not a numeric table.
+        If ``fname`` is a folder, or is empty, truncated, corrupt or not a numeric table
+        (the message names the line and the value), or ``header="auto"`` cannot tell
+        whether its first line is a header, or a header's names do not match the columns.
     ValueError
-        If the extension is not one of the formats above.
+        If the extension is not one of the formats above, or ``header`` is invalid.
 
     Examples
     --------
@@ -145,6 +214,8 @@ def read_roi_timeseries(fname, *, return_names: bool = False):
     >>> ts.shape, names
     ((2, 2), ['amygdala', 'insula'])
     """
+    if header not in ("auto", True, False):
+        raise ValueError(f"'header' must be 'auto', True or False, got {header!r}.")
     fname = Path(os.fspath(fname))
     if not fname.exists():
         raise FileNotFoundError(f"ROI time-series file not found: {str(fname)!r}.")
@@ -162,7 +233,7 @@ def read_roi_timeseries(fname, *, return_names: bool = False):
     if ext == ".npy":
         data, names = _parse_npy(content, fname), None
     else:
-        data, names = _parse_text(content, fname, _TEXT_DELIMITERS[ext])
+        data, names = _parse_text(content, fname, _TEXT_DELIMITERS[ext], header)
     if data.ndim == 1:
         data = data[:, np.newaxis]
     if data.ndim != 2:
@@ -175,12 +246,18 @@ def read_roi_timeseries(fname, *, return_names: bool = False):
             f"{str(fname)!r} holds an empty array of shape {data.shape}; expected at least "
             f"one time point and one ROI."
         )
-    if names is None or len(names) != data.shape[1]:
+    if names is not None and len(names) != data.shape[1]:
+        raise DataFileError(
+            f"The header of {str(fname)!r} holds {len(names)} names but the rows hold "
+            f"{data.shape[1]} values; fix the header, or pass header=False if the first "
+            f"line is data."
+        )
+    if names is None:
         names = [f"roi{i}" for i in range(data.shape[1])]
     return (data, names) if return_names else data
 
 
-def load_roi_timeseries(fnames, *, min_timepoints: int = 2, allow_nan: bool = False):
+def load_roi_timeseries(fnames, *, min_timepoints: int = 2, allow_nan: bool = False, header="auto"):
     """Read several subjects' ROI time-series files and check they fit together.
 
     Parameters
@@ -191,6 +268,8 @@ def load_roi_timeseries(fnames, *, min_timepoints: int = 2, allow_nan: bool = Fa
         Files with fewer time points raise a ValueError.
     allow_nan : bool
         If False (default), a file with NaN or infinite values raises a ValueError naming it.
+    header : "auto" | bool
+        Whether each file's first line holds ROI names, see :func:`read_roi_timeseries`.
 
     Returns
     -------
@@ -209,7 +288,7 @@ def load_roi_timeseries(fnames, *, min_timepoints: int = 2, allow_nan: bool = Fa
         raise ValueError("fnames is empty; give at least one ROI time-series file.")
     out = []
     for fname in fnames:
-        ts = read_roi_timeseries(fname)
+        ts = read_roi_timeseries(fname, header=header)
         if ts.shape[0] < min_timepoints:
             raise ValueError(
                 f"{str(fname)!r} has {ts.shape[0]} time point(s); at least {min_timepoints} "

@@ -72,8 +72,72 @@ def test_reader_errors(tmp_path):
     with pytest.raises(ValueError, match=r"unknown ROI time-series format '.mat'.*\.1D, \.csv"):
         read_roi_timeseries(tmp_path / "sub.mat")
     (tmp_path / "bad.csv").write_text("a,b\n1,2\n3\n")
-    with pytest.raises(ValueError, match="Could not parse .*bad.csv"):
+    with pytest.raises(DataFileError, match=r"bad.csv', line 3: 1 values, but the rows above"):
         read_roi_timeseries(tmp_path / "bad.csv")
+    with pytest.raises(ValueError, match="'header' must be 'auto', True or False"):
+        read_roi_timeseries(tmp_path / "bad.csv", header="yes")
+
+
+# --- the first line: header or data, decided explicitly (issue 16) ------------------------
+
+
+@pytest.mark.parametrize(("ext", "sep"), [(".csv", ","), (".tsv", "\t"), (".1D", " ")])
+@pytest.mark.parametrize("missing", ["NA", "NaN", "n/a", "null"])
+def test_missing_values_in_the_first_row_are_data(tmp_path, ext, sep, missing):
+    rows = [[missing, "1.5", "2.5"], ["0.5", missing, "3.5"], ["1.0", "2.0", "3.0"]]
+    _write(tmp_path / f"s{ext}", "\n".join(sep.join(r) for r in rows) + "\n")
+    ts = read_roi_timeseries(tmp_path / f"s{ext}")
+    assert ts.shape == (3, 3)  # the first time point is kept, not taken for a header
+    np.testing.assert_array_equal(np.isnan(ts), [[1, 0, 0], [0, 1, 0], [0, 0, 0]])
+    np.testing.assert_array_equal(ts[2], [1.0, 2.0, 3.0])
+
+
+def test_empty_csv_field_is_a_missing_value(tmp_path):
+    (tmp_path / "s.csv").write_text("0.5,,1.5\n1,2,3\n")
+    np.testing.assert_array_equal(read_roi_timeseries(tmp_path / "s.csv")[0], [0.5, np.nan, 1.5])
+
+
+@pytest.mark.parametrize("header", [True, False])
+def test_byte_order_mark_is_ignored(tmp_path, header):
+    text = ("amygdala,insula\n" if header else "") + "0.5,1.0\n-0.5,2.0\n"
+    (tmp_path / "s.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    ts, names = read_roi_timeseries(tmp_path / "s.csv", return_names=True)
+    np.testing.assert_array_equal(ts, [[0.5, 1.0], [-0.5, 2.0]])
+    assert names == (["amygdala", "insula"] if header else ["roi0", "roi1"])
+
+
+def test_ambiguous_first_line_is_refused(tmp_path):
+    # a time point with a typo (letter O for zero) is neither clearly data nor names
+    (tmp_path / "typo.csv").write_text("0.5,1.O\n0.7,1.2\n0.1,0.2\n")
+    with pytest.raises(DataFileError, match=r"Cannot tell whether the first line .*\['1.O'\]"):
+        read_roi_timeseries(tmp_path / "typo.csv")
+    with pytest.raises(DataFileError, match=r"typo.csv', line 1: '1.O' is not a number"):
+        read_roi_timeseries(tmp_path / "typo.csv", header=False)
+    # a header with one numeric name: say so
+    (tmp_path / "h.csv").write_text("amygdala,2\n0.7,1.2\n")
+    with pytest.raises(DataFileError, match="Pass header=True if the line holds ROI names"):
+        read_roi_timeseries(tmp_path / "h.csv")
+    ts, names = read_roi_timeseries(tmp_path / "h.csv", header=True, return_names=True)
+    assert names == ["amygdala", "2"] and ts.shape == (1, 2)
+
+
+def test_header_typo_and_explicit_choice(tmp_path):
+    (tmp_path / "s.csv").write_text("amygdala,1nsula\n0.5,1.0\n")
+    ts, names = read_roi_timeseries(tmp_path / "s.csv", return_names=True)
+    assert names == ["amygdala", "1nsula"] and ts.shape == (1, 2)
+    (tmp_path / "n.csv").write_text("1,2\n0.5,1.0\n")  # numeric names without '#'
+    assert read_roi_timeseries(tmp_path / "n.csv").shape == (2, 2)  # read as data
+    ts, names = read_roi_timeseries(tmp_path / "n.csv", header=True, return_names=True)
+    assert names == ["1", "2"] and ts.shape == (1, 2)
+    (tmp_path / "w.csv").write_text("a,b,c\n0.5,1.0\n")
+    with pytest.raises(DataFileError, match="header .* holds 3 names but the rows hold 2"):
+        read_roi_timeseries(tmp_path / "w.csv")
+
+
+def test_comment_first_line_is_not_taken_for_names(tmp_path):
+    (tmp_path / "s.1D").write_text("# ROI means written by 3dROIstats\n0.5 1.0 2.0\n1.5 2.0 3.0\n")
+    ts, names = read_roi_timeseries(tmp_path / "s.1D", return_names=True)
+    assert ts.shape == (2, 3) and names == ["roi0", "roi1", "roi2"]
 
 
 def _npy_bytes(arr):
@@ -196,7 +260,7 @@ def test_load_abide_bundled_subset():
     }
     np.testing.assert_array_equal(data.y, (data.phenotypes["DX_GROUP"] == 1).astype(int))
     assert list(data.X.index) == list(data.phenotypes.index) == list(data.subjects)
-    assert list(data.X.columns) == ["timeseries", "AGE_AT_SCAN", "SEX", "func_mean_fd"]
+    assert list(data.X.columns) == ["timeseries", "AGE_AT_SCAN", "SEX", "func_mean_fd", "SITE_ID"]
     assert {ts.shape[1] for ts in data.timeseries} == {200}
     manifest = pd.read_csv(DEFAULT_PATH / "manifest.csv").set_index("FILE_ID")
     n_const = [int(np.sum(np.ptp(ts, axis=0) == 0)) for ts in data.timeseries]
@@ -223,7 +287,7 @@ def test_load_abide_sites_and_user_folder(tmp_path):
     assert sorted(mine.subjects) == sorted(ohsu.subjects[:3])
     i = list(ohsu.subjects).index(mine.subjects[0])
     np.testing.assert_array_equal(mine.timeseries[0], ohsu.timeseries[i])
-    assert mine.y[0] == ohsu.y[i] and np.isnan(mine.tr).all() and mine.atlas is None
+    assert mine.y[0] == ohsu.y[i] and mine.tr[0] == ohsu.tr[i] and mine.atlas is None
     with pytest.raises(FileNotFoundError, match="ABIDE data folder not found"):
         load_abide(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
