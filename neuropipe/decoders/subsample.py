@@ -40,12 +40,14 @@ class SubsampledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from sklearn.gaussian_process import GaussianProcessRegressor
+    >>> from sklearn.gaussian_process.kernels import RBF, WhiteKernel
     >>> rng = np.random.default_rng(0)
-    >>> X = rng.uniform(-3, 3, size=(5000, 1))
-    >>> y = np.sin(X[:, 0]) + 0.1 * rng.standard_normal(5000)
-    >>> gp = SubsampledRegressor(GaussianProcessRegressor(), max_samples=300, random_state=0)
-    >>> bool(gp.fit(X, y).score(X, y) > 0.9)
-    True
+    >>> X = rng.uniform(-3, 3, size=(2000, 1))
+    >>> y = np.sin(X[:, 0]) + 0.1 * rng.standard_normal(2000)
+    >>> gp = GaussianProcessRegressor(RBF() + WhiteKernel())
+    >>> model = SubsampledRegressor(gp, max_samples=100, random_state=0).fit(X, y)
+    >>> len(model.regressor_.X_train_), bool(model.score(X, y) > 0.9)
+    (100, True)
     """
 
     def __init__(self, regressor, max_samples=1000, random_state=None):
