@@ -9,7 +9,6 @@ MOABB dataset over the bundled SSVEP files.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
@@ -20,6 +19,7 @@ from moabb.datasets.base import BaseDataset
 
 from .._validation import DataFileError
 from .eeg import EEGMMIDBHandsFeet, EEGMMIDBLeftRight, SSVEPExo, bundled_path
+from .paths import _sha256
 
 __all__ = ["install_eegbci_offline", "physionet_mi", "BundledSSVEPExo", "eegbci_checksums"]
 
@@ -39,14 +39,6 @@ def eegbci_checksums() -> dict[str, str]:
             name, digest = line.split()[:2]
             checksums[name.split("1.0.0/")[-1]] = digest
     return checksums
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def install_eegbci_offline(root=None, source=None, set_env: bool = True) -> Path:
