@@ -27,6 +27,7 @@ __all__ = [
     "leakage_report",
     "run_decoding_benchmark",
     "run_fmri_benchmark",
+    "check_scheduler_address",
     "dask_client",
 ]
 
@@ -99,6 +100,26 @@ def plan_benchmark(
     return tasks
 
 
+def check_scheduler_address(address):
+    """Return ``address`` if it is None, ``"local"`` or ``protocol://host[:port]``.
+
+    Examples
+    --------
+    >>> check_scheduler_address("tcp://127.0.0.1:8786")
+    'tcp://127.0.0.1:8786'
+    """
+    if address in (None, "local"):
+        return address
+    if not isinstance(address, str) or not re.fullmatch(
+        r"(tcp|tls|inproc|ucx|ws|wss)://[^\s/:]+(:\d{1,5})?/?", address
+    ):
+        raise ValueError(
+            f"Invalid Dask scheduler address {address!r}; give 'local' or the address of a "
+            f"running scheduler, e.g. tcp://127.0.0.1:8786."
+        )
+    return address
+
+
 @contextmanager
 def dask_client(address: str | None = None, n_workers: int = 2, timeout: float = 10):
     """A Dask client: on the scheduler at ``address``, or on a new local cluster.
@@ -120,13 +141,7 @@ def dask_client(address: str | None = None, n_workers: int = 2, timeout: float =
         raise ImportError(
             "Dask execution needs dask.distributed: pip install 'neuropipe[dask]'."
         ) from exc
-    if address not in (None, "local") and not re.fullmatch(
-        r"(tcp|tls|inproc|ucx|ws|wss)://[^\s/:]+(:\d+)?/?", str(address)
-    ):
-        raise ValueError(
-            f"Invalid Dask scheduler address {address!r}; give 'local' or the address of a "
-            f"running scheduler, e.g. tcp://127.0.0.1:8786."
-        )
+    check_scheduler_address(address)
     if address in (None, "local"):
         with (
             LocalCluster(
@@ -310,7 +325,7 @@ def leakage_report(
 
 
 def run_decoding_benchmark(
-    pipelines_dir="pipelines", progress: bool = True, datasets=None
+    pipelines_dir="pipelines", progress: bool = True, datasets=None, include_slow: bool = False
 ) -> pd.DataFrame:
     """Run the pipelines of ``pipelines_dir/decoding`` on every bundled decoding dataset.
 
@@ -325,6 +340,8 @@ def run_decoding_benchmark(
         Show a progress bar.
     datasets : list of str | None
         Decoding datasets to run (default all of ``DECODING_DATASETS``).
+    include_slow : bool
+        Also run the decoding pipelines marked ``"slow": True``.
 
     Returns
     -------
@@ -337,7 +354,8 @@ def run_decoding_benchmark(
     folder = Path(pipelines_dir) / "decoding"
     if not folder.is_dir():
         return pd.DataFrame()
-    configs = [c for c in load_pipelines(folder) if "decoding" in c["paradigms"]]
+    configs = load_pipelines(folder, include_slow=include_slow)
+    configs = [c for c in configs if "decoding" in c["paradigms"]]
     pipelines = {c["name"]: c["pipeline"] for c in configs}
     if not pipelines:
         return pd.DataFrame()
