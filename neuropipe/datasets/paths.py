@@ -256,7 +256,7 @@ def data_status(name: str) -> dict:
             "path": looked,
             "missing": [],
             "mismatched": [],
-            "detail": f"not found (looked in {looked})",
+            "detail": f"not found (looked in {looked}); {_how_to_get(name)[len('Get it: '):]}",
         }
     missing, mismatched = verify_folder(path)
     state = "damaged" if mismatched else "partial" if missing else "complete"
