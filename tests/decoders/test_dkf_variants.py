@@ -61,6 +61,7 @@ REGRESSORS = {
 }
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")  # tiny MLPs
 @pytest.mark.parametrize("name", list(REGRESSORS))
 @pytest.mark.parametrize(
     "params",
