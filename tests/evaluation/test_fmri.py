@@ -164,6 +164,7 @@ def test_pipeline_files_run_on_dataset_X():
         "onnela-motifs-logreg",
         "integrated-motifs-mask-logreg",
         "motifs-tangent-stack",
+        "tangent-connectome-logreg",
         "phenotype-logreg",
         "combined-logreg",
     }
