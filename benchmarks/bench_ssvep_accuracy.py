@@ -349,7 +349,7 @@ from neuropipe.evaluation.pipelines import load_pipeline_file
 
 ep = load_dataset("ssvep-exo", subjects=[3], paradigm="SSVEP")   # 2-4 s, 7-45 Hz
 best = load_pipeline_file("pipelines/fbcca_fbts_ssvep.py")[0]["pipeline"]
-print(cross_val_score(best, ep.X, ep.y, cv=5).mean())
+print(cross_val_score(best, ep.X, ep.y, cv=5).mean())   # both sessions pooled: 0.985
 ```
 
 ## How the best pipeline was built
