@@ -33,6 +33,19 @@ import numpy as np
 import pandas as pd
 
 REFERENCES = ("ref: pyRiemann FgMDM", "ref: pyRiemann TS+SVM")
+
+#: Reading notes printed under the table (kept here so that --render reproduces the page).
+NOTES = """## Notes
+
+- **Epochs.** `load_dataset("eegmmidb-leftright")` and `neuropipe benchmark` now epoch
+  EEGMMIDB as MOABB's `LeftRightImagery()` does by default (0-3 s, 8-32 Hz); the former
+  0.5-2.5 s, 8-30 Hz window is `epoching="short"` (`--epoching short` here). The epochs
+  and the scores of CSP+LDA, TS+LR and TS+SVM are identical to MOABB's own evaluation
+  (tests/evaluation/test_moabb_interop.py, benchmarks/moabb_parity.py).
+- **Leak-free tuning.** The inner searches see training trials only; a shuffled-label test
+  (tests/evaluation/test_shuffled_labels.py) runs the shipped CAR+PSD search on permuted
+  labels under this protocol and scores at chance, while selecting on all trials does not.
+"""
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -284,6 +297,8 @@ information is {chance_mean:.3f} (one subject: 0.643).
 Targets of issue 13 on this table:
 
 {chr(10).join(checks)}
+
+{NOTES}
 
 See [moabb_parity.md](moabb_parity.md) for identical scores against MOABB's own evaluation
 on these epochs, and [ssvep_accuracy.md](ssvep_accuracy.md) for the SSVEP pipelines.

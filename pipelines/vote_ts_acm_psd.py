@@ -1,0 +1,76 @@
+"""Soft vote of tangent-space LDA, augmented-covariance and log band-power classifiers.
+
+Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz with EEGMMIDB's channel names,
+band-passed 8-32 Hz (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
+
+Not a pipeline of MOABB, pyRiemann or HappyFeat. The three feature families of
+``stack_ts_acm_psd.py``, each ending in a probabilistic linear classifier, averaged with
+equal weights (:class:`~sklearn.ensemble.VotingClassifier`, ``voting="soft"``): with 36
+training trials, learning the family weights (stacking) adds variance that a fixed, equal
+vote does not have. The tangent-space member uses a Ledoit-Wolf shrinkage LDA, the
+discriminant that FgMDM's geodesic filtering applies in the tangent space:
+
+- ``ts``: OAS covariance of the 64 channels, tangent space at the Riemannian mean,
+  shrinkage LDA;
+- ``acm``: augmented covariance (order 4, lag 4 samples, fixed a priori) of the 21
+  sensorimotor channels, OAS-shrunk, tangent space at the log-Euclidean mean, shrinkage LDA;
+- ``psd``: common average reference, Welch log-power spectra 8-32 Hz, the 30 channel x
+  frequency features of highest R² (on training trials), shrinkage LDA.
+"""
+
+from pyriemann.estimation import Covariances
+from pyriemann.tangentspace import TangentSpace
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.ensemble import VotingClassifier
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.features.augmented import AugmentedCovariances
+from neuropipe.features.spectral import PSD
+from neuropipe.preprocessing import CommonAverageReference, PickChannels
+from neuropipe.selection import R2Selector
+
+EEGMMIDB_CHANNELS = (
+    "FC5 FC3 FC1 FCz FC2 FC4 FC6 C5 C3 C1 Cz C2 C4 C6 CP5 CP3 CP1 CPz CP2 CP4 CP6 "
+    "Fp1 Fpz Fp2 AF7 AF3 AFz AF4 AF8 F7 F5 F3 F1 Fz F2 F4 F6 F8 FT7 FT8 T7 T8 T9 T10 "
+    "TP7 TP8 P7 P5 P3 P1 Pz P2 P4 P6 P8 PO7 PO3 POz PO4 PO8 O1 Oz O2 Iz"
+).split()
+
+
+def _slda():
+    return LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto")
+
+
+PIPELINE = {
+    "name": "Vote(TS+sLDA, ACM, logPSD)",
+    "paradigms": ["LeftRightImagery"],
+    "family": "new",
+    "pipeline": VotingClassifier(
+        [
+            (
+                "ts",
+                make_pipeline(
+                    Covariances(estimator="oas"), TangentSpace(metric="riemann"), _slda()
+                ),
+            ),
+            (
+                "acm",
+                make_pipeline(
+                    PickChannels(EEGMMIDB_CHANNELS, EEGMMIDB_CHANNELS[:21]),
+                    AugmentedCovariances(order=4, lag=4, estimator="oas"),
+                    TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}),
+                    _slda(),
+                ),
+            ),
+            (
+                "psd",
+                make_pipeline(
+                    CommonAverageReference(),
+                    PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
+                    R2Selector(k=30),
+                    _slda(),
+                ),
+            ),
+        ],
+        voting="soft",
+    ),
+}
