@@ -7,14 +7,36 @@ call reads, filters and epochs, later calls with the same dataset, paradigm and 
 the same :class:`~neuropipe.io.EpochsData` (not a copy: evaluations read it, never write it).
 The cache is bounded in bytes and forgets the least recently used subjects first. Each process
 (a joblib or Dask worker) has its own; results never depend on it.
+
+:func:`share_transformer_fits` does the same for the fitted transformer steps of pipelines:
+every :class:`~sklearn.pipeline.Pipeline` inside an estimator (inside a
+:class:`~sklearn.model_selection.GridSearchCV` too) gets one process-wide ``joblib.Memory``, so
+a tangent space fitted on the same covariances is fitted once for the six SVM settings of an
+inner grid, and once for TS+LR and TS+SVM on the same training fold (scikit-learn's own
+``Pipeline(memory=...)`` mechanism: a cached fit returns the transformer fitted on the same
+data with the same parameters, so the scores do not change).
 """
 
 from __future__ import annotations
 
+import atexit
+import shutil
+import tempfile
 import threading
 from collections import OrderedDict
 
-__all__ = ["EpochCache", "load_epochs", "clear_epoch_cache", "epoch_cache"]
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
+from sklearn.pipeline import Pipeline
+
+__all__ = [
+    "EpochCache",
+    "load_epochs",
+    "clear_epoch_cache",
+    "epoch_cache",
+    "share_transformer_fits",
+    "transformer_memory",
+]
 
 
 def _nbytes(data):
@@ -112,3 +134,59 @@ def load_epochs(dataset, paradigm, subjects):
 def clear_epoch_cache():
     """Empty this process's epoch cache (e.g. between timed repeats)."""
     epoch_cache.clear()
+
+
+_MEMORY = {}
+
+
+def transformer_memory():
+    """This process's ``joblib.Memory`` for pipeline transformer fits (a temporary folder,
+    removed at exit)."""
+    if "memory" not in _MEMORY:
+        from joblib import Memory
+
+        location = tempfile.mkdtemp(prefix="neuropipe-fits-")
+        atexit.register(shutil.rmtree, location, ignore_errors=True)
+        _MEMORY["memory"] = Memory(location, verbose=0)
+    return _MEMORY["memory"]
+
+
+def _set_memory(estimator, memory):
+    if isinstance(estimator, Pipeline):
+        estimator.memory = memory
+        for _, step in estimator.steps:
+            _set_memory(step, memory)
+    elif isinstance(estimator, (GridSearchCV, RandomizedSearchCV)):
+        _set_memory(estimator.estimator, memory)
+
+
+def share_transformer_fits(estimator, memory=None):
+    """A clone of ``estimator`` whose pipelines cache their transformer fits in ``memory``.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Any scikit-learn estimator; the :class:`~sklearn.pipeline.Pipeline` objects in it,
+        its own steps and the ``estimator`` of a ``GridSearchCV`` / ``RandomizedSearchCV``
+        included, get ``memory``. Other meta-estimators are left as they are.
+    memory : joblib.Memory | str | None
+        Where fits are cached; None uses :func:`transformer_memory`, shared by every
+        estimator of this process.
+
+    Returns
+    -------
+    estimator : estimator
+        The clone; ``estimator`` itself is not modified.
+
+    Examples
+    --------
+    >>> from sklearn.decomposition import PCA
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.pipeline import make_pipeline
+    >>> shared = share_transformer_fits(make_pipeline(PCA(2), LogisticRegression()))
+    >>> shared.memory is transformer_memory()
+    True
+    """
+    estimator = clone(estimator)
+    _set_memory(estimator, transformer_memory() if memory is None else memory)
+    return estimator

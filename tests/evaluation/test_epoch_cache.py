@@ -2,6 +2,13 @@
 
 import numpy as np
 import pytest
+from joblib import Memory
+from sklearn.base import clone
+from sklearn.decomposition import PCA
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
 
 from neuropipe.datasets import load_dataset
 from neuropipe.evaluation.cache import EpochCache, clear_epoch_cache, epoch_cache, load_epochs
@@ -45,3 +52,39 @@ def test_load_epochs_returns_the_loaded_subject_once_per_process():
     np.testing.assert_array_equal(first.X, direct.X)
     np.testing.assert_array_equal(first.y, direct.y)
     clear_epoch_cache()
+
+
+class _CountingScaler(StandardScaler):
+    fits = 0
+
+    def fit(self, X, y=None, sample_weight=None):
+        type(self).fits += 1
+        return super().fit(X, y, sample_weight)
+
+
+def test_shared_transformer_fits_fit_each_step_once_per_data_with_the_same_scores(tmp_path):
+    from neuropipe.evaluation.cache import share_transformer_fits
+
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((60, 5)), np.repeat([0, 1], 30)
+    X[y == 1, :2] += 1.0
+    grid = GridSearchCV(
+        make_pipeline(_CountingScaler(), SVC()),
+        {"svc__C": [0.5, 1.0, 2.0]},
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+    )
+    plain = make_pipeline(PCA(4), grid)
+    _CountingScaler.fits = 0
+    reference = clone(plain).fit(X, y)
+    assert _CountingScaler.fits == 3 * 3 + 1  # every setting refits the scaler on its split
+    shared = share_transformer_fits(plain, Memory(tmp_path, verbose=0))
+    assert plain.memory is None and plain[-1].estimator.memory is None  # a clone was changed
+    assert shared[-1].estimator.memory is shared.memory
+    _CountingScaler.fits = 0
+    shared.fit(X, y)
+    assert _CountingScaler.fits == 3 + 1  # one fit per split, shared by the 3 settings
+    np.testing.assert_array_equal(shared.decision_function(X), reference.decision_function(X))
+    assert shared[-1].best_params_ == reference[-1].best_params_
+    _CountingScaler.fits = 0
+    share_transformer_fits(plain, Memory(tmp_path, verbose=0)).fit(X, y)
+    assert _CountingScaler.fits == 0  # another pipeline with the same steps and data
