@@ -60,7 +60,7 @@ from ._validation import (
     check_option,
     check_sfreq,
 )
-from .evaluation.pipelines import load_pipeline_file
+from .evaluation.pipelines import KNOWN_PARADIGMS, load_pipeline_file
 from .io.eeg import epochs_from_raw, read_epochs, read_raw, standardize_channel_names
 from .persistence import check_output_file, load, save
 
@@ -78,15 +78,7 @@ __all__ = [
 ]
 
 #: Paradigms of pipelines that take EEG epochs (MOABB names); others cannot be calibrated.
-EEG_PARADIGMS = (
-    "LeftRightImagery",
-    "MotorImagery",
-    "FilterBankLeftRightImagery",
-    "FilterBankMotorImagery",
-    "SSVEP",
-    "FilterBankSSVEP",
-    "P300",
-)
+EEG_PARADIGMS = tuple(p for p in KNOWN_PARADIGMS if p not in ("fmri", "decoding"))
 _FORMAT = "neuropipe.clinical"
 #: Version 2 added the calibration statistics (``ClinicalModel.calibration``).
 _FORMAT_VERSION = 2

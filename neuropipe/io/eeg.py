@@ -250,28 +250,31 @@ def _check_edf_header(path: Path, fmt: str) -> None:
         return
     signal = np.array([not label.endswith("Annotations") for label in header.labels])
     limits = (header.physical_min, header.physical_max, header.digital_min, header.digital_max)
-    not_numbers = signal & ~np.all(np.isfinite(np.vstack(limits)), axis=0)
-    if not_numbers.any():
-        names = [header.labels[i] for i in np.flatnonzero(not_numbers)]
-        raise DataFileError(
-            f"{str(path)!r}: the header's calibration fields (physical / digital minimum and "
-            f"maximum) of channel(s) {names} are not numbers, so their samples would be NaN "
-            f"or infinite; the file is corrupt: fix the header or re-export the recording."
+    checks = [
+        (
+            ~np.all(np.isfinite(np.vstack(limits)), axis=0),
+            "the header's calibration fields (physical / digital minimum and maximum) of "
+            "channel(s) {names} are not numbers, so their samples would be NaN or infinite; "
+            "the file is corrupt: fix the header or re-export the recording.",
         )
+    ]
     for kind, low, high in (
         ("digital", header.digital_min, header.digital_max),
         ("physical", header.physical_min, header.physical_max),
     ):
-        no_scale = signal & (low == high)
-        if no_scale.any():
-            names = [header.labels[i] for i in np.flatnonzero(no_scale)]
-            raise DataFileError(
-                f"{str(path)!r}: channel(s) {names} have {kind} minimum == {kind} maximum "
-                f"({low[no_scale][0]:g}) in the header, so the factor that turns stored "
-                f"values into volts is undefined and their amplitudes would be meaningless "
-                f"(MNE falls back to an arbitrary scale). Fix the header's {kind} limits or "
-                f"re-export the recording."
+        checks.append(
+            (
+                low == high,
+                f"channel(s) {{names}} have {kind} minimum == {kind} maximum in the header, "
+                f"so the factor that turns stored values into volts is undefined and their "
+                f"amplitudes would be meaningless (MNE falls back to an arbitrary scale). Fix "
+                f"the header's {kind} limits or re-export the recording.",
             )
+        )
+    for bad, message in checks:
+        if (signal & bad).any():
+            names = [header.labels[i] for i in np.flatnonzero(signal & bad)]
+            raise DataFileError(f"{str(path)!r}: " + message.format(names=names))
     record_bytes = int(header.samples_per_record.sum()) * header.bytes_per_sample
     if header.n_records <= 0 or record_bytes <= 0:
         return  # -1: unknown number of records (allowed while recording)

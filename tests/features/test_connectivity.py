@@ -189,6 +189,22 @@ def test_peak_memory_at_most_twice_input_plus_output(n_epochs, n_times, monkeypa
     assert peak <= X.nbytes + con.nbytes + 2**20, (peak, X.nbytes, con.nbytes)
 
 
+@pytest.mark.parametrize("metric", ["pli", "wpli"])
+def test_phase_lag_paths_agree(metric, monkeypatch):
+    # numba-compiled loops (if installed), the numpy fallback, and the loops in Python
+    import neuropipe.features.connectivity as module
+
+    X = _coupled_epochs()
+    default, _ = spectral_connectivity(X, SFREQ, metric=metric, fmin=5, fmax=40)
+    monkeypatch.setitem(module._COMPILED, "kernel", None)
+    numpy_path, _ = spectral_connectivity(X, SFREQ, metric=metric, fmin=5, fmax=40)
+    np.testing.assert_allclose(default, numpy_path, rtol=0, atol=1e-13)
+    monkeypatch.setitem(module._COMPILED, "kernel", module._phase_lag_loops)
+    python_loops, _ = spectral_connectivity(X[:1], SFREQ, metric=metric, fmin=9, fmax=11)
+    np.testing.assert_allclose(python_loops, numpy_path[:1, 4:7], rtol=0, atol=1e-13)
+    assert np.abs(numpy_path).max() > 0.5
+
+
 # --- node strength -----------------------------------------------------------------------
 
 
