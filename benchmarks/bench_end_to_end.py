@@ -5,8 +5,8 @@ bundled EEGMMIDB left/right subjects, same epochs (MOABB's ``LeftRightImagery()`
 8-32 Hz, 0-3 s; neuropipe's default ``eegmmidb-leftright`` epoching), same folds (5-fold
 stratified, shuffled, seed 42) and score (ROC-AUC). Each repeat runs MOABB first, then
 neuropipe's :func:`~neuropipe.evaluation.benchmark.run_benchmark` (the code behind
-``neuropipe benchmark``, one job, a fresh task store, its in-process epoch cache emptied), in
-one process on one BLAS thread. Scores are asserted equal per subject, session and pipeline;
+``neuropipe benchmark``, one job, a fresh task store, its in-process caches of epochs and
+transformer fits emptied), in one process on one BLAS thread. Scores are asserted equal per subject, session and pipeline;
 the best wall and CPU times of the repeats and their ratios are printed.
 
 Usage (from the repository root)::
@@ -34,6 +34,7 @@ from threadpoolctl import threadpool_limits
 from neuropipe.datasets.moabb_bridge import physionet_mi
 from neuropipe.evaluation import runner
 from neuropipe.evaluation.benchmark import run_benchmark
+from neuropipe.evaluation.cache import clear_epoch_cache, transformer_memory
 from neuropipe.evaluation.pipelines import load_pipeline_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -71,9 +72,12 @@ def run_moabb(files, subjects):
 
 
 def run_neuropipe(files, subjects):
-    cache = getattr(runner, "_load", None)  # the runner's in-process epoch cache, if any
-    if hasattr(cache, "cache_clear"):
-        cache.cache_clear()  # every repeat starts cold
+    # every repeat starts cold: no epochs, no transformer fits left from the last one
+    load = getattr(runner, "_load", None)
+    if hasattr(load, "cache_clear"):
+        load.cache_clear()
+    clear_epoch_cache()
+    transformer_memory().clear(warn=False)
     results = run_benchmark(
         [str(f) for f in files],
         datasets=["eegmmidb-leftright"],

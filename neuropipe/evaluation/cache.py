@@ -137,18 +137,22 @@ def clear_epoch_cache():
 
 
 _MEMORY = {}
+#: Disk the shared transformer fits of one process may hold; the least recently used go first.
+FITS_BYTES_LIMIT = 512 * 1024**2
 
 
 def transformer_memory():
     """This process's ``joblib.Memory`` for pipeline transformer fits (a temporary folder,
-    removed at exit)."""
+    removed at exit), trimmed to :data:`FITS_BYTES_LIMIT` at each call."""
     if "memory" not in _MEMORY:
         from joblib import Memory
 
         location = tempfile.mkdtemp(prefix="neuropipe-fits-")
         atexit.register(shutil.rmtree, location, ignore_errors=True)
         _MEMORY["memory"] = Memory(location, verbose=0)
-    return _MEMORY["memory"]
+    memory = _MEMORY["memory"]
+    memory.reduce_size(bytes_limit=FITS_BYTES_LIMIT)
+    return memory
 
 
 def _set_memory(estimator, memory):
