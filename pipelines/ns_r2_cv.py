@@ -11,6 +11,13 @@ chooses on the training folds (3 stratified inner splits, ROC-AUC) the band (8-3
 13-32 Hz), linear or log10 strength, AutoFeat or top-k R², and 3, 10 or 30 features, before
 a Ledoit-Wolf shrinkage LDA. ``ns_lda.py`` keeps HappyFeat's fixed settings (3 AutoFeat
 features, plain LDA) as a reproduction.
+
+Opt-in (``"slow": True``, ``--include-slow``): on the bundled subjects (MOABB's default
+epochs) its mean ROC-AUC, 0.548 over S001-S006, is above 0.5 but below the p < 0.05 chance
+threshold of a six-subject mean (0.558), for 1.8 CPU s per training fold
+(docs/eeg_accuracy.md). Imaginary coherence discards the zero-lag coupling that volume
+conduction spreads over the scalp, and with it most of the lateralised power change that
+motor imagery produces; ``psd_r2_cv.py`` is the default HappyFeat-style pipeline.
 """
 
 import numpy as np
@@ -23,6 +30,7 @@ from neuropipe.selection import selection_search
 PIPELINE = {
     "name": "CAR+NS+R2+sLDA (inner CV)",
     "paradigms": ["LeftRightImagery"],
+    "slow": True,
     "family": "PSD/NS",
     "pipeline": make_pipeline(
         CommonAverageReference(),

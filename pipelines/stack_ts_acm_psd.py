@@ -19,6 +19,12 @@ A :class:`~sklearn.ensemble.StackingClassifier` fits a logistic regression on th
 classifiers' decision values over 5 inner stratified folds of the training trials, then
 refits the three on all training trials: the weights of the families are learned per subject
 without touching the test fold.
+
+Opt-in (``"slow": True``, ``--include-slow``): 2.4 CPU s per training fold, and on the
+bundled subjects with MOABB's default epochs (mean ROC-AUC 0.720 over S001-S006,
+docs/eeg_accuracy.md) it does not beat its own tangent-space member (TS+SVM, 0.738): with
+36 training trials the learned family weights are noisy. ``vote_ts_acm_psd.py`` averages the
+families with fixed equal weights instead.
 """
 
 from pyriemann.estimation import Covariances
@@ -44,6 +50,7 @@ EEGMMIDB_CHANNELS = (
 PIPELINE = {
     "name": "Stack(TS, ACM, logPSD)",
     "paradigms": ["LeftRightImagery"],
+    "slow": True,
     "family": "new",
     "pipeline": StackingClassifier(
         [
