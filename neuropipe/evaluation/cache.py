@@ -25,6 +25,7 @@ import tempfile
 import threading
 from collections import OrderedDict
 
+import joblib
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
@@ -180,7 +181,8 @@ def share_transformer_fits(estimator, memory=None):
     Returns
     -------
     estimator : estimator
-        The clone; ``estimator`` itself is not modified.
+        The clone; ``estimator`` itself is not modified. An estimator that cannot be pickled
+        (a step class defined in a pipeline file, say) is returned without caching.
 
     Examples
     --------
@@ -192,5 +194,9 @@ def share_transformer_fits(estimator, memory=None):
     True
     """
     estimator = clone(estimator)
+    try:  # joblib.Memory keys fits by pickling the steps: leave unpicklable ones uncached
+        joblib.hash(estimator)
+    except Exception:  # any pickling failure means: no caching
+        return estimator
     _set_memory(estimator, transformer_memory() if memory is None else memory)
     return estimator

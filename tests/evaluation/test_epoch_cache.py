@@ -88,3 +88,17 @@ def test_shared_transformer_fits_fit_each_step_once_per_data_with_the_same_score
     _CountingScaler.fits = 0
     share_transformer_fits(plain, Memory(tmp_path, verbose=0)).fit(X, y)
     assert _CountingScaler.fits == 0  # another pipeline with the same steps and data
+
+
+# a step class as a pipeline file loaded from outside the import path defines it
+_Unpicklable = type("Unpicklable", (StandardScaler,), {"__module__": "not_an_importable_module"})
+
+
+def test_unpicklable_pipelines_are_left_uncached_and_still_fit(tmp_path):
+    from neuropipe.evaluation.cache import share_transformer_fits
+
+    rng = np.random.default_rng(1)
+    X, y = rng.standard_normal((30, 3)), np.repeat([0, 1], 15)
+    shared = share_transformer_fits(make_pipeline(_Unpicklable(), SVC()), Memory(tmp_path))
+    assert shared.memory is None
+    assert shared.fit(X, y).score(X, y) > 0.5
