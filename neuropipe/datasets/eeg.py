@@ -205,12 +205,13 @@ class EEGMMIDBLeftRight(_EEGMMIDB):
     64 channels at 160 Hz, 45 trials per subject; T1 -> ``"left_hand"``, T2 ->
     ``"right_hand"`` (MOABB ``PhysionetMI`` + ``LeftRightImagery`` labels). Default
     epochs are MOABB's (``epoching="moabb"``): 0-3 s after the cue, band-passed 8-32 Hz,
-    the arrays ``LeftRightImagery().get_data(PhysionetMI())`` returns (microvolts). ``epoching="short"`` gives 0.5-2.5 s at 8-30 Hz. Bundled: S001-S006.
+    the arrays ``LeftRightImagery().get_data(PhysionetMI())`` returns (microvolts).
+    ``epoching="short"`` gives 0.5-2.5 s at 8-30 Hz. Bundled: S001-S006.
 
     Examples
     --------
     >>> ep = EEGMMIDBLeftRight().load(subjects=[1])
-    >>> ep.X.shape, sorted(set(ep.y))
+    >>> ep.X.shape, sorted(set(ep.y.tolist()))
     ((45, 64, 481), ['left_hand', 'right_hand'])
     >>> EEGMMIDBLeftRight().load(subjects=[1], epoching="short").X.shape
     (45, 64, 321)
