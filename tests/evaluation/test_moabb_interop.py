@@ -124,5 +124,5 @@ def test_default_epochs_and_scores_identical_to_moabb_defaults(offline_moabb, tm
     ).process(pipelines)
     ours_scores = evaluate_within_session(pipelines, ours, "eegmmidb").set_index("pipeline")
     for _, row in moabb.iterrows():
-        # same epochs, same folds, same estimators: the same score, not just a close one
-        assert ours_scores.loc[row["pipeline"], "score"] == pytest.approx(row["score"], abs=1e-12)
+        # same epochs, same folds, same estimators: the same score (MOABB stores float32)
+        assert ours_scores.loc[row["pipeline"], "score"] == pytest.approx(row["score"], abs=1e-6)
