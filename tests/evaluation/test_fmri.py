@@ -165,6 +165,7 @@ def test_pipeline_files_run_on_dataset_X():
         "integrated-motifs-mask-logreg",
         "motifs-tangent-stack",
         "tangent-connectome-logreg",
+        "tangent-combat-transductive-logreg",
         "phenotype-logreg",
         "combined-logreg",
     }
