@@ -68,6 +68,10 @@ TRUSTED_TYPES = (
     "neuropipe.features.graph.GraphMetrics",
     "neuropipe.features.graph.EdgeVector",
     "neuropipe.features.graph.ROIMask",
+    "neuropipe.features.graph.DensityIntegratedMetrics",
+    "neuropipe.features.connectome.TangentConnectome",
+    "neuropipe.harmonization.ComBat",
+    "numpy.dtype",  # SimpleImputer keeps the dtype it was fitted on (fMRI covariates)
     "neuropipe.features.ssvep.CCACorrelations",
     "neuropipe.features.ssvep.SSVEPCCA",
     "neuropipe.features.ssvep.TRCA",
