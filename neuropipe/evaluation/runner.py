@@ -269,11 +269,10 @@ def _pipelines_of(source: str, digest: str) -> dict:
     return {c["name"]: c["pipeline"] for c in load_pipeline_file(source)}
 
 
-@lru_cache(maxsize=2)
 def _load(dataset: str, paradigm: str, subjects: tuple):
-    from ..datasets import get_dataset
+    from .cache import load_epochs  # each subject loaded once per process, for all pipelines
 
-    return get_dataset(dataset).load(subjects=list(subjects), paradigm=paradigm)
+    return load_epochs(dataset, paradigm, subjects)
 
 
 def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42, log_level=None):
@@ -284,6 +283,7 @@ def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42,
     """
     from .._logging import log_level_context
     from ..datasets import get_dataset
+    from .cache import share_transformer_fits
     from .protocols import evaluate
 
     try:
@@ -293,7 +293,8 @@ def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42,
                 raise ValueError(
                     f"{task.source!r} no longer defines a pipeline named {task.pipeline!r}"
                 )
-            pipeline = {task.pipeline: pipelines[task.pipeline]}
+            # transformer fits on the same data shared by grid settings and pipelines
+            pipeline = {task.pipeline: share_transformer_fits(pipelines[task.pipeline])}
             kwargs = {"random_state": random_state}
             if task.protocol == "cross-subject":
                 subjects = tuple(get_dataset(task.dataset).subjects)
