@@ -12,7 +12,8 @@ selections happen inside each cross-validation fold.
 A reproduction: on the bundled subjects with MOABB's default epochs its mean ROC-AUC is
 0.512 over S001-S006 (above 0.5, below the p < 0.05 threshold of a six-subject mean, 0.558;
 docs/eeg_accuracy.md); its node-strength half is at chance (``ns_lda.py``). Use
-``psd_r2_cv.py``.
+``psd_r2_cv.py``. Opt-in (``"slow": True``, run with ``--include-slow``): a pipeline at
+chance does not ship as a default; the leakage report still measures it (``"leakage": True``).
 """
 
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
@@ -26,6 +27,8 @@ PIPELINE = {
     "name": "PSD+NS+R2+sLDA",
     "paradigms": ["LeftRightImagery"],
     "family": "PSD/NS",
+    "slow": True,
+    "leakage": True,
     "pipeline": make_pipeline(
         FeatureUnion(
             [

@@ -271,7 +271,8 @@ def leakage_report(
 ) -> pd.DataFrame:
     """Score each pipeline that selects features both leak-free and HappyFeat's way.
 
-    For every pipeline with a feature-selection step (a ``SelectorMixin``), on every
+    For every default pipeline with a feature-selection step (a ``SelectorMixin``), and
+    every opt-in one whose file sets ``"leakage": True`` (the HappyFeat reproductions), on every
     subject and session of the two-class datasets of its paradigm, the same folds as
     :func:`run_benchmark` score it with selection inside each training fold (leak-free)
     and with selection fitted once on all trials (optimistic), see
@@ -288,7 +289,11 @@ def leakage_report(
 
     from .leakage import has_selection_step, optimistic_vs_leakfree
 
-    configs = [c for c in load_pipelines(pipelines_dir) if has_selection_step(c["pipeline"])]
+    configs = [
+        c
+        for c in load_pipelines(pipelines_dir, include_slow=True)
+        if has_selection_step(c["pipeline"]) and c.get("leakage", not c.get("slow", False))
+    ]
     by_name = {c["name"]: c["pipeline"] for c in configs}
     rows = []
     for task in plan_benchmark(configs, datasets, subjects):
