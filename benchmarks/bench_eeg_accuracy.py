@@ -64,7 +64,8 @@ NOTES = """## Notes
   the shipped choices follow those looks (Welch spectra, SVM, the vote), so their scores
   here are optimistic. Everything else was fixed by principle before scoring.
 - **Opt-in** (`--include-slow`, `"slow": True` in the file, docstring says why): NS+R2+LDA
-  (below chance), CAR+NS+R2+sLDA (not above the 6-subject threshold), FBTS+select+SVM,
+  (below chance), PSD+R2+LDA and PSD+NS+R2+sLDA (HappyFeat reproductions at chance; the
+  leakage report still measures them), CAR+NS+R2+sLDA (not above the 6-subject threshold), FBTS+select+SVM,
   TS+ElasticNet and Stack(TS, ACM, logPSD) (each 2.4-4 CPU s per fold and below a cheaper
   default), Vote(TS+sLDA, ACM, logPSD) (19 CPU s per fold), ACM+TS+SVM (grid) (MOABB's
   exact grid, minutes per fold; not run here).
