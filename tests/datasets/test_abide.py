@@ -32,6 +32,7 @@ def _fetch_tree(root, file_ids):
     return tree
 
 
+@pytest.mark.slow
 def test_bundled_counts_labels_and_zero_roi_warning():
     with pytest.warns(UserWarning, match="2 subject\\(s\\) have ROI columns that are zero") as rec:
         data = load_abide()
@@ -57,6 +58,7 @@ def test_bundled_counts_labels_and_zero_roi_warning():
         assert not ts[:, roi].any() and ts.shape[1] == 200
 
 
+@pytest.mark.slow
 def test_zero_rois_drop_and_raise():
     with pytest.warns(UserWarning, match="They are dropped"):
         data = load_abide(sites=["NYU"], zero_rois="drop")
