@@ -87,7 +87,7 @@ def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT, re
     return pd.concat(frames, ignore_index=True)
 
 
-def markdown(results, data, command, wall, load_s):
+def markdown(results, data, command, wall, load_s, report_only=False):
     summary = summarize_fmri(results)
     lines = [
         f"Command: `{command}` ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs, load "
@@ -118,7 +118,15 @@ def markdown(results, data, command, wall, load_s):
                 cells += ["-", "-", "-"] if protocol == "leave-site-out" else ["-", "-"]
         total = rows["time"].sum()
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {total:.0f} | {peak:.0f} |")
-    lines += ["", f"Total wall time {wall / 60:.1f} min (this run)."]
+    if report_only:
+        lines += [
+            "",
+            f"Tables read from the per-pipeline CSVs ({results['time'].sum() / 3600:.1f} h of "
+            f"fold time in all, each pipeline timed in its own run; peak memory is that of the "
+            f"process that ran it).",
+        ]
+    else:
+        lines += ["", f"Total wall time {wall / 60:.1f} min (this run)."]
     loso = results[results["evaluation"] == "leave-site-out"]
     if not loso.empty:
         table = loso.pivot_table(index="session", columns="pipeline", values="score")
@@ -185,7 +193,7 @@ def main(argv=None):
     )
     wall = time.perf_counter() - start
     command = "python benchmarks/bench_fmri.py " + " ".join(argv or sys.argv[1:])
-    table = markdown(results, data, command.strip(), wall, load_s)
+    table = markdown(results, data, command.strip(), wall, load_s, args.report_only)
     print(table)
     print(f"\npeak memory {_peak_mb():.0f} MB, wall {wall:.0f} s")
     if args.doc:
