@@ -314,7 +314,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pipelines", default=str(PIPELINE_DIR), help="pipeline folder")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS))
-    parser.add_argument("--data", default=None, help="ABIDE folder (default: bundled copy)")
+    parser.add_argument(
+        "--data", nargs="+", default=None, help="ABIDE folder(s) (default: bundled copy)"
+    )
     parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=None, help="write the per-fold results to this CSV")
     args = parser.parse_args(argv)

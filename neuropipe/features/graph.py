@@ -603,7 +603,9 @@ def motif_coherence(A):
         geo = np.cbrt(wi[:, :, None] * wi[:, None, :] * wjk)
         q = np.divide(3.0 * geo, total, out=np.zeros_like(total), where=sub)
         n_tri = sub.sum(axis=(1, 2))
-        out[subj, node] = np.divide(q.sum(axis=(1, 2)), n_tri, out=np.zeros(len(subj)), where=n_tri > 0)
+        out[subj, node] = np.divide(
+            q.sum(axis=(1, 2)), n_tri, out=np.zeros(len(subj)), where=n_tri > 0
+        )
     return out
 
 
