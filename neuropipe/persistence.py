@@ -82,6 +82,11 @@ TRUSTED_TYPES = (
     "neuropipe.decoders.dkf.DiscriminativeKalmanFilter",
     "neuropipe.decoders.kernel.NadarayaWatsonRegressor",
     "neuropipe.decoders.history.SpikeHistory",
+    "neuropipe.decoders.subsample.SubsampledRegressor",
+    "neuropipe.evaluation.decoding.TimeOrderedSplit",
+    "neuropipe.ensemble.FilterBankTangentSpace",
+    "neuropipe.preprocessing.CommonAverageReference",
+    "neuropipe.selection.BandSelector",
     # pyRiemann
     "pyriemann.estimation.Covariances",
     "pyriemann.estimation.ERPCovariances",
@@ -119,6 +124,14 @@ TRUSTED_TYPES = (
     "sklearn.metrics._classification.accuracy_score",
     "sklearn.metrics._classification.balanced_accuracy_score",
     "sklearn.metrics._regression.r2_score",
+    # the trees of a fitted HistGradientBoostingRegressor (arrays only, no code)
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    # the kernels of a fitted GaussianProcessRegressor (DKF-GP)
+    "sklearn.gaussian_process.kernels.ConstantKernel",
+    "sklearn.gaussian_process.kernels.Product",
+    "sklearn.gaussian_process.kernels.RBF",
+    "sklearn.gaussian_process.kernels.Sum",
+    "sklearn.gaussian_process.kernels.WhiteKernel",
     # the named sub-estimators of a fitted VotingClassifier / StackingClassifier (a dict)
     "sklearn.utils._bunch.Bunch",
 )

@@ -95,6 +95,16 @@ def _fmri_subjects():
     return X, y
 
 
+def _picked_channels(pipeline):
+    """Channel names a ``PickChannels`` step of ``pipeline`` keeps, or ``None``."""
+    from neuropipe.preprocessing import PickChannels
+
+    for value in pipeline.get_params(deep=True).values():
+        if isinstance(value, PickChannels):
+            return list(value.ch_names)
+    return None
+
+
 def _data(config, eeg):
     paradigms = set(config["paradigms"])
     if "decoding" in paradigms:
@@ -105,6 +115,12 @@ def _data(config, eeg):
         return _filter_bank_epochs()
     if paradigms <= {"SSVEP"}:
         return _ssvep_epochs()
+    picked = _picked_channels(config["pipeline"])
+    if picked is not None:  # a pipeline that picks its own channels gets all 64 of them
+        from neuropipe.datasets import load_dataset
+
+        full = load_dataset("eegmmidb-leftright", subjects=[1])
+        return full.X, full.y
     return eeg.X, eeg.y
 
 
