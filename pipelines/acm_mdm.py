@@ -12,12 +12,14 @@ from pyriemann.classification import MDM
 from sklearn.pipeline import make_pipeline
 
 from neuropipe.features.embedding import EmbeddingSearchCV
+from neuropipe.preprocessing import EpochsToArray
 
 PIPELINE = {
     "name": "ACM+MDM (fast)",
     "paradigms": ["LeftRightImagery"],
     "family": "ACM",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         EmbeddingSearchCV(
             MDM(metric={"mean": "logeuclid", "distance": "riemann"}),
             orders=tuple(range(1, 11)),

@@ -22,12 +22,14 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
 from neuropipe.features.embedding import EmbeddingSearchCV
+from neuropipe.preprocessing import EpochsToArray
 
 PIPELINE = {
     "name": "ACM+TS+SVM (fast)",
     "paradigms": ["LeftRightImagery"],
     "family": "ACM",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         EmbeddingSearchCV(
             make_pipeline(
                 TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}), SVC(kernel="rbf")

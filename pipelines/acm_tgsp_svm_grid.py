@@ -16,6 +16,8 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
+from neuropipe.preprocessing import EpochsToArray
+
 PARAM_GRID = {
     "augmenteddataset__order": list(range(1, 11)),
     "augmenteddataset__lag": list(range(1, 11)),
@@ -29,6 +31,7 @@ PIPELINE = {
     "family": "ACM",
     "slow": True,
     "pipeline": make_pipeline(
+        EpochsToArray(),
         GridSearchCV(
             make_pipeline(
                 AugmentedDataset(),

@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
 from neuropipe.features.embedding import EmbeddingSearchCV
-from neuropipe.preprocessing import PickChannels
+from neuropipe.preprocessing import EpochsToArray, PickChannels
 
 EEGMMIDB_CHANNELS = (
     "FC5 FC3 FC1 FCz FC2 FC4 FC6 C5 C3 C1 Cz C2 C4 C6 CP5 CP3 CP1 CPz CP2 CP4 CP6 "
@@ -35,6 +35,7 @@ PIPELINE = {
     "paradigms": ["LeftRightImagery"],
     "family": "ACM",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         PickChannels(EEGMMIDB_CHANNELS, SENSORIMOTOR),
         EmbeddingSearchCV(
             make_pipeline(

@@ -8,9 +8,11 @@ from mne.decoding import CSP
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 
+from neuropipe.preprocessing import EpochsToArray
+
 PIPELINE = {
     "name": "CSP+LDA",
     "paradigms": ["LeftRightImagery", "MotorImagery"],
     "family": "baseline",
-    "pipeline": make_pipeline(CSP(n_components=8), LinearDiscriminantAnalysis()),
+    "pipeline": make_pipeline(EpochsToArray(), CSP(n_components=8), LinearDiscriminantAnalysis()),
 }

@@ -13,12 +13,13 @@ from pyriemann.classification import MDM
 from pyriemann.estimation import Covariances
 from sklearn.pipeline import make_pipeline
 
-from neuropipe.preprocessing import StackBands
+from neuropipe.preprocessing import EpochsToArray, StackBands
 
 PIPELINE = {
     "name": "FB-MDM",
     "paradigms": ["FilterBankSSVEP"],
     "pipeline": make_pipeline(
+        EpochsToArray(),
         StackBands(),
         Covariances(estimator="oas"),
         MDM(metric="riemann"),

@@ -25,7 +25,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.features.ssvep import CCACorrelations, harmonic_bands
-from neuropipe.preprocessing import FilterBank, StackBands
+from neuropipe.preprocessing import EpochsToArray, FilterBank, StackBands
 
 FREQS = [13.0, 17.0, 21.0]
 #: Chen et al. (2015) sub-bands: lower edges m * 8 Hz, up to the epochs' band edge.
@@ -34,27 +34,30 @@ SUBBANDS = [(8.0 * m, 44.0) for m in range(1, 6)]
 PIPELINE = {
     "name": "FBCCA+FBTS",
     "paradigms": ["SSVEP"],
-    "pipeline": VotingClassifier(
-        [
-            (
-                "fbcca",
-                make_pipeline(
-                    CCACorrelations(256.0, FREQS, n_harmonics=2, bands=SUBBANDS, weights="chen"),
-                    StandardScaler(),
-                    LogisticRegression(C=1.0, max_iter=1000),
+    "pipeline": make_pipeline(
+        EpochsToArray(),
+        VotingClassifier(
+            [
+                (
+                    "fbcca",
+                    make_pipeline(
+                        CCACorrelations(256.0, FREQS, n_harmonics=2, bands=SUBBANDS, weights="chen"),
+                        StandardScaler(),
+                        LogisticRegression(C=1.0, max_iter=1000),
+                    ),
                 ),
-            ),
-            (
-                "fbts",
-                make_pipeline(
-                    FilterBank(256.0, harmonic_bands(FREQS, 2, half_width=2.0, h_freq=45.0)),
-                    StackBands(),
-                    Covariances(estimator="oas"),
-                    TangentSpace(metric="riemann"),
-                    LogisticRegression(C=1.0, max_iter=1000),
+                (
+                    "fbts",
+                    make_pipeline(
+                        FilterBank(256.0, harmonic_bands(FREQS, 2, half_width=2.0, h_freq=45.0)),
+                        StackBands(),
+                        Covariances(estimator="oas"),
+                        TangentSpace(metric="riemann"),
+                        LogisticRegression(C=1.0, max_iter=1000),
+                    ),
                 ),
-            ),
-        ],
-        voting="soft",
+            ],
+            voting="soft",
+        ),
     ),
 }

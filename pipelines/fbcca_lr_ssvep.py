@@ -14,6 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.features.ssvep import CCACorrelations
+from neuropipe.preprocessing import EpochsToArray
 
 #: Chen et al. (2015) sub-bands: lower edges m * 8 Hz, up to the epochs' band edge.
 SUBBANDS = [(8.0 * m, 44.0) for m in range(1, 6)]
@@ -22,6 +23,7 @@ PIPELINE = {
     "name": "FBCCA+LR",
     "paradigms": ["SSVEP"],
     "pipeline": make_pipeline(
+        EpochsToArray(),
         CCACorrelations(
             sfreq=256.0, freqs=[13.0, 17.0, 21.0], n_harmonics=2, bands=SUBBANDS, weights="chen"
         ),

@@ -11,12 +11,13 @@ from pyriemann.tangentspace import TangentSpace
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from neuropipe.preprocessing import StackBands
+from neuropipe.preprocessing import EpochsToArray, StackBands
 
 PIPELINE = {
     "name": "FBCov+TS+LR",
     "paradigms": ["FilterBankSSVEP"],
     "pipeline": make_pipeline(
+        EpochsToArray(),
         StackBands(),
         Covariances(estimator="oas"),
         TangentSpace(metric="riemann"),

@@ -26,6 +26,7 @@ from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
 
 from neuropipe.ensemble import FilterBankTangentSpace
+from neuropipe.preprocessing import EpochsToArray
 
 PIPELINE = {
     "name": "FBTS+select+SVM (inner CV)",
@@ -33,6 +34,7 @@ PIPELINE = {
     "slow": True,
     "family": "new",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         FilterBankTangentSpace(sfreq=160.0),
         GridSearchCV(
             Pipeline([("select", SelectKBest(f_classif)), ("svc", SVC(kernel="linear"))]),

@@ -11,9 +11,11 @@ from pyriemann.classification import FgMDM
 from pyriemann.estimation import Covariances
 from sklearn.pipeline import make_pipeline
 
+from neuropipe.preprocessing import EpochsToArray
+
 PIPELINE = {
     "name": "FgMDM",
     "paradigms": ["LeftRightImagery", "MotorImagery"],
     "family": "baseline",
-    "pipeline": make_pipeline(Covariances(estimator="oas"), FgMDM(metric="riemann")),
+    "pipeline": make_pipeline(EpochsToArray(), Covariances(estimator="oas"), FgMDM(metric="riemann")),
 }

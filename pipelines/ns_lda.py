@@ -27,6 +27,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 
 from neuropipe.features.connectivity import Connectivity, NodeStrength
+from neuropipe.preprocessing import EpochsToArray
 from neuropipe.selection import R2Selector
 
 PIPELINE = {
@@ -35,6 +36,7 @@ PIPELINE = {
     "family": "PSD/NS",
     "slow": True,
     "pipeline": make_pipeline(
+        EpochsToArray(),
         Connectivity(
             sfreq=160.0, metric="abs_imcoh", fmin=8.0, fmax=30.0, fres=1.0, window=0.25, step=0.161
         ),

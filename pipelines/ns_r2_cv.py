@@ -24,7 +24,7 @@ import numpy as np
 from sklearn.pipeline import make_pipeline
 
 from neuropipe.features.connectivity import Connectivity, NodeStrength
-from neuropipe.preprocessing import CommonAverageReference
+from neuropipe.preprocessing import CommonAverageReference, EpochsToArray
 from neuropipe.selection import selection_search
 
 PIPELINE = {
@@ -33,6 +33,7 @@ PIPELINE = {
     "slow": True,
     "family": "PSD/NS",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         CommonAverageReference(),
         Connectivity(
             sfreq=160.0, metric="abs_imcoh", fmin=8.0, fmax=32.0, fres=1.0, window=0.25, step=0.161

@@ -29,6 +29,7 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 
 from neuropipe.features.spectral import PSD
+from neuropipe.preprocessing import EpochsToArray
 from neuropipe.selection import R2Selector
 
 PIPELINE = {
@@ -38,6 +39,7 @@ PIPELINE = {
     "slow": True,
     "leakage": True,
     "pipeline": make_pipeline(
+        EpochsToArray(),
         PSD(
             sfreq=160.0,
             method="burg",

@@ -21,6 +21,7 @@ from sklearn.pipeline import FeatureUnion, make_pipeline
 
 from neuropipe.features.connectivity import Connectivity, NodeStrength
 from neuropipe.features.spectral import PSD
+from neuropipe.preprocessing import EpochsToArray
 from neuropipe.selection import R2Selector
 
 PIPELINE = {
@@ -30,6 +31,7 @@ PIPELINE = {
     "slow": True,
     "leakage": True,
     "pipeline": make_pipeline(
+        EpochsToArray(),
         FeatureUnion(
             [
                 (

@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.pipeline import make_pipeline
 
 from neuropipe.features.spectral import PSD
-from neuropipe.preprocessing import CommonAverageReference
+from neuropipe.preprocessing import CommonAverageReference, EpochsToArray
 from neuropipe.selection import selection_search
 
 PIPELINE = {
@@ -34,6 +34,7 @@ PIPELINE = {
     "paradigms": ["LeftRightImagery"],
     "family": "PSD/NS",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         CommonAverageReference(),
         PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0),
         selection_search(freqs=np.arange(8.0, 33.0)),

@@ -38,7 +38,7 @@ from sklearn.svm import SVC
 
 from neuropipe.features.augmented import AugmentedCovariances
 from neuropipe.features.spectral import PSD
-from neuropipe.preprocessing import CommonAverageReference, PickChannels
+from neuropipe.preprocessing import CommonAverageReference, EpochsToArray, PickChannels
 from neuropipe.selection import R2Selector
 
 EEGMMIDB_CHANNELS = (
@@ -52,36 +52,39 @@ PIPELINE = {
     "paradigms": ["LeftRightImagery"],
     "slow": True,
     "family": "new",
-    "pipeline": StackingClassifier(
-        [
-            (
-                "ts",
-                make_pipeline(
-                    Covariances(estimator="oas"),
-                    TangentSpace(metric="riemann"),
-                    SVC(kernel="linear"),
+    "pipeline": make_pipeline(
+        EpochsToArray(),
+        StackingClassifier(
+            [
+                (
+                    "ts",
+                    make_pipeline(
+                        Covariances(estimator="oas"),
+                        TangentSpace(metric="riemann"),
+                        SVC(kernel="linear"),
+                    ),
                 ),
-            ),
-            (
-                "acm",
-                make_pipeline(
-                    PickChannels(EEGMMIDB_CHANNELS, EEGMMIDB_CHANNELS[:21]),
-                    AugmentedCovariances(order=4, lag=4, estimator="oas"),
-                    TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}),
-                    SVC(kernel="linear"),
+                (
+                    "acm",
+                    make_pipeline(
+                        PickChannels(EEGMMIDB_CHANNELS, EEGMMIDB_CHANNELS[:21]),
+                        AugmentedCovariances(order=4, lag=4, estimator="oas"),
+                        TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}),
+                        SVC(kernel="linear"),
+                    ),
                 ),
-            ),
-            (
-                "psd",
-                make_pipeline(
-                    CommonAverageReference(),
-                    PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
-                    R2Selector(k=30),
-                    LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+                (
+                    "psd",
+                    make_pipeline(
+                        CommonAverageReference(),
+                        PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
+                        R2Selector(k=30),
+                        LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+                    ),
                 ),
-            ),
-        ],
-        final_estimator=LogisticRegression(),
-        cv=StratifiedKFold(5, shuffle=True, random_state=42),
+            ],
+            final_estimator=LogisticRegression(),
+            cv=StratifiedKFold(5, shuffle=True, random_state=42),
+        ),
     ),
 }

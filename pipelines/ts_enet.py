@@ -20,12 +20,15 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
+from neuropipe.preprocessing import EpochsToArray
+
 PIPELINE = {
     "name": "TS+ElasticNet",
     "paradigms": ["LeftRightImagery", "MotorImagery"],
     "slow": True,
     "family": "baseline",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         Covariances(estimator="oas"),
         GridSearchCV(
             make_pipeline(

@@ -10,11 +10,14 @@ from pyriemann.tangentspace import TangentSpace
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
+from neuropipe.preprocessing import EpochsToArray
+
 PIPELINE = {
     "name": "TS+LR",
     "paradigms": ["LeftRightImagery", "MotorImagery"],
     "family": "baseline",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         Covariances(estimator="oas"),
         TangentSpace(metric="riemann"),
         LogisticRegression(C=1.0, max_iter=1000),

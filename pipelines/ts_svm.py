@@ -16,11 +16,14 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
+from neuropipe.preprocessing import EpochsToArray
+
 PIPELINE = {
     "name": "TS+SVM",
     "paradigms": ["LeftRightImagery", "MotorImagery"],
     "family": "baseline",
     "pipeline": make_pipeline(
+        EpochsToArray(),
         Covariances(estimator="oas"),
         TangentSpace(metric="riemann"),
         GridSearchCV(

@@ -34,7 +34,7 @@ from sklearn.pipeline import make_pipeline
 
 from neuropipe.features.augmented import AugmentedCovariances
 from neuropipe.features.spectral import PSD
-from neuropipe.preprocessing import CommonAverageReference, PickChannels
+from neuropipe.preprocessing import CommonAverageReference, EpochsToArray, PickChannels
 from neuropipe.selection import R2Selector
 
 EEGMMIDB_CHANNELS = (
@@ -53,33 +53,36 @@ PIPELINE = {
     "paradigms": ["LeftRightImagery"],
     "slow": True,
     "family": "new",
-    "pipeline": VotingClassifier(
-        [
-            (
-                "ts",
-                make_pipeline(
-                    Covariances(estimator="oas"), TangentSpace(metric="riemann"), _slda()
+    "pipeline": make_pipeline(
+        EpochsToArray(),
+        VotingClassifier(
+            [
+                (
+                    "ts",
+                    make_pipeline(
+                        Covariances(estimator="oas"), TangentSpace(metric="riemann"), _slda()
+                    ),
                 ),
-            ),
-            (
-                "acm",
-                make_pipeline(
-                    PickChannels(EEGMMIDB_CHANNELS, EEGMMIDB_CHANNELS[:21]),
-                    AugmentedCovariances(order=4, lag=4, estimator="oas"),
-                    TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}),
-                    _slda(),
+                (
+                    "acm",
+                    make_pipeline(
+                        PickChannels(EEGMMIDB_CHANNELS, EEGMMIDB_CHANNELS[:21]),
+                        AugmentedCovariances(order=4, lag=4, estimator="oas"),
+                        TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}),
+                        _slda(),
+                    ),
                 ),
-            ),
-            (
-                "psd",
-                make_pipeline(
-                    CommonAverageReference(),
-                    PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
-                    R2Selector(k=30),
-                    _slda(),
+                (
+                    "psd",
+                    make_pipeline(
+                        CommonAverageReference(),
+                        PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
+                        R2Selector(k=30),
+                        _slda(),
+                    ),
                 ),
-            ),
-        ],
-        voting="soft",
+            ],
+            voting="soft",
+        ),
     ),
 }
