@@ -141,7 +141,7 @@ def render_gallery(run: bool = True) -> str:
         module_doc = inspect.cleandoc(source.split('"""')[1]) if '"""' in source else ""
         title, _, rest = module_doc.partition("\n")
         code = source.split('"""', 2)[2].strip() if '"""' in source else source
-        lines += [f"## {title}", "", f"`docs/examples/{path.name}`", "", rest.strip(), ""]
+        lines += [f"## {title}", "", f"`docs/examples/{path.name}`", "", _prose(rest.strip()), ""]
         lines += ["```python", code, "```", ""]
         if run:
             lines += ["Output:", "", "```text", run_example(path).rstrip(), "```", ""]

@@ -8,10 +8,13 @@ the file) then works wherever a dataset name does: ``load_dataset``, ``get_datas
 
 from pathlib import Path
 
+import mne
+
 from neuropipe.datasets import get_dataset, load_dataset
 from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.evaluation.protocols import evaluate
 
+mne.set_log_level("ERROR")  # MNE's CSP logs each fit
 spec = Path(__file__).with_name("eegmmidb_s001.toml")
 print(spec.read_text())
 dataset = get_dataset(spec)
