@@ -323,23 +323,17 @@ def installed_pipelines_dir() -> Path:
     """The pipeline files that come with neuropipe, wherever the current folder is.
 
     The copy shipped inside the installed package (``neuropipe/_pipelines``), else the
-    clone's ``pipelines/``.
+    clone's ``pipelines/``. Never raises (module defaults use it at import time).
 
     Returns
     -------
     path : Path
     """
-    shipped = resources.files("neuropipe") / "_pipelines"
-    if shipped.is_dir():
-        return Path(str(shipped))
+    shipped = Path(str(resources.files("neuropipe") / "_pipelines"))
     repo = repository_root()
-    if repo is not None and (repo / "pipelines").is_dir():
+    if not shipped.is_dir() and repo is not None and (repo / "pipelines").is_dir():
         return repo / "pipelines"
-    raise FileNotFoundError(
-        "No pipeline folder: neither the copy shipped in the package "
-        f"({str(shipped)!r}) nor a clone's pipelines/ exists; reinstall neuropipe or pass "
-        "--pipelines FOLDER."
-    )
+    return shipped  # absent only in a broken install: reading it then names the folder
 
 
 def default_pipelines_dir() -> Path:
