@@ -95,6 +95,15 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         return self._as_array(X, reset=False)
 
+    def get_feature_names_out(self, input_features=None):
+        """Pass the names through: the epochs' channels are unchanged.
+
+        Lets ``pipeline[:k].get_feature_names_out()`` reach the feature step after it
+        (``PSD``, ``Connectivity``...), which names its own features when given ``None``.
+        """
+        check_is_fitted(self)
+        return None if input_features is None else np.asarray(input_features, dtype=object)
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True

@@ -757,6 +757,7 @@ def plot_r2_maps(pipelines, X, y, ch_names, *, title=""):
     from sklearn.base import clone
     from sklearn.pipeline import Pipeline
 
+    from ..preprocessing import EpochsToArray
     from ..selection import r2_scores, signed_r2_scores
     from .r2map import plot_r2_map
 
@@ -774,7 +775,11 @@ def plot_r2_maps(pipelines, X, y, ch_names, *, title=""):
             continue
         selector = clone(stage["selector"]).fit(Z, y)
         channels, freqs = _map_axes(features.get_feature_names_out(), Z.shape[1:])
-        label = "+".join(step_name for step_name, _ in stage["steps"])
+        label = "+".join(
+            step_name
+            for step_name, step in stage["steps"]
+            if not isinstance(step, EpochsToArray)  # an input adapter, not a feature stage
+        )
         key = f"{label} ({', '.join(stage['names'])})"
         two_classes = np.unique(y).size == 2
         scores = signed_r2_scores(Z, y) if two_classes else r2_scores(Z, y)

@@ -265,7 +265,7 @@ def test_plot_r2_maps_on_real_psd_features_match_f_classif():
     heat = fig.axes[0]
     values = np.asarray(heat.images[0].get_array())
     # independent R²: F statistic of a one-way ANOVA, R² = F / (F + n - 2), on the same PSD
-    features = psd[0].fit_transform(ep.X)
+    features = psd.named_steps["psd"].fit_transform(ep.X)
     F, _ = f_classif(features.reshape(len(ep.X), -1), ep.y)
     r2 = (F / (F + len(ep.X) - 2)).reshape(features.shape[1:])
     assert np.allclose(np.abs(values), r2)

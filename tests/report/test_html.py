@@ -55,7 +55,7 @@ def real_report(tmp_path_factory):
     shutil.copy(PIPELINES / "decoding" / "kalman.py", pipes / "decoding" / "kalman.py")
     results_dir = root / "results"
     results_dir.mkdir()
-    configs = {c["name"]: c["pipeline"] for c in load_pipelines(pipes)}
+    configs = {c["name"]: c["pipeline"] for c in load_pipelines(pipes, include_slow=True)}
     data = load_dataset("eegmmidb-leftright", subjects=[1, 2])
     results = evaluate_within_session(configs, data, "eegmmidb-leftright")
     results.to_csv(results_dir / "results.csv", index=False)
