@@ -18,13 +18,16 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/neuropipe benchmark --output results
 
-## The whole test suite, slow real-data tests included (as CI runs it).
+## The whole test suite, slow real-data tests included, then every docstring example (as CI runs it).
 # pytest exits 5 when it collects no test: that is a failure here, never a pass.
 test: $(STAMP)
 	$(BIN)/ruff check neuropipe tests pipelines benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing on purpose" >&2; exit 1; fi; \
-	exit $$rc
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules neuropipe; drc=$$?; \
+	if [ $$drc -eq 5 ]; then echo "no doctests collected: failing on purpose" >&2; exit 1; fi; \
+	if [ $$rc -ne 0 ]; then exit $$rc; fi; \
+	exit $$drc
 
 ## Developer loop: skip the slow real-data tests.
 test-fast: $(STAMP)
