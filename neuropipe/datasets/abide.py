@@ -20,7 +20,6 @@ subjects (with a warning naming them) and ``'raise'`` refuses them.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from pathlib import Path
@@ -31,6 +30,7 @@ from sklearn.utils import Bunch
 
 from .._validation import check_option
 from ..io.fmri import load_roi_timeseries, read_roi_timeseries
+from .paths import verify_folder
 
 __all__ = ["load_abide", "abide_path", "DEFAULT_PATH", "COVARIATES", "SITE_COLUMN", "SITE_TR"]
 
@@ -81,14 +81,16 @@ def _verify(path: Path) -> None:
     sums = path / "SHA256SUMS.txt"
     if not sums.is_file():
         raise FileNotFoundError(f"verify=True needs {str(sums)!r}, which is missing.")
-    for line in sums.read_text().splitlines():
-        digest, name = line.split(maxsplit=1)
-        got = hashlib.sha256((path / name).read_bytes()).hexdigest()
-        if got != digest:
-            raise OSError(
-                f"Checksum mismatch for {str(path / name)!r}: the file is corrupted or was "
-                f"modified; restore it from the repository."
-            )
+    missing, mismatched = verify_folder(path, cached=False)
+    if missing:
+        raise FileNotFoundError(
+            f"{str(path / missing[0])!r}, listed in {str(sums)!r}, is missing; restore it."
+        )
+    if mismatched:
+        raise OSError(
+            f"Checksum mismatch for {str(path / mismatched[0])!r}: the file is corrupted or "
+            f"was modified; restore it from the repository."
+        )
 
 
 def _find_subject_files(path: Path) -> pd.DataFrame:

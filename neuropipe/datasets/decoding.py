@@ -12,7 +12,6 @@ checks it against ``SHA256SUMS.txt`` when that file is present, and returns a
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from sklearn.utils import Bunch
 from .._validation import DataFileError
 from ..io.decoding import read_decoding_csv, read_decoding_mat
 from .eeg import bundled_path
+from .paths import file_sha256
 
 __all__ = ["load_flint2012", "load_stevenson2011"]
 
@@ -61,7 +61,7 @@ def _verify(folder: Path) -> None:
                 f"{str(path)!r}, listed in {str(sums)!r}, is missing; restore it, or pass "
                 f"verify=False."
             )
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        digest = file_sha256(path)
         if digest != expected:
             raise DataFileError(
                 f"{str(path)!r} does not match its checksum in {str(sums)!r} (got {digest}): "

@@ -19,7 +19,7 @@ from moabb.datasets.base import BaseDataset
 
 from .._validation import DataFileError
 from .eeg import EEGMMIDBHandsFeet, EEGMMIDBLeftRight, SSVEPExo, bundled_path
-from .paths import _sha256
+from .paths import file_sha256
 
 __all__ = ["install_eegbci_offline", "physionet_mi", "BundledSSVEPExo", "eegbci_checksums"]
 
@@ -77,7 +77,7 @@ def install_eegbci_offline(root=None, source=None, set_env: bool = True) -> Path
         dest = target / key
         if dest.exists() and dest.stat().st_size == edf.stat().st_size:
             continue
-        if checksums.get(key) != _sha256(edf):
+        if checksums.get(key) != file_sha256(edf):
             raise DataFileError(
                 f"{str(edf)!r} does not match PhysioNet's SHA-256 for {key}; the file is "
                 f"damaged (e.g. CRLF-converted). Restore it from the original dataset."

@@ -44,6 +44,7 @@ __all__ = [
     "data_roots",
     "data_status",
     "default_pipelines_dir",
+    "file_sha256",
     "find_data",
     "install_sample_data",
     "installed_pipelines_dir",
@@ -122,7 +123,9 @@ def _not_found(name: str) -> DataNotFoundError:
     return DataNotFoundError(f"Sample data {name!r} not found. Looked in: {looked}. " + _how_to_get(name))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path) -> str:
+    """SHA-256 hex digest of a file, read in 1 MiB blocks (the one hashing helper of the
+    data loaders)."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -175,7 +178,7 @@ def verify_folder(folder, cached: bool = True) -> tuple[list[str], list[str]]:
         path = folder / relative
         if not path.is_file():
             missing.append(relative)
-        elif _sha256(path) != digest:
+        elif file_sha256(path) != digest:
             mismatched.append(relative)
     _VERIFIED[key] = (missing, mismatched)
     return missing, mismatched
