@@ -20,6 +20,8 @@ __all__ = [
     "check_freq_range",
     "check_labels",
     "check_spd",
+    "check_n_channels",
+    "FITTED_COUNTS",
     "check_ch_names",
     "check_positive_int",
     "check_timeseries",
@@ -364,6 +366,62 @@ def check_spd(C, *, name: str = "C", tol: float = 1e-10) -> np.ndarray:
             f"estimator such as 'oas' or 'lwf', or regularise."
         )
     return C
+
+
+#: What :func:`check_n_channels` counts, by the noun of its error: the fitted attribute
+#: that holds the count seen in ``fit``, and the fix the error suggests.
+FITTED_COUNTS = {
+    "channels": ("n_channels_", "pick the same channels as at fit time"),
+    "ROIs": ("n_rois_", "extract every subject with the same atlas as at fit time"),
+    "frequencies": ("n_freqs_", "use the same frequencies as at fit time"),
+    "samples per epoch": ("n_times_", "use the same epoch window as at fit time"),
+}
+
+
+def check_n_channels(estimator, X, *, axis: int = 1, unit: str = "channels"):
+    """Raise if ``X`` has another number of channels than ``estimator`` was fitted on.
+
+    The one check (and wording) of every neuropipe estimator whose input must keep the
+    channels, ROIs, frequencies or epoch length seen in ``fit``.
+
+    Parameters
+    ----------
+    estimator : estimator instance
+        A fitted estimator holding the count seen in ``fit`` in the attribute named in
+        :data:`FITTED_COUNTS` for ``unit``: ``n_channels_`` (EEG channels), ``n_rois_``
+        (fMRI ROIs, graph nodes), ``n_freqs_`` or ``n_times_``.
+    X : ndarray
+        The input of ``transform`` / ``predict`` (for a list of subjects, its first one).
+    axis : int
+        The axis of ``X`` that counts ``unit``.
+    unit : {"channels", "ROIs", "frequencies", "samples per epoch"}
+        What the axis counts.
+
+    Returns
+    -------
+    X : ndarray
+        ``X`` itself.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> class Fitted:
+    ...     n_channels_ = 2
+    >>> check_n_channels(Fitted(), np.zeros((1, 2, 10))).shape
+    (1, 2, 10)
+    >>> check_n_channels(Fitted(), np.zeros((1, 3, 10)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X has 3 channels but Fitted was fitted on 2; pick the same channels as at fit time.
+    """
+    attribute, fix = FITTED_COUNTS[unit]
+    expected, got = getattr(estimator, attribute), np.shape(X)[axis]
+    if got != expected:
+        raise ValueError(
+            f"X has {got} {unit} but {type(estimator).__name__} was fitted on {expected}; "
+            f"{fix}."
+        )
+    return X
 
 
 def check_ch_names(expected: Sequence[str], got: Sequence[str], *, context: str = "") -> None:
