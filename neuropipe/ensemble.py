@@ -23,8 +23,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import as_epochs_array, check_epochs, check_option
-from .preprocessing import FilterBank, _check_n_channels
+from ._validation import as_epochs_array, check_epochs, check_n_channels, check_option
+from .preprocessing import FilterBank
 
 __all__ = ["FilterBankTangentSpace", "MI_BANDS", "make_stacking"]
 
@@ -62,7 +62,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         The fitted filter bank.
     tangent_spaces_ : list of TangentSpace
         One fitted tangent space per band.
-    n_features_in_ : int
+    n_channels_ : int
         Channels seen in ``fit``.
 
     Examples
@@ -85,7 +85,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
 
     def _band_covariances(self, X):
         X = as_epochs_array(X, sfreq=self.sfreq)
-        X = _check_n_channels(self, check_epochs(X, name="X", ndim=3))
+        X = check_n_channels(self, check_epochs(X, name="X", ndim=3))
         banded = self.filter_bank_.transform(X)
         covariances = Covariances(estimator=self.estimator)
         return [covariances.transform(banded[..., b]) for b in range(banded.shape[-1])]
@@ -108,7 +108,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         X = check_epochs(as_epochs_array(X, sfreq=self.sfreq), name="X", ndim=3)
         self.filter_bank_ = FilterBank(self.sfreq, [tuple(b) for b in self.bands], self.order)
         self.filter_bank_.fit(X)
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_ = X.shape[1]
         self.tangent_spaces_ = [
             TangentSpace(metric=self.metric).fit(covs) for covs in self._band_covariances(X)
         ]
@@ -141,7 +141,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         names : ndarray of str, shape (n_features_out,)
         """
         check_is_fitted(self)
-        n = self.n_features_in_ * (self.n_features_in_ + 1) // 2
+        n = self.n_channels_ * (self.n_channels_ + 1) // 2
         return np.array(
             [f"{lo:g}-{hi:g}Hz_ts{i}" for lo, hi in self.bands for i in range(n)], dtype=object
         )

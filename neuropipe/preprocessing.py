@@ -21,6 +21,7 @@ from ._validation import (
     check_ch_names,
     check_epochs,
     check_freq_range,
+    check_n_channels,
     check_positive_int,
 )
 
@@ -32,16 +33,6 @@ __all__ = [
     "StackBands",
     "CommonAverageReference",
 ]
-
-
-def _check_n_channels(estimator, X):
-    """Raise if ``X`` has another number of channels than ``estimator`` was fitted on."""
-    if X.shape[1] != estimator.n_features_in_:
-        raise ValueError(
-            f"X has {X.shape[1]} channels, but {type(estimator).__name__} was fitted on "
-            f"{estimator.n_features_in_}; pick the same channels as at fit time."
-        )
-    return X
 
 
 class EpochsToArray(TransformerMixin, BaseEstimator):
@@ -59,7 +50,7 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
+    n_channels_ : int
         Number of channels (second axis) seen in ``fit``.
 
     Examples
@@ -147,12 +138,12 @@ class PickChannels(TransformerMixin, BaseEstimator):
         if unknown:
             raise ValueError(f"Unknown channels {unknown}; 'ch_names' has {list(self.ch_names)}.")
         self.indices_ = np.array([list(self.ch_names).index(c) for c in self.picks], dtype=int)
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(X))
+        X = check_n_channels(self, check_epochs(X))
         return X[:, self.indices_]
 
     def get_feature_names_out(self, input_features=None):
@@ -215,7 +206,7 @@ class BandPass(TransformerMixin, BaseEstimator):
     ----------
     sos_ : ndarray, shape (n_sections, 6)
         Second-order sections of the filter.
-    n_features_in_ : int
+    n_channels_ : int
         Number of channels seen in ``fit``.
 
     Examples
@@ -238,13 +229,13 @@ class BandPass(TransformerMixin, BaseEstimator):
         check_positive_int("order", self.order)
         self.sos_ = _bandpass_sos(self.sfreq, self.l_freq, self.h_freq, self.order)
         X = _check_filter_length(as_epochs_array(X, sfreq=self.sfreq), self.sos_, self.order)
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
         X = as_epochs_array(X, sfreq=self.sfreq)
-        X = _check_n_channels(self, _check_filter_length(X, self.sos_, self.order))
+        X = check_n_channels(self, _check_filter_length(X, self.sos_, self.order))
         return sosfiltfilt(self.sos_, X, axis=-1)
 
 
@@ -279,12 +270,12 @@ class FilterBank(TransformerMixin, BaseEstimator):
         self.filters_ = [
             BandPass(self.sfreq, low, high, self.order).fit(X, y) for low, high in self.bands
         ]
-        self.n_features_in_ = self.filters_[0].n_features_in_
+        self.n_channels_ = self.filters_[0].n_channels_
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(as_epochs_array(X, sfreq=self.sfreq)))
+        X = check_n_channels(self, check_epochs(as_epochs_array(X, sfreq=self.sfreq)))
         return np.stack([f.transform(X) for f in self.filters_], axis=-1)
 
 
@@ -303,12 +294,12 @@ class StackBands(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         X = check_epochs(X, ndim=4)
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(X, ndim=4))
+        X = check_n_channels(self, check_epochs(X, ndim=4))
         n_epochs, n_channels, n_times, n_bands = X.shape
         return X.transpose(0, 3, 1, 2).reshape(n_epochs, n_bands * n_channels, n_times)
 
@@ -322,7 +313,7 @@ class CommonAverageReference(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
+    n_channels_ : int
         Number of channels seen in ``fit``.
 
     Examples
@@ -335,10 +326,10 @@ class CommonAverageReference(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         X = check_epochs(as_epochs_array(X))
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(as_epochs_array(X)))
+        X = check_n_channels(self, check_epochs(as_epochs_array(X)))
         return X - X.mean(axis=1, keepdims=True)

@@ -42,7 +42,7 @@ def test_bands_concatenate_in_order_with_names():
 
 def test_channel_mismatch_and_bad_metric():
     fbts = FilterBankTangentSpace(160.0).fit(_epochs())
-    with pytest.raises(ValueError, match="X has 4 channels, but FilterBankTangentSpace was fit"):
+    with pytest.raises(ValueError, match="X has 4 channels but FilterBankTangentSpace was fitted on"):
         fbts.transform(_epochs(n_channels=4))
     with pytest.raises(ValueError, match="Invalid value for the 'metric' parameter"):
         FilterBankTangentSpace(160.0, metric="euclid").fit(_epochs())

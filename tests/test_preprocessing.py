@@ -190,7 +190,7 @@ def test_epoch_contract(estimator, tmp_path):
     est = clone(estimator)
     params = est.get_params()
     assert est.fit(X) is est
-    assert est.get_params() == params and est.n_features_in_ == 3
+    assert est.get_params() == params and est.n_channels_ == 3
     out = est.transform(X)
     assert out.dtype == np.float64 and np.all(np.isfinite(out)) and len(out) == len(X)
     order = np.random.default_rng(1).permutation(len(X))
@@ -206,7 +206,7 @@ def test_epoch_contract(estimator, tmp_path):
     memmap[:] = X
     readonly = np.load(tmp_path / "X.npy", mmap_mode="r")
     np.testing.assert_allclose(clone(estimator).fit(readonly).transform(readonly), out)
-    with pytest.raises(ValueError, match="2 channels, but .* was fitted on 3"):
+    with pytest.raises(ValueError, match="X has 2 channels but .* was fitted on 3; pick the same"):
         est.transform(X[:, :2])
     bad = X.copy()
     bad.flat[5] = np.nan

@@ -16,7 +16,12 @@ from scipy.linalg.lapack import dpotrf
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from neuropipe._validation import check_epochs, check_option, check_positive_int
+from neuropipe._validation import (
+    check_epochs,
+    check_n_channels,
+    check_option,
+    check_positive_int,
+)
 
 __all__ = ["augmented_covariances", "n_embedded_samples", "AugmentedCovariances"]
 
@@ -441,12 +446,7 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
         covmats : ndarray, shape (n_epochs, n_channels * order, n_channels * order)
         """
         check_is_fitted(self)
-        X = check_epochs(X)
-        if X.shape[1] != self.n_channels_:
-            raise ValueError(
-                f"X has {X.shape[1]} channels, but AugmentedCovariances was fitted on "
-                f"{self.n_channels_}; pass epochs with the same channels."
-            )
+        X = check_n_channels(self, check_epochs(X))
         return augmented_covariances(
             X, self.order, self.lag, self.estimator, self.embedding, self.on_singular
         )

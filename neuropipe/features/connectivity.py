@@ -20,6 +20,7 @@ from neuropipe._validation import (
     _as_float_array,
     check_epochs,
     check_freq_range,
+    check_n_channels,
     check_option,
     check_sfreq,
 )
@@ -566,11 +567,8 @@ class NodeStrength(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = _check_connectivity(X, "X")
-        if X.shape[1:3] != (self.n_freqs_, self.n_channels_):
-            raise ValueError(
-                f"X has {X.shape[1]} frequencies and {X.shape[2]} channels but NodeStrength "
-                f"was fitted with {self.n_freqs_} and {self.n_channels_}."
-            )
+        check_n_channels(self, X, axis=1, unit="frequencies")
+        check_n_channels(self, X, axis=2)
         return node_strength(X)
 
     def get_feature_names_out(self, input_features=None):

@@ -23,6 +23,7 @@ from neuropipe._validation import (
     as_epochs_array,
     check_epochs,
     check_freq_range,
+    check_n_channels,
     check_option,
     check_positive_int,
     check_sfreq,
@@ -389,12 +390,7 @@ class _EpochTransformer(TransformerMixin, BaseEstimator):
     def _validate_transform(self, X):
         check_is_fitted(self)
         X = check_epochs(as_epochs_array(X, sfreq=self.sfreq))
-        if X.shape[1] != self.n_channels_:
-            raise ValueError(
-                f"X has {X.shape[1]} channels but {type(self).__name__} was fitted with "
-                f"{self.n_channels_}; pick the same channels as at fit time."
-            )
-        return X
+        return check_n_channels(self, X)
 
     def _output(self, features):
         """``(n_epochs, n_channels, k)`` features, flattened channel-major if ``flatten``."""

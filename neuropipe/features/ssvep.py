@@ -28,8 +28,14 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_epochs, check_labels, check_positive_int, check_sfreq
-from ..preprocessing import FilterBank, _check_n_channels
+from .._validation import (
+    check_epochs,
+    check_labels,
+    check_n_channels,
+    check_positive_int,
+    check_sfreq,
+)
+from ..preprocessing import FilterBank
 
 __all__ = [
     "sinusoidal_references",
@@ -333,7 +339,7 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
+    n_channels_ : int
         Number of channels seen in ``fit``.
 
     Examples
@@ -382,7 +388,7 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
         n_bands = 1 if self.bands is None else len(self.bands)
         if self.weights is not None:
             _fusion_weights(self.weights, n_bands)
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
@@ -399,7 +405,7 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
             n_components`` (band-major).
         """
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(X))
+        X = check_n_channels(self, check_epochs(X))
         Y = sinusoidal_references(self.freqs, self.sfreq, X.shape[-1], self.n_harmonics)
         rho = np.stack(
             [
@@ -485,7 +491,7 @@ class SSVEPCCA(_ScoreClassifier):
         Stimulus frequency of each class, NaN for the no-stimulus class.
     threshold_ : float | None
         Score below which the no-stimulus class is predicted (``None`` without one).
-    n_features_in_ : int
+    n_channels_ : int
         Number of channels seen in ``fit``.
 
     Examples
@@ -590,7 +596,7 @@ class SSVEPCCA(_ScoreClassifier):
         self.class_freqs_ = self._class_freqs(X, y, self.classes_)
         self._stim = ~np.isnan(self.class_freqs_)
         self.cca_ = self._cca(self.class_freqs_[self._stim]).fit(X)
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_ = X.shape[1]
         self.threshold_ = None
         if not self._stim.all():
             scores = self.cca_.transform(X)
@@ -615,7 +621,7 @@ class SSVEPCCA(_ScoreClassifier):
         scores : ndarray, shape (n_epochs, n_classes)
         """
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(X))
+        X = check_n_channels(self, check_epochs(X))
         scores = np.empty((len(X), len(self.classes_)))
         scores[:, self._stim] = self.cca_.transform(X)
         if self.threshold_ is not None:
@@ -653,8 +659,10 @@ class TRCA(_ScoreClassifier):
     filters_ : ndarray, shape (n_bands, n_channels, n_classes)
         The first TRCA filter of each class in each sub-band.
     templates_ : ndarray, shape (n_bands, n_classes, n_channels, n_times)
-    n_features_in_ : int
+    n_channels_ : int
         Number of channels seen in ``fit``.
+    n_times_ : int
+        Number of samples per epoch seen in ``fit``.
 
     Examples
     --------
@@ -702,7 +710,7 @@ class TRCA(_ScoreClassifier):
             templates.append(np.stack([Xb[y == c].mean(axis=0) for c in self.classes_]))
         self.filters_ = np.array(filters)
         self.templates_ = np.array(templates)
-        self.n_features_in_ = X.shape[1]
+        self.n_channels_, self.n_times_ = X.shape[1], X.shape[2]
         return self
 
     def decision_function(self, X):
@@ -717,12 +725,8 @@ class TRCA(_ScoreClassifier):
         scores : ndarray, shape (n_epochs, n_classes)
         """
         check_is_fitted(self)
-        X = _check_n_channels(self, check_epochs(X))
-        if X.shape[-1] != self.templates_.shape[-1]:
-            raise ValueError(
-                f"X has {X.shape[-1]} samples per epoch, but TRCA was fitted on "
-                f"{self.templates_.shape[-1]}; use the same epoch window."
-            )
+        X = check_n_channels(self, check_epochs(X))
+        check_n_channels(self, X, axis=-1, unit="samples per epoch")
         scores = np.zeros((len(X), len(self.classes_)))
         for b, Xb in enumerate(_filter_bank(X, self.sfreq, self.bands, self.order)):
             Xb = Xb - Xb.mean(axis=-1, keepdims=True)

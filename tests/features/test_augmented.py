@@ -257,7 +257,7 @@ def test_estimator_matches_function_and_checks_channels(epochs):
     est = AugmentedCovariances(order=3, lag=2, estimator="lwf").fit(epochs)
     _assert_close(est.transform(epochs), augmented_covariances(epochs, 3, 2, "lwf"))
     assert est.n_channels_ == 4 and est.n_kept_ == 144
-    with pytest.raises(ValueError, match="3 channels, but AugmentedCovariances was fitted on 4"):
+    with pytest.raises(ValueError, match="X has 3 channels but AugmentedCovariances was fitted on 4"):
         est.transform(epochs[:, :3])
 
 

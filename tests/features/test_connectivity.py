@@ -262,8 +262,10 @@ def test_node_strength_malformed_input(X, error, match):  # F4
 
 def test_node_strength_shape_check_at_transform():
     ns = NodeStrength().fit(np.zeros((1, 3, 4, 4)))
-    with pytest.raises(ValueError, match="fitted with 3 and 4"):
+    with pytest.raises(ValueError, match="X has 2 frequencies but NodeStrength was fitted on 3"):
         ns.transform(np.zeros((1, 2, 4, 4)))
+    with pytest.raises(ValueError, match="X has 5 channels but NodeStrength was fitted on 4"):
+        ns.transform(np.zeros((1, 3, 5, 5)))
 
 
 # --- Connectivity estimator --------------------------------------------------------------

@@ -261,7 +261,7 @@ def test_psd_default_names_and_channel_count_check():
     X, _ = _ar2_epochs()
     est = PSD(SFREQ, fmin=10, fmax=11).fit(X)
     assert est.get_feature_names_out().tolist() == ["ch0_10Hz", "ch0_11Hz", "ch1_10Hz", "ch1_11Hz"]
-    with pytest.raises(ValueError, match="fitted with 2"):
+    with pytest.raises(ValueError, match="X has 1 channels but PSD was fitted on 2; pick the same"):
         est.transform(X[:, :1])
     with pytest.raises(ValueError, match="one name per channel"):
         PSD(SFREQ, ch_names=["C3"]).fit(X)
