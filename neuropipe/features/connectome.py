@@ -27,7 +27,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.covariance import OAS, EmpiricalCovariance, LedoitWolf
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_option
+from .._validation import check_n_channels, check_option
 from ._subject_cache import cached_per_subject
 from .graph import _check_subjects, _constant_rois, _one_blas_thread
 
@@ -279,11 +279,7 @@ class TangentConnectome(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self, "reference_")
         X = _check_subjects(X)
-        if X[0].shape[1] != self.n_rois_:
-            raise ValueError(
-                f"X has {X[0].shape[1]} ROIs but TangentConnectome was fitted on "
-                f"{self.n_rois_}; use the same atlas."
-            )
+        check_n_channels(self, X[0], unit="ROIs")
         with _one_blas_thread():
             if self.metric == "logeuclid":
                 from nilearn.connectome import sym_matrix_to_vec
