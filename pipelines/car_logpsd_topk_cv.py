@@ -1,0 +1,42 @@
+"""CAR + log PSD + top-k R² (k up to all features, by inner CV) + shrinkage LDA.
+
+Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-32 Hz
+(MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
+
+PSD family: ``psd_r2_cv.py``'s search restricted to what a shrinkage LDA can use, and
+widened to large selections: common average reference, Welch spectra 8-32 Hz (1 Hz bins,
+64 x 25 = 1600 features), log10 power, the top-k channel x frequency features by R² on
+the training trials with k in {30, 100, 300, 1600} (1600: no selection), chosen by
+:func:`neuropipe.selection.selection_search` (3 stratified inner splits of the training
+trials, ROC-AUC), then a Ledoit-Wolf shrinkage LDA. The shrinkage, not the selection, does
+the regularisation when k is large, so the inner CV can trade selection noise against
+shrinkage.
+
+Fixed by principle before it was scored (docs/eeg_accuracy.md lists every variant of
+this family with its score).
+"""
+
+import numpy as np
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.features.spectral import PSD
+from neuropipe.preprocessing import CommonAverageReference, EpochsToArray
+from neuropipe.selection import selection_search
+
+PIPELINE = {
+    "name": "CAR+logPSD+topk+sLDA (k by inner CV)",
+    "paradigms": ["LeftRightImagery"],
+    "family": "PSD/NS",
+    "pipeline": make_pipeline(
+        EpochsToArray(),
+        CommonAverageReference(),
+        PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0),
+        selection_search(
+            freqs=np.arange(8.0, 33.0),
+            bands=(None,),
+            ks=(30, 100, 300, 1600),
+            rules=("topk",),
+            log=(True,),
+        ),
+    ),
+}

@@ -1,0 +1,79 @@
+"""Soft vote of tangent-space, augmented-covariance and log band-power classifiers (fast).
+
+Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz with EEGMMIDB's channel names,
+band-passed 8-32 Hz (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
+
+Not a pipeline of MOABB, pyRiemann or HappyFeat. The three feature families of
+``vote_ts_acm_psd.py``, averaged with equal weights (soft
+:class:`~sklearn.ensemble.VotingClassifier`), with the two costly Ledoit-Wolf LDAs on
+2080 and 3570 tangent features replaced by L2 logistic regressions (C=1, as in MOABB's
+TS+LR), whose fit costs a fraction of a second, so that it can run by default:
+
+- ``ts``: OAS covariance of the 64 channels, tangent space at the Riemannian mean, logistic
+  regression;
+- ``acm``: augmented covariance (order 4, lag 4 samples, fixed a priori: a 19 ms delay
+  embedding over 75 ms, three quarters of a 10 Hz cycle) of the 21 sensorimotor channels,
+  OAS-shrunk, tangent space at the log-Euclidean mean, logistic regression;
+- ``psd``: common average reference, Welch log-power spectra 8-32 Hz, the 30 channel x
+  frequency features of highest R² (on training trials), shrinkage LDA.
+
+Every setting was fixed before it was scored on the bundled subjects (docs/eeg_accuracy.md).
+"""
+
+from pyriemann.estimation import Covariances
+from pyriemann.tangentspace import TangentSpace
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+from sklearn.ensemble import VotingClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from neuropipe.features.augmented import AugmentedCovariances
+from neuropipe.features.spectral import PSD
+from neuropipe.preprocessing import CommonAverageReference, EpochsToArray, PickChannels
+from neuropipe.selection import R2Selector
+
+EEGMMIDB_CHANNELS = (
+    "FC5 FC3 FC1 FCz FC2 FC4 FC6 C5 C3 C1 Cz C2 C4 C6 CP5 CP3 CP1 CPz CP2 CP4 CP6 "
+    "Fp1 Fpz Fp2 AF7 AF3 AFz AF4 AF8 F7 F5 F3 F1 Fz F2 F4 F6 F8 FT7 FT8 T7 T8 T9 T10 "
+    "TP7 TP8 P7 P5 P3 P1 Pz P2 P4 P6 P8 PO7 PO3 POz PO4 PO8 O1 Oz O2 Iz"
+).split()
+
+PIPELINE = {
+    "name": "Vote(TS+LR, ACM+LR, logPSD)",
+    "paradigms": ["LeftRightImagery"],
+    "family": "new",
+    "pipeline": make_pipeline(
+        EpochsToArray(),
+        VotingClassifier(
+            [
+                (
+                    "ts",
+                    make_pipeline(
+                        Covariances(estimator="oas"),
+                        TangentSpace(metric="riemann"),
+                        LogisticRegression(C=1.0, max_iter=1000),
+                    ),
+                ),
+                (
+                    "acm",
+                    make_pipeline(
+                        PickChannels(EEGMMIDB_CHANNELS, EEGMMIDB_CHANNELS[:21]),
+                        AugmentedCovariances(order=4, lag=4, estimator="oas"),
+                        TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}),
+                        LogisticRegression(C=1.0, max_iter=1000),
+                    ),
+                ),
+                (
+                    "psd",
+                    make_pipeline(
+                        CommonAverageReference(),
+                        PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
+                        R2Selector(k=30),
+                        LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
+                    ),
+                ),
+            ],
+            voting="soft",
+        ),
+    ),
+}
