@@ -20,6 +20,7 @@ __all__ = [
     "check_freq_range",
     "check_labels",
     "check_spd",
+    "SPD_RTOL",
     "check_n_channels",
     "FITTED_COUNTS",
     "check_ch_names",
@@ -338,32 +339,87 @@ def check_labels(y, n_samples: int | None = None, *, min_per_class: int = 1, nam
     return y
 
 
-def check_spd(C, *, name: str = "C", tol: float = 1e-10) -> np.ndarray:
-    """Check a stack of symmetric positive definite matrices.
+#: Relative tolerance of :func:`check_spd`: a matrix whose smallest eigenvalue is at most
+#: this times its largest counts as singular.
+SPD_RTOL = 1e-12
+
+
+def check_spd(C, *, name: str = "C", tol: float = SPD_RTOL, reference=None, fix=None):
+    """Check a symmetric positive definite matrix, or a stack of them.
 
     Parameters
     ----------
-    C : array-like, shape (n_matrices, n_channels, n_channels)
+    C : array-like, shape (d, d) | (n_matrices, d, d)
+        One matrix or a stack of matrices.
+    name : str
+        What ``C`` is, used in error messages (e.g. ``"The state covariance S"``).
     tol : float
-        Relative tolerance on symmetry and on the smallest eigenvalue.
+        Relative tolerance: a matrix whose smallest eigenvalue is at most ``tol`` times its
+        largest one (or the largest one of ``reference``, if that is larger) is singular.
+        Asymmetry above ``1e-7`` of the largest entry is an error.
+    reference : array-like, shape (e, e) | None
+        The covariance of the data that ``C`` is a part of (e.g. of the states, for a
+        process noise covariance): a ``C`` that vanishes next to it counts as singular,
+        a 1 x 1 one included.
+    fix : str | None
+        The fix the errors suggest; by default a shrinkage covariance estimator.
+
+    Returns
+    -------
+    C : ndarray of float64
+        ``C``, same shape.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_spd(np.eye(2)).shape
+    (2, 2)
+    >>> check_spd([[1.0, 2.0], [2.0, 1.0]], name="S", fix="drop collinear columns.")
+    Traceback (most recent call last):
+    ...
+    ValueError: S is singular or not positive definite (eigenvalues from -1 to 3); drop collinear columns.
     """
-    C = check_epochs(C, name=name, ndim=3)
-    if C.shape[1] != C.shape[2]:
+    if fix is None:
+        fix = "use a shrinkage estimator such as 'oas' or 'lwf', or regularise."
+    C = _as_float_array(C, name)
+    if C.ndim not in (2, 3) or C.shape[-1] != C.shape[-2]:
         raise ValueError(
-            f"{name} must hold square matrices of shape (n_matrices, d, d), got {C.shape}."
+            f"{name} must be a square matrix of shape (d, d) or a stack of shape "
+            f"(n_matrices, d, d), got shape {C.shape}."
         )
-    scale = np.max(np.abs(C), axis=(1, 2), keepdims=True)
-    scale[scale == 0] = 1.0
-    asym = np.max(np.abs(C - np.swapaxes(C, 1, 2)) / scale)
-    if asym > tol * 1e3:
-        raise ValueError(f"{name} is not symmetric (max relative asymmetry {asym:.2e}).")
-    eig_min = np.linalg.eigvalsh(C)[:, 0] / scale[:, 0, 0]
-    bad = np.flatnonzero(eig_min <= tol)
-    if bad.size:
+    if C.size == 0:
+        raise ValueError(f"{name} is empty (shape {C.shape}); it must hold at least one matrix.")
+    if not np.all(np.isfinite(C)):
         raise ValueError(
-            f"{name} has {bad.size} matrices that are not positive definite (first: index "
-            f"{bad[0]}, relative smallest eigenvalue {eig_min[bad[0]]:.2e}); use a shrinkage "
-            f"estimator such as 'oas' or 'lwf', or regularise."
+            f"{name} contains {int(np.sum(~np.isfinite(C)))} NaN or infinite value(s); {fix}"
+        )
+    check_magnitude(C, name)
+    stack = C.reshape((-1,) + C.shape[-2:])
+    largest = np.max(np.abs(stack), axis=(1, 2))
+    asym = np.max(np.abs(stack - np.swapaxes(stack, 1, 2)), axis=(1, 2))
+    if np.any(asym > 1e-7 * largest):
+        worst = float(np.max(asym / np.where(largest > 0, largest, 1.0)))
+        raise ValueError(
+            f"{name} is not symmetric (max relative asymmetry {worst:.2e}); symmetrise it, "
+            f"e.g. (C + C.T) / 2."
+        )
+    eig = np.linalg.eigvalsh(stack)
+    scale = eig[:, -1]
+    against = ""
+    if reference is not None:
+        ref_max = float(np.linalg.eigvalsh(np.atleast_2d(reference))[-1])
+        scale = np.maximum(scale, ref_max)
+    bad = np.flatnonzero((eig[:, 0] <= tol * np.maximum(scale, 0.0)) | (eig[:, -1] <= 0))
+    if bad.size:
+        first = bad[0]
+        if reference is not None:
+            against = f", against a data variance of {scale[first]:.3g}"
+        values = f"eigenvalues from {eig[first, 0]:.3g} to {eig[first, -1]:.3g}{against}"
+        if C.ndim == 2:
+            raise ValueError(f"{name} is singular or not positive definite ({values}); {fix}")
+        raise ValueError(
+            f"{name} is singular or not positive definite in {bad.size} of its {len(stack)} "
+            f"matrices (first: index {first}, {values}); {fix}"
         )
     return C
 

@@ -14,32 +14,9 @@ and ``b_t = H' Lambda^-1 x_t``; the DKF has ``P_t = Q(x_t)^-1 - S^-1`` and
 from __future__ import annotations
 
 import numpy as np
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_array_input
-
-_SPD_RTOL = 1e-12
-
-
-def check_spd_matrix(C: np.ndarray, name: str, fix: str, reference=None) -> np.ndarray:
-    """Return ``C`` if it is symmetric positive definite, else raise a ValueError.
-
-    A matrix whose smallest eigenvalue is below ``1e-12`` times its largest, or times the
-    largest eigenvalue of ``reference`` (the covariance of the data that ``C`` is a part
-    of, e.g. the states for the process noise), counts as singular: a noise covariance
-    that vanishes next to the data (a 1 x 1 one included) means the model fits exactly.
-    """
-    if not np.all(np.isfinite(C)):
-        raise ValueError(f"{name} holds NaN or infinite values; {fix}")
-    eig = np.linalg.eigvalsh(C)
-    scale = eig[-1] if reference is None else max(eig[-1], np.linalg.eigvalsh(reference)[-1])
-    if eig[0] <= _SPD_RTOL * max(scale, 0.0) or eig[-1] <= 0:
-        against = "" if reference is None else f", against a data variance of {scale:.3g}"
-        raise ValueError(
-            f"{name} is singular or not positive definite (eigenvalues from {eig[0]:.3g} to "
-            f"{eig[-1]:.3g}{against}); {fix}"
-        )
-    return C
+from .._validation import check_array_input, check_spd
 
 
 def fit_state_model(Z):
@@ -75,6 +52,29 @@ def fit_state_model(Z):
     resid = curr - prev @ A.T
     Gamma = resid.T @ resid / len(resid)
     return A, 0.5 * (Gamma + Gamma.T)
+
+
+def checked_state_model(Z):
+    """:func:`fit_state_model` and the stationary covariance ``S`` of ``Z``, both checked.
+
+    A noise covariance that vanishes next to the data (:func:`neuropipe._validation.check_spd`
+    with ``reference``, a 1 x 1 one included) means the model fits exactly: an error.
+
+    Returns
+    -------
+    A, Gamma, S : ndarray, shape (n_states, n_states)
+    """
+    A, Gamma = fit_state_model(Z)
+    S = np.atleast_2d(np.cov(Z, rowvar=False))
+    check_spd(S, name="The state covariance S", fix="remove constant or collinear columns of y.")
+    check_spd(
+        Gamma,
+        name="The process noise covariance Gamma",
+        fix="the states are (near) deterministic functions of the previous states; remove "
+        "redundant columns of y.",
+        reference=S,
+    )
+    return A, Gamma, S
 
 
 def information_step(mu, sigma, b, P, A, Gamma):
@@ -240,3 +240,45 @@ def format_output(means, covs, y_1d, return_cov):
     if y_1d:
         means, covs = means[:, 0], covs[:, 0, 0]
     return (means, covs) if return_cov else means
+
+
+class FilterPredictMixin:
+    """``predict`` of the two filters, on their ``_filter`` and ``_state_units``.
+
+    ``_filter(X)`` returns the filtered means and covariances in standardised units (the
+    states first, then any derivative states); ``_state_units()`` the scale of the
+    ``n_states`` states of ``y``.
+    """
+
+    def predict(self, X, return_cov=False):
+        """Filtered state means for ``X`` taken as one time-ordered sequence.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_bins, n_features)
+            Neural features, rows in time order.
+        return_cov : bool
+            Also return the filtered covariances.
+
+        Returns
+        -------
+        means : ndarray, shape (n_bins, n_states) or (n_bins,)
+            Filtered means (1-D if ``y`` was 1-D in ``fit``).
+        covs : ndarray, shape (n_bins, n_states, n_states) or (n_bins,)
+            Filtered covariances (variances if ``y`` was 1-D). Only if ``return_cov``.
+        """
+        check_is_fitted(self)
+        means, covs = self._filter(validate_predict_data(self, X))
+        return self._output(means, covs, return_cov)
+
+    def _output(self, means, covs, return_cov):
+        """The states of ``y`` in its units, from standardised filtered states."""
+        d, scale = len(self.state_mean_), self._state_units()
+        means = means[:, :d] * scale + self.state_mean_
+        covs = covs[:, :d, :d] * (scale[:, None] * scale[None, :])  # exactly symmetric
+        return format_output(means, covs, self._y_1d, return_cov)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags

@@ -19,13 +19,18 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
-from .._validation import _as_float_array, check_magnitude, check_option, check_positive_int
+from .._validation import (
+    SPD_RTOL,
+    _as_float_array,
+    check_magnitude,
+    check_option,
+    check_positive_int,
+    check_spd,
+)
 from ._filter import (
-    _SPD_RTOL,
-    check_spd_matrix,
+    FilterPredictMixin,
+    checked_state_model,
     column_scale,
-    fit_state_model,
-    format_output,
     information_filter,
     information_step,
     prior_step,
@@ -50,20 +55,13 @@ Q_SCALE_GRID = (0.1, 0.25, 0.5, 1.0, 2.0)
 
 def _precision_terms(Q, S_inv, robust):
     """``P_t`` and ``G_t`` (with ``b_t = G_t f_t``) for a stack of ``Q``; see dkf_measurement."""
-    eig = np.linalg.eigvalsh(Q)
-    bad = np.flatnonzero(~np.isfinite(eig).all(axis=1) | (eig[:, 0] <= _SPD_RTOL * eig[:, -1]))
-    if bad.size:
-        raise ValueError(
-            f"Q(x) is singular or not positive definite at {bad.size} bin(s) (first: bin "
-            f"{bad[0]}, eigenvalues {np.array2string(eig[bad[0]], precision=3)}); "
-            + _SINGULAR_Q_FIX
-        )
+    check_spd(Q, name="Q(x), one matrix per bin,", fix=_SINGULAR_Q_FIX)
     Q_inv = np.linalg.inv(Q)
     Q_inv = 0.5 * (Q_inv + np.swapaxes(Q_inv, 1, 2))
     if robust:
         return Q_inv, Q_inv, np.zeros(len(Q), dtype=bool)
     P = Q_inv - S_inv
-    fallback = np.linalg.eigvalsh(P)[:, 0] <= _SPD_RTOL * np.linalg.eigvalsh(Q_inv)[:, -1]
+    fallback = np.linalg.eigvalsh(P)[:, 0] <= SPD_RTOL * np.linalg.eigvalsh(Q_inv)[:, -1]
     P[fallback] = Q_inv[fallback]
     return P, Q_inv + fallback[:, None, None] * S_inv, fallback
 
@@ -144,7 +142,7 @@ def dkf_filter(F, Q, A, Gamma, S, robust=False):
     return information_filter(B, P, A, Gamma, S_inv)
 
 
-class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
+class DiscriminativeKalmanFilter(FilterPredictMixin, RegressorMixin, BaseEstimator):
     """Discriminative Kalman filter (DKF) decoder.
 
     Learns ``p(z | x) ~ N(f(x), Q(x))`` with any scikit-learn regressor ``f`` and
@@ -321,16 +319,7 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         self.state_mean_ = Y.mean(axis=0) if self.fit_intercept else np.zeros(d)
         self.state_scale_ = column_scale(Y - self.state_mean_)
         Z = (Y - self.state_mean_) / self.state_scale_
-        A, Gamma = fit_state_model(Z)
-        S = np.atleast_2d(np.cov(Z, rowvar=False))
-        check_spd_matrix(S, "The state covariance S", "remove constant or collinear columns of y.")
-        check_spd_matrix(
-            Gamma,
-            "The process noise covariance Gamma",
-            "the states are (near) deterministic functions of the previous states; remove "
-            "redundant columns of y.",
-            reference=S,
-        )
+        A, Gamma, S = checked_state_model(Z)
         if self.holdout_split == "last":
             held, kept = np.arange(n - n_hold, n), np.arange(n - n_hold)
         else:
@@ -344,7 +333,7 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         F_held = self._standardise(f_kept.predict(Xh[held]), n_hold)
         resid = Z[held] - F_held
         Q = resid.T @ resid / n_hold
-        check_spd_matrix(Q, "The held-out residual covariance Q", _SINGULAR_Q_FIX, reference=S)
+        check_spd(Q, name="The held-out residual covariance Q", fix=_SINGULAR_Q_FIX, reference=S)
         self._S_inv = np.linalg.inv(S)
         self._A, self._Gamma = A, Gamma
         self.q_regressor_ = None
@@ -440,41 +429,19 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         X = validate_predict_data(self, X)
         return self.regressor_.predict(self._lagged(X))
 
-    def predict(self, X, return_cov=False):
-        """Filtered state means for ``X`` taken as one time-ordered sequence.
-
-        Parameters
-        ----------
-        X : array-like, shape (n_bins, n_features)
-            Neural features, rows in time order.
-        return_cov : bool
-            Also return the filtered covariances.
-
-        Returns
-        -------
-        means : ndarray, shape (n_bins, n_states) or (n_bins,)
-            Filtered means (1-D if ``y`` was 1-D in ``fit``).
-        covs : ndarray, shape (n_bins, n_states, n_states) or (n_bins,)
-            Filtered covariances (variances if ``y`` was 1-D). Only if ``return_cov``.
-        """
-        check_is_fitted(self)
-        X = validate_predict_data(self, X)
+    def _filter(self, X):
         Xh = self._lagged(X)
         F = self._standardise(self.regressor_.predict(Xh), X.shape[0])
         if self.q_regressor_ is None:
             P, B = self._P_const, F @ self._G_const.T
         else:
             P, B, _ = dkf_measurement(F, self._q_of(Xh, F), self._S_inv, self.robust)
-        means, covs = information_filter(
+        return information_filter(
             B, P, self._A, self._Gamma, self._S_inv, steady_state=self.steady_state
         )
-        return self._output(means, covs, return_cov)
 
-    def _output(self, means, covs, return_cov):
-        scale = self.state_scale_
-        means = means * scale + self.state_mean_
-        covs = covs * (scale[:, None] * scale[None, :])  # exactly symmetric
-        return format_output(means, covs, self._y_1d, return_cov)
+    def _state_units(self):
+        return self.state_scale_
 
     def init_state(self, mean=None, cov=None):
         """Reset the online filter before a new sequence of :meth:`step` calls.
@@ -574,8 +541,3 @@ class DiscriminativeKalmanFilter(RegressorMixin, BaseEstimator):
         out, cov = self._output(mu[None], sigma[None], True)
         out, cov = np.reshape(out, -1), np.reshape(cov, (mu.size, mu.size))
         return (out, cov) if return_cov else out
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
-from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_option, check_positive_int
+from .._validation import check_option, check_positive_int, check_spd
 from ._filter import (
-    check_spd_matrix,
+    FilterPredictMixin,
+    checked_state_model,
     column_scale,
     fit_state_model,
-    format_output,
     information_filter,
     validate_fit_data,
-    validate_predict_data,
 )
 
 __all__ = [
@@ -136,7 +134,7 @@ def derivative_states(Z, n_derivatives):
     return np.hstack(blocks)
 
 
-class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
+class KalmanFilterRegressor(FilterPredictMixin, RegressorMixin, BaseEstimator):
     """Kalman filter decoder: a linear-Gaussian state-space model fitted by least squares.
 
     ``fit`` estimates ``A``, ``Gamma`` from the state transitions (``z_t`` on
@@ -237,21 +235,12 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
         aug_scale = column_scale(Zs)
         Zs = Zs / aug_scale
         Xs = Xc / self.feature_scale_
-        A, Gamma = fit_state_model(Zs)
+        A, Gamma, S = checked_state_model(Zs)
         H, Lambda = fit_observation_model(Xs, Zs)
-        S = np.atleast_2d(np.cov(Zs, rowvar=False))
-        check_spd_matrix(S, "The state covariance S", "remove constant or collinear columns of y.")
-        check_spd_matrix(
-            Gamma,
-            "The process noise covariance Gamma",
-            "the states are (near) deterministic functions of the previous states; remove "
-            "redundant columns of y.",
-            reference=S,
-        )
-        check_spd_matrix(
+        check_spd(
             Lambda,
-            "The observation noise covariance Lambda",
-            "remove constant or collinear features (e.g. sklearn VarianceThreshold or PCA) "
+            name="The observation noise covariance Lambda",
+            fix="remove constant or collinear features (e.g. sklearn VarianceThreshold or PCA) "
             "or use more training bins than features.",
             reference=np.atleast_2d(np.cov(Xs, rowvar=False)),
         )
@@ -267,33 +256,9 @@ class KalmanFilterRegressor(RegressorMixin, BaseEstimator):
         self.S_ = S * Dz[:, None] * Dz[None, :]
         return self
 
-    def predict(self, X, return_cov=False):
-        """Filtered state means for ``X`` taken as one time-ordered sequence.
-
-        Parameters
-        ----------
-        X : array-like, shape (n_bins, n_features)
-            Neural features, rows in time order.
-        return_cov : bool
-            Also return the filtered covariances.
-
-        Returns
-        -------
-        means : ndarray, shape (n_bins, n_states) or (n_bins,)
-            Filtered means (1-D if ``y`` was 1-D in ``fit``).
-        covs : ndarray, shape (n_bins, n_states, n_states) or (n_bins,)
-            Filtered covariances (variances if ``y`` was 1-D). Only if ``return_cov``.
-        """
-        check_is_fitted(self)
-        X = validate_predict_data(self, X)
+    def _filter(self, X):
         Xs = (X - self.feature_mean_) / self.feature_scale_
-        means, covs = kalman_filter(Xs, *self._model, steady_state=self.steady_state)
-        d, scale = len(self.state_mean_), self._aug_scale[: len(self.state_mean_)]
-        means = means[:, :d] * scale + self.state_mean_
-        covs = covs[:, :d, :d] * (scale[:, None] * scale[None, :])  # exactly symmetric
-        return format_output(means, covs, self._y_1d, return_cov)
+        return kalman_filter(Xs, *self._model, steady_state=self.steady_state)
 
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        return tags
+    def _state_units(self):
+        return self._aug_scale[: len(self.state_mean_)]

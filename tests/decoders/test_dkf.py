@@ -292,7 +292,7 @@ def test_kernel_q_singular_at_predict_is_reported():
     # a query far from every held-out bin puts all the kernel weight on one residual,
     # whose outer product has rank 1
     far = np.full((1, 6), 1e3)
-    with pytest.raises(ValueError, match=r"Q\(x\) is singular .* at 1 bin"):
+    with pytest.raises(ValueError, match=r"Q\(x\), one matrix per bin, is singular .* in 1 of its 1 matrices"):
         dkf.predict(far)
 
 
