@@ -28,12 +28,13 @@ True
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import warnings
 from importlib import resources
 from pathlib import Path
+
+import pooch
 
 from .._validation import DataFileError
 
@@ -124,13 +125,27 @@ def _not_found(name: str) -> DataNotFoundError:
 
 
 def file_sha256(path) -> str:
-    """SHA-256 hex digest of a file, read in 1 MiB blocks (the one hashing helper of the
-    data loaders)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    """SHA-256 hex digest of a file: the one hashing helper of the data loaders.
+
+    :func:`pooch.file_hash` (pooch comes with MNE), which reads the file in blocks.
+
+    Parameters
+    ----------
+    path : str | os.PathLike
+        The file; a missing one raises FileNotFoundError.
+
+    Returns
+    -------
+    digest : str
+        64 lowercase hexadecimal digits, as ``sha256sum`` prints them.
+
+    Examples
+    --------
+    >>> from neuropipe.datasets.paths import find_data
+    >>> len(file_sha256(find_data("eegmmidb") / "PROVENANCE.md"))
+    64
+    """
+    return pooch.file_hash(os.fspath(path), alg="sha256")
 
 
 def _read_sums(folder: Path) -> dict[str, str]:
