@@ -1,7 +1,10 @@
-"""Figures and the HTML report of a benchmark (``neuropipe report RESULTS_DIR``)."""
+"""Figures and the HTML report of a benchmark results folder (``neuropipe report RESULTS_DIR``).
 
+The report reads result tables and the task artifacts stored with them; it fits nothing.
+"""
+
+from ..evaluation.statistics import pairwise_statistics
 from .figures import (
-    pairwise_statistics,
     pipeline_palette,
     plot_confusion,
     plot_decoded_trajectories,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -13,8 +14,6 @@ def _command_line(args) -> str:
     parts = ["neuropipe", "report", str(args.results_dir), "-o", str(args.output)]
     if args.figures_dir is not None:
         parts += ["--figures-dir", str(args.figures_dir)]
-    if args.pipelines != "pipelines":
-        parts += ["--pipelines", str(args.pipelines)]
     if args.no_models:
         parts.append("--no-models")
     return shlex.join(parts)
@@ -67,12 +66,17 @@ def _cmd_report(args) -> int:
         raise NotADirectoryError(
             f"--figures-dir {str(args.figures_dir)!r} is a file; give a folder."
         )
+    if args.pipelines is not None:
+        print(
+            "neuropipe: note: --pipelines is deprecated and ignored; the report draws the "
+            "model figures from the arrays stored in RESULTS_DIR/tasks/.",
+            file=sys.stderr,
+        )
     output = make_report(
         args.results_dir,
         args.output,
         args.figures_dir,
-        pipelines_dir=args.pipelines,
-        fit_models=not args.no_models,
+        models=not args.no_models,
         command=_command_line(args),
     )
     figures = args.figures_dir or output.parent / f"{output.stem}_figures"
@@ -99,7 +103,8 @@ def add_report_parser(subparsers):
         description="Write a self-contained HTML page from the files of 'neuropipe benchmark "
         "--output RESULTS_DIR': scores per pipeline and dataset with chance levels, pairwise "
         "statistics, fit times, optimistic vs leak-free selection, R² maps, a confusion "
-        "matrix and decoded trajectories. Each figure is also saved as PNG and SVG.",
+        "matrix and decoded trajectories (from the arrays each task stored in "
+        "RESULTS_DIR/tasks/; nothing is refitted). Each figure is also saved as PNG and SVG.",
     )
     parser.add_argument("results_dir", metavar="RESULTS_DIR", help="folder of benchmark CSVs")
     parser.add_argument(
@@ -112,13 +117,14 @@ def add_report_parser(subparsers):
     )
     parser.add_argument(
         "--pipelines",
-        default="pipelines",
-        help="folder of pipeline files, refitted for the model figures (default pipelines/)",
+        default=None,
+        help="deprecated and ignored: the model figures come from RESULTS_DIR/tasks/*.npz",
     )
     parser.add_argument(
         "--no-models",
         action="store_true",
-        help="skip the figures that refit pipelines (confusion matrix, R² maps, trajectories)",
+        help="skip the figures of the fitted models (confusion matrix, R² maps, "
+        "trajectories), drawn from the arrays stored in RESULTS_DIR/tasks/",
     )
     parser.set_defaults(func=_cmd_report)
     return parser

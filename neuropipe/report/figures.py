@@ -1,17 +1,21 @@
 """Figures of a benchmark that a person reads at a glance.
 
 Each ``plot_*`` function takes a results table (as written by ``neuropipe benchmark``) or
-fitted-model inputs and returns a :class:`matplotlib.figure.Figure`:
+arrays stored with it and returns a :class:`matplotlib.figure.Figure`:
 
 - :func:`plot_scores`: score per pipeline and dataset (box + points) with chance levels;
 - :func:`plot_pairwise`: MOABB-style paired statistics of every pipeline pair
-  (:func:`pairwise_statistics`) as a heat map of score differences;
+  (:func:`neuropipe.evaluation.statistics.pairwise_statistics`) as a heat map of score
+  differences;
 - :func:`plot_fit_time`: fit time per pipeline on a log scale;
 - :func:`plot_leakage`: optimistic (selection on all trials) vs leak-free scores;
 - :func:`plot_decoding_scores`: R² and nRMSE of continuous decoders;
 - :func:`plot_decoded_trajectories`: true vs decoded hand velocity;
 - :func:`plot_r2_maps`: R² maps of the feature-selection steps of spectral pipelines;
-- :func:`plot_confusion`: cross-validated confusion matrix of one pipeline.
+- :func:`plot_confusion`: confusion matrix of test-fold predictions.
+
+Nothing here fits a model: the model figures draw the arrays stored with the results
+(:mod:`neuropipe.evaluation.artifacts`, read by :mod:`neuropipe.report.models`).
 """
 
 from __future__ import annotations
@@ -24,7 +28,6 @@ import pandas as pd
 __all__ = [
     "pipeline_palette",
     "plot_scores",
-    "pairwise_statistics",
     "plot_pairwise",
     "plot_fit_time",
     "plot_leakage",
@@ -231,100 +234,6 @@ def plot_scores(results, *, palette=None, title=None, random_state=0):
         fig.tight_layout(rect=(0, 0.4 / fig.get_figheight() if handles else 0, 1, 1))
     plt.close(fig)
     return fig
-
-
-def pairwise_statistics(results, *, perm_cutoff=20):
-    """MOABB's meta-analysis of every pipeline pair, over subjects and datasets.
-
-    Sessions are averaged within subjects; on each dataset (and evaluation, when the
-    table has several) every pair of pipelines gets a one-sided paired test over
-    subjects (exact permutation t-test below ``perm_cutoff`` subjects, Wilcoxon above:
-    ``moabb.analysis.meta_analysis``) and a standardised mean difference; datasets are
-    then combined with Stouffer's method, weighted by the square root of their number
-    of subjects, as ``moabb.analysis.meta_analysis.find_significant_differences`` does,
-    but over only the datasets where both pipelines ran.
-
-    Parameters
-    ----------
-    results : pandas.DataFrame
-        Columns ``dataset``, ``pipeline``, ``subject`` and ``score``; optional
-        ``evaluation`` (each dataset and evaluation is then one study of the
-        meta-analysis).
-    perm_cutoff : int
-        Subjects from which the Wilcoxon test replaces the permutation test.
-
-    Returns
-    -------
-    stats : pandas.DataFrame
-        One row per ordered pair: ``pipe1``, ``pipe2``, ``diff`` (mean of
-        ``score(pipe1) - score(pipe2)`` over subjects, datasets weighted as above),
-        ``smd`` (combined standardised mean difference), ``p`` (combined one-sided
-        p-value of ``pipe1 > pipe2``), ``datasets`` and ``subjects`` (total). Pairs
-        that never ran on a common dataset with 2 subjects or more are absent.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> res = pd.DataFrame({"dataset": "d", "subject": [1, 2, 3, 1, 2, 3],
-    ...                     "pipeline": ["a"] * 3 + ["b"] * 3,
-    ...                     "score": [0.8, 0.7, 0.9, 0.6, 0.5, 0.7]})
-    >>> st = pairwise_statistics(res)
-    >>> st.loc[st.pipe1 == "a", ["pipe2", "diff", "subjects"]].values.tolist()
-    [['b', 0.2, 3]]
-    """
-    from moabb.analysis.meta_analysis import (
-        combine_effects,
-        combine_pvalues,
-        compute_effect,
-        compute_pvals_perm,
-        compute_pvals_wilcoxon,
-    )
-
-    _check_columns(results, ["dataset", "pipeline", "subject", "score"], "results")
-    keys = ["dataset", "evaluation"] if "evaluation" in results.columns else ["dataset"]
-    scores = results.groupby([*keys, "pipeline", "subject"], as_index=False)["score"].mean()
-    rows = []
-    for _, frame in scores.groupby(keys, sort=True):
-        table = frame.pivot(index="subject", columns="pipeline", values="score").dropna(axis=1)
-        if table.shape[0] < 2 or table.shape[1] < 2:
-            continue
-        algs = table.columns.tolist()
-        if table.shape[0] < perm_cutoff:
-            p = compute_pvals_perm(table, algs, seed=0)
-        else:
-            p = compute_pvals_wilcoxon(table, algs)
-        smd = compute_effect(table, algs)
-        for i, a in enumerate(algs):
-            for j, b in enumerate(algs):
-                if i != j:
-                    rows.append(
-                        {
-                            "pipe1": a,
-                            "pipe2": b,
-                            "diff": float((table[a] - table[b]).mean()),
-                            "smd": smd[i, j],
-                            "p": p[i, j],
-                            "nsub": table.shape[0],
-                        }
-                    )
-    columns = ["pipe1", "pipe2", "diff", "smd", "p", "datasets", "subjects"]
-    if not rows:
-        return pd.DataFrame(columns=columns)
-    combined = []
-    for (a, b), frame in pd.DataFrame(rows).groupby(["pipe1", "pipe2"], sort=True):
-        nsub = frame["nsub"].to_numpy(dtype=float)
-        combined.append(
-            {
-                "pipe1": a,
-                "pipe2": b,
-                "diff": round(float(combine_effects(frame["diff"].to_numpy(), nsub)), 12),
-                "smd": float(combine_effects(frame["smd"].to_numpy(), nsub)),
-                "p": float(combine_pvalues(frame["p"].to_numpy(), nsub)),
-                "datasets": len(frame),
-                "subjects": int(nsub.sum()),
-            }
-        )
-    return pd.DataFrame(combined, columns=columns)
 
 
 def _stars(p):
@@ -540,7 +449,7 @@ def plot_decoding_scores(decoding, *, palette=None, title=None):
     ----------
     decoding : pandas.DataFrame
         Rows of ``decoding.csv``: columns ``dataset``, ``pipeline``, ``score`` (R²) and
-        ``nrmse``; when a ``state`` column is present only ``state == "all"`` rows
+        optionally ``nrmse`` (a second panel); when a ``state`` column is present only ``state == "all"`` rows
         (states averaged) are drawn.
     palette : dict of str to colour | None
         Colour per pipeline; default :func:`pipeline_palette`.
@@ -550,7 +459,7 @@ def plot_decoding_scores(decoding, *, palette=None, title=None):
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Two panels of grouped bars (datasets on x, one bar per pipeline), values printed.
+        Two panels (one without ``nrmse``) of grouped bars (datasets on x, one bar per pipeline), values printed.
 
     Examples
     --------
@@ -563,16 +472,18 @@ def plot_decoding_scores(decoding, *, palette=None, title=None):
     """
     import matplotlib.pyplot as plt
 
-    _check_columns(decoding, ["dataset", "pipeline", "score", "nrmse"], "decoding")
+    _check_columns(decoding, ["dataset", "pipeline", "score"], "decoding")
     table = decoding[decoding["state"] == "all"] if "state" in decoding.columns else decoding
-    table = table.groupby(["dataset", "pipeline"], as_index=False)[["score", "nrmse"]].mean()
+    columns = [c for c in ("score", "nrmse") if c in table.columns and table[c].notna().any()]
+    table = table.groupby(["dataset", "pipeline"], as_index=False)[columns].mean()
     palette = palette or pipeline_palette(table["pipeline"])
     datasets = sorted(table["dataset"].unique())
     pipelines = table.groupby("pipeline")["score"].mean().sort_values().index.tolist()
     width = 0.8 / len(pipelines)
     with _style(**{"axes.grid.axis": "y"}):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-        for ax, column, label in zip(axes, ["score", "nrmse"], ["R² (states averaged)", "nRMSE"]):
+        fig, axes = plt.subplots(1, len(columns), figsize=(5 * len(columns), 3.8), squeeze=False)
+        axes = axes[0]
+        for ax, column, label in zip(axes, columns, ["R² (states averaged)", "nRMSE"]):
             for k, name in enumerate(pipelines):
                 values = [
                     table.loc[(table["dataset"] == d) & (table["pipeline"] == name), column]
@@ -587,8 +498,9 @@ def plot_decoding_scores(decoding, *, palette=None, title=None):
             ax.set_ylabel(label)
             ax.set_ylim(0, max(1.0, float(np.nanmax(table[column])) * 1.15))
         axes[0].set_title("R²: higher is better")
-        axes[1].set_title("normalised RMSE: lower is better")
-        axes[1].legend(loc="upper right", ncols=len(pipelines))
+        if len(axes) > 1:
+            axes[1].set_title("normalised RMSE: lower is better")
+        axes[-1].legend(loc="upper right", ncols=len(pipelines))
         if title:
             fig.suptitle(title, fontweight="bold")
         fig.tight_layout()
@@ -597,278 +509,174 @@ def plot_decoding_scores(decoding, *, palette=None, title=None):
 
 
 def plot_decoded_trajectories(
-    pipelines, dataset="flint2012", *, start=0, n_bins=300, path=None, palette=None
+    y_true, decoded, *, bin_size=None, state_names=None, title=None, palette=None
 ):
-    """Fit decoders on a dataset's training bins and overlay their test-set trajectories.
+    """Overlay decoders' stored test-set trajectories on the true one.
 
     Parameters
     ----------
-    pipelines : dict of str to estimator
-        Decoders (cloned), e.g. the KF and DKF-NW of ``pipelines/decoding``.
-    dataset : {"flint2012", "stevenson2011"}
-        Bundled decoding dataset; its own protocol gives the train / test split
-        (flint2012: train bins 0-4999, test 5000-5999, as in the DKF paper).
-    start, n_bins : int
-        First test bin shown and number of bins shown.
-    path : str | Path | None
-        Folder holding the dataset files instead of the bundled copy.
+    y_true : ndarray, shape (n_bins, n_states)
+        True states of the window shown (``y_true`` of the decoders' artifacts).
+    decoded : dict of str to ndarray, shape (n_bins, n_states)
+        Legend label (e.g. ``'KF (R² 0.40)'``) -> decoded states of the same window.
+    bin_size : float | None
+        Bin width in seconds (time on x); None numbers the bins.
+    state_names : list of str | None
+        Panel labels.
+    title : str | None
+        Figure title.
     palette : dict of str to colour | None
-        Colour per decoder name; default matplotlib's colour cycle.
+        Colour per label of ``decoded``; default matplotlib's colour cycle.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        :func:`neuropipe.decoders.plot_decoded` of the test segment, one panel per state,
-        legend entries with each decoder's test R².
+        :func:`neuropipe.decoders.plot_decoded`, one panel per state, the true state in
+        black.
 
     Examples
     --------
-    >>> from sklearn.linear_model import Ridge
-    >>> fig = plot_decoded_trajectories({"ridge": Ridge()}, n_bins=50)
+    >>> import numpy as np
+    >>> t = np.linspace(0, 6, 60)[:, None]
+    >>> fig = plot_decoded_trajectories(np.c_[np.sin(t), np.cos(t)],
+    ...                                 {"KF": np.c_[np.sin(t), 0.8 * np.cos(t)]})
     >>> len(fig.axes)
     2
     """
     import matplotlib.pyplot as plt
     from cycler import cycler
-    from sklearn.base import clone
 
-    from .._validation import check_option
-    from ..decoders import plot_decoded, r2
-    from ..evaluation.decoding import DECODING_DATASETS, TimeOrderedSplit
+    from ..decoders import plot_decoded
 
-    check_option("dataset", dataset, list(DECODING_DATASETS))
-    if not pipelines:
-        raise ValueError("pipelines must be a non-empty dict {name: estimator}.")
-    data = DECODING_DATASETS[dataset](path)
-    train, test = next(TimeOrderedSplit(**data.protocol).split(data.X))
-    y_test = data.y[test]
-    decoded = {}
-    for name, pipeline in pipelines.items():
-        y_pred = np.reshape(
-            clone(pipeline).fit(data.X[train], data.y[train]).predict(data.X[test]), y_test.shape
-        )
-        decoded[f"{name} (R² {r2(y_test, y_pred):.2f})"] = y_pred
+    if not decoded:
+        raise ValueError("decoded must be a non-empty dict {label: decoded states}.")
+    y_true = np.asarray(y_true, dtype=np.float64)
+    decoded = {name: np.reshape(values, y_true.shape) for name, values in decoded.items()}
     style = {"axes.grid": False}
     if palette:
-        style["axes.prop_cycle"] = cycler(color=[palette[name] for name in pipelines])
+        style["axes.prop_cycle"] = cycler(color=[palette[name] for name in decoded])
     with _style(**style):
         fig = plot_decoded(
-            y_test,
+            y_true,
             decoded,
-            bin_size=data.bin_size,
-            state_names=list(data.state_names),
-            start=start,
-            n_bins=n_bins,
-            title=f"{dataset}: test bins {test[0] + start}-{test[0] + start + n_bins - 1}",
+            bin_size=bin_size,
+            state_names=None if state_names is None else list(state_names),
+            title=title,
         )
     plt.close(fig)
     return fig
 
 
-def _selection_steps(estimator, prefix=()):
-    """Yield (steps before, selector) for every feature selector inside a pipeline."""
-    from sklearn.feature_selection import SelectorMixin
-    from sklearn.pipeline import FeatureUnion, Pipeline
-
-    if isinstance(estimator, Pipeline):
-        steps = list(prefix)
-        for name, step in estimator.steps:
-            if isinstance(step, SelectorMixin) and steps:
-                yield steps, step
-            elif isinstance(step, (Pipeline, FeatureUnion)):
-                yield from _selection_steps(step, steps)
-            steps = [*steps, (name, step)]
-    elif isinstance(estimator, FeatureUnion):
-        for _, branch in estimator.transformer_list:
-            yield from _selection_steps(branch, prefix)
-
-
-def _stage_key(pipeline):
-    """Identity of a feature stage: its steps' classes and every plain parameter value."""
-    from sklearn.base import BaseEstimator
-
-    params = pipeline.get_params(deep=True)
-    return repr(
-        [(name, type(step).__name__) for name, step in pipeline.steps]
-        + sorted((k, repr(v)) for k, v in params.items() if not isinstance(v, BaseEstimator))
-    )
-
-
-def _set_channel_names(estimator, ch_names):
-    params = {
-        key: list(ch_names)
-        for key, value in estimator.get_params().items()
-        if key.split("__")[-1] == "ch_names" and value is None
-    }
-    return estimator.set_params(**params) if params else estimator
-
-
-def _map_axes(names, shape):
-    """Channels and frequencies of a (n_channels, n_freqs) grid of ``'C3_12Hz'`` names."""
-    grid = np.asarray(names, dtype=str).reshape(shape)
-    channels = [name.rsplit("_", 1)[0] for name in grid[:, 0]]
-    freqs = [float(name.rsplit("_", 1)[1].removesuffix("Hz")) for name in grid[0]]
-    return channels, np.asarray(freqs)
-
-
-def plot_r2_maps(pipelines, X, y, ch_names, *, title=""):
-    """R² maps of the channel x frequency features that the pipelines' selectors rank.
-
-    For every feature selector in each pipeline (including those inside a
-    ``FeatureUnion``) the steps before it are fitted on all trials, the R² of each
-    channel x frequency feature (signed by the class difference for two classes) is drawn
-    with :func:`neuropipe.report.r2map.plot_r2_map` and the features the selector keeps
-    are circled. Identical feature stages shared by
-    several pipelines give one map.
+def plot_r2_maps(maps, *, title=""):
+    """R² maps (channel x frequency scores of feature selectors) with the kept features.
 
     Parameters
     ----------
-    pipelines : dict of str to Pipeline
-        Pipelines with a selector fed by ``(n_epochs, n_channels, n_freqs)`` features
-        whose names read ``'{channel}_{freq}Hz'`` (``PSD``, ``NodeStrength``); others
-        are skipped.
-    X : ndarray, shape (n_epochs, n_channels, n_times)
-        Epochs.
-    y : array-like, shape (n_epochs,)
-        Class labels.
-    ch_names : list of str, length n_channels
-        Channel names, given to feature stages whose ``ch_names`` is None.
+    maps : dict of str to dict
+        Label -> ``{"scores": (n_channels, n_freqs), "channels": n_channels names,
+        "freqs": n_freqs Hz, "selected": bool (n_channels, n_freqs) or None,
+        "caption": str}``, e.g. :func:`neuropipe.report.models.score_maps`.
     title : str
         Prefix of each map's title (e.g. the dataset and subject).
 
     Returns
     -------
     figures : dict of str to matplotlib.figure.Figure
-        ``'{feature stage} ({pipelines})'`` -> R² map.
-
-    Examples
-    --------
-    >>> from neuropipe.datasets import load_dataset
-    >>> from neuropipe.features.spectral import PSD
-    >>> from neuropipe.selection import R2Selector
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as LDA
-    >>> ep = load_dataset("eegmmidb-leftright", subjects=[1])
-    >>> pipe = make_pipeline(PSD(ep.sfreq, fmin=8, fmax=30), R2Selector(k=3), LDA())
-    >>> list(plot_r2_maps({"PSD": pipe}, ep.X, ep.y, ep.ch_names))
-    ['psd (PSD)']
-    """
-    import matplotlib.pyplot as plt
-    from sklearn.base import clone
-    from sklearn.pipeline import Pipeline
-
-    from ..preprocessing import EpochsToArray
-    from ..selection import r2_scores, signed_r2_scores
-    from .r2map import plot_r2_map
-
-    stages = {}
-    for name, pipeline in pipelines.items():
-        for steps, selector in _selection_steps(pipeline):
-            key = _stage_key(Pipeline([*steps, ("selector", selector)]))
-            stages.setdefault(key, {"steps": steps, "selector": selector, "names": []})
-            stages[key]["names"].append(name)
-    figures = {}
-    for stage in stages.values():
-        features = _set_channel_names(clone(Pipeline(stage["steps"])), ch_names)
-        Z = features.fit_transform(X, y)
-        if Z.ndim != 3:
-            continue
-        selector = clone(stage["selector"]).fit(Z, y)
-        channels, freqs = _map_axes(features.get_feature_names_out(), Z.shape[1:])
-        label = "+".join(
-            step_name
-            for step_name, step in stage["steps"]
-            if not isinstance(step, EpochsToArray)  # an input adapter, not a feature stage
-        )
-        key = f"{label} ({', '.join(stage['names'])})"
-        two_classes = np.unique(y).size == 2
-        scores = signed_r2_scores(Z, y) if two_classes else r2_scores(Z, y)
-        with _style(**{"axes.grid": False}):
-            fig = plot_r2_map(
-                scores,
-                channels,
-                freqs,
-                selected=selector.get_support().reshape(Z.shape[1:]),
-                title=f"{title}{label}: {'signed ' if two_classes else ''}R² "
-                f"(features {', '.join(stage['names'])} select)",
-            )
-        plt.close(fig)
-        figures[key] = fig
-    return figures
-
-
-def plot_confusion(pipeline, X, y, *, n_splits=5, random_state=42, title=None):
-    """Confusion matrix of a pipeline's cross-validated predictions.
-
-    Predictions come from :func:`sklearn.model_selection.cross_val_predict` on the
-    benchmark's folds (``StratifiedKFold(n_splits, shuffle=True, random_state)``).
-
-    Parameters
-    ----------
-    pipeline : estimator
-        Classifier (cloned for each fold).
-    X : ndarray, shape (n_epochs, ...)
-        Epochs or features.
-    y : array-like, shape (n_epochs,)
-        Class labels.
-    n_splits : int
-        Folds.
-    random_state : int
-        Seed of the folds.
-    title : str | None
-        Figure title.
-
-    Returns
-    -------
-    fig : matplotlib.figure.Figure
-        Rows are true classes, columns predicted ones; each cell shows the share of the
-        row (recall) and the trial count.
+        Label -> :func:`neuropipe.report.r2map.plot_r2_map` (heat map and topomap; the
+        heat map alone when the channels cannot be placed on the 10-05 montage).
 
     Examples
     --------
     >>> import numpy as np
-    >>> from sklearn.neighbors import KNeighborsClassifier
-    >>> X = np.r_[np.zeros((10, 2)), np.ones((10, 2))]; y = np.repeat(["a", "b"], 10)
-    >>> fig = plot_confusion(KNeighborsClassifier(1), X, y)
-    >>> sorted(t.get_text() for t in fig.axes[0].texts)
-    ['0%\\n0', '0%\\n0', '100%\\n10', '100%\\n10']
+    >>> maps = {"psd": {"scores": np.eye(3, 4) * 0.4, "channels": ["C3", "Cz", "C4"],
+    ...                 "freqs": [8, 9, 10, 11], "selected": np.eye(3, 4, dtype=bool)}}
+    >>> [len(fig.axes) for fig in plot_r2_maps(maps).values()]
+    [4]
     """
     import matplotlib.pyplot as plt
-    from sklearn.metrics import confusion_matrix
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    y = np.asarray(y)
-    cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-    y_pred = cross_val_predict(pipeline, X, y, cv=cv)
-    labels = np.unique(y)
-    counts = confusion_matrix(y, y_pred, labels=labels)
-    share = counts / counts.sum(axis=1, keepdims=True)
+    from .r2map import plot_r2_map
+
+    figures = {}
+    for label, m in maps.items():
+        kwargs = dict(
+            selected=m.get("selected"),
+            title=f"{title}{m.get('caption', label)}",
+        )
+        with _style(**{"axes.grid": False}):
+            try:
+                fig = plot_r2_map(m["scores"], m["channels"], m["freqs"], **kwargs)
+            except ValueError:  # channels without 10-05 positions: the heat map alone
+                plt.close("all")
+                fig = plot_r2_map(m["scores"], m["channels"], m["freqs"], topomap=False, **kwargs)
+        plt.close(fig)
+        figures[label] = fig
+    return figures
+
+
+def plot_confusion(y_true, y_pred, *, labels=None, display_labels=None, title=None):
+    """Confusion matrix of stored test-fold predictions (:class:`~sklearn.metrics.ConfusionMatrixDisplay`).
+
+    Parameters
+    ----------
+    y_true, y_pred : array-like, shape (n_trials,)
+        True and predicted classes (e.g. the ``y_true`` / ``y_pred`` artifacts of every
+        test fold of a task, concatenated).
+    labels : array-like | None
+        Classes in row/column order; default the sorted classes of both.
+    display_labels : list of str | None
+        Tick labels; default ``labels``.
+    title : str | None
+        Figure title; default the accuracy and number of trials.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        Rows are true classes, columns predicted ones; the colour is the share of the
+        row (recall), and each cell shows that share and the trial count.
+
+    Examples
+    --------
+    >>> fig = plot_confusion(["a", "a", "b", "b"], ["a", "a", "b", "a"])
+    >>> sorted(t.get_text() for t in fig.axes[0].texts)
+    ['0%\\n0', '100%\\n2', '50%\\n1', '50%\\n1']
+    """
+    import matplotlib.pyplot as plt
+    from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(
+            f"y_true and y_pred must be 1-D arrays of the same length, got shapes "
+            f"{y_true.shape} and {y_pred.shape}."
+        )
+    labels = np.unique(np.r_[y_true, y_pred]) if labels is None else np.asarray(labels)
+    counts = confusion_matrix(y_true, y_pred, labels=labels)
+    rows = counts.sum(axis=1, keepdims=True)
+    share = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)
     n = len(labels)
+    display = ConfusionMatrixDisplay(
+        share, display_labels=labels if display_labels is None else list(display_labels)
+    )
     with _style(**{"axes.grid": False}):
         fig, ax = plt.subplots(figsize=(1.1 * n + 2.6, 1.0 * n + 1.9))
-        image = ax.imshow(share, cmap="Blues", vmin=0, vmax=1)
-        for i in range(n):
-            for j in range(n):
-                ax.text(
-                    j,
-                    i,
-                    f"{share[i, j]:.0%}\n{counts[i, j]}",
-                    ha="center",
-                    va="center",
-                    color="white" if share[i, j] > 0.6 else "#222222",
-                    fontsize=9,
-                )
-        ax.set_xticks(range(n))
-        ax.set_xticklabels(labels, rotation=30, ha="right")
-        ax.set_yticks(range(n))
-        ax.set_yticklabels(labels)
+        display.plot(
+            ax=ax,
+            cmap="Blues",
+            colorbar=False,
+            xticks_rotation=30,
+            im_kw={"vmin": 0, "vmax": 1},
+            text_kw={"fontsize": 9},
+        )
+        for (i, j), text in np.ndenumerate(display.text_):
+            text.set_text(f"{share[i, j]:.0%}\n{counts[i, j]}")
         ax.set_xlabel("predicted")
         ax.set_ylabel("true")
         for spine in ax.spines.values():
             spine.set_visible(False)
-        fig.colorbar(image, ax=ax, shrink=0.8, label="share of true class")
-        accuracy = float(np.mean(y_pred == y))
-        ax.set_title(title or f"accuracy {accuracy:.0%} ({len(y)} trials)")
+        fig.colorbar(display.im_, ax=ax, shrink=0.8, label="share of true class")
+        accuracy = float(np.mean(y_pred == y_true))
+        ax.set_title(title or f"accuracy {accuracy:.0%} ({len(y_true)} trials)")
         fig.tight_layout()
     plt.close(fig)
     return fig

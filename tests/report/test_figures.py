@@ -1,21 +1,12 @@
 """Figures of the report: each draws the numbers it is given, in the order it claims."""
 
-import itertools
-from pathlib import Path
-
 import matplotlib
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
-from sklearn.dummy import DummyClassifier
-from sklearn.feature_selection import f_classif
-from sklearn.linear_model import Ridge
-from sklearn.neighbors import KNeighborsClassifier
 
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.evaluation.statistics import pairwise_statistics
 from neuropipe.report import (
-    pairwise_statistics,
     pipeline_palette,
     plot_confusion,
     plot_decoded_trajectories,
@@ -26,8 +17,6 @@ from neuropipe.report import (
     plot_r2_maps,
     plot_scores,
 )
-
-PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
 
 
 @pytest.fixture
@@ -101,58 +90,6 @@ def test_plot_scores_splits_evaluations_and_needs_columns():
         plot_scores(table.drop(columns="score"))
 
 
-def _exact_p(diffs):
-    """One-sided sign-flip p-value of mean(diffs) > 0, as MOABB's exact test."""
-    observed = diffs.sum()
-    count = sum(
-        (np.asarray(signs) * diffs).sum() >= observed - 1e-12
-        for signs in itertools.product([-1, 1], repeat=len(diffs))
-    )
-    return min(count, 2 ** len(diffs) - 1) / 2 ** len(diffs)
-
-
-def test_pairwise_statistics_match_a_hand_computed_meta_analysis(results):
-    st = pairwise_statistics(results).set_index(["pipe1", "pipe2"])
-    assert len(st) == 6  # every ordered pair of a, b, c
-    per = {}
-    for dataset, frame in results.groupby("dataset"):
-        wide = frame.pivot(index="subject", columns="pipeline", values="score")
-        diffs = (wide["a"] - wide["c"]).to_numpy()
-        per[dataset] = (diffs.mean(), diffs.mean() / diffs.std(ddof=1), _exact_p(diffs), len(diffs))
-    weights = np.sqrt([per["x"][3], per["y"][3]])
-    expected_diff = np.average([per["x"][0], per["y"][0]], weights=weights)
-    expected_smd = np.average([per["x"][1], per["y"][1]], weights=weights)
-    expected_p = stats.combine_pvalues(
-        [per["x"][2], per["y"][2]], method="stouffer", weights=weights
-    )[1]
-    row = st.loc[("a", "c")]
-    assert row["diff"] == pytest.approx(expected_diff)
-    assert row["smd"] == pytest.approx(expected_smd)
-    assert row["p"] == pytest.approx(expected_p)
-    assert (row["datasets"], row["subjects"]) == (2, 10)
-    # 'b' ran on dataset x only: its pairs use x alone
-    x = results[results.dataset == "x"].pivot(index="subject", columns="pipeline", values="score")
-    assert st.loc[("b", "a"), "p"] == pytest.approx(_exact_p((x["b"] - x["a"]).to_numpy()))
-    assert st.loc[("b", "a"), "datasets"] == 1
-    assert st.loc[("a", "b"), "diff"] == pytest.approx(-st.loc[("b", "a"), "diff"])
-
-
-def test_pairwise_statistics_average_sessions_and_skip_single_subjects():
-    table = pd.DataFrame(
-        {
-            "dataset": "d",
-            "subject": [1, 1, 1, 1],
-            "session": ["s1", "s2", "s1", "s2"],
-            "pipeline": ["a", "a", "b", "b"],
-            "score": [0.6, 0.8, 0.5, 0.5],
-        }
-    )
-    assert pairwise_statistics(table).empty
-    two = pd.concat([table, table.assign(subject=2, score=[0.9, 0.7, 0.6, 0.6])])
-    st = pairwise_statistics(two).set_index(["pipe1", "pipe2"])
-    assert st.loc[("a", "b"), "diff"] == pytest.approx(((0.7 - 0.5) + (0.8 - 0.6)) / 2)
-
-
 def test_plot_pairwise_marks_significant_cells(results):
     st = pairwise_statistics(results)
     fig = plot_pairwise(st)
@@ -216,65 +153,63 @@ def test_plot_decoding_scores_keep_overall_rows():
 
 
 def test_plot_confusion_counts_known_predictions():
-    X = np.r_[np.zeros((10, 2)), np.ones((10, 2))]
     y = np.repeat(["left", "right"], 10)
-    fig = plot_confusion(DummyClassifier(strategy="constant", constant="left"), X, y)
+    fig = plot_confusion(y, np.repeat("left", 20))
     texts = sorted(t.get_text() for t in fig.axes[0].texts)
     assert texts == ["0%\n0", "0%\n0", "100%\n10", "100%\n10"]
     assert np.allclose(fig.axes[0].images[0].get_array(), [[1, 0], [1, 0]])
-    fig = plot_confusion(KNeighborsClassifier(1), X, y)
+    fig = plot_confusion(y, y)
     assert np.allclose(fig.axes[0].images[0].get_array(), np.eye(2))
     assert fig.axes[0].get_title() == "accuracy 100% (20 trials)"
+    # label codes shown by name, a class never predicted keeps its column
+    fig = plot_confusion([0, 0, 1, 2], [0, 1, 1, 1], labels=[0, 1, 2], display_labels="abc")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["a", "b", "c"]
+    assert np.allclose(ax.images[0].get_array(), [[0.5, 0.5, 0], [0, 1, 0], [0, 1, 0]])
+    with pytest.raises(ValueError, match="same length"):
+        plot_confusion([0, 1], [0])
 
 
-def test_plot_decoded_trajectories_overlay_the_test_segment():
-    from neuropipe.datasets.decoding import load_flint2012
-
-    kf = load_pipeline_file(PIPELINES / "decoding" / "kalman.py")[0]["pipeline"]
-    palette = {"KF": (1.0, 0.0, 0.0, 1.0), "ridge": (0.0, 0.0, 1.0, 1.0)}
+def test_plot_decoded_trajectories_overlay_the_stored_window():
+    t = np.arange(120) * 0.05
+    y_true = np.c_[np.sin(t), np.cos(t)]
+    decoded = {"KF (R² 0.40)": 0.5 * y_true, "ridge (R² 0.70)": 0.9 * y_true}
+    palette = {"KF (R² 0.40)": (1.0, 0.0, 0.0, 1.0), "ridge (R² 0.70)": (0.0, 0.0, 1.0, 1.0)}
     fig = plot_decoded_trajectories(
-        {"KF": kf, "ridge": Ridge()}, "flint2012", n_bins=120, palette=palette
+        y_true, decoded, bin_size=0.1, state_names=["vx", "vy"], palette=palette
     )
-    data = load_flint2012()
     assert len(fig.axes) == 2
     true_line = fig.axes[0].lines[0]
-    assert np.allclose(true_line.get_ydata(), data.y[5000:5120, 0])
-    assert np.allclose(true_line.get_xdata(), np.arange(120) * data.bin_size)
+    assert np.allclose(true_line.get_ydata(), y_true[:, 0])
+    assert np.allclose(true_line.get_xdata(), np.arange(120) * 0.1)
+    assert np.allclose(fig.axes[1].lines[1].get_ydata(), 0.5 * y_true[:, 1])
     labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
-    assert labels[0] == "true"
-    assert labels[1].startswith("KF (R² 0.") and labels[2].startswith("ridge (R² ")
+    assert labels == ["true", "KF (R² 0.40)", "ridge (R² 0.70)"]
     colours = [matplotlib.colors.to_rgba(line.get_color()) for line in fig.axes[1].lines]
-    assert colours == [(0.0, 0.0, 0.0, 1.0), palette["KF"], palette["ridge"]]
-    with pytest.raises(ValueError, match="'dataset'"):
-        plot_decoded_trajectories({"KF": kf}, "flint")
+    assert colours == [(0.0, 0.0, 0.0, 1.0), *palette.values()]
+    with pytest.raises(ValueError, match="non-empty"):
+        plot_decoded_trajectories(y_true, {})
 
 
-@pytest.mark.slow
-def test_plot_r2_maps_on_real_psd_features_match_f_classif():
-    from neuropipe.datasets import load_dataset
-
-    ep = load_dataset("eegmmidb-leftright", subjects=[1])
-    psd = load_pipeline_file(PIPELINES / "psd_lda.py")[0]["pipeline"]
-    union = load_pipeline_file(PIPELINES / "psd_ns_slda.py")[0]["pipeline"]
-    maps = plot_r2_maps({"PSD+R2+LDA": psd, "PSD+NS+R2+sLDA": union}, ep.X, ep.y, ep.ch_names)
-    assert list(maps) == [
-        "psd (PSD+R2+LDA, PSD+NS+R2+sLDA)",
-        "connectivity+nodestrength (PSD+NS+R2+sLDA)",
-    ]
-    fig = maps["psd (PSD+R2+LDA, PSD+NS+R2+sLDA)"]
-    heat = fig.axes[0]
-    values = np.asarray(heat.images[0].get_array())
-    # independent R²: F statistic of a one-way ANOVA, R² = F / (F + n - 2), on the same PSD
-    features = psd.named_steps["psd"].fit_transform(ep.X)
-    F, _ = f_classif(features.reshape(len(ep.X), -1), ep.y)
-    r2 = (F / (F + len(ep.X) - 2)).reshape(features.shape[1:])
-    assert np.allclose(np.abs(values), r2)
-    assert [t.get_text() for t in heat.get_yticklabels()][:3] == ep.ch_names[:3]
-    assert heat.get_xlabel() == "Frequency (Hz)"
-    circles = heat.collections[0].get_offsets()
-    assert len(circles) == 3  # AutoFeat keeps 3 channel x frequency features
-    extent = heat.images[0].get_extent()
-    assert extent[0] == pytest.approx(7.5) and extent[1] == pytest.approx(30.5)
+def test_plot_r2_maps_draw_the_given_scores_and_selection():
+    scores = np.array([[0.1, -0.6, 0.0], [0.2, 0.3, 0.05]])
+    selected = np.array([[False, True, False], [False, True, False]])
+    maps = {
+        "placed": {"scores": scores, "channels": ["C3", "C4"], "freqs": [8, 9, 10],
+                   "selected": selected, "caption": "psd: signed R²"},
+        "unplaced": {"scores": np.abs(scores), "channels": ["ch0", "ch1"], "freqs": [8, 9, 10],
+                     "selected": None},
+    }  # fmt: skip
+    figures = plot_r2_maps(maps, title="S1 · ")
+    heat = figures["placed"].axes[0]
+    assert np.allclose(heat.images[0].get_array(), scores)
+    assert heat.images[0].get_cmap().name == "RdBu_r"  # signed
+    assert len(heat.collections[0].get_offsets()) == 2
+    assert figures["placed"].get_suptitle() == "S1 · psd: signed R²"
+    assert len(figures["placed"].axes) == 4  # heat map, topomap and their colour bars
+    # channels without 10-05 positions: the heat map alone, no error
+    assert len(figures["unplaced"].axes) == 2
+    assert figures["unplaced"].get_suptitle() == "S1 · unplaced"
 
 
 def test_figures_close_themselves():

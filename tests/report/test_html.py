@@ -1,4 +1,4 @@
-"""The HTML report: every figure embedded and saved, tables with the pipelines, no outside files."""
+"""The HTML report: every figure embedded and saved, from a results folder alone."""
 
 import argparse
 import base64
@@ -13,19 +13,28 @@ import matplotlib.image
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.model_selection import StratifiedKFold
+from sklearn.metrics import confusion_matrix
 
 import neuropipe
-from neuropipe.datasets import load_dataset
-from neuropipe.evaluation.benchmark import run_decoding_benchmark, summarize
-from neuropipe.evaluation.leakage import optimistic_vs_leakfree
-from neuropipe.evaluation.pipelines import load_pipelines
-from neuropipe.evaluation.protocols import evaluate_within_session
+from neuropipe.evaluation.artifacts import load_artifacts
+from neuropipe.report import html as report_html
 from neuropipe.report import make_report
 from neuropipe.report.cli import add_report_parser
+from neuropipe.report.models import find_task_artifacts
 
-PIPELINES = Path(__file__).resolve().parents[2] / "pipelines"
 IMG = re.compile(r"<img alt='([^']+)' width='\d+' src='data:image/png;base64,([^']+)'>")
+NOTE = re.compile(r"<p class='note'>([^<]*)</p>")
+
+EXPECTED = [
+    "scores",
+    "pairwise",
+    "confusion",
+    "fit_time",
+    "r2map_1",
+    "decoding_scores",
+    "decoded_trajectories",
+    "fmri_scores",
+]
 
 
 def _images(page):
@@ -44,118 +53,196 @@ def _text(page):
     return re.sub(r"<[^>]+>", " ", IMG.sub("", page))
 
 
-@pytest.fixture(scope="module")
-def real_report(tmp_path_factory):
-    """A quick real benchmark: 2 EEG pipelines on 2 subjects, leakage, KF decoding."""
-    root = tmp_path_factory.mktemp("bench")
-    pipes = root / "pipelines"
-    (pipes / "decoding").mkdir(parents=True)
-    for name in ("csp_lda.py", "psd_lda.py"):
-        shutil.copy(PIPELINES / name, pipes / name)
-    shutil.copy(PIPELINES / "decoding" / "kalman.py", pipes / "decoding" / "kalman.py")
-    results_dir = root / "results"
-    results_dir.mkdir()
-    configs = {c["name"]: c["pipeline"] for c in load_pipelines(pipes, include_slow=True)}
-    data = load_dataset("eegmmidb-leftright", subjects=[1, 2])
-    results = evaluate_within_session(configs, data, "eegmmidb-leftright")
-    results.to_csv(results_dir / "results.csv", index=False)
-    summarize(results).to_csv(results_dir / "summary.csv", index=False)
-    first = data[np.asarray(data.metadata["subject"] == 1)]
-    leak = optimistic_vs_leakfree(
-        configs["PSD+R2+LDA"],
-        first.X,
-        first.y,
-        cv=StratifiedKFold(5, shuffle=True, random_state=42),
-    )
-    pd.DataFrame(
-        {
-            "dataset": ["eegmmidb-leftright"],
-            "pipeline": ["PSD+R2+LDA"],
-            "subjects": [1],
-            "leak_free": [leak["leak_free"]],
-            "optimistic": [leak["optimistic"]],
-            "gap": [leak["gap"]],
-        }
-    ).to_csv(results_dir / "leakage.csv", index=False)
-    run_decoding_benchmark(pipes, progress=False).to_csv(results_dir / "decoding.csv", index=False)
-    pd.DataFrame(
-        {
-            "dataset": "abide",
-            "pipeline": ["motifs"] * 3 + ["<b>connectome</b>"] * 3,
-            "evaluation": "leave-site-out",
-            "session": ["KKI", "NYU", "UM"] * 2,
-            "score": [0.6, 0.55, 0.7, 0.5, 0.62, 0.58],
-            "chance": 0.52,
-        }
-    ).to_csv(results_dir / "fmri.csv", index=False)
-    output = make_report(results_dir, root / "out" / "report.html", pipelines_dir=pipes)
-    return output, results, output.read_text(encoding="utf-8")
+def _no_data_no_fit(monkeypatch):
+    """Any dataset load or pipeline-file load fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the report must not load data or pipelines")
+
+    import neuropipe.datasets
+    import neuropipe.datasets.decoding
+    import neuropipe.evaluation.cache
+    import neuropipe.evaluation.decoding
+    import neuropipe.evaluation.pipelines
+
+    for module, names in [
+        (neuropipe.datasets, ["get_dataset", "load_dataset"]),
+        (neuropipe.datasets.decoding, ["load_flint2012", "load_stevenson2011"]),
+        (neuropipe.evaluation.cache, ["load_epochs"]),
+        (neuropipe.evaluation.pipelines, ["load_pipelines", "load_pipeline_file"]),
+    ]:
+        for name in names:
+            monkeypatch.setattr(module, name, refuse)
+    for name in list(neuropipe.evaluation.decoding.DECODING_DATASETS):
+        monkeypatch.setitem(neuropipe.evaluation.decoding.DECODING_DATASETS, name, refuse)
 
 
-@pytest.mark.slow
-def test_report_embeds_every_figure_and_saves_png_and_svg(real_report):
-    output, _, page = real_report
-    expected = [
-        "scores",
-        "pairwise",
-        "confusion",
-        "fit_time",
-        "leakage",
-        "r2map_1",
-        "decoding_scores",
-        "decoded_trajectories",
-        "fmri_scores",
-    ]
+@pytest.fixture
+def results_copy(artifact_results, tmp_path):
+    """The results folder copied alone to a new place: no pipelines folder beside it."""
+    copy = tmp_path / "elsewhere" / "results"
+    shutil.copytree(artifact_results, copy)
+    assert not (copy.parent / "pipelines").exists()
+    return copy
+
+
+@pytest.fixture
+def report(results_copy, tmp_path, monkeypatch):
+    _no_data_no_fit(monkeypatch)
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    output = make_report(results_copy, tmp_path / "out" / "report.html")
+    return output, output.read_text(encoding="utf-8")
+
+
+def test_report_renders_from_the_results_folder_alone(report):
+    output, page = report
     images = _images(page)
-    assert sorted(images) == sorted(expected)
+    assert list(images) == EXPECTED
     for raw in images.values():
         _decode_png(raw)
+    assert not [n for n in NOTE.findall(page) if "artifact" in n]  # every model figure drawn
     folder = output.parent / "report_figures"
     pngs = sorted(p.name for p in folder.glob("*.png"))
-    assert [re.sub(r"^\d\d_", "", Path(p).stem) for p in pngs] == expected
+    assert [re.sub(r"^\d\d_", "", Path(p).stem) for p in pngs] == EXPECTED
     for png in pngs:
         _decode_png((folder / png).read_bytes())
         svg = ET.parse(folder / png.replace(".png", ".svg")).getroot()
         assert svg.tag.endswith("svg")
-    for anchor in [
-        "scores",
-        "pairwise",
-        "confusion",
-        "timing",
-        "leakage",
-        "r2maps",
-        "decoding",
-        "fmri",
-    ]:
+    for anchor in ["scores", "pairwise", "confusion", "timing", "r2maps", "decoding", "fmri"]:
         assert f"<section id='{anchor}'>" in page
         assert f"href='#{anchor}'" in page
+    assert "and 8 task artifact file(s) in tasks/" in page
 
 
-@pytest.mark.slow
-def test_report_tables_hold_the_pipelines_and_their_scores(real_report):
-    _, results, page = real_report
-    text = _text(page)
-    for name in ["CSP+LDA", "PSD+R2+LDA", "KF", "motifs", "&lt;b&gt;connectome&lt;/b&gt;"]:
-        assert name in text
-    assert "<b>connectome</b>" not in page  # names are escaped
-    means = results.groupby("pipeline")["score"].mean()
-    grid = page[page.index("table class='data grid'") :]
-    grid = grid[: grid.index("</table>")]
-    for pipeline, mean in means.items():
-        assert re.search(rf"<th>{re.escape(pipeline)}</th><td[^>]*>{mean:.3f} ± ", grid)
-    leakage = pd.read_csv(real_report[0].parent.parent / "results" / "leakage.csv")
-    assert f"{leakage['optimistic'].iloc[0]:.3f}" in text
-
-
-@pytest.mark.slow
-def test_report_header_and_self_containment(real_report):
-    output, _, page = real_report
+def test_report_header_tables_and_self_containment(report, results_copy):
+    _, page = report
     assert page.startswith("<!DOCTYPE html>")
     assert f"neuropipe {neuropipe.__version__}" in page
     assert datetime.date.today().isoformat() in page
     assert "make_report(" in page
     assert not re.search(r"(src|href)=['\"](https?:|//|file:)", page)
     assert "<script" not in page and "<link" not in page
+    assert "header { background:#14213d" in page  # the packaged stylesheet, inlined
+    text = _text(page)
+    for name in ["PSD+R2", "PSD+LDA", "Ridge", "OLS", "motifs", "&lt;b&gt;connectome&lt;/b&gt;"]:
+        assert name in text
+    assert "<b>connectome</b>" not in page  # names are escaped
+    results = pd.read_csv(results_copy / "results.csv")
+    grid = page[page.index("table class='data grid'") :]
+    grid = grid[: grid.index("</table>")]
+    for pipeline, scores in results.groupby("pipeline")["score"]:
+        assert re.search(
+            rf"<th class=''>{re.escape(pipeline)}</th><td[^>]*>{scores.mean():.3f} ± ", grid
+        )
+
+
+def _eeg(results_copy):
+    results = pd.read_csv(results_copy / "results.csv")
+    return results, find_task_artifacts(results_copy)
+
+
+def test_confusion_matrix_counts_the_stored_test_predictions(results_copy):
+    results, index = _eeg(results_copy)
+    section = report_html._confusion_section(results, index, results_copy)
+    (figure,) = section.figures
+    means = results.groupby("pipeline")["score"].mean()
+    pipeline = means.idxmax()
+    per_subject = results[results.pipeline == pipeline].set_index("subject")["score"]
+    subject = (per_subject - per_subject.mean()).abs().idxmin()
+    assert f"{pipeline} on synthetic-mi, subject {subject}" == figure.figure.axes[0].get_title()
+    row = index[(index.pipeline == pipeline) & (index.subject == str(subject))].iloc[0]
+    folds = load_artifacts(row.path)
+    y_true = np.concatenate([f["y_true"] for f in folds])
+    y_pred = np.concatenate([f["y_pred"] for f in folds])
+    assert len(y_true) == 40  # every trial tested once over the 5 folds
+    counts = confusion_matrix(y_true, y_pred, labels=[0, 1])
+    ax = figure.figure.axes[0]
+    texts = sorted(t.get_text() for t in ax.texts)
+    share = counts / counts.sum(axis=1, keepdims=True)
+    assert texts == sorted(f"{s:.0%}\n{c}" for s, c in zip(share.ravel(), counts.ravel()))
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["left", "right"]
+    assert np.allclose(ax.images[0].get_array(), share)
+
+
+def test_r2_map_averages_the_folds_selector_scores(results_copy):
+    results, index = _eeg(results_copy)
+    section = report_html._r2_section(results, index, None, results_copy)
+    assert [f.name for f in section.figures] == ["r2map_1"]  # only PSD+R2 selects
+    row = index[(index.pipeline == "PSD+R2") & (index.subject == "1")].iloc[0]
+    folds = load_artifacts(row.path)
+    mean = np.mean([f["selector0_scores"] for f in folds], axis=0)
+    sign = np.sign(np.sum([f["selector0_direction"] for f in folds], axis=0))
+    heat = section.figures[0].figure.axes[0]
+    values = np.asarray(heat.images[0].get_array())
+    assert np.allclose(values, np.where(sign < 0, -mean, mean))
+    assert [t.get_text() for t in heat.get_yticklabels()] == ["C3", "Cz", "C4"]
+    # the 10 Hz power added to "right" at C3 is the strongest, positive feature
+    best = np.unravel_index(np.argmax(np.abs(values)), values.shape)
+    assert best[0] == 0 and values[best] > 0.3
+    kept = np.mean([f["selector0_support"] for f in folds], axis=0) >= 0.5
+    assert len(heat.collections[0].get_offsets()) == kept.sum()
+    assert "Red: more power (or connectivity) for right than for left" in section.intro
+
+
+def test_decoded_trajectories_are_the_stored_window(results_copy):
+    decoding = pd.read_csv(results_copy / "decoding.csv")
+    index = find_task_artifacts(results_copy)
+    palette = {"Ridge": (1.0, 0, 0, 1.0), "OLS": (0, 0, 1.0, 1.0)}
+    figure = report_html._trajectory_figure(decoding, index, palette)
+    ax = figure.figure.axes[0]
+    stored = load_artifacts(index[index.pipeline == "Ridge"].path.iloc[0])[0]
+    assert stored["y_true"].shape == (50, 2) and int(stored["n_test"]) == 100
+    assert np.allclose(ax.lines[0].get_ydata(), stored["y_true"][:, 0])
+    assert np.allclose(ax.lines[0].get_xdata(), np.arange(50) * 0.1)
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    scores = decoding.set_index("pipeline")["score"].sort_values(ascending=False)
+    assert labels == ["true", *(f"{p} (R² {s:.2f})" for p, s in scores.items())]
+    assert [a.get_ylabel() for a in figure.figure.axes] == ["vx", "vy"]
+
+
+def test_missing_or_damaged_artifacts_leave_notes_not_errors(results_copy, tmp_path):
+    npz = sorted((results_copy / "tasks").glob("*.npz"))
+    npz[0].write_bytes(b"not a zip file")
+    for path in npz[1:]:
+        path.unlink()
+    page = make_report(results_copy, tmp_path / "r.html").read_text()
+    assert sorted(_images(page)) == sorted(
+        ["scores", "pairwise", "fit_time", "decoding_scores", "fmri_scores"]
+    )
+    notes = " ".join(NOTE.findall(page))
+    assert "could not be read" in notes and npz[0].name in notes
+    assert "to draw the confusion matrix" in notes
+    assert "to draw decoded trajectories" in notes
+
+
+def test_one_results_table_for_every_family(results_copy, tmp_path):
+    """The merged layout: EEG, decoding and fMRI rows in results.csv, no other file."""
+    eeg = pd.read_csv(results_copy / "results.csv").assign(family="eeg")
+    decoding = pd.read_csv(results_copy / "decoding.csv").assign(family="decoding")
+    fmri = pd.read_csv(results_copy / "fmri.csv").assign(family="fmri", subject="all")
+    merged = pd.concat([eeg, decoding.drop(columns="state"), fmri], ignore_index=True)
+    merged.to_csv(results_copy / "results.csv", index=False)
+    for name in ("decoding.csv", "fmri.csv"):
+        (results_copy / name).unlink()
+    page = make_report(results_copy, tmp_path / "r.html").read_text()
+    assert list(_images(page)) == EXPECTED
+    grid = page[page.index("table class='data grid'") :]
+    assert "Ridge" not in grid[: grid.index("</table>")]  # EEG table holds EEG rows only
+
+
+def test_family_of_rows_without_a_family_column():
+    table = pd.DataFrame(
+        {
+            "dataset": ["eegmmidb-leftright", "flint2012", "abide-pcp-cc200", "x"],
+            "evaluation": [
+                "WithinSession",
+                "TimeOrderedSplit",
+                "stratified-5fold",
+                "leave-site-out",
+            ],
+        }
+    )
+    assert report_html._family(table).tolist() == ["eeg", "decoding", "fmri", "fmri"]
 
 
 def _synthetic_dir(folder):
@@ -199,9 +286,10 @@ def _synthetic_dir(folder):
 
 def test_report_from_csv_files_only(tmp_path):
     folder = _synthetic_dir(tmp_path / "res")
-    output = make_report(folder, tmp_path / "r.html", tmp_path / "figs", fit_models=False)
+    output = make_report(folder, tmp_path / "r.html", tmp_path / "figs", models=False)
     page = output.read_text()
     assert sorted(_images(page)) == ["decoding_scores", "fit_time", "pairwise", "scores"]
+    assert not [n for n in NOTE.findall(page) if "artifact" in n]  # none asked for
     assert sorted(p.name for p in (tmp_path / "figs").iterdir()) == [
         f"{i:02d}_{n}.{e}"
         for i, n in enumerate(["scores", "pairwise", "fit_time", "decoding_scores"], 1)
@@ -213,6 +301,15 @@ def test_report_from_csv_files_only(tmp_path):
     assert "R² 0.65" in text and "DKF · decoding" in text  # the headline card
     for raw in _images(page).values():
         _decode_png(raw)
+
+
+def test_report_deprecated_arguments_still_work(tmp_path):
+    folder = _synthetic_dir(tmp_path / "res")
+    with pytest.warns(DeprecationWarning, match="pipelines_dir"):
+        make_report(folder, tmp_path / "a.html", pipelines_dir="pipelines", models=False)
+    with pytest.warns(DeprecationWarning, match="models="):
+        page = make_report(folder, tmp_path / "b.html", fit_models=False).read_text()
+    assert "confusion" not in _images(page)
 
 
 def test_report_needs_benchmark_files(tmp_path):
@@ -236,3 +333,6 @@ def test_cli_report_writes_the_page(tmp_path, capsys):
     assert out.is_file() and (tmp_path / "site" / "bench_figures" / "01_scores.svg").is_file()
     assert f"neuropipe report {folder} -o {out} --no-models" in out.read_text()
     assert str(out) in capsys.readouterr().out
+    args = parser.parse_args(["report", str(folder), "-o", str(out), "--pipelines", "nowhere"])
+    assert args.func(args) == 0
+    assert "--pipelines is deprecated and ignored" in capsys.readouterr().err

@@ -97,7 +97,7 @@ def _results(folder):
 @pytest.mark.slow
 def test_report_renders_in_headless_chromium(tmp_path):
     binary = _chromium()
-    report = make_report(_results(tmp_path / "results"), tmp_path / "report.html", fit_models=False)
+    report = make_report(_results(tmp_path / "results"), tmp_path / "report.html", models=False)
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot = ARTIFACTS / "report.png"
     screenshot.unlink(missing_ok=True)
