@@ -21,22 +21,16 @@ from neuropipe.evaluation.statistics import (
 
 @pytest.fixture
 def results():
-    """Two datasets, three pipelines; pipeline 'b' did not run on dataset 'y'."""
+    """Two datasets, three pipelines ("a" best); "b" did not run on dataset "y"."""
     rng = np.random.default_rng(0)
-    rows = []
-    for dataset, subjects, pipes in [("x", 6, ["a", "b", "c"]), ("y", 4, ["a", "c"])]:
-        for subject in range(1, subjects + 1):
-            for offset, pipe in zip([0.2, 0.1, 0.0], ["a", "b", "c"]):
-                if pipe in pipes:
-                    rows.append(
-                        {
-                            "dataset": dataset,
-                            "subject": subject,
-                            "pipeline": pipe,
-                            "score": 0.6 + offset + 0.05 * rng.standard_normal(),
-                        }
-                    )
-    return pd.DataFrame(rows)
+    runs = [("x", 6, {"a": 0.2, "b": 0.1, "c": 0.0}), ("y", 4, {"a": 0.2, "c": 0.0})]
+    rows = [
+        (dataset, subject, pipe, 0.6 + offset + 0.05 * rng.standard_normal())
+        for dataset, n, offsets in runs
+        for subject in range(1, n + 1)
+        for pipe, offset in offsets.items()
+    ]
+    return pd.DataFrame(rows, columns=["dataset", "subject", "pipeline", "score"])
 
 
 def _exact_p(diffs):
