@@ -133,10 +133,28 @@ def _split_families(results) -> dict:
     if results is None:
         return dict.fromkeys(_FAMILIES)
     kind = _family(results)
-    return {
-        name: results[kind == name].reset_index(drop=True) if (kind == name).any() else None
-        for name in _FAMILIES
-    }
+    parts = dict.fromkeys(_FAMILIES)
+    for name in _FAMILIES:
+        if (kind == name).any():
+            part = results[kind == name].reset_index(drop=True)
+            subject = part["subject"] if "subject" in part else None
+            # merged tables hold fMRI rows without a subject: EEG subjects read as floats
+            if subject is not None and subject.dtype.kind == "f" and subject.notna().all():
+                if np.all(subject == np.round(subject)):
+                    part["subject"] = subject.astype(int)
+            parts[name] = part
+    return parts
+
+
+def _subject_text(values) -> pd.Series:
+    """Subjects as text for matching tables and artifacts: ``1``, ``1.0`` and ``"1"`` alike."""
+
+    def text(value):
+        if isinstance(value, (float, np.floating)):
+            return "" if np.isnan(value) else f"{value:g}"
+        return "" if value is None else str(value)
+
+    return pd.Series([text(v) for v in values], index=getattr(values, "index", None))
 
 
 # --------------------------------------------------------------------------------------
@@ -387,8 +405,9 @@ def _with_artifacts(results: pd.DataFrame, index: pd.DataFrame) -> pd.DataFrame:
     keys = ["dataset", "pipeline", "subject"]
     if results is None or index.empty:
         return pd.DataFrame(columns=[*results.columns, "path"] if results is not None else [])
-    left = results.assign(subject=results["subject"].astype(str))
-    right = index.drop_duplicates(keys)[[*keys, "path"]]
+    left = results.assign(subject=_subject_text(results["subject"]))
+    right = index.assign(subject=_subject_text(index["subject"]))
+    right = right.drop_duplicates(keys)[[*keys, "path"]]
     return left.merge(right, on=keys, how="inner")
 
 

@@ -219,7 +219,7 @@ def test_one_results_table_for_every_family(results_copy, tmp_path):
     """The merged layout: EEG, decoding and fMRI rows in results.csv, no other file."""
     eeg = pd.read_csv(results_copy / "results.csv").assign(family="eeg")
     decoding = pd.read_csv(results_copy / "decoding.csv").assign(family="decoding")
-    fmri = pd.read_csv(results_copy / "fmri.csv").assign(family="fmri", subject="all")
+    fmri = pd.read_csv(results_copy / "fmri.csv").assign(family="fmri", subject=np.nan)
     merged = pd.concat([eeg, decoding.drop(columns="state"), fmri], ignore_index=True)
     merged.to_csv(results_copy / "results.csv", index=False)
     for name in ("decoding.csv", "fmri.csv"):
