@@ -12,6 +12,7 @@ checks it against ``SHA256SUMS.txt`` when that file is present, and returns a
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
@@ -70,9 +71,44 @@ def _verify(folder: Path) -> None:
             )
 
 
-def _description(folder: Path) -> str:
+#: What each loader returns besides the arrays: the feature names' prefix, then the
+#: fields of the Bunch (``protocol``: the contiguous train / test split of the papers).
+_DATASETS = {
+    "flint2012": (
+        "pc",
+        {
+            "state_names": ["vx", "vy"],
+            "bin_size": 0.1,
+            "subject": 1,
+            "session": "trial1",
+            "protocol": {"train_size": 5000, "test_size": 1000, "gap": 0},
+        },
+    ),
+    "stevenson2011": (
+        "unit",
+        {
+            "state_names": ["vx", "vy"],
+            "bin_size": 0.05,
+            "subject": 1,
+            "session": "0",
+            "protocol": {"train_size": 0.7, "test_size": 0.15, "gap": 0.15},
+        },
+    ),
+}
+
+
+def _bunch(name: str, folder: Path, X, y) -> Bunch:
+    """The Bunch of dataset ``name``: arrays, ``_DATASETS`` fields, PROVENANCE.md."""
+    prefix, fields = copy.deepcopy(_DATASETS[name])
     provenance = folder / "PROVENANCE.md"
-    return provenance.read_text() if provenance.is_file() else ""
+    return Bunch(
+        X=X,
+        y=y,
+        feature_names=[f"{prefix}{i}" for i in range(X.shape[1])],
+        **fields,
+        dataset=name,
+        description=provenance.read_text() if provenance.is_file() else "",
+    )
 
 
 def load_flint2012(path=None, verify=True):
@@ -112,18 +148,7 @@ def load_flint2012(path=None, verify=True):
     if verify:
         _verify(folder)
     X, y = read_decoding_csv(folder / "x.csv", folder / "z.csv")
-    return Bunch(
-        X=X,
-        y=y,
-        feature_names=[f"pc{i}" for i in range(X.shape[1])],
-        state_names=["vx", "vy"],
-        bin_size=0.1,
-        subject=1,
-        session="trial1",
-        dataset="flint2012",
-        protocol={"train_size": 5000, "test_size": 1000, "gap": 0},
-        description=_description(folder),
-    )
+    return _bunch("flint2012", folder, X, y)
 
 
 def load_stevenson2011(path=None, verify=True):
@@ -163,15 +188,4 @@ def load_stevenson2011(path=None, verify=True):
     if verify:
         _verify(folder)
     X, y = read_decoding_mat(folder / fname, state_rows=[0, 1])
-    return Bunch(
-        X=X,
-        y=y,
-        feature_names=[f"unit{i}" for i in range(X.shape[1])],
-        state_names=["vx", "vy"],
-        bin_size=0.05,
-        subject=1,
-        session="0",
-        dataset="stevenson2011",
-        protocol={"train_size": 0.7, "test_size": 0.15, "gap": 0.15},
-        description=_description(folder),
-    )
+    return _bunch("stevenson2011", folder, X, y)

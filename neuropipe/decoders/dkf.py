@@ -271,16 +271,10 @@ class DiscriminativeKalmanFilter(FilterPredictMixin, RegressorMixin, BaseEstimat
         fit_intercept=True,
         random_state=None,
     ):
-        self.regressor = regressor
-        self.q_estimator = q_estimator
-        self.robust = robust
-        self.holdout = holdout
-        self.holdout_split = holdout_split
-        self.bins_before = bins_before
-        self.bins_after = bins_after
-        self.q_scale = q_scale
-        self.steady_state = steady_state
-        self.fit_intercept = fit_intercept
+        self.regressor, self.q_estimator, self.robust = regressor, q_estimator, robust
+        self.holdout, self.holdout_split, self.q_scale = holdout, holdout_split, q_scale
+        self.bins_before, self.bins_after = bins_before, bins_after
+        self.steady_state, self.fit_intercept = steady_state, fit_intercept
         self.random_state = random_state
 
     def _lagged(self, X):

@@ -7,8 +7,28 @@ Pearson correlation follow KordingLab's Neural_Decoding (``get_R2``, ``get_rho``
 from __future__ import annotations
 
 import numpy as np
+from sklearn.metrics import r2_score
 
 __all__ = ["nrmse", "maae", "r2", "correlation"]
+
+
+def _state_metric(combined: str):
+    """Put the ``y_true, y_pred, per_state`` entries in place of ``{params}`` in a docstring.
+
+    ``combined`` says what ``per_state=False`` returns instead of one value per state.
+    """
+    params = (
+        "y_true, y_pred : array-like, shape (n_bins, n_states) or (n_bins,)\n"
+        "        True and decoded states.\n"
+        "    per_state : bool\n"
+        f"        Return one value per state instead of {combined}."
+    )
+
+    def decorate(func):
+        func.__doc__ = func.__doc__.replace("{params}", params)
+        return func
+
+    return decorate
 
 
 def _check_pair(y_true, y_pred):
@@ -30,6 +50,7 @@ def _check_pair(y_true, y_pred):
     return y_true, y_pred
 
 
+@_state_metric("the pooled value")
 def nrmse(y_true, y_pred, per_state=False):
     """Root-mean-square error normalised by the root-mean-square of ``y_true``.
 
@@ -38,10 +59,7 @@ def nrmse(y_true, y_pred, per_state=False):
 
     Parameters
     ----------
-    y_true, y_pred : array-like, shape (n_bins, n_states) or (n_bins,)
-        True and decoded states.
-    per_state : bool
-        Return one value per state instead of the pooled value.
+    {params}
 
     Returns
     -------
@@ -89,15 +107,16 @@ def maae(y_true, y_pred):
     return float(np.mean(np.abs((diff + np.pi) % (2 * np.pi) - np.pi)))
 
 
+@_state_metric("their mean")
 def r2(y_true, y_pred, per_state=False):
     """Coefficient of determination, per state or averaged over states.
 
+    scikit-learn's :func:`~sklearn.metrics.r2_score` with ``force_finite=False``: a
+    constant state gives ``-inf`` (or NaN when predicted exactly), not a finite stand-in.
+
     Parameters
     ----------
-    y_true, y_pred : array-like, shape (n_bins, n_states) or (n_bins,)
-        True and decoded states.
-    per_state : bool
-        Return one value per state instead of their mean.
+    {params}
 
     Returns
     -------
@@ -109,21 +128,17 @@ def r2(y_true, y_pred, per_state=False):
     0.5
     """
     y_true, y_pred = _check_pair(y_true, y_pred)
-    ss_res = np.sum((y_true - y_pred) ** 2, axis=0)
-    ss_tot = np.sum((y_true - y_true.mean(axis=0)) ** 2, axis=0)
-    score = 1.0 - ss_res / ss_tot
+    score = r2_score(y_true, y_pred, multioutput="raw_values", force_finite=False)
     return score if per_state else float(np.mean(score))
 
 
+@_state_metric("their mean")
 def correlation(y_true, y_pred, per_state=False):
     """Pearson correlation between true and decoded states.
 
     Parameters
     ----------
-    y_true, y_pred : array-like, shape (n_bins, n_states) or (n_bins,)
-        True and decoded states.
-    per_state : bool
-        Return one value per state instead of their mean.
+    {params}
 
     Returns
     -------

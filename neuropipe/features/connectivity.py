@@ -443,23 +443,8 @@ class Connectivity(_EpochTransformer):
             step=self.step,
         )
 
-    def fit(self, X, y=None):
-        """Check the parameters against the epochs and store the output frequencies.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : Connectivity
-        """
-        X = self._validate_fit(X)
-        self.freqs_ = self._connectivity(X[:1, :1])[1]
-        return self
+    def _fit(self, X):
+        self.freqs_ = self._connectivity(X[:, :1])[1]
 
     def transform(self, X):
         """Compute the connectivity matrices.

@@ -379,13 +379,34 @@ def _channel_names(ch_names, n_channels):
 
 
 class _EpochTransformer(TransformerMixin, BaseEstimator):
-    """Shared shell: validate 3-D epochs in fit, remember channels, check them later."""
+    """Shared shell: validate 3-D epochs in fit, remember channels, check them later.
 
-    def _validate_fit(self, X):
+    Subclasses set what ``transform`` needs from the validated epochs in ``_fit(X)``.
+    """
+
+    def fit(self, X, y=None):
+        """Check the parameters against the epochs; store the channels and the output axis.
+
+        The output axis is ``freqs_`` (the frequencies) or ``bands_`` (the resolved bands),
+        computed on the first epoch.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_epochs, n_channels, n_times)
+            Epochs.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
         X = check_epochs(as_epochs_array(X, sfreq=self.sfreq))
         self.ch_names_ = _channel_names(self.ch_names, X.shape[1])
         self.n_channels_ = X.shape[1]
-        return X
+        self._fit(X[:1])
+        return self
 
     def _validate_transform(self, X):
         check_is_fitted(self)
@@ -477,19 +498,9 @@ class PSD(_EpochTransformer):
         ch_names=None,
         flatten=False,
     ):
-        self.sfreq = sfreq
-        self.method = method
-        self.fmin = fmin
-        self.fmax = fmax
-        self.fres = fres
-        self.order = order
-        self.window = window
-        self.step = step
-        self.detrend = detrend
-        self.bandwidth = bandwidth
-        self.log = log
-        self.ch_names = ch_names
-        self.flatten = flatten
+        self.sfreq, self.method, self.fmin, self.fmax, self.fres = sfreq, method, fmin, fmax, fres
+        self.order, self.window, self.step, self.detrend = order, window, step, detrend
+        self.bandwidth, self.log, self.ch_names, self.flatten = bandwidth, log, ch_names, flatten
 
     def _psd(self, X):
         psd, freqs = psd_array(
@@ -509,23 +520,8 @@ class PSD(_EpochTransformer):
             psd = np.log10(np.maximum(psd, np.finfo(float).tiny))
         return psd, freqs
 
-    def fit(self, X, y=None):
-        """Check the parameters against the epochs and store the output frequencies.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : PSD
-        """
-        X = self._validate_fit(X)
-        _, self.freqs_ = self._psd(X[:1])
-        return self
+    def _fit(self, X):
+        _, self.freqs_ = self._psd(X)
 
     def transform(self, X):
         """Compute the spectra.
@@ -628,24 +624,10 @@ class BandPower(_EpochTransformer):
         self.ch_names = ch_names
         self.flatten = flatten
 
-    def fit(self, X, y=None):
-        """Resolve the bands and check them against the sampling rate.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : BandPower
-        """
-        X = self._validate_fit(X)
+    def _fit(self, X):
+        """Resolve the bands and check them against the sampling rate."""
         self.bands_ = _resolve_bands(self.bands)
-        self._band_power(X[:1])
-        return self
+        self._band_power(X)
 
     def _band_power(self, X):
         fmin = min(lo for _, lo, _ in self.bands_)
