@@ -18,9 +18,6 @@ __all__ = ["main"]
 #: decoding (pipelines/decoding/).
 PARADIGM_FAMILIES = ("eeg", "fmri", "decoding")
 
-#: The dataset of the fMRI family.
-FMRI_DATASET = "abide-pcp-cc200"
-
 
 def _cmd_datasets(args) -> int:
     from .datasets import list_datasets
@@ -171,12 +168,9 @@ def _at_least(minimum: int):
 
 
 def _dataset_family(name: str) -> str:
-    """``"fmri"``, ``"decoding"`` or ``"eeg"`` (bundled EEG and user datasets)."""
-    from .evaluation.decoding import DECODING_DATASETS
+    from .evaluation.benchmark import dataset_family
 
-    if name in DECODING_DATASETS:
-        return "decoding"
-    return "fmri" if name == FMRI_DATASET else "eeg"
+    return dataset_family(name)
 
 
 def _families(args) -> list[str]:
@@ -210,41 +204,45 @@ def _pipeline_folder(args, family: str, families) -> Path | None:
     return None
 
 
-def _run_other_families(args, families, output: Path) -> None:
-    from .evaluation.benchmark import run_decoding_benchmark, run_fmri_benchmark
-    from .evaluation.fmri import summarize_fmri
-    from .evaluation.runner import write_csv_atomic
-
-    if "decoding" in families and _pipeline_folder(args, "decoding", families) is not None:
-        names = [d for d in args.datasets or [] if _dataset_family(d) == "decoding"] or None
-        decoding = run_decoding_benchmark(
-            args.pipelines[0],
-            progress=not args.no_progress,
-            datasets=names,
-            include_slow=args.include_slow,
-        )
-        if decoding.empty:
+def _check_planned(args, plans, families) -> None:
+    """A family asked for (or found) with no task is an error that says what to fix."""
+    for family, other in (("decoding", "eeg fmri"), ("fmri", "eeg decoding")):
+        if family in families and not plans.get(family):
             raise CLIError(
-                f"no decoding pipeline in {args.pipelines[0]}/decoding lists the 'decoding' "
-                f"paradigm; add one or leave out the decoding family (--paradigms eeg fmri)"
+                f"no {family} pipeline in {args.pipelines[0]}/{family} lists the '{family}' "
+                f"paradigm; add one or leave out the {family} family (--paradigms {other})"
             )
-        write_csv_atomic(decoding, output / "decoding.csv")
+    if "eeg" in families and not plans.get("eeg"):
+        eeg = (
+            None
+            if args.datasets is None
+            else [d for d in args.datasets if _dataset_family(d) == "eeg"]
+        )
+        raise _no_tasks_error(args, eeg)
+
+
+def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
+    from .evaluation.benchmark import summarize
+    from .evaluation.fmri import summarize_fmri
+
+    family = results["family"]
+    eeg, fmri, decoding = (results[family == f] for f in ("eeg", "fmri", "decoding"))
+    if not decoding.empty:
         overall = decoding[decoding["state"] == "all"]
         _print_table(
             "Continuous decoding (time-ordered split; score = R2 averaged over states):",
             overall[["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]],
         )
-    if "fmri" in families and _pipeline_folder(args, "fmri", families) is not None:
-        fmri = run_fmri_benchmark(args.pipelines[0], n_jobs=args.n_jobs)
-        if fmri.empty:
-            raise CLIError(
-                f"no pipeline in {args.pipelines[0]}/fmri lists the 'fmri' paradigm; add one "
-                f"or leave out the fmri family (--paradigms eeg decoding)"
-            )
-        write_csv_atomic(fmri, output / "fmri.csv")
+    if not fmri.empty:
         _print_table(
             "Resting-state fMRI, ABIDE CC200 (249 subjects, autism vs control; accuracy):",
             summarize_fmri(fmri),
+        )
+    if not eeg.empty:
+        _print_table(f"EEG, {protocol} evaluation:", summarize(eeg))
+        print(
+            "Scores are means over subjects; chance_p95 is the score a no-information "
+            "classifier exceeds with p < 0.05."
         )
 
 
@@ -275,6 +273,7 @@ def _cmd_benchmark(args) -> int:
     from .evaluation.benchmark import (
         check_scheduler_address,
         leakage_report,
+        plan_families,
         run_benchmark,
         summarize,
     )
@@ -290,32 +289,32 @@ def _cmd_benchmark(args) -> int:
         check_scheduler_address(args.scheduler)
     output = Path(args.output)
     _writable_dir(output, "--output")
-    _run_other_families(args, families, output)
-    if "eeg" not in families:
-        print(f"Results: {output} ({time.perf_counter() - start:.0f} s)")
-        return EXIT_OK
-    eeg_datasets = (
-        None if args.datasets is None else [d for d in args.datasets if _dataset_family(d) == "eeg"]
+    families = [
+        f for f in families if f == "eeg" or _pipeline_folder(args, f, families) is not None
+    ]
+    plans = plan_families(
+        args.pipelines,
+        args.datasets,
+        args.subjects,
+        families=families,
+        protocol=args.protocol,
+        include_slow=args.include_slow,
     )
+    _check_planned(args, plans, families)
     with _scheduler(args) as scheduler:
         results = run_benchmark(
             args.pipelines,
-            datasets=eeg_datasets,
-            subjects=args.subjects,
-            protocol=args.protocol,
+            plans=plans,
             output=output,
             resume=args.resume,
             n_splits=args.n_splits,
             random_state=args.random_state,
             n_jobs=args.n_jobs,
             scheduler=scheduler,
-            include_slow=args.include_slow,
             progress=not args.no_progress,
             log_level=args.log_level,
         )
     n_tasks = results.attrs.get("n_tasks", 0)
-    if n_tasks == 0:
-        raise _no_tasks_error(args, eeg_datasets)
     resume = results.attrs.get("resume")
     if resume is not None:
         print(resume.summary())
@@ -338,16 +337,14 @@ def _cmd_benchmark(args) -> int:
         )
         return EXIT_TASKS_FAILED
     write_csv_atomic(results, output / "results.csv")
-    table = summarize(results)
-    write_csv_atomic(table, output / "summary.csv")
-    _print_table(f"EEG, {args.protocol} evaluation:", table)
-    print(
-        "Scores are means over subjects; chance_p95 is the score a no-information "
-        "classifier exceeds with p < 0.05."
-    )
+    write_csv_atomic(summarize(results), output / "summary.csv")
+    _print_family_tables(results, args.protocol)
     status = EXIT_TASKS_FAILED if not failures.empty else EXIT_OK
     (output / "leakage.csv").unlink(missing_ok=True)
-    if not args.no_leakage and args.protocol == "within-session":
+    eeg_datasets = (
+        None if args.datasets is None else [d for d in args.datasets if _dataset_family(d) == "eeg"]
+    )
+    if "eeg" in families and not args.no_leakage and args.protocol == "within-session":
         try:
             leak = leakage_report(
                 args.pipelines,
@@ -366,7 +363,7 @@ def _cmd_benchmark(args) -> int:
                     "Feature selection on all trials (optimistic, as HappyFeat) vs inside CV:",
                     leak,
                 )
-    if not args.no_report:
+    if "eeg" in families and not args.no_report:
         from .report.html import make_report
 
         try:
@@ -443,9 +440,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "benchmark",
         help="run every pipeline file on every bundled dataset of its paradigm",
-        description="Within-session stratified k-fold CV of every pipeline in PIPELINES on "
-        "every bundled dataset whose paradigm it lists; prints a dataset x pipeline table "
-        "and writes results.csv and summary.csv.",
+        description="Every EEG pipeline in PIPELINES on every bundled dataset whose paradigm "
+        "it lists (within-session stratified k-fold by default), the fMRI pipelines of "
+        "PIPELINES/fmri on ABIDE (stratified 5-fold by site and label, and leave-one-site-"
+        "out) and the decoding pipelines of PIPELINES/decoding on each decoding dataset "
+        "(time-ordered split), all as tasks of one runner (--n-jobs, --dask, --scheduler, "
+        "--resume); prints a table per family and writes one results.csv (one schema for "
+        "the three families, column 'family'), summary.csv and tasks/ (each task's rows and "
+        "per-fold arrays for the report).",
     )
     p.add_argument(
         "--pipelines",
@@ -468,8 +470,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="dataset names (default: all); they imply their family (eeg, fmri, decoding)",
     )
     p.add_argument("--subjects", nargs="+", type=_at_least(0), help="subjects (default: all)")
-    p.add_argument("--n-splits", type=_at_least(2), default=5, help="CV folds (default 5)")
-    p.add_argument("--random-state", type=int, default=42, help="seed of the folds")
+    p.add_argument(
+        "--n-splits", type=_at_least(2), default=5, help="EEG within-session CV folds (default 5)"
+    )
+    p.add_argument(
+        "--random-state",
+        type=int,
+        default=42,
+        help="seed of the EEG folds (the fMRI folds keep their documented seed, 0)",
+    )
     p.add_argument(
         "--protocol",
         default="within-session",
@@ -503,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_benchmark)
     _add_console_options(p, defaults=False)
 
-    from .clinical import add_fit_parser, add_predict_parser
+    from .clinical_cli import add_fit_parser, add_predict_parser
     from .report.cli import add_report_parser
 
     for add in (add_report_parser, add_fit_parser, add_predict_parser):

@@ -1,8 +1,12 @@
 """The benchmark: every pipeline file on every bundled dataset of its paradigm.
 
-The work is planned as independent tasks (one per dataset, paradigm, protocol, subject
-and pipeline, see :mod:`neuropipe.evaluation.runner`) that run serially, with joblib or
-on Dask, are stored as they finish, and resume after an interruption.
+Three families share one evaluation and one runner: EEG (pipeline files in the pipelines
+folder, MOABB paradigms), fMRI (``<folder>/fmri``, the ABIDE subset under the quick
+protocols) and continuous decoding (``<folder>/decoding``, time-ordered split of each
+decoding dataset). The work is planned as independent tasks (one per dataset, paradigm,
+protocol, subject and pipeline, see :mod:`neuropipe.evaluation.runner`) that run serially,
+with joblib or on Dask, are stored as they finish, resume after an interruption, and give
+one table (:data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA`).
 """
 
 from __future__ import annotations
@@ -12,16 +16,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-from tqdm.auto import tqdm
 
 from .._validation import check_option
 from ..datasets import EEG_DATASETS, get_dataset
 from .pipelines import load_pipelines
-from .protocols import EVALUATIONS, RESULT_COLUMNS
+from .protocols import EVALUATIONS, RESULTS_SCHEMA
 from .runner import BenchmarkTask, TaskStore, run_tasks
 
 __all__ = [
+    "FAMILIES",
+    "dataset_family",
     "plan_benchmark",
+    "plan_decoding",
+    "plan_fmri",
     "run_benchmark",
     "summarize",
     "leakage_report",
@@ -100,6 +107,84 @@ def plan_benchmark(
     return tasks
 
 
+#: The benchmark families, in the order their tasks are planned.
+FAMILIES = ("eeg", "fmri", "decoding")
+
+
+def dataset_family(name: str) -> str:
+    """``"fmri"``, ``"decoding"`` or ``"eeg"`` (bundled EEG and user datasets).
+
+    Examples
+    --------
+    >>> [dataset_family(n) for n in ("flint2012", "abide-pcp-cc200", "eegmmidb-leftright")]
+    ['decoding', 'fmri', 'eeg']
+    """
+    from .decoding import DECODING_DATASETS
+    from .fmri import FMRI_DATASET
+
+    if name in DECODING_DATASETS:
+        return "decoding"
+    return "fmri" if name == FMRI_DATASET else "eeg"
+
+
+def plan_fmri(configs, protocols=None) -> list[BenchmarkTask]:
+    """One task per fMRI pipeline and protocol (all the protocol's folds, on ABIDE).
+
+    Parameters
+    ----------
+    configs : list of dict
+        Pipeline configs; those listing the ``"fmri"`` paradigm are planned.
+    protocols : sequence of str | None
+        Default :data:`neuropipe.evaluation.fmri.QUICK_PROTOCOLS`.
+
+    Returns
+    -------
+    tasks : list of BenchmarkTask
+    """
+    from .fmri import FMRI_DATASET, QUICK_PROTOCOLS, is_fmri_protocol
+
+    protocols = list(QUICK_PROTOCOLS if protocols is None else protocols)
+    for protocol in protocols:
+        if not is_fmri_protocol(protocol):
+            check_option("fMRI protocol", protocol, ["leave-site-out", "stratified-10fold"])
+    return [
+        BenchmarkTask(FMRI_DATASET, "fmri", protocol, "all", c["name"], c["source"])
+        for c in configs
+        if "fmri" in c["paradigms"]
+        for protocol in protocols
+    ]
+
+
+def plan_decoding(configs, datasets=None) -> list[BenchmarkTask]:
+    """One task per decoding pipeline and decoding dataset (its time-ordered split).
+
+    Parameters
+    ----------
+    configs : list of dict
+        Pipeline configs; those listing the ``"decoding"`` paradigm are planned.
+    datasets : list of str | None
+        Decoding datasets (default all of ``DECODING_DATASETS``).
+
+    Returns
+    -------
+    tasks : list of BenchmarkTask
+    """
+    from .decoding import DECODING_DATASETS
+
+    names = list(DECODING_DATASETS) if datasets is None else list(datasets)
+    unknown = [n for n in names if n not in DECODING_DATASETS]
+    if unknown:
+        raise ValueError(
+            f"Unknown decoding datasets {unknown}; known are {list(DECODING_DATASETS)}."
+        )
+    return [
+        BenchmarkTask(name, "decoding", "time-ordered", "all", c["name"], c["source"])
+        for name in names
+        for c in configs
+        if "decoding" in c["paradigms"]
+    ]
+
+
 def check_scheduler_address(address):
     """Return ``address`` if it is None, ``"local"`` or ``protocol://host[:port]``.
 
@@ -166,12 +251,66 @@ def dask_client(address: str | None = None, n_workers: int = 2, timeout: float =
             yield client
 
 
+def _family_folder(pipelines_dir, family: str) -> Path:
+    """``<first pipelines folder>/<family>``: where the fMRI or decoding pipelines live."""
+    first = pipelines_dir if isinstance(pipelines_dir, (str, Path)) else list(pipelines_dir)[0]
+    return Path(first) / family
+
+
+def plan_families(
+    pipelines_dir="pipelines",
+    datasets=None,
+    subjects=None,
+    *,
+    families=("eeg",),
+    protocol: str = "within-session",
+    fmri_protocols=None,
+    include_slow: bool = False,
+) -> dict:
+    """The tasks of each family asked for: ``{family: [BenchmarkTask, ...]}``.
+
+    EEG pipelines are the files of ``pipelines_dir``; fMRI and decoding pipelines those of
+    its ``fmri/`` and ``decoding/`` sub-folders (a family whose folder is missing plans no
+    task). ``datasets`` may mix the families' datasets; each family takes its own (all of
+    them when ``datasets`` is None).
+    """
+    for family in families:
+        check_option("family", family, list(FAMILIES))
+    by_family = {f: None for f in FAMILIES}
+    if datasets is not None:
+        for family in FAMILIES:
+            by_family[family] = [d for d in datasets if dataset_family(d) == family]
+    plans = {}
+    for family in FAMILIES:
+        if family not in families:
+            continue
+        if family == "eeg":
+            configs = load_pipelines(pipelines_dir, include_slow=include_slow)
+            eeg = by_family["eeg"]
+            plans["eeg"] = [] if eeg == [] else plan_benchmark(configs, eeg, subjects, protocol)
+            continue
+        folder = _family_folder(pipelines_dir, family)
+        configs = (
+            load_pipelines(folder, include_slow=include_slow, paradigm=family)
+            if folder.is_dir()
+            else []
+        )
+        if family == "fmri":
+            plans["fmri"] = [] if by_family["fmri"] == [] else plan_fmri(configs, fmri_protocols)
+        else:
+            names = by_family["decoding"]
+            plans["decoding"] = [] if names == [] else plan_decoding(configs, names)
+    return plans
+
+
 def run_benchmark(
     pipelines_dir="pipelines",
     datasets=None,
     subjects=None,
     *,
     protocol: str = "within-session",
+    families=("eeg",),
+    fmri_protocols=None,
     output=None,
     resume: bool = False,
     n_splits: int = 5,
@@ -181,18 +320,27 @@ def run_benchmark(
     include_slow: bool = False,
     progress: bool = True,
     log_level=None,
+    plans: dict | None = None,
 ) -> pd.DataFrame:
-    """Evaluate every pipeline file in ``pipelines_dir`` on the bundled EEG datasets.
+    """Evaluate every pipeline file in ``pipelines_dir`` on the bundled datasets.
 
     Parameters
     ----------
     pipelines_dir : str | Path | list
-        Folder(s) or file(s) of pipelines: ours (``.py``) and MOABB's (``.yml``).
+        Folder(s) or file(s) of EEG pipelines: ours (``.py``) and MOABB's (``.yml``); the
+        fMRI and decoding pipelines are read from the first folder's ``fmri/`` and
+        ``decoding/``.
     datasets, subjects : list | None
-        Restrictions (see :func:`plan_benchmark`).
+        Restrictions (see :func:`plan_benchmark`); ``datasets`` may name datasets of any
+        family (``"abide-pcp-cc200"``, ``"flint2012"``...); ``subjects`` restricts EEG.
     protocol : str
-        ``"within-session"`` (stratified k-fold per session, as MOABB),
+        EEG protocol: ``"within-session"`` (stratified k-fold per session, as MOABB),
         ``"cross-session"`` or ``"cross-subject"``.
+    families : sequence of {"eeg", "fmri", "decoding"}
+        The benchmark families to run, through the same runner.
+    fmri_protocols : sequence of str | None
+        fMRI protocols (default :data:`neuropipe.evaluation.fmri.QUICK_PROTOCOLS`: stratified
+        5-fold by site and label, and leave-one-site-out, seed 0 as in ``docs/fmri.md``).
     output : str | Path | None
         Folder where each finished task is stored (``tasks/``) and failures logged; a
         temporary folder if None.
@@ -201,9 +349,9 @@ def run_benchmark(
         (pipeline file, data files, protocol, folds, seed, version) matches; recompute the
         others (what was found is in ``results.attrs["resume"]``).
     n_splits : int
-        Folds of the within-session cross-validation.
+        Folds of the EEG within-session cross-validation.
     random_state : int
-        Seed of the folds (same seed, same folds as MOABB).
+        Seed of the EEG folds (same seed, same folds as MOABB).
     n_jobs : int
         Parallel tasks (joblib); results do not depend on it.
     scheduler : dask.distributed.Client | None
@@ -214,22 +362,39 @@ def run_benchmark(
         Show a progress bar.
     log_level : str | None
         neuropipe's and MNE's log level while the tasks run (default ``"WARNING"``).
+    plans : dict | None
+        The tasks to run, as :func:`plan_families` returns them (then ``datasets``,
+        ``subjects``, ``protocol``, ``families``, ``fmri_protocols`` and ``include_slow``
+        are not used).
 
     Returns
     -------
     results : pandas.DataFrame
-        One row per pipeline, subject and session (:data:`RESULT_COLUMNS`); the failed
-        tasks, if any, are in ``results.attrs["failures"]``, the number of tasks planned
-        in ``results.attrs["n_tasks"]`` and the :class:`~neuropipe.evaluation.runner.
+        Rows of :data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA` (``family`` tells
+        them apart): EEG one per pipeline, subject and session; fMRI one per pipeline,
+        protocol and fold; decoding one per pipeline and dataset (``state="all"``) plus one
+        per state. The failed tasks, if any, are in ``results.attrs["failures"]``, the
+        number of tasks planned in ``results.attrs["n_tasks"]`` (per family in
+        ``results.attrs["planned"]``) and the :class:`~neuropipe.evaluation.runner.
         ResumeReport` (None without ``resume``) in ``results.attrs["resume"]``.
     """
     import tempfile
 
-    configs = load_pipelines(pipelines_dir, include_slow=include_slow)
-    tasks = plan_benchmark(configs, datasets, subjects, protocol)
+    if plans is None:
+        plans = plan_families(
+            pipelines_dir,
+            datasets,
+            subjects,
+            families=families,
+            protocol=protocol,
+            fmri_protocols=fmri_protocols,
+            include_slow=include_slow,
+        )
+    planned = {family: len(tasks) for family, tasks in plans.items()}
+    tasks = [task for family_tasks in plans.values() for task in family_tasks]
     if not tasks:
-        empty = pd.DataFrame(columns=RESULT_COLUMNS)
-        empty.attrs.update(failures=pd.DataFrame(), n_tasks=0, resume=None)
+        empty = pd.DataFrame(columns=RESULTS_SCHEMA)
+        empty.attrs.update(failures=pd.DataFrame(), n_tasks=0, planned=planned, resume=None)
         return empty
     store = TaskStore(output if output is not None else tempfile.mkdtemp(prefix="neuropipe-"))
     results, failures = run_tasks(
@@ -243,27 +408,48 @@ def run_benchmark(
         progress=progress,
         log_level=log_level,
     )
-    results.attrs.update(failures=failures, n_tasks=len(tasks))
+    results.attrs.update(failures=failures, n_tasks=len(tasks), planned=planned)
     return results
 
 
-def summarize(results: pd.DataFrame) -> pd.DataFrame:
-    """Dataset x pipeline table: mean and std over subjects, chance level, subjects.
+def _overall_rows(results: pd.DataFrame) -> pd.DataFrame:
+    """Rows that score a whole pipeline: all but decoding's per-state rows."""
+    if "state" not in results:
+        return results
+    return results[results["state"].isna() | (results["state"] == "all")]
 
-    Sessions are averaged within each subject first, so every subject weighs the same.
+
+def summarize(results: pd.DataFrame) -> pd.DataFrame:
+    """Dataset x evaluation x pipeline table: mean and std over subjects, chance level.
+
+    Sessions are averaged within each subject first, so every subject weighs the same;
+    fMRI rows (no subject: a fold pools many) count one unit per fold, so ``subjects`` is
+    their number of folds; decoding's per-state rows are left out (``state="all"`` is the
+    pipeline's score).
     """
-    per_subject = results.groupby(["dataset", "pipeline", "subject", "scoring"], as_index=False)[
-        ["score", "chance", "chance_p95", "time"]
-    ].mean()
-    table = per_subject.groupby(["dataset", "pipeline", "scoring"]).agg(
+    results = _overall_rows(results)
+    unit = (
+        results["subject"]
+        .astype(object)
+        .where(results["subject"].notna(), "fold " + results["session"].astype(str))
+    )
+    keys = ["dataset", "evaluation", "pipeline", "unit", "scoring"]
+    per_subject = (
+        results.assign(unit=unit.astype(str))
+        .groupby(keys, as_index=False)[["score", "chance", "chance_p95", "time"]]
+        .mean()
+    )
+    table = per_subject.groupby(["dataset", "evaluation", "pipeline", "scoring"]).agg(
         score=("score", "mean"),
         std=("score", "std"),
         chance=("chance", "mean"),
         chance_p95=("chance_p95", "mean"),
-        subjects=("subject", "nunique"),
+        subjects=("unit", "nunique"),
         fit_time=("time", "mean"),
     )
-    return table.reset_index().sort_values(["dataset", "score"], ascending=[True, False])
+    return table.reset_index().sort_values(
+        ["dataset", "evaluation", "score"], ascending=[True, True, False]
+    )
 
 
 def leakage_report(
@@ -334,8 +520,9 @@ def run_decoding_benchmark(
 ) -> pd.DataFrame:
     """Run the pipelines of ``pipelines_dir/decoding`` on every bundled decoding dataset.
 
-    Each dataset is split in time order by its own protocol (see
-    :func:`neuropipe.evaluation.decoding.evaluate_decoding`).
+    :func:`run_benchmark` with ``families=["decoding"]`` (the same runner and results
+    schema) in a temporary task store; each dataset is split in time order by its own
+    protocol (see :func:`neuropipe.evaluation.decoding.evaluate_time_ordered`).
 
     Parameters
     ----------
@@ -351,34 +538,26 @@ def run_decoding_benchmark(
     Returns
     -------
     results : pandas.DataFrame
-        The rows of ``evaluate_decoding`` for every dataset (``state="all"`` rows hold
-        the R^2 averaged over states, the pooled nRMSE and the MAAE).
+        The decoding rows (``state="all"`` rows hold the R^2 averaged over states, the
+        pooled nRMSE and the MAAE); empty without decoding pipelines.
     """
-    from .decoding import DECODING_DATASETS, evaluate_decoding
-
-    folder = Path(pipelines_dir) / "decoding"
-    if not folder.is_dir():
-        return pd.DataFrame()
-    configs = load_pipelines(folder, include_slow=include_slow)
-    configs = [c for c in configs if "decoding" in c["paradigms"]]
-    pipelines = {c["name"]: c["pipeline"] for c in configs}
-    if not pipelines:
-        return pd.DataFrame()
-    names = list(DECODING_DATASETS) if datasets is None else list(datasets)
-    unknown = [n for n in names if n not in DECODING_DATASETS]
-    if unknown:
-        raise ValueError(
-            f"Unknown decoding datasets {unknown}; known are {list(DECODING_DATASETS)}."
-        )
-    frames = [
-        evaluate_decoding(name, pipelines)
-        for name in tqdm(names, desc="decoding", unit="dataset", disable=not progress)
-    ]
-    return pd.concat(frames, ignore_index=True)
+    if datasets is not None:
+        plan_decoding([], datasets)  # unknown names fail here, as before
+    results = run_benchmark(
+        pipelines_dir,
+        datasets,
+        families=["decoding"],
+        include_slow=include_slow,
+        progress=progress,
+    )
+    return results if results.attrs["n_tasks"] else pd.DataFrame()
 
 
 def run_fmri_benchmark(pipelines_dir="pipelines", protocols=None, n_jobs: int = 1) -> pd.DataFrame:
     """Run the pipelines of ``pipelines_dir/fmri`` on the bundled ABIDE subset.
+
+    :func:`run_benchmark` with ``families=["fmri"]`` (the same runner and results schema)
+    in a temporary task store.
 
     Parameters
     ----------
@@ -388,22 +567,16 @@ def run_fmri_benchmark(pipelines_dir="pipelines", protocols=None, n_jobs: int = 
         Default the quick set: stratified 5-fold by site and label, and leave-one-site-out
         (``python -m neuropipe.evaluation.fmri`` runs the full 10-fold table).
     n_jobs : int
-        Parallel folds.
+        Parallel tasks (one per pipeline and protocol).
 
     Returns
     -------
     results : pandas.DataFrame
         One row per pipeline, protocol and fold (see
-        :func:`neuropipe.evaluation.fmri.evaluate_fmri`).
+        :func:`neuropipe.evaluation.fmri.evaluate_fmri_protocol`); empty without fMRI
+        pipelines.
     """
-    from .fmri import QUICK_PROTOCOLS, evaluate_fmri
-
-    folder = Path(pipelines_dir) / "fmri"
-    if not folder.is_dir():
-        return pd.DataFrame()
-    pipelines = {
-        c["name"]: c["pipeline"] for c in load_pipelines(folder) if "fmri" in c["paradigms"]
-    }
-    if not pipelines:
-        return pd.DataFrame()
-    return evaluate_fmri(pipelines, protocols=protocols or QUICK_PROTOCOLS, n_jobs=n_jobs)
+    results = run_benchmark(
+        pipelines_dir, families=["fmri"], fmri_protocols=protocols, n_jobs=n_jobs, progress=False
+    )
+    return results if results.attrs["n_tasks"] else pd.DataFrame()

@@ -1,13 +1,13 @@
 """Evaluation of continuous decoders on a time-ordered train / test split.
 
 :class:`TimeOrderedSplit` keeps time order (train first, then an optional gap, then
-test); :func:`evaluate_decoding` runs a dict of pipelines on a bundled dataset and
-returns one tidy row per (pipeline, state) plus an overall row per pipeline.
+test); :func:`evaluate_time_ordered` gives, through the one evaluation of
+:func:`neuropipe.evaluation.protocols.evaluate_folds`, the benchmark's rows of a dataset
+(one overall row per pipeline plus one per state); :func:`evaluate_decoding` is the same
+evaluation of a bundled dataset in the table of ``docs/decoding.md``.
 """
 
 from __future__ import annotations
-
-import time
 
 import numpy as np
 import pandas as pd
@@ -18,6 +18,7 @@ from sklearn.model_selection import GridSearchCV
 from .._validation import check_option
 from ..datasets.decoding import load_flint2012, load_stevenson2011
 from ..decoders.metrics import maae, nrmse, r2
+from .pipelines import as_pipeline_dict
 
 __all__ = [
     "TimeOrderedSplit",
@@ -25,6 +26,7 @@ __all__ = [
     "validation_score",
     "time_ordered_search",
     "evaluate_decoding",
+    "evaluate_time_ordered",
     "DECODING_DATASETS",
 ]
 
@@ -156,47 +158,85 @@ def validation_score(pipeline, X, y, split=INNER_SPLIT):
     return r2(y[valid_rows], pred)
 
 
-def _run_pipeline(name, pipeline, data, train, test, validation=False):
-    extra = {}
-    if validation:
-        extra["valid_score"] = validation_score(pipeline, data.X[train], data.y[train])
-    est = clone(pipeline)
-    t0 = time.perf_counter()
-    est.fit(data.X[train], data.y[train])
-    fit_time = time.perf_counter() - t0
-    y_true = data.y[test]
-    y_pred = np.reshape(est.predict(data.X[test]), y_true.shape)
-    common = {
-        "dataset": data.dataset,
-        "subject": data.subject,
-        "session": data.session,
-        "pipeline": name,
-        "evaluation": "TimeOrderedSplit",
-        "time": fit_time,
-        "samples": len(train),
-        **extra,
-    }
-    rows = [
-        {
-            **common,
-            "state": "all",
-            "score": r2(y_true, y_pred),
-            "nrmse": nrmse(y_true, y_pred),
-            "maae": maae(y_true, y_pred) if y_true.shape[1] == 2 else np.nan,
+def evaluate_time_ordered(pipelines, data, *, dataset=None, split=None, artifacts=None):
+    """Fit each pipeline on the training bins of ``data`` and score it on the test bins.
+
+    Parameters
+    ----------
+    pipelines : dict of str to estimator
+        Regressors taking ``X (n_bins, n_features)`` and ``y (n_bins, n_states)``; cloned.
+    data : Bunch
+        A decoding dataset (``X``, ``y``, ``state_names``, ``subject``, ``session``,
+        ``dataset``, ``protocol``), e.g. :func:`~neuropipe.datasets.load_flint2012`.
+    dataset : str | None
+        Dataset name of the rows (default ``data.dataset``).
+    split : TimeOrderedSplit | None
+        Split to use; ``None`` uses the dataset's protocol.
+    artifacts : list | None
+        If a list, the report's arrays of every fitted pipeline (true and decoded states of
+        the test bins) are appended to it.
+
+    Returns
+    -------
+    results : pandas.DataFrame
+        Rows of :data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA`: per pipeline one
+        row with ``state="all"`` (``score`` the R² averaged over states, ``nrmse`` pooled
+        over states, ``maae`` for 2-D states) and one per state (its R² and nRMSE);
+        ``evaluation`` ``"TimeOrderedSplit"``, ``scoring`` ``"r2"``, ``chance`` 0 (R² of
+        predicting the mean), ``time`` fit CPU seconds, ``samples`` training bins.
+    """
+    from .protocols import _keep_artifacts, evaluate_folds, to_schema
+
+    split = TimeOrderedSplit(**data.protocol) if split is None else split
+    options = {"state_names": data.state_names, "bin_size": getattr(data, "bin_size", None)}
+    rows = []
+    for name, pipeline in pipelines.items():
+        (fold,) = evaluate_folds(
+            pipeline,
+            data.X,
+            data.y,
+            [next(split.split(data.X))],
+            scoring=r2,
+            family="decoding",
+            artifacts=artifacts is not None,
+            artifact_options=options,
+        )
+        y_true, y_pred = data.y[fold["test"]], fold["y_pred"]
+        _keep_artifacts(artifacts, [fold], len(rows))
+        common = {
+            "time": fold["fit_time"],
+            "samples": len(fold["train"]),
+            "subject": data.subject,
+            "session": data.session,
+            "dataset": dataset or data.dataset,
+            "pipeline": name,
+            "evaluation": "TimeOrderedSplit",
+            "scoring": "r2",
+            "chance": 0.0,
+            "chance_p95": np.nan,
+            "predict_time": fold["predict_time"],
         }
-    ]
-    per_r2, per_nrmse = r2(y_true, y_pred, True), nrmse(y_true, y_pred, True)
-    for j, state in enumerate(data.state_names):
         rows.append(
             {
                 **common,
-                "state": state,
-                "score": per_r2[j],
-                "nrmse": per_nrmse[j],
-                "maae": np.nan,
+                "state": "all",
+                "score": fold["score"],
+                "nrmse": nrmse(y_true, y_pred),
+                "maae": maae(y_true, y_pred) if y_true.shape[1] == 2 else np.nan,
             }
         )
-    return rows
+        per_r2, per_nrmse = r2(y_true, y_pred, True), nrmse(y_true, y_pred, True)
+        for j, state in enumerate(data.state_names):
+            rows.append({**common, "state": state, "score": per_r2[j], "nrmse": per_nrmse[j]})
+    return to_schema(rows, "decoding")
+
+
+def _legacy_rows(name, pipeline, data, split, validation):
+    table = evaluate_time_ordered({name: pipeline}, data, split=split)[_COLUMNS]
+    if validation:
+        train, _ = next(split.split(data.X))
+        table["valid_score"] = validation_score(pipeline, data.X[train], data.y[train])
+    return table
 
 
 def evaluate_decoding(
@@ -208,7 +248,7 @@ def evaluate_decoding(
     ----------
     dataset_name : {"flint2012", "stevenson2011"}
         Bundled decoding dataset.
-    pipelines : dict of str to estimator
+    pipelines : dict of str to estimator, or list of pipeline configs
         Regressors taking ``X (n_bins, n_features)`` and ``y (n_bins, n_states)``;
         each is cloned.
     path : str | Path | None
@@ -229,8 +269,9 @@ def evaluate_decoding(
         One row per pipeline with ``state="all"`` (``score`` the R^2 averaged over
         states, ``nrmse`` pooled over states, ``maae`` for 2-D states) and one row per
         state (its R^2 and nRMSE); columns dataset, subject, session, pipeline,
-        evaluation (``"TimeOrderedSplit"``), state, score, nrmse, maae, time (fit
-        seconds) and samples (training bins).
+        evaluation (``"TimeOrderedSplit"``), state, score, nrmse, maae, time (fit CPU
+        seconds) and samples (training bins): the rows of :func:`evaluate_time_ordered`
+        in fewer columns.
 
     Examples
     --------
@@ -240,13 +281,14 @@ def evaluate_decoding(
     [['ridge', 'all'], ['ridge', 'vx'], ['ridge', 'vy']]
     """
     check_option("dataset_name", dataset_name, list(DECODING_DATASETS))
+    if isinstance(pipelines, list):
+        pipelines = as_pipeline_dict(pipelines)
     data = DECODING_DATASETS[dataset_name](path)
     if split is None:
         split = TimeOrderedSplit(**data.protocol)
-    train, test = next(split.split(data.X))
-    results = Parallel(n_jobs=n_jobs)(
-        delayed(_run_pipeline)(name, pipe, data, train, test, validation)
+    tables = Parallel(n_jobs=n_jobs)(
+        delayed(_legacy_rows)(name, pipe, data, split, validation)
         for name, pipe in pipelines.items()
     )
     columns = [*_COLUMNS, "valid_score"] if validation else _COLUMNS
-    return pd.DataFrame([row for rows in results for row in rows], columns=columns)
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)

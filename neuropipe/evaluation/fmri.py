@@ -1,14 +1,19 @@
 """Cross-validation protocols for multi-site resting-state fMRI diagnosis, with chance level.
 
-Two protocols:
+Two protocols (splitters of :mod:`neuropipe.evaluation.splitters`):
 
 - ``'stratified-<k>fold'`` (e.g. ``'stratified-10fold'``): k folds stratified jointly by
-  site and label, so every fold has each site's diagnosis mix;
+  site and label, so every fold has each site's diagnosis mix
+  (:class:`~neuropipe.evaluation.splitters.SiteLabelStratifiedKFold`);
 - ``'leave-site-out'``: train on all sites but one, test on the held-out site (how a
-  classifier fares on a scanner it has never seen).
+  classifier fares on a scanner it has never seen;
+  :class:`~neuropipe.evaluation.splitters.LeaveSiteOut`).
 
 Each fold is scored by accuracy next to its chance level: the accuracy of predicting the
-training majority class on the test fold (:func:`chance_level`).
+training majority class on the test fold (:func:`~neuropipe.evaluation.chance.chance_level`
+with ``y_train``). :func:`evaluate_fmri_protocol` gives the rows of the benchmark's one
+results schema; :func:`evaluate_fmri` is the same evaluation in the table of
+``docs/fmri.md``.
 
 Run ``python -m neuropipe.evaluation.fmri`` for the table in ``docs/fmri.md``.
 """
@@ -17,40 +22,52 @@ from __future__ import annotations
 
 import argparse
 import re
-import time
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
-from sklearn.base import clone
-from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
 from .._validation import check_labels
 from ..datasets.paths import installed_pipelines_dir
-from .pipelines import load_pipelines
+from .chance import chance_level
+from .pipelines import as_pipeline_dict, load_pipelines
+from .protocols import _keep_artifacts, evaluate_folds, to_schema
+from .splitters import make_splitter
 
 __all__ = [
+    "FMRI_DATASET",
     "PROTOCOLS",
     "QUICK_PROTOCOLS",
-    "chance_level",
+    "RANDOM_STATE",
     "evaluate_fmri",
+    "evaluate_fmri_protocol",
     "fmri_splits",
+    "is_fmri_protocol",
     "load_pipeline_files",
     "summarize_fmri",
 ]
 
 #: The fMRI pipeline files that come with neuropipe (installed copy, or the clone's).
 PIPELINE_DIR = installed_pipelines_dir() / "fmri"
+#: The bundled fMRI dataset (ABIDE preprocessed connectomes, CC200 atlas).
+FMRI_DATASET = "abide-pcp-cc200"
 #: Protocols of the full results table (docs/fmri.md).
 PROTOCOLS = ("stratified-10fold", "leave-site-out")
 #: Fewer folds, for a quick ``neuropipe benchmark``.
 QUICK_PROTOCOLS = ("stratified-5fold", "leave-site-out")
+#: Seed of the stratified folds of every fMRI table (docs/fmri.md).
+RANDOM_STATE = 0
 _STRATIFIED = re.compile(r"^stratified-(\d+)fold$")
 
 
-def fmri_splits(protocol, y, site, random_state=0):
+def is_fmri_protocol(protocol) -> bool:
+    """Whether ``protocol`` is ``'leave-site-out'`` or ``'stratified-<k>fold'``."""
+    return protocol == "leave-site-out" or bool(_STRATIFIED.match(str(protocol)))
+
+
+def fmri_splits(protocol, y, site, random_state=RANDOM_STATE):
     """Train/test splits of one protocol.
 
     Parameters
@@ -81,84 +98,114 @@ def fmri_splits(protocol, y, site, random_state=0):
     site = np.asarray(site).astype(str)
     if site.shape != y.shape:
         raise ValueError(f"site has shape {site.shape} but y has shape {y.shape}.")
-    match = _STRATIFIED.match(str(protocol))
-    if match:
-        n_splits = int(match.group(1))
-        strata = np.char.add(np.char.add(site, "|"), y.astype(str))
-        _, counts = np.unique(strata, return_counts=True)
-        if n_splits < 2 or counts.min() < n_splits:
-            raise ValueError(
-                f"Protocol {protocol!r}: the smallest site x label group has {counts.min()} "
-                f"subjects, fewer than the {n_splits} folds (and k must be >= 2); use fewer "
-                f"folds, e.g. 'stratified-5fold'."
-            )
-        cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-        return [(f"fold{i}", tr, te) for i, (tr, te) in enumerate(cv.split(y, strata))]
+    if not is_fmri_protocol(protocol):
+        raise ValueError(
+            f"Invalid value for the 'protocols' parameter. Allowed values are "
+            f"'stratified-<k>fold' (e.g. 'stratified-10fold') and 'leave-site-out', but got "
+            f"{protocol!r} instead."
+        )
+    cv = make_splitter(protocol, random_state=random_state)
+    splits = list(cv.split(y, y, groups=site))
     if protocol == "leave-site-out":
-        sites = np.unique(site)
-        if sites.size < 2:
-            raise ValueError(
-                f"Protocol 'leave-site-out' needs at least 2 sites, got {sites.tolist()}; use "
-                f"'stratified-10fold'."
-            )
-        return [(str(site[te][0]), tr, te) for tr, te in LeaveOneGroupOut().split(y, y, site)]
-    raise ValueError(
-        f"Invalid value for the 'protocols' parameter. Allowed values are "
-        f"'stratified-<k>fold' (e.g. 'stratified-10fold') and 'leave-site-out', but got "
-        f"{protocol!r} instead."
-    )
+        return [(str(site[test][0]), train, test) for train, test in splits]
+    return [(f"fold{i}", train, test) for i, (train, test) in enumerate(splits)]
 
 
-def _take(X, idx):
-    if hasattr(X, "iloc"):
-        return X.iloc[idx]
-    if isinstance(X, np.ndarray):
-        return X[idx]
-    return [X[i] for i in idx]
+def _check_fmri_data(data):
+    y = check_labels(np.asarray(data.y))
+    if len(data.X) != len(y):
+        raise ValueError(f"dataset.X has {len(data.X)} subjects but dataset.y has {len(y)}.")
+    return y
 
 
-def chance_level(y_train, y_test):
-    """Accuracy on ``y_test`` of always predicting the majority class of ``y_train``.
+def evaluate_fmri_protocol(
+    pipelines, data, protocol, *, dataset=None, random_state=RANDOM_STATE, artifacts=None
+) -> pd.DataFrame:
+    """Cross-validate fMRI pipelines under one protocol: rows of the one results schema.
 
-    Ties go to the smallest label, as ``DummyClassifier(strategy='most_frequent')``.
+    Parameters
+    ----------
+    pipelines : dict of str to estimator
+        Classifiers taking ``data.X``.
+    data : Bunch
+        ``X``, ``y``, ``site`` (and ``name``), as returned by
+        :func:`neuropipe.datasets.abide.load_abide`.
+    protocol : str
+        ``'stratified-<k>fold'`` or ``'leave-site-out'``.
+    dataset : str | None
+        Dataset name of the rows (default ``data.name``).
+    random_state : int
+        Seed of the stratified folds.
+    artifacts : list | None
+        If a list, the report's arrays of every fold are appended to it.
 
-    Examples
-    --------
-    >>> chance_level([0, 0, 1], [0, 1, 1, 1])
-    0.25
+    Returns
+    -------
+    results : pandas.DataFrame
+        One row per pipeline and fold, columns
+        :data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA`: ``score`` accuracy,
+        ``chance`` the training-majority accuracy on the fold (``chance_p95`` its binomial
+        p < 0.05 threshold), ``session`` the fold name or held-out site, ``subject`` empty,
+        ``samples`` the test subjects, ``n_train`` the training subjects, ``time`` /
+        ``predict_time`` fit / prediction CPU seconds.
     """
-    classes, counts = np.unique(np.asarray(y_train), return_counts=True)
-    return float(np.mean(np.asarray(y_test) == classes[np.argmax(counts)]))
-
-
-def _run_folds(pipeline, X, y, folds):
-    # one task per pipeline x protocol: X (~60 MB of time series) is sent to a worker once
-    out = []
-    with threadpool_limits(limits=1, user_api="blas"):
-        for _, train, test in folds:
-            start = time.perf_counter()
-            model = clone(pipeline).fit(_take(X, train), y[train])
-            score = float(np.mean(model.predict(_take(X, test)) == y[test]))
-            duration = time.perf_counter() - start
-            out.append((score, chance_level(y[train], y[test]), duration))
-    return out
+    y = _check_fmri_data(data)
+    splits = fmri_splits(protocol, y, data.site, random_state)
+    rows = []
+    for name, pipeline in pipelines.items():
+        # products of small matrices are faster with one BLAS thread on a busy machine
+        with threadpool_limits(limits=1, user_api="blas"):
+            folds = evaluate_folds(
+                pipeline,
+                data.X,
+                y,
+                [(tr, te) for _, tr, te in splits],
+                family="fmri",
+                artifacts=artifacts is not None,
+                artifact_options={"classes": getattr(data, "target_names", None)},
+            )
+        for (fold_name, train, test), fold in zip(splits, folds):
+            _keep_artifacts(artifacts, [fold], len(rows))
+            chance, threshold = chance_level(y[test], "accuracy", y_train=y[train])
+            rows.append(
+                {
+                    "score": float(fold["score"]),
+                    "time": fold["fit_time"],
+                    "samples": len(test),
+                    "session": fold_name,
+                    "dataset": dataset or getattr(data, "name", "fmri"),
+                    "pipeline": name,
+                    "evaluation": protocol,
+                    "scoring": "accuracy",
+                    "chance": chance,
+                    "chance_p95": threshold,
+                    "n_classes": int(np.unique(y).size),
+                    "predict_time": fold["predict_time"],
+                    "n_train": len(train),
+                }
+            )
+    return to_schema(rows, "fmri")
 
 
 def evaluate_fmri(
     pipelines,
     dataset=None,
     protocols=PROTOCOLS,
-    random_state=0,
+    random_state=RANDOM_STATE,
     n_jobs=1,
     verbose=False,
 ):
     """Cross-validate fMRI diagnosis pipelines under multi-site protocols.
 
+    The evaluation of :func:`evaluate_fmri_protocol` (that of ``neuropipe benchmark``), in
+    the table of ``docs/fmri.md``.
+
     Parameters
     ----------
-    pipelines : dict of str to estimator
+    pipelines : dict of str to estimator, or list of pipeline configs
         Classifiers taking the dataset's ``X`` (for the bundled ABIDE data, a DataFrame
-        with a ``'timeseries'`` column and covariates; see ``pipelines/fmri``).
+        with a ``'timeseries'`` column and covariates; see ``pipelines/fmri``), or the
+        configs of :func:`load_pipeline_files`.
     dataset : Bunch | None
         Object with ``X``, ``y``, ``site`` and ``name`` (as returned by
         :func:`neuropipe.datasets.abide.load_abide`); None loads the bundled ABIDE subset.
@@ -178,7 +225,7 @@ def evaluate_fmri(
         One row per pipeline x protocol x fold, with columns ``dataset``, ``pipeline``,
         ``evaluation`` (protocol), ``subject`` (``'all'``), ``session`` (fold name or
         held-out site), ``score`` (accuracy), ``chance`` (majority-class accuracy on the
-        same fold), ``time`` (fit + predict seconds), ``samples`` (test subjects) and
+        same fold), ``time`` (fit + predict CPU seconds), ``samples`` (test subjects) and
         ``n_train``.
 
     Examples
@@ -197,40 +244,39 @@ def evaluate_fmri(
         from ..datasets.abide import load_abide
 
         dataset = load_abide()
+    if isinstance(pipelines, list) and pipelines and isinstance(pipelines[0], dict):
+        pipelines = as_pipeline_dict(pipelines)
     if not isinstance(pipelines, dict) or not pipelines:
         raise ValueError(
-            "pipelines must be a non-empty dict {name: estimator}; for MOABB-style files use "
-            "load_pipeline_files('pipelines/fmri')."
+            "pipelines must be a non-empty dict {name: estimator} or a list of pipeline "
+            "configs; for MOABB-style files use load_pipeline_files('pipelines/fmri')."
         )
     if isinstance(protocols, str):
         protocols = [protocols]
-    y = check_labels(np.asarray(dataset.y))
-    X = dataset.X
-    if len(X) != len(y):
-        raise ValueError(f"dataset.X has {len(X)} subjects but dataset.y has {len(y)}.")
-    splits = {p: fmri_splits(p, y, dataset.site, random_state) for p in protocols}
-    tasks = [(name, pipe, protocol) for name, pipe in pipelines.items() for protocol in splits]
+    _check_fmri_data(dataset)
+    for protocol in protocols:  # bad protocols and too-small groups fail before any fit
+        fmri_splits(protocol, dataset.y, dataset.site, random_state)
+    tasks = [(name, pipe, protocol) for name, pipe in pipelines.items() for protocol in protocols]
+    # one task per pipeline x protocol: X (~60 MB of time series) is sent to a worker once
     outputs = Parallel(n_jobs=n_jobs)(
-        delayed(_run_folds)(pipe, X, y, splits[protocol])
-        for _, pipe, protocol in tqdm(tasks, disable=not verbose, desc="fMRI CV")
+        delayed(evaluate_fmri_protocol)({name: pipe}, dataset, protocol, random_state=random_state)
+        for name, pipe, protocol in tqdm(tasks, disable=not verbose, desc="fMRI CV")
     )
-    rows = [
+    results = pd.concat(outputs, ignore_index=True)
+    return pd.DataFrame(
         {
-            "dataset": getattr(dataset, "name", "fmri"),
-            "pipeline": name,
-            "evaluation": protocol,
+            "dataset": results["dataset"],
+            "pipeline": results["pipeline"],
+            "evaluation": results["evaluation"],
             "subject": "all",
-            "session": fold,
-            "score": score,
-            "chance": chance,
-            "time": duration,
-            "samples": len(test),
-            "n_train": len(train),
+            "session": results["session"],
+            "score": results["score"],
+            "chance": results["chance"],
+            "time": results["time"] + results["predict_time"],
+            "samples": results["samples"],
+            "n_train": results["n_train"].astype(int),
         }
-        for (name, _, protocol), results in zip(tasks, outputs)
-        for (fold, train, test), (score, chance, duration) in zip(splits[protocol], results)
-    ]
-    return pd.DataFrame(rows)
+    )
 
 
 def summarize_fmri(results):
@@ -278,7 +324,11 @@ def summarize_fmri(results):
 
 
 def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri", include_slow=False):
-    """The pipelines of the files in ``path`` that list ``paradigm``, as a name -> estimator dict.
+    """The pipeline configs of the files in ``path`` that list ``paradigm``.
+
+    :func:`~neuropipe.evaluation.pipelines.load_pipelines` with the fMRI defaults: the same
+    list of configs (``name``, ``paradigms``, ``pipeline``, ``source``...), which
+    :func:`evaluate_fmri` takes as it is.
 
     Parameters
     ----------
@@ -289,10 +339,10 @@ def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri", include_slow=False):
     include_slow : bool
         Also keep pipelines marked ``"slow": True`` (``benchmarks/bench_fmri.py`` runs all).
     """
-    configs = load_pipelines(path, include_slow=include_slow)
-    if not configs:
+    configs = load_pipelines(path, include_slow=include_slow, paradigm=paradigm)
+    if not configs and not load_pipelines(path, include_slow=True):
         raise FileNotFoundError(f"No pipeline files in {str(path)!r}.")
-    return {c["name"]: c["pipeline"] for c in configs if paradigm in c["paradigms"]}
+    return configs
 
 
 def _markdown(summary):

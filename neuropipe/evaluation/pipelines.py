@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator
 
 from .._validation import DataFileError
 
-__all__ = ["KNOWN_PARADIGMS", "load_pipeline_file", "load_pipelines"]
+__all__ = ["KNOWN_PARADIGMS", "as_pipeline_dict", "load_pipeline_file", "load_pipelines"]
 
 _REQUIRED = ("name", "paradigms", "pipeline")
 
@@ -148,8 +148,12 @@ def load_pipeline_file(path) -> list[dict]:
     return [_check_config(c, path) for c in configs]
 
 
-def load_pipelines(paths, include_slow: bool = False) -> list[dict]:
+def load_pipelines(paths, include_slow: bool = False, paradigm: str | None = None) -> list[dict]:
     """Load pipeline files: every file directly in a folder (sorted by name), or single files.
+
+    :func:`load_pipeline_file`, :func:`load_pipelines` and
+    :func:`neuropipe.evaluation.fmri.load_pipeline_files` all return this one shape, a list
+    of configs; :func:`as_pipeline_dict` turns it into ``{name: estimator}``.
 
     Parameters
     ----------
@@ -158,10 +162,14 @@ def load_pipelines(paths, include_slow: bool = False) -> list[dict]:
         files; ours (``.py``) and MOABB's (``.yml``) can be mixed.
     include_slow : bool
         Keep pipelines marked ``"slow": True`` (opt-in reference pipelines).
+    paradigm : str | None
+        Keep only the pipelines whose ``paradigms`` list it (e.g. ``"fmri"``).
 
     Returns
     -------
     configs : list of dict
+        Each with ``name``, ``paradigms``, ``pipeline`` and ``source`` (see
+        :func:`load_pipeline_file`).
     """
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     configs = []
@@ -176,8 +184,22 @@ def load_pipelines(paths, include_slow: bool = False) -> list[dict]:
                 configs.extend(load_pipeline_file(path))
     if not include_slow:
         configs = [c for c in configs if not c.get("slow", False)]
+    if paradigm is not None:
+        configs = [c for c in configs if paradigm in c["paradigms"]]
     names = [c["name"] for c in configs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise ValueError(f"Pipeline names must be unique; repeated: {duplicated}.")
     return configs
+
+
+def as_pipeline_dict(configs) -> dict:
+    """``{name: estimator}`` of a list of pipeline configs (as evaluations take them).
+
+    Examples
+    --------
+    >>> from sklearn.dummy import DummyClassifier
+    >>> as_pipeline_dict([{"name": "chance", "pipeline": DummyClassifier()}])
+    {'chance': DummyClassifier()}
+    """
+    return {c["name"]: c["pipeline"] for c in configs}

@@ -1,8 +1,14 @@
-"""Evaluation protocols: within-session k-fold, cross-session and cross-subject.
+"""One evaluation for every family: folds of a splitter, one results schema.
 
-Each takes a dict of pipelines and an :class:`~neuropipe.io.EpochsData`, scores as MOABB
-does (labels encoded with ``LabelEncoder``; ROC-AUC for two classes, accuracy otherwise)
-and returns one tidy table with MOABB's columns plus chance levels and timings.
+:func:`evaluate_folds` cross-validates one pipeline on ``(X, y)`` with any splitter of
+:mod:`neuropipe.evaluation.splitters` (or any scikit-learn cross-validator) and computes,
+for every fitted test fold, the arrays the report draws
+(:func:`neuropipe.evaluation.artifacts.fold_artifacts`). The protocol functions turn folds
+into rows of one table, :data:`RESULTS_SCHEMA`, for EEG (within-session k-fold,
+cross-session, cross-subject; scored as MOABB does: labels encoded with ``LabelEncoder``,
+ROC-AUC for two classes, accuracy otherwise), fMRI (:mod:`neuropipe.evaluation.fmri`) and
+continuous decoding (:mod:`neuropipe.evaluation.decoding`). :func:`evaluate` runs any of
+them by protocol name.
 """
 
 from __future__ import annotations
@@ -12,25 +18,30 @@ import time
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import get_scorer
-from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold
+from sklearn.metrics import accuracy_score, get_scorer
+from sklearn.model_selection import check_cv
 from sklearn.preprocessing import LabelEncoder
 
 from .._validation import check_labels, check_option, check_positive_int
 from ..io.eeg import EpochsData
 from .chance import chance_level
+from .splitters import CrossSessionSplitter, CrossSubjectSplitter, WithinSessionSplitter
 
 __all__ = [
     "RESULT_COLUMNS",
+    "OPTIONAL_COLUMNS",
+    "RESULTS_SCHEMA",
     "EVALUATIONS",
     "default_scoring",
     "evaluate",
+    "evaluate_folds",
     "evaluate_within_session",
     "evaluate_cross_session",
     "evaluate_cross_subject",
+    "to_schema",
 ]
 
-#: Columns of every results table (MOABB's first eight, then ours).
+#: Columns every results table has (MOABB's first eight, then ours).
 RESULT_COLUMNS = [
     "score",
     "time",
@@ -48,10 +59,215 @@ RESULT_COLUMNS = [
     "permutation_pvalue",
 ]
 
+#: Columns after :data:`RESULT_COLUMNS`, empty where a family has no value: ``family``
+#: (``"eeg"``, ``"fmri"`` or ``"decoding"``), ``n_train`` (training samples of an fMRI
+#: fold), ``state`` (decoding: ``"all"`` for the row averaged over states, else the state
+#: name), ``nrmse`` and ``maae`` (decoding errors).
+OPTIONAL_COLUMNS = ["family", "n_train", "state", "nrmse", "maae"]
+
+#: The one schema of ``results.csv`` and of every task file, for the three families.
+#: ``score``: ROC-AUC or accuracy (``scoring``) for EEG, accuracy for fMRI, R² for decoding;
+#: ``time`` / ``predict_time``: mean CPU seconds of a fold's fit / scoring;
+#: ``samples``: EEG within-session the session's epochs, cross-session and cross-subject
+#: the training epochs, fMRI the test subjects of the fold, decoding the training bins;
+#: ``subject`` is empty for fMRI rows (a fold pools many subjects) and ``session`` holds
+#: the fold (``"fold3"``) or the held-out site.
+RESULTS_SCHEMA = RESULT_COLUMNS + OPTIONAL_COLUMNS
+
 
 def default_scoring(y) -> str:
     """MOABB's rule: ROC-AUC for two classes, accuracy otherwise."""
     return "roc_auc" if np.unique(y).size == 2 else "accuracy"
+
+
+def to_schema(rows, family: str) -> pd.DataFrame:
+    """Rows (dicts) as a table of :data:`RESULTS_SCHEMA`, ``family`` filled in."""
+    table = pd.DataFrame(rows, columns=RESULTS_SCHEMA)
+    table["family"] = family
+    return table
+
+
+# --------------------------------------------------------------------------------------
+# The one cross-validation loop
+# --------------------------------------------------------------------------------------
+
+
+def _take(X, index):
+    """Rows ``index`` of an array, a DataFrame or a list (fMRI subjects)."""
+    if hasattr(X, "iloc"):
+        return X.iloc[index]
+    if isinstance(X, np.ndarray):
+        return X[index]
+    return [X[i] for i in index]
+
+
+def evaluate_folds(
+    pipeline,
+    X,
+    y,
+    cv,
+    *,
+    groups=None,
+    scoring="accuracy",
+    family="eeg",
+    artifacts=True,
+    artifact_options=None,
+) -> list[dict]:
+    """Fit a clone of ``pipeline`` on every training fold of ``cv`` and score its test fold.
+
+    This is the loop of :func:`sklearn.model_selection.cross_validate` (clone, fit on the
+    training rows, score on the test rows) written with public scikit-learn calls, so that
+    each fold also gives its predictions and the report's arrays
+    (:func:`~neuropipe.evaluation.artifacts.fold_artifacts`) from the fitted estimator, and
+    its fit and scoring times as CPU time of the process (``time.process_time``: machine
+    load does not inflate them).
+
+    Parameters
+    ----------
+    pipeline : estimator
+        Cloned for every fold.
+    X : ndarray, DataFrame or list, length n_samples
+    y : ndarray, shape (n_samples,) or (n_samples, n_states)
+    cv : cross-validator or iterable of (train, test)
+        A splitter (see :mod:`neuropipe.evaluation.splitters`) or a list of splits.
+    groups : DataFrame or array-like | None
+        Passed to ``cv.split`` (metadata table or group labels).
+    scoring : str or callable
+        A scikit-learn scorer name, or ``score_func(y_true, y_pred)`` computed on the
+        predictions (decoding: R² averaged over states). ``"accuracy"`` is computed from
+        the fold's one ``predict`` call (what the accuracy scorer computes).
+    family : {"eeg", "fmri", "decoding"}
+        Passed to ``fold_artifacts``.
+    artifacts : bool
+        Compute the predictions and ``fold_artifacts`` of each fold (False: score only,
+        e.g. for permutation tests).
+    artifact_options : dict | None
+        Keyword arguments of ``fold_artifacts`` (``classes``, ``ch_names``,
+        ``state_names``, ``bin_size``).
+
+    Returns
+    -------
+    folds : list of dict
+        One per split, in order: ``train``, ``test`` (indices), ``score``, ``fit_time``,
+        ``predict_time`` (CPU seconds of scoring), ``y_pred`` and ``artifacts`` (None
+        when ``artifacts`` is False and the score needs no predictions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.linear_model import LogisticRegression
+    >>> from sklearn.model_selection import StratifiedKFold
+    >>> X = np.r_[np.zeros((10, 2)), np.ones((10, 2))]; y = np.repeat([0, 1], 10)
+    >>> folds = evaluate_folds(LogisticRegression(), X, y, StratifiedKFold(2))
+    >>> [f["score"] for f in folds], folds[0]["artifacts"]["y_pred"].shape
+    ([1.0, 1.0], (10,))
+    """
+    from .artifacts import fold_artifacts
+
+    scorer = None if callable(scoring) or scoring == "accuracy" else get_scorer(scoring)
+    folds = []
+    for train, test in check_cv(cv).split(X, y, groups):
+        estimator = clone(pipeline)
+        X_train, X_test = _take(X, train), _take(X, test)
+        y_test = y[test]
+        start = time.process_time()  # CPU time of this process: not inflated by machine load
+        estimator.fit(X_train, y[train])
+        fit_time = time.process_time() - start
+        y_pred = None
+        start = time.process_time()
+        if scorer is not None:
+            score = scorer(estimator, X_test, y_test)
+        else:
+            y_pred = np.reshape(estimator.predict(X_test), np.shape(y_test))
+            score = scoring(y_test, y_pred) if callable(scoring) else accuracy_score(y_test, y_pred)
+        predict_time = time.process_time() - start
+        fold = {"train": train, "test": test, "score": score, "fit_time": fit_time}
+        fold.update(predict_time=predict_time, y_pred=y_pred, artifacts=None)
+        if artifacts:
+            if y_pred is None:
+                y_pred = np.reshape(estimator.predict(X_test), np.shape(y_test))
+            fold["y_pred"] = y_pred
+            fold["artifacts"] = fold_artifacts(
+                estimator, X_test, y_test, y_pred, family=family, **(artifact_options or {})
+            )
+        folds.append(fold)
+    return folds
+
+
+def _keep_artifacts(artifacts, folds, row: int) -> None:
+    """Append the folds' artifacts to ``artifacts`` (a list, or None: keep nothing), each
+    with ``row`` (the row of the results table it belongs to) and ``test_index``."""
+    if artifacts is None:
+        return
+    for fold in folds:
+        artifacts.append({**fold["artifacts"], "row": np.asarray(row), "test_index": fold["test"]})
+
+
+def _score_splits(
+    pipeline,
+    X,
+    y,
+    splits,
+    *,
+    scoring=None,
+    n_permutations=0,
+    random_state=None,
+    artifacts=None,
+    row=0,
+    artifact_options=None,
+) -> dict:
+    """Mean score over ``splits`` with chance levels, timings and a permutation p-value."""
+    score_name = scoring or default_scoring(y)
+    tested = np.concatenate([test for _, test in splits])
+    chance_name = score_name if score_name in ("roc_auc", "accuracy") else default_scoring(y)
+    chance, threshold = chance_level(y[tested], chance_name)
+    folds = evaluate_folds(
+        pipeline,
+        X,
+        y,
+        splits,
+        scoring=score_name,
+        artifacts=artifacts is not None,
+        artifact_options=artifact_options,
+    )
+    _keep_artifacts(artifacts, folds, row)
+    score = float(np.mean([f["score"] for f in folds]))
+    pvalue = np.nan
+    if n_permutations:
+        rng = np.random.default_rng(random_state)
+        null = [
+            np.mean(
+                [
+                    f["score"]
+                    for f in evaluate_folds(
+                        pipeline,
+                        X,
+                        rng.permutation(y),
+                        splits,
+                        scoring=score_name,
+                        artifacts=False,
+                    )
+                ]
+            )
+            for _ in range(n_permutations)
+        ]
+        pvalue = (1 + np.sum(np.asarray(null) >= score)) / (n_permutations + 1)
+    return {
+        "score": score,
+        "time": float(np.mean([f["fit_time"] for f in folds])),
+        "samples": len(y),
+        "scoring": score_name,
+        "chance": chance,
+        "chance_p95": threshold,
+        "n_classes": int(np.unique(y).size),
+        "predict_time": float(np.mean([f["predict_time"] for f in folds])),
+        "permutation_pvalue": pvalue,
+    }
+
+
+# --------------------------------------------------------------------------------------
+# EEG protocols
+# --------------------------------------------------------------------------------------
 
 
 def evaluate_within_session(
@@ -63,13 +279,15 @@ def evaluate_within_session(
     random_state: int | None = 42,
     scoring: str | None = None,
     n_permutations: int = 0,
+    artifacts: list | None = None,
 ) -> pd.DataFrame:
     """Stratified k-fold cross-validation in each subject's session.
 
     Folds are those of MOABB's ``WithinSessionEvaluation`` with the same
-    ``random_state`` (``StratifiedKFold(n_splits, shuffle=True)``, one per session),
-    labels are encoded with ``LabelEncoder`` and the score is ROC-AUC for two classes,
-    accuracy otherwise, so scores match MOABB's on the same epochs.
+    ``random_state`` (:class:`~neuropipe.evaluation.splitters.WithinSessionSplitter`:
+    ``StratifiedKFold(n_splits, shuffle=True)`` in each session), labels are encoded with
+    ``LabelEncoder`` and the score is ROC-AUC for two classes, accuracy otherwise, so scores
+    match MOABB's on the same epochs.
 
     Parameters
     ----------
@@ -88,24 +306,31 @@ def evaluate_within_session(
     n_permutations : int
         If > 0, also score the pipeline on this many label permutations (same folds) and
         report the permutation p-value (slow: each permutation is a full CV).
+    artifacts : list | None
+        If a list, the report's arrays of every fold are appended to it (see
+        :func:`evaluate_folds`; ``row`` is the row of the returned table).
 
     Returns
     -------
     results : pandas.DataFrame
-        One row per pipeline, subject and session, columns :data:`RESULT_COLUMNS`
-        (``time`` / ``predict_time``: mean fit / scoring CPU time of a fold in seconds,
-        ``time.process_time``, so machine load does not inflate them).
+        One row per pipeline, subject and session, columns :data:`RESULTS_SCHEMA`
+        (``time`` / ``predict_time``: mean fit / scoring CPU time of a fold in seconds).
     """
     check_positive_int("n_splits", n_splits, minimum=2)
+    options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = []
     groups = data.metadata.groupby(["subject", "session"], sort=True).indices
+    cv = WithinSessionSplitter(n_splits, random_state=random_state)
     for (subject, session), index in groups.items():
-        X, y = data.X[index], LabelEncoder().fit_transform(data.y[index])
+        encoder = LabelEncoder()
+        X, y = data.X[index], encoder.fit_transform(data.y[index])
         check_labels(y, len(X), min_per_class=n_splits)
-        cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
         splits = list(cv.split(X, y))
+        kept = _artifact_options(data, encoder)
         for name, pipeline in pipelines.items():
-            row = _score_splits(pipeline, X, y, splits, scoring, n_permutations, random_state)
+            row = _score_splits(
+                pipeline, X, y, splits, **options, artifacts=artifacts, row=len(rows), **kept
+            )
             rows.append(
                 {
                     **row,
@@ -116,7 +341,37 @@ def evaluate_within_session(
                     "evaluation": "WithinSession",
                 }
             )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    return to_schema(rows, "eeg")
+
+
+def _artifact_options(data, encoder) -> dict:
+    """What ``fold_artifacts`` is told about EEG epochs: class names and channel names."""
+    options = {"classes": encoder.classes_, "ch_names": getattr(data, "ch_names", None)}
+    return {"artifact_options": options}
+
+
+def _evaluate_held_out(jobs, X, y, label, dataset, evaluation, options, artifacts, row0=0):
+    """One row per ``(name, pipeline, (train, test))`` of ``jobs``; ``label(test)`` gives
+    the row's subject and session; ``options``: those of :func:`_score_splits`; artifact
+    rows are numbered from ``row0``."""
+    rows = []
+    for name, pipeline, (train, test) in jobs:
+        row = _score_splits(
+            pipeline, X, y, [(train, test)], **options, artifacts=artifacts, row=row0 + len(rows)
+        )
+        subject, session = label(test)
+        rows.append(
+            {
+                **row,
+                "samples": len(train),
+                "subject": subject,
+                "session": session,
+                "dataset": dataset,
+                "pipeline": name,
+                "evaluation": evaluation,
+            }
+        )
+    return rows
 
 
 def evaluate_cross_session(
@@ -127,36 +382,37 @@ def evaluate_cross_session(
     scoring: str | None = None,
     n_permutations: int = 0,
     random_state: int | None = 42,
+    artifacts: list | None = None,
 ) -> pd.DataFrame:
     """Leave one session out, within each subject (subjects with one session are skipped).
 
     Returns one row per pipeline, subject and held-out session (``session`` is the
-    session tested, ``samples`` the number of training epochs).
+    session tested, ``samples`` the number of training epochs); folds of
+    :class:`~neuropipe.evaluation.splitters.CrossSessionSplitter`.
     """
+    options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = []
     for subject, index in data.metadata.groupby("subject", sort=True).indices.items():
-        sessions = data.metadata["session"].to_numpy()[index]
-        if np.unique(sessions).size < 2:
+        meta = data.metadata.iloc[index]
+        if meta["session"].nunique() < 2:
             continue
-        X, y = data.X[index], LabelEncoder().fit_transform(data.y[index])
-        splits = list(LeaveOneGroupOut().split(X, y, groups=sessions))
-        for name, pipeline in pipelines.items():
-            for train, test in splits:
-                row = _score_splits(
-                    pipeline, X, y, [(train, test)], scoring, n_permutations, random_state
-                )
-                rows.append(
-                    {
-                        **row,
-                        "samples": len(train),
-                        "subject": subject,
-                        "session": sessions[test[0]],
-                        "dataset": dataset,
-                        "pipeline": name,
-                        "evaluation": "CrossSession",
-                    }
-                )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+        encoder = LabelEncoder()
+        X, y = data.X[index], encoder.fit_transform(data.y[index])
+        splits = list(CrossSessionSplitter().split(X, y, groups=meta))
+        sessions = meta["session"].to_numpy()
+        jobs = [(n, p, split) for n, p in pipelines.items() for split in splits]
+        rows += _evaluate_held_out(
+            jobs,
+            X,
+            y,
+            lambda test, s=subject, ss=sessions: (s, ss[test[0]]),
+            dataset,
+            "CrossSession",
+            {**options, **_artifact_options(data, encoder)},
+            artifacts,
+            len(rows),
+        )
+    return to_schema(rows, "eeg")
 
 
 def evaluate_cross_subject(
@@ -168,6 +424,7 @@ def evaluate_cross_subject(
     scoring: str | None = None,
     n_permutations: int = 0,
     random_state: int | None = 42,
+    artifacts: list | None = None,
 ) -> pd.DataFrame:
     """Leave one subject out: train on all other subjects, test on the held-out one.
 
@@ -177,36 +434,35 @@ def evaluate_cross_subject(
         Held-out subjects to evaluate (default all); training always uses every other
         subject in ``data``.
 
-    Returns one row per pipeline and held-out subject (``session`` is ``"all"``).
+    Returns one row per pipeline and held-out subject (``session`` is ``"all"``); folds of
+    :class:`~neuropipe.evaluation.splitters.CrossSubjectSplitter`.
     """
     groups = data.metadata["subject"].to_numpy()
     if np.unique(groups).size < 2:
         raise ValueError("Cross-subject evaluation needs epochs of at least two subjects.")
-    y = LabelEncoder().fit_transform(data.y)
-    rows = []
-    for train, test in LeaveOneGroupOut().split(data.X, y, groups=groups):
-        subject = groups[test[0]]
-        if subjects is not None and subject not in subjects:
-            continue
-        for name, pipeline in pipelines.items():
-            row = _score_splits(
-                pipeline, data.X, y, [(train, test)], scoring, n_permutations, random_state
-            )
-            rows.append(
-                {
-                    **row,
-                    "samples": len(train),
-                    "subject": subject,
-                    "session": "all",
-                    "dataset": dataset,
-                    "pipeline": name,
-                    "evaluation": "CrossSubject",
-                }
-            )
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+    encoder = LabelEncoder()
+    y = encoder.fit_transform(data.y)
+    splits = [
+        (train, test)
+        for train, test in CrossSubjectSplitter().split(data.X, y, groups=groups)
+        if subjects is None or groups[test[0]] in subjects
+    ]
+    jobs = [(n, p, split) for split in splits for n, p in pipelines.items()]
+    options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
+    rows = _evaluate_held_out(
+        jobs,
+        data.X,
+        y,
+        lambda test: (groups[test[0]], "all"),
+        dataset,
+        "CrossSubject",
+        {**options, **_artifact_options(data, encoder)},
+        artifacts,
+    )
+    return to_schema(rows, "eeg")
 
 
-#: Protocol name -> function, as the benchmark and the CLI name them.
+#: EEG protocol name -> function, as the benchmark and the CLI name them.
 EVALUATIONS = {
     "within-session": evaluate_within_session,
     "cross-session": evaluate_cross_session,
@@ -214,49 +470,37 @@ EVALUATIONS = {
 }
 
 
-def evaluate(protocol: str, pipelines: dict, data: EpochsData, dataset: str, **kwargs):
-    """Run the protocol called ``protocol`` (a key of :data:`EVALUATIONS`)."""
-    check_option("protocol", protocol, list(EVALUATIONS))
+def evaluate(protocol: str, pipelines: dict, data, dataset: str, **kwargs) -> pd.DataFrame:
+    """Run the protocol called ``protocol`` on ``data``; every protocol gives
+    :data:`RESULTS_SCHEMA`.
+
+    Parameters
+    ----------
+    protocol : str
+        An EEG protocol (a key of :data:`EVALUATIONS`, ``data`` an ``EpochsData``), an fMRI
+        one (``"leave-site-out"``, ``"stratified-<k>fold"``; ``data`` as returned by
+        :func:`~neuropipe.datasets.load_abide`, see
+        :func:`neuropipe.evaluation.fmri.evaluate_fmri_protocol`) or ``"time-ordered"``
+        (decoding; ``data`` a decoding dataset, see
+        :func:`neuropipe.evaluation.decoding.evaluate_time_ordered`).
+    pipelines : dict of str -> estimator
+    data : EpochsData | Bunch
+    dataset : str
+        Dataset name written into the results.
+    **kwargs
+        Options of the protocol's function.
+    """
+    from .decoding import evaluate_time_ordered
+    from .fmri import evaluate_fmri_protocol, is_fmri_protocol
+
+    if is_fmri_protocol(protocol):
+        return evaluate_fmri_protocol(pipelines, data, protocol, dataset=dataset, **kwargs)
+    if protocol == "time-ordered":
+        return evaluate_time_ordered(pipelines, data, dataset=dataset, **kwargs)
+    if protocol not in EVALUATIONS:
+        check_option(
+            "protocol",
+            protocol,
+            [*EVALUATIONS, "leave-site-out", "stratified-10fold", "time-ordered"],
+        )
     return EVALUATIONS[protocol](pipelines, data, dataset, **kwargs)
-
-
-def _cv_score(pipeline, X, y, splits, scorer):
-    scores, fit_times, predict_times = [], [], []
-    for train, test in splits:
-        estimator = clone(pipeline)
-        start = time.process_time()  # CPU time of this process: not inflated by machine load
-        estimator.fit(X[train], y[train])
-        fit_times.append(time.process_time() - start)
-        start = time.process_time()
-        scores.append(scorer(estimator, X[test], y[test]))
-        predict_times.append(time.process_time() - start)
-    return float(np.mean(scores)), float(np.mean(fit_times)), float(np.mean(predict_times))
-
-
-def _score_splits(pipeline, X, y, splits, scoring, n_permutations, random_state) -> dict:
-    """Mean score over ``splits`` with chance levels, timings and a permutation p-value."""
-    score_name = scoring or default_scoring(y)
-    scorer = get_scorer(score_name)
-    tested = np.concatenate([test for _, test in splits])
-    chance_name = score_name if score_name in ("roc_auc", "accuracy") else default_scoring(y)
-    chance, threshold = chance_level(y[tested], chance_name)
-    score, fit_time, predict_time = _cv_score(pipeline, X, y, splits, scorer)
-    pvalue = np.nan
-    if n_permutations:
-        rng = np.random.default_rng(random_state)
-        null = [
-            _cv_score(pipeline, X, rng.permutation(y), splits, scorer)[0]
-            for _ in range(n_permutations)
-        ]
-        pvalue = (1 + np.sum(np.asarray(null) >= score)) / (n_permutations + 1)
-    return {
-        "score": score,
-        "time": fit_time,
-        "samples": len(y),
-        "scoring": score_name,
-        "chance": chance,
-        "chance_p95": threshold,
-        "n_classes": int(np.unique(y).size),
-        "predict_time": predict_time,
-        "permutation_pvalue": pvalue,
-    }

@@ -1,10 +1,17 @@
 """Run independent benchmark tasks serially, with joblib, or on a Dask cluster.
 
-A task is one (dataset, paradigm, protocol, subject, pipeline). Its result is written to
-``<store>/tasks/<key>.csv`` as soon as it completes, with a ``<key>.json`` beside it that
-records the task's *fingerprint* (what the result depends on: the pipeline file's content,
-the dataset's files, the protocol, the folds, the seed and the neuropipe version) and a
-checksum of the CSV. An interrupted run resumes without redoing finished tasks, but a task
+A task is one (dataset, paradigm, protocol, subject, pipeline), for the three families:
+EEG (a MOABB paradigm, one subject, protocol ``within-session``, ``cross-session`` or
+``cross-subject``), fMRI (paradigm ``"fmri"``, subject ``"all"``, protocol
+``leave-site-out`` or ``stratified-<k>fold``) and decoding (paradigm ``"decoding"``, subject
+``"all"``, protocol ``time-ordered``). Every task runs through
+:func:`neuropipe.evaluation.protocols.evaluate` and gives rows of the one schema
+:data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA`. Its result is written to
+``<store>/tasks/<key>.csv`` as soon as it completes, with the report's per-fold arrays in
+``<key>.npz`` (:func:`neuropipe.evaluation.artifacts.save_task_artifacts`) and a
+``<key>.json`` beside them that records the task's *fingerprint* (what the result depends
+on: the pipeline file's content, the dataset's files, the protocol, the folds, the seed and
+the neuropipe version) and checksums of the CSV and the arrays. An interrupted run resumes without redoing finished tasks, but a task
 is reused only when its files are intact, its table has the expected columns and its
 fingerprint matches the one of the run; the others are recomputed, and the run says how
 many of each. A task that fails is recorded with its error and the others go on. Every
@@ -34,16 +41,21 @@ __all__ = [
     "TaskStore",
     "execute_task",
     "read_results",
+    "task_family",
     "run_tasks",
     "task_fingerprint",
     "write_csv_atomic",
 ]
 
-#: Version of the task files' layout (CSV + JSON sidecar); other versions are recomputed.
-TASK_SCHEMA = 2
+#: Version of the task files' layout (CSV + NPZ + JSON sidecar, rows of RESULTS_SCHEMA);
+#: other versions are recomputed.
+TASK_SCHEMA = 3
 
 #: Text columns of a results table: read as strings, so "NA" or "None" stay names.
-TEXT_COLUMNS = ("session", "dataset", "pipeline", "evaluation", "scoring")
+TEXT_COLUMNS = ("session", "dataset", "pipeline", "evaluation", "scoring", "family", "state")
+
+#: Paradigm of the fMRI and decoding tasks (the others are MOABB paradigms: EEG).
+FAMILY_PARADIGMS = ("fmri", "decoding")
 
 _NAN_TEXT = ["", "nan", "NaN"]
 
@@ -55,12 +67,16 @@ class BenchmarkTask:
     Attributes
     ----------
     dataset, paradigm : str
-        Dataset (a name or description accepted by
-        :func:`neuropipe.datasets.get_dataset`) and the MOABB paradigm whose epoching to use.
+        EEG: a dataset (a name or description accepted by
+        :func:`neuropipe.datasets.get_dataset`) and the MOABB paradigm whose epoching to use;
+        fMRI: ``"abide-pcp-cc200"`` and ``"fmri"``; decoding: a bundled decoding dataset
+        (``"flint2012"``...) and ``"decoding"``.
     protocol : str
-        ``"within-session"``, ``"cross-session"`` or ``"cross-subject"``.
-    subject : int
-        The subject evaluated (held out, for cross-subject).
+        EEG ``"within-session"``, ``"cross-session"`` or ``"cross-subject"``; fMRI
+        ``"leave-site-out"`` or ``"stratified-<k>fold"``; decoding ``"time-ordered"``.
+    subject : int | str
+        The subject evaluated (held out, for cross-subject); ``"all"`` for fMRI and
+        decoding tasks (every fold of the protocol, or the one recording).
     pipeline : str
         Pipeline name, as in its file.
     source : str
@@ -150,12 +166,28 @@ def read_results(path) -> pd.DataFrame:
     table : pandas.DataFrame
     """
     header = pd.read_csv(path, nrows=0).columns
-    return pd.read_csv(
+    table = pd.read_csv(
         path,
         keep_default_na=False,
         na_values={c: _NAN_TEXT for c in header if c not in TEXT_COLUMNS},
         dtype={c: str for c in TEXT_COLUMNS if c in header},
     )
+    for column in ("family", "state"):  # optional columns: empty where a family has none
+        if column in table:
+            table[column] = table[column].replace("", np.nan)
+    return integer_subjects(table)
+
+
+def integer_subjects(table: pd.DataFrame) -> pd.DataFrame:
+    """Subjects as integers (``Int64``, empty for fMRI rows) when EEG or decoding subjects
+    share a table with fMRI folds, instead of floats; other tables are returned as they are.
+    """
+    subject = table.get("subject")
+    if subject is not None and pd.api.types.is_float_dtype(subject):
+        known = subject.dropna()
+        if len(known) and (known == np.round(known)).all():
+            table["subject"] = subject.astype("Int64")
+    return table
 
 
 def check_results_table(table: pd.DataFrame, source: str = "the results table", columns=None):
@@ -198,20 +230,54 @@ def _file_digest(path) -> str:
         return f"unreadable: {type(exc).__name__}"
 
 
+def task_family(task: BenchmarkTask) -> str:
+    """``"fmri"``, ``"decoding"`` or ``"eeg"``: the family of a task, from its paradigm."""
+    return task.paradigm if task.paradigm in FAMILY_PARADIGMS else "eeg"
+
+
+def _task_options(task: BenchmarkTask, n_splits, random_state) -> dict:
+    """The folds and seed a task actually uses: the run's for EEG; fMRI's stratified folds
+    are in the protocol's name, with fMRI's own seed (docs/fmri.md); decoding has none."""
+    family = task_family(task)
+    if family == "fmri":
+        from .fmri import RANDOM_STATE
+
+        return {"n_splits": None, "random_state": RANDOM_STATE}
+    if family == "decoding":
+        return {"n_splits": None, "random_state": None}
+    return {
+        "n_splits": int(n_splits),
+        "random_state": None if random_state is None else int(random_state),
+    }
+
+
+def _family_data_root(dataset: str, paradigm: str):
+    if paradigm == "fmri":
+        from ..datasets.abide import abide_path
+
+        return abide_path()
+    from ..datasets.eeg import bundled_path
+
+    return bundled_path(dataset)
+
+
 def _dataset_digest(dataset: str, paradigm: str) -> str:
     """Cheap digest of a dataset's files (relative paths, sizes, modification times) and
     of the epoching of ``paradigm``; a dataset without a folder is known by its name."""
     from ..datasets import get_dataset
 
+    digest = hashlib.sha256()
     try:
-        data = get_dataset(dataset)
+        if paradigm in FAMILY_PARADIGMS:  # ABIDE, or a decoding dataset's .mat/.csv files
+            root = _family_data_root(dataset, paradigm)
+        else:
+            data = get_dataset(dataset)
+            options = getattr(data, "paradigms", {})
+            if isinstance(options, dict):
+                digest.update(repr(sorted(options.get(paradigm, {}).items(), key=str)).encode())
+            root = getattr(data, "path", None)
     except Exception as exc:  # reported when the task runs; here only the key changes
         return f"unavailable: {type(exc).__name__}"
-    digest = hashlib.sha256()
-    options = getattr(data, "paradigms", {})
-    if isinstance(options, dict):
-        digest.update(repr(sorted(options.get(paradigm, {}).items(), key=str)).encode())
-    root = getattr(data, "path", None)
     if root is not None and Path(root).exists():
         root = Path(root)
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
@@ -237,7 +303,8 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=No
     fingerprint : dict
         ``pipeline_file`` (SHA-256 of the file's content), ``data`` (digest of the
         dataset's file paths, sizes and modification times and of the paradigm's
-        epoching), ``protocol``, ``n_splits``, ``random_state`` and ``neuropipe`` (version).
+        epoching), ``protocol``, ``n_splits``, ``random_state`` (those the task uses: None
+        where its protocol has none) and ``neuropipe`` (version).
     """
     from .. import __version__
 
@@ -251,8 +318,7 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=No
         "pipeline_file": cache[task.source],
         "data": cache[data_key],
         "protocol": task.protocol,
-        "n_splits": int(n_splits),
-        "random_state": None if random_state is None else int(random_state),
+        **_task_options(task, n_splits, random_state),
         "neuropipe": __version__,
     }
 
@@ -264,9 +330,9 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=No
 
 @lru_cache(maxsize=16)
 def _pipelines_of(source: str, digest: str) -> dict:
-    from .pipelines import load_pipeline_file
+    from .pipelines import as_pipeline_dict, load_pipeline_file
 
-    return {c["name"]: c["pipeline"] for c in load_pipeline_file(source)}
+    return as_pipeline_dict(load_pipeline_file(source))
 
 
 def _load(dataset: str, paradigm: str, subjects: tuple):
@@ -275,16 +341,64 @@ def _load(dataset: str, paradigm: str, subjects: tuple):
     return load_epochs(dataset, paradigm, subjects)
 
 
-def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42, log_level=None):
-    """Run one task and return ``(task, results DataFrame or None, error text or None)``.
+def _load_family(dataset: str, paradigm: str):
+    """The fMRI or decoding dataset of a task, loaded once per process."""
+    from .cache import epoch_cache
 
-    ``log_level`` is applied to neuropipe and MNE in the process that runs the task
-    (a joblib or Dask worker does not inherit the caller's); default ``"WARNING"``.
-    """
-    from .._logging import log_level_context
+    if paradigm == "fmri":
+        from ..datasets.abide import load_abide
+        from .fmri import FMRI_DATASET
+
+        if dataset != FMRI_DATASET:
+            raise ValueError(
+                f"Unknown fMRI dataset {dataset!r}; the bundled one is {FMRI_DATASET!r}."
+            )
+        return epoch_cache.get((dataset, paradigm, ()), load_abide)
+    from .._validation import check_option
+    from .decoding import DECODING_DATASETS
+
+    check_option("dataset", dataset, list(DECODING_DATASETS))
+    return epoch_cache.get((dataset, paradigm, ()), lambda: DECODING_DATASETS[dataset](None))
+
+
+def _evaluate_task(task, pipeline, n_splits, random_state, artifacts):
     from ..datasets import get_dataset
     from .cache import share_transformer_fits
     from .protocols import evaluate
+
+    options = _task_options(task, n_splits, random_state)
+    if task_family(task) == "fmri":
+        data = _load_family(task.dataset, task.paradigm)
+        kwargs = {"random_state": options["random_state"]}
+    elif task_family(task) == "decoding":
+        data, kwargs = _load_family(task.dataset, task.paradigm), {}
+    else:
+        # transformer fits on the same data shared by grid settings and pipelines
+        pipeline = share_transformer_fits(pipeline)
+        kwargs = {"random_state": random_state}
+        if task.protocol == "cross-subject":
+            subjects = tuple(get_dataset(task.dataset).subjects)
+            data = _load(task.dataset, task.paradigm, subjects)
+            kwargs["subjects"] = [task.subject]
+        else:
+            data = _load(task.dataset, task.paradigm, (task.subject,))
+        if task.protocol == "within-session":
+            kwargs["n_splits"] = n_splits
+    kwargs["artifacts"] = artifacts
+    return evaluate(task.protocol, {task.pipeline: pipeline}, data, task.dataset, **kwargs)
+
+
+def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42, log_level=None):
+    """Run one task and return ``(task, results DataFrame or None, error text or None)``.
+
+    The results hold the rows of :data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA`,
+    and in ``results.attrs["artifacts"]`` the report's arrays of every fitted fold
+    (:func:`neuropipe.evaluation.artifacts.fold_artifacts`, plus ``row``: the row of the
+    table, and ``test_index``). ``log_level`` is applied to neuropipe and MNE in the
+    process that runs the task (a joblib or Dask worker does not inherit the caller's);
+    default ``"WARNING"``.
+    """
+    from .._logging import log_level_context
 
     try:
         with log_level_context(log_level or "WARNING"):
@@ -293,18 +407,11 @@ def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42,
                 raise ValueError(
                     f"{task.source!r} no longer defines a pipeline named {task.pipeline!r}"
                 )
-            # transformer fits on the same data shared by grid settings and pipelines
-            pipeline = {task.pipeline: share_transformer_fits(pipelines[task.pipeline])}
-            kwargs = {"random_state": random_state}
-            if task.protocol == "cross-subject":
-                subjects = tuple(get_dataset(task.dataset).subjects)
-                data = _load(task.dataset, task.paradigm, subjects)
-                kwargs["subjects"] = [task.subject]
-            else:
-                data = _load(task.dataset, task.paradigm, (task.subject,))
-            if task.protocol == "within-session":
-                kwargs["n_splits"] = n_splits
-            results = evaluate(task.protocol, pipeline, data, task.dataset, **kwargs)
+            artifacts = []
+            results = _evaluate_task(
+                task, pipelines[task.pipeline], n_splits, random_state, artifacts
+            )
+            results.attrs["artifacts"] = artifacts
         if results.empty:
             raise ValueError(
                 f"the {task.protocol} protocol produced no result for subject {task.subject} "
@@ -373,14 +480,24 @@ class TaskStore:
         self.folder = Path(folder)
         self.tasks_dir = self.folder / "tasks"
         self.tasks_dir.mkdir(parents=True, exist_ok=True)
-        for leftover in self.tasks_dir.glob(".*.tmp"):  # from a run killed mid-write
-            leftover.unlink(missing_ok=True)
+        for pattern in (".*.tmp", ".*.tmp.npz"):  # from a run killed mid-write
+            for leftover in self.tasks_dir.glob(pattern):
+                leftover.unlink(missing_ok=True)
 
     def path(self, task: BenchmarkTask) -> Path:
         return self.tasks_dir / f"{task.key}.csv"
 
     def meta_path(self, task: BenchmarkTask) -> Path:
         return self.tasks_dir / f"{task.key}.json"
+
+    def artifacts_path(self, task: BenchmarkTask) -> Path:
+        """``tasks/<key>.npz``: the report's per-fold arrays of the task (read them with
+        :func:`neuropipe.evaluation.artifacts.load_artifacts`)."""
+        return self.tasks_dir / f"{task.key}.npz"
+
+    def files(self, task: BenchmarkTask) -> tuple:
+        """The task's files: CSV, JSON record and arrays."""
+        return self.path(task), self.meta_path(task), self.artifacts_path(task)
 
     def check(self, task: BenchmarkTask, fingerprint: dict | None = None):
         """Why the stored result of ``task`` cannot be reused, or None if it can.
@@ -402,6 +519,10 @@ class TaskStore:
                 return "invalid", "the CSV does not match its checksum (truncated or edited)"
             table = read_results(csv)
             check_results_table(table, csv.name)
+            if meta.get("artifacts_sha256") is not None:
+                arrays = self.artifacts_path(task).read_bytes()
+                if hashlib.sha256(arrays).hexdigest() != meta["artifacts_sha256"]:
+                    return "invalid", "the fold arrays (.npz) do not match their checksum"
         except FileNotFoundError as exc:
             return "invalid", f"{Path(exc.filename or '').name or 'a file'} is missing"
         except (OSError, ValueError) as exc:  # unreadable, bad JSON, bad table
@@ -418,16 +539,27 @@ class TaskStore:
         """Whether a valid result of ``task`` is stored (with this fingerprint, if given)."""
         return self.check(task, fingerprint) is None
 
-    def write(self, task: BenchmarkTask, results: pd.DataFrame, fingerprint=None) -> None:
-        """Write the CSV, then its JSON record, each atomically (temporary file, rename)."""
+    def write(
+        self, task: BenchmarkTask, results: pd.DataFrame, fingerprint=None, artifacts=None
+    ) -> None:
+        """Write the CSV, the fold arrays (``artifacts``, a list of dicts, if given), then
+        the JSON record, each atomically (temporary file, rename)."""
         content = results.to_csv(index=False).encode()
         self.meta_path(task).unlink(missing_ok=True)  # never a record beside a new CSV
         _atomic_write_bytes(self.path(task), content)
+        arrays_sha256 = None
+        if artifacts is None:
+            self.artifacts_path(task).unlink(missing_ok=True)
+        else:
+            arrays_sha256 = _atomic_write_artifacts(
+                self.artifacts_path(task), artifacts, _task_fields(task)
+            )
         meta = {
             "schema": TASK_SCHEMA,
             "task": _task_fields(task),
             "fingerprint": fingerprint,
             "csv_sha256": hashlib.sha256(content).hexdigest(),
+            "artifacts_sha256": arrays_sha256,
             "rows": len(results),
         }
         _atomic_write_bytes(self.meta_path(task), json.dumps(meta, indent=1).encode())
@@ -435,7 +567,9 @@ class TaskStore:
     def read(self, tasks) -> pd.DataFrame:
         """The stored results of ``tasks`` that are valid, concatenated."""
         frames = [read_results(self.path(t)) for t in tasks if self.done(t)]
-        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if not frames:
+            return pd.DataFrame()
+        return integer_subjects(pd.concat(frames, ignore_index=True))
 
     def write_failures(self, failures: pd.DataFrame) -> None:
         """``failures.csv`` holds this run's failed tasks; removed when there are none."""
@@ -444,6 +578,26 @@ class TaskStore:
             path.unlink(missing_ok=True)
         else:
             write_csv_atomic(failures, path)
+
+
+def _atomic_write_artifacts(path: Path, folds: list, meta: dict) -> str:
+    """:func:`~neuropipe.evaluation.artifacts.save_task_artifacts` to a temporary file
+    beside ``path``, renamed over it; returns the SHA-256 of the file."""
+    from .artifacts import save_task_artifacts
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
+    os.close(fd)
+    try:
+        save_task_artifacts(tmp, folds, meta=meta)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest
 
 
 def _task_fields(task: BenchmarkTask) -> dict:
@@ -543,9 +697,9 @@ def run_tasks(
         outcomes = _completed(todo, n_splits, random_state, n_jobs, scheduler, log_level)
         for task, results, error in outcomes:
             if error is None:
-                store.write(task, results, fingerprints[task])
+                store.write(task, results, fingerprints[task], results.attrs.get("artifacts"))
             else:
-                for stale in (store.path(task), store.meta_path(task)):
+                for stale in store.files(task):
                     stale.unlink(missing_ok=True)  # an old result must not pass for this run's
                 failures.append({**asdict(task), "error": error})
                 bar.write(f"FAILED {task.key}: {error}")

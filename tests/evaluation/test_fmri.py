@@ -10,13 +10,14 @@ from sklearn.utils import Bunch
 from threadpoolctl import threadpool_limits
 
 from neuropipe.datasets.abide import load_abide
+from neuropipe.evaluation.chance import chance_level
 from neuropipe.evaluation.fmri import (
-    chance_level,
     evaluate_fmri,
     fmri_splits,
     load_pipeline_files,
     summarize_fmri,
 )
+from neuropipe.evaluation.pipelines import as_pipeline_dict
 from neuropipe.features.graph import ConnectivityGraph, EdgeVector
 
 COLUMNS = [
@@ -71,9 +72,16 @@ def test_leave_site_out_holds_out_each_site():
         assert set(data.site[test]) == {name} and name not in set(data.site[train])
 
 
+def _majority(y_train, y_test):
+    return chance_level(y_test, "accuracy", y_train=y_train)[0]
+
+
 def test_chance_level_is_training_majority_on_test():
-    assert chance_level([1, 1, 0], [0, 0, 0, 1]) == 0.25
-    assert chance_level([0, 1], [0, 0, 1]) == pytest.approx(2 / 3)  # tie -> smallest label
+    assert _majority([1, 1, 0], [0, 0, 0, 1]) == 0.25
+    assert _majority([0, 1], [0, 0, 1]) == pytest.approx(2 / 3)  # tie -> smallest label
+    # the p < 0.05 threshold of that guess: binomial quantile over the test fold
+    chance, threshold = chance_level([0] * 30 + [1] * 10, "accuracy", y_train=[0, 0, 1])
+    assert chance == 0.75 and 0.75 < threshold < 0.9
 
 
 @pytest.mark.parametrize(
@@ -111,7 +119,7 @@ def test_evaluate_fmri_matches_manual_cross_validation():
         rows = res[res["evaluation"] == protocol]
         expected = cross_val_score(pipe, data.X, data.y, cv=[(tr, te) for _, tr, te in splits])
         np.testing.assert_allclose(rows["score"], expected)
-        chance = [chance_level(data.y[tr], data.y[te]) for _, tr, te in splits]
+        chance = [_majority(data.y[tr], data.y[te]) for _, tr, te in splits]
         np.testing.assert_allclose(rows["chance"], chance)
         np.testing.assert_array_equal(rows["samples"], [len(te) for _, _, te in splits])
     assert res["score"].mean() > 0.9  # the coupling sign is easy to read from the edges
@@ -143,7 +151,9 @@ def test_summarize_pooled_and_mean():
 
 
 def test_pipeline_files_run_on_dataset_X():
-    assert set(load_pipeline_files()) == {
+    configs = load_pipeline_files()
+    assert isinstance(configs, list) and {"name", "pipeline", "source"} <= set(configs[0])
+    assert {c["name"] for c in configs} == {
         "connectome-logreg",
         "tangent-logreg",
         "dey-motifs-pca-lda",
@@ -152,8 +162,8 @@ def test_pipeline_files_run_on_dataset_X():
         "phenotype-logreg",
         "combined-logreg",
     }  # the default job; the others are marked slow
-    pipelines = load_pipeline_files(include_slow=True)
-    assert set(pipelines) == {
+    pipelines = as_pipeline_dict(load_pipeline_files(include_slow=True))
+    assert set(pipelines) >= {
         "connectome-logreg",
         "ledoitwolf-connectome-logreg",
         "partial-correlation-logreg",
@@ -190,7 +200,7 @@ def test_pipeline_files_run_on_dataset_X():
 @pytest.mark.slow
 def test_connectome_baseline_beats_chance_on_abide():
     """Real-data claim: the connectome baseline is well above chance on all 249 subjects."""
-    pipelines = load_pipeline_files()
+    pipelines = as_pipeline_dict(load_pipeline_files())
     res = evaluate_fmri(
         {"connectome-logreg": pipelines["connectome-logreg"]},
         protocols=("stratified-5fold",),

@@ -1,0 +1,307 @@
+"""Evaluation protocols as scikit-learn splitters over ``(X, y, groups)``.
+
+Every protocol of the benchmark is a cross-validator with scikit-learn's
+``split(X, y=None, groups=None)`` / ``get_n_splits`` interface, so it composes with
+:func:`sklearn.model_selection.cross_validate`, ``GridSearchCV`` and the benchmark runner.
+``groups`` is either the metadata table of the samples (a DataFrame with the column the
+protocol needs: ``subject``, ``session`` or ``site``) or, as in scikit-learn, a 1-D array of
+those labels.
+
+========================== ============================================== =================
+protocol                   splitter                                       family
+========================== ============================================== =================
+``within-session``         :class:`WithinSessionSplitter`                 EEG
+``cross-session``          :class:`CrossSessionSplitter`                  EEG
+``cross-subject``          :class:`CrossSubjectSplitter`                  EEG
+``leave-site-out``         :class:`LeaveSiteOut`                          fMRI
+``stratified-<k>fold``     :class:`SiteLabelStratifiedKFold`              fMRI
+``time-ordered``           :class:`~neuropipe.evaluation.decoding.TimeOrderedSplit`  decoding
+========================== ============================================== =================
+
+MOABB's own splitters (``moabb.evaluations.splitters``) take ``split(y, metadata)`` and
+shuffle the order of subjects, so they do not plug into ``cross_validate``; these produce
+the folds of MOABB's evaluations (``StratifiedKFold(n_splits, shuffle=True,
+random_state=seed)`` in each session; ``LeaveOneGroupOut`` over sessions or subjects) in
+scikit-learn's interface.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from sklearn.model_selection import BaseCrossValidator, LeaveOneGroupOut, StratifiedKFold
+
+from .decoding import TimeOrderedSplit
+
+__all__ = [
+    "CrossSessionSplitter",
+    "CrossSubjectSplitter",
+    "LeaveSiteOut",
+    "SiteLabelStratifiedKFold",
+    "TimeOrderedSplit",
+    "WithinSessionSplitter",
+    "make_splitter",
+]
+
+_STRATIFIED = re.compile(r"^stratified-(\d+)fold$")
+
+
+def _labels(groups, column, n_samples):
+    """The ``column`` labels of ``groups`` (a metadata DataFrame, or the labels themselves)."""
+    if groups is None:
+        raise ValueError(
+            f"The {column!r} of every sample is needed: pass groups=metadata (a DataFrame "
+            f"with a {column!r} column) or groups=<array of {column} labels>."
+        )
+    if hasattr(groups, "columns"):
+        if column not in groups.columns:
+            raise ValueError(
+                f"groups has no {column!r} column (columns: {list(groups.columns)}); pass the "
+                f"metadata table with a {column!r} column."
+            )
+        groups = groups[column]
+    labels = np.asarray(groups)
+    if labels.shape != (n_samples,):
+        raise ValueError(
+            f"groups has {len(labels)} {column} labels for {n_samples} samples; give one label "
+            f"per sample."
+        )
+    return labels
+
+
+class _GroupSplitter(BaseCrossValidator):
+    """Leave one value of ``column`` out (``LeaveOneGroupOut``), within each ``within``."""
+
+    column = ""
+    within = None
+
+    def _splits(self, X, groups):
+        n = len(X)
+        held_out = _labels(groups, self.column, n)
+        blocks = (
+            [np.arange(n)]
+            if self.within is None
+            else list(_groupby(_labels(groups, self.within, n)).values())
+        )
+        for block in blocks:
+            if np.unique(held_out[block]).size < 2:
+                continue
+            for train, test in LeaveOneGroupOut().split(block, groups=held_out[block]):
+                yield block[train], block[test]
+
+    def split(self, X, y=None, groups=None):
+        """Yield train and test indices; ``groups``: metadata table or labels (see module)."""
+        yield from self._splits(X, groups)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of splits (needs ``X`` and ``groups``)."""
+        if X is None:
+            raise ValueError(f"{type(self).__name__}.get_n_splits needs X and groups.")
+        return sum(1 for _ in self._splits(X, groups))
+
+
+def _groupby(labels):
+    """Indices of each distinct label, in sorted label order."""
+    values, inverse = np.unique(labels, return_inverse=True)
+    return {v: np.flatnonzero(inverse == i) for i, v in enumerate(values)}
+
+
+class CrossSubjectSplitter(_GroupSplitter):
+    """Leave one subject out: train on all other subjects, test on the held-out one.
+
+    ``groups``: the metadata table (``subject`` column) or the subject of each sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = np.zeros((6, 2)); subjects = [1, 1, 2, 2, 3, 3]
+    >>> [test.tolist() for _, test in CrossSubjectSplitter().split(X, groups=subjects)]
+    [[0, 1], [2, 3], [4, 5]]
+    """
+
+    column = "subject"
+
+
+class LeaveSiteOut(_GroupSplitter):
+    """Leave one acquisition site out (a classifier on a scanner it has never seen).
+
+    ``groups``: the metadata table (``site`` column) or the site of each sample.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sites = np.repeat(["A", "B", "C"], 2)
+    >>> [test.tolist() for _, test in LeaveSiteOut().split(np.zeros((6, 1)), groups=sites)]
+    [[0, 1], [2, 3], [4, 5]]
+    """
+
+    column = "site"
+
+    def _splits(self, X, groups):
+        sites = _labels(groups, self.column, len(X))
+        if np.unique(sites).size < 2:
+            raise ValueError(
+                f"Protocol 'leave-site-out' needs at least 2 sites, got "
+                f"{np.unique(sites).tolist()}; use 'stratified-10fold'."
+            )
+        yield from super()._splits(X, groups)
+
+
+class CrossSessionSplitter(_GroupSplitter):
+    """Leave one session out, within each subject (subjects with one session give no fold).
+
+    ``groups``: the metadata table with ``subject`` and ``session`` columns.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> meta = pd.DataFrame({"subject": [1, 1, 1, 1, 2, 2], "session": list("aabbaa")})
+    >>> [test.tolist() for _, test in CrossSessionSplitter().split(np.zeros((6, 1)), groups=meta)]
+    [[0, 1], [2, 3]]
+    """
+
+    column = "session"
+    within = "subject"
+
+
+class WithinSessionSplitter(BaseCrossValidator):
+    """Stratified k-fold cross-validation inside each session of each subject (MOABB's
+    ``WithinSessionEvaluation`` folds).
+
+    Every (subject, session) block is split by
+    ``StratifiedKFold(n_splits, shuffle=True, random_state=random_state)`` on its own labels;
+    a test fold never leaves its session. Blocks come in sorted (subject, session) order.
+
+    Parameters
+    ----------
+    n_splits : int
+        Folds per session.
+    random_state : int | None
+        Seed of the shuffling (the same seed gives MOABB's folds).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 1] * 4)
+    >>> cv = WithinSessionSplitter(n_splits=2, random_state=0)
+    >>> [len(test) for _, test in cv.split(np.zeros((8, 1)), y, groups=[1] * 8)]
+    [4, 4]
+    """
+
+    def __init__(self, n_splits=5, random_state=42):
+        self.n_splits = n_splits
+        self.random_state = random_state
+
+    def _blocks(self, X, groups):
+        n = len(X)
+        if groups is None:
+            return [np.arange(n)]
+        if hasattr(groups, "columns"):
+            keys = [c for c in ("subject", "session") if c in groups.columns]
+            if not keys:
+                return [np.arange(n)]
+            return [np.asarray(i) for i in groups.groupby(keys, sort=True).indices.values()]
+        return list(_groupby(_labels(groups, "session", n)).values())
+
+    def split(self, X, y=None, groups=None):
+        """Yield train and test indices (``y`` required: folds are stratified)."""
+        if y is None:
+            raise ValueError("WithinSessionSplitter stratifies by label: pass y.")
+        y = np.asarray(y)
+        cv = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
+        for block in self._blocks(X, groups):
+            for train, test in cv.split(block, y[block]):
+                yield block[train], block[test]
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """``n_splits`` per (subject, session) block."""
+        return self.n_splits * (1 if X is None else len(self._blocks(X, groups)))
+
+
+class SiteLabelStratifiedKFold(BaseCrossValidator):
+    """k folds stratified jointly by site and label: every fold keeps each site's label mix.
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of folds (every site x label group needs at least this many samples).
+    random_state : int | None
+        Seed of the shuffling.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = np.array([0, 1] * 6); sites = np.repeat(["A", "B"], 6)
+    >>> cv = SiteLabelStratifiedKFold(3, random_state=0)
+    >>> [np.bincount(y[test]).tolist() for _, test in cv.split(np.zeros(12), y, groups=sites)]
+    [[2, 2], [2, 2], [2, 2]]
+    """
+
+    def __init__(self, n_splits=10, random_state=0):
+        self.n_splits = n_splits
+        self.random_state = random_state
+
+    def split(self, X, y=None, groups=None):
+        """Yield train and test indices; ``groups``: metadata (``site`` column) or sites."""
+        y = np.asarray(y)
+        site = _labels(groups, "site", len(y)).astype(str)
+        strata = np.char.add(np.char.add(site, "|"), y.astype(str))
+        _, counts = np.unique(strata, return_counts=True)
+        if self.n_splits < 2 or counts.min() < self.n_splits:
+            raise ValueError(
+                f"Protocol 'stratified-{self.n_splits}fold': the smallest site x label group "
+                f"has {counts.min()} subjects, fewer than the {self.n_splits} folds (and k must "
+                f"be >= 2); use fewer folds, e.g. 'stratified-5fold'."
+            )
+        cv = StratifiedKFold(self.n_splits, shuffle=True, random_state=self.random_state)
+        yield from cv.split(y, strata)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Return ``n_splits``."""
+        return self.n_splits
+
+
+def make_splitter(protocol: str, *, n_splits: int = 5, random_state=None, **kwargs):
+    """The splitter of a protocol name.
+
+    Parameters
+    ----------
+    protocol : str
+        ``"within-session"``, ``"cross-session"``, ``"cross-subject"``, ``"leave-site-out"``,
+        ``"stratified-<k>fold"`` or ``"time-ordered"``.
+    n_splits : int
+        Folds of ``"within-session"``.
+    random_state : int | None
+        Seed of the shuffled protocols.
+    **kwargs
+        For ``"time-ordered"``: ``train_size``, ``test_size``, ``gap``.
+
+    Returns
+    -------
+    cv : scikit-learn cross-validator
+
+    Examples
+    --------
+    >>> make_splitter("stratified-10fold", random_state=0).n_splits
+    10
+    """
+    match = _STRATIFIED.match(str(protocol))
+    if match:
+        return SiteLabelStratifiedKFold(int(match.group(1)), random_state=random_state)
+    simple = {
+        "cross-session": CrossSessionSplitter,
+        "cross-subject": CrossSubjectSplitter,
+        "leave-site-out": LeaveSiteOut,
+    }
+    if protocol in simple:
+        return simple[protocol]()
+    if protocol == "within-session":
+        return WithinSessionSplitter(n_splits, random_state=random_state)
+    if protocol == "time-ordered":
+        return TimeOrderedSplit(**kwargs)
+    raise ValueError(
+        f"Invalid value for the 'protocol' parameter. Allowed values are 'within-session', "
+        f"'cross-session', 'cross-subject', 'leave-site-out', 'stratified-<k>fold' (e.g. "
+        f"'stratified-10fold') and 'time-ordered', but got {protocol!r} instead."
+    )
