@@ -30,13 +30,13 @@ PIPELINE = {
     "pipeline": make_pipeline(
         EpochsToArray(),
         CommonAverageReference(),
-        PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0),
+        PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
         selection_search(
             freqs=np.arange(8.0, 33.0),
             bands=(None,),
             ks=(30, 100, 300, 1600),
             rules=("topk",),
-            log=(True,),
+            log=(False,),  # the spectra are already log10 power (PSD(log=True))
         ),
     ),
 }
