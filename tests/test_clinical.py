@@ -17,14 +17,13 @@ from sklearn.base import clone
 from neuropipe._validation import DataFileError
 from neuropipe.clinical import (
     ClinicalModel,
-    add_fit_parser,
-    add_predict_parser,
     fit_recording,
     load_model,
     parse_event_map,
     predict_recording,
     prediction_summary,
 )
+from neuropipe.clinical_cli import add_fit_parser, add_predict_parser
 from neuropipe.datasets import bundled_path
 from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.io import read_epochs
