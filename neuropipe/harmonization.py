@@ -167,8 +167,8 @@ def combat_transform(X, site, covariates=None, *, model, unseen_site="raise"):
     Z = Z.reshape(len(X), -1)
     if Z.shape[1] != model["beta"].shape[0]:
         raise ValueError(
-            f"covariates has {Z.shape[1]} columns but the ComBat model was fitted with "
-            f"{model['beta'].shape[0]}."
+            f"covariates has {Z.shape[1]} columns but the ComBat model was fitted on "
+            f"{model['beta'].shape[0]}; pass the same covariates as at fit time."
         )
     sd = np.sqrt(model["var_pooled"])
     mean = model["grand_mean"] + Z @ model["beta"]
