@@ -474,8 +474,7 @@ def check_n_channels(estimator, X, *, axis: int = 1, unit: str = "channels"):
     expected, got = getattr(estimator, attribute), np.shape(X)[axis]
     if got != expected:
         raise ValueError(
-            f"X has {got} {unit} but {type(estimator).__name__} was fitted on {expected}; "
-            f"{fix}."
+            f"X has {got} {unit} but {type(estimator).__name__} was fitted on {expected}; {fix}."
         )
     return X
 
