@@ -21,7 +21,7 @@ from .features import (
 )
 from .persistence import load, save
 from .preprocessing import BandPass, EpochsToArray, FilterBank, PickChannels, StackBands
-from .selection import FisherSelector, MutualInfoSelector, R2Selector
+from .selection import FisherSelector, MutualInfoSelector, R2Selector, ROIMask, ScoreSelector
 
 __version__ = "0.1.0.dev0"
 
@@ -44,7 +44,9 @@ __all__ = [
     "NodeStrength",
     "PickChannels",
     "R2Selector",
+    "ROIMask",
     "SSVEPCCA",
+    "ScoreSelector",
     "StackBands",
     "TRCA",
     "__version__",

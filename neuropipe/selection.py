@@ -1,12 +1,16 @@
 """Univariate feature scoring and selection that lives inside cross-validation.
 
 Scores (:func:`r2_scores`, :func:`signed_r2_scores`, :func:`fisher_scores`) are plain
-functions on arrays of any feature shape; selectors (:class:`R2Selector`,
-:class:`FisherSelector`, :class:`MutualInfoSelector`) are scikit-learn transformers that
-accept spectra ``(n_epochs, n_channels, n_freqs)`` or feature matrices
-``(n_samples, n_features)``, learn their scores in ``fit`` (training folds only, when used
-in a :class:`~sklearn.pipeline.Pipeline`) and return a 2-D matrix of the kept features,
-whose names :meth:`get_feature_names_out` reports (``'C3_12Hz'``).
+functions on arrays of any feature shape. One selector, :class:`ScoreSelector`, keeps the
+best-scoring features for a pluggable ``score_func``, as
+:class:`sklearn.feature_selection.SelectKBest` does: it accepts spectra
+``(n_epochs, n_channels, n_freqs)`` or feature matrices ``(n_samples, n_features)``, learns
+its scores in ``fit`` (training folds only, when used in a
+:class:`~sklearn.pipeline.Pipeline`) and returns a 2-D matrix of the kept features, whose
+names :meth:`get_feature_names_out` reports (``'C3_12Hz'``). :class:`R2Selector`,
+:class:`FisherSelector` and :class:`MutualInfoSelector` are that class with its score
+function fixed, under the names the pipeline files and saved models use.
+:class:`ROIMask` keeps every feature of the best regions of a graph-feature layout.
 
 HappyFeat (Desbois et al. 2024) ranks features on an R² map computed on all trials and
 then cross-validates on those same trials, which inflates its scores; here the selector is
@@ -21,7 +25,7 @@ import warnings
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.feature_selection import SelectorMixin, mutual_info_classif
+from sklearn.feature_selection import SelectorMixin, f_classif, mutual_info_classif
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neuropipe._validation import (
@@ -38,6 +42,8 @@ __all__ = [
     "FisherSelector",
     "MutualInfoSelector",
     "R2Selector",
+    "ROIMask",
+    "ScoreSelector",
     "autofeat_mask",
     "fisher_scores",
     "r2_scores",
@@ -227,8 +233,83 @@ def _topk_mask(scores, k):
     return mask.reshape(scores.shape)
 
 
-class _ScoreSelector(SelectorMixin, BaseEstimator):
-    """Keep the ``k`` best-scoring features of (n, C, F) or (n, p) input."""
+def _call_score_func(score_func, X, y):
+    """``score_func(X, y)`` as a float64 array; a ``(scores, pvalues)`` pair gives its scores."""
+    if not callable(score_func):
+        raise TypeError(
+            f"'score_func' must be a callable score_func(X, y) -> scores (e.g. r2_scores, "
+            f"fisher_scores, sklearn's f_classif), got {score_func!r}."
+        )
+    result = score_func(X, y)
+    return np.asarray(result[0] if isinstance(result, tuple) else result, dtype=np.float64)
+
+
+_SELECTOR_PARAMS = """
+    Parameters
+    ----------
+    k : int | 'all'
+        Number of features to keep. With ``rule='autofeat'``, the number of channels, each
+        contributing the one frequency where it scores best.
+    rule : 'topk' | 'autofeat'
+        ``'topk'``: the ``k`` best features. ``'autofeat'``: HappyFeat's AutoFeat (see
+        :func:`autofeat_mask`); needs ``(n_samples, n_channels, n_freqs)`` input (a 2-D
+        input is read as one frequency per column, which makes it ``'topk'``).
+"""
+
+_SELECTOR_ATTRIBUTES = """
+    Attributes
+    ----------
+    scores_ : ndarray, shape (n_channels, n_freqs) or (n_features,)
+        Score of every input feature, in the input layout (``scores_`` of a 3-D fit is the
+        map :func:`neuropipe.report.r2map.plot_r2_map` draws).
+    support_ : ndarray of bool, shape (n_features_in_,)
+        Selected features of the flattened input.
+    feature_shape_ : tuple of int
+        Per-sample shape of the input seen in ``fit``.
+    n_features_in_ : int
+        Number of flattened input features.
+"""
+
+
+class ScoreSelector(SelectorMixin, BaseEstimator):
+    __doc__ = (
+        """Keep the ``k`` best-scoring features of spectra or feature matrices.
+
+    The one univariate selector of neuropipe, as
+    :class:`~sklearn.feature_selection.SelectKBest`: ``score_func`` scores every feature on
+    the training data, ``rule`` turns the scores into a selection. :class:`R2Selector`,
+    :class:`FisherSelector` and :class:`MutualInfoSelector` are this class with the score
+    function fixed (R² and Fisher scores rank features alike, so they select the same).
+
+    Parameters
+    ----------
+    score_func : callable, default=r2_scores
+        ``score_func(X, y) -> scores`` or ``-> (scores, pvalues)`` on the flattened
+        ``(n_samples, n_features)`` training data, higher is better: :func:`r2_scores`,
+        :func:`fisher_scores`, :func:`sklearn.feature_selection.f_classif`,
+        :func:`sklearn.feature_selection.mutual_info_classif`... A NaN score is never
+        preferred to a number.
+"""
+        + _SELECTOR_PARAMS.split("----------\n", 1)[1]
+        + _SELECTOR_ATTRIBUTES
+        + """
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X = rng.standard_normal((40, 4, 3))
+    >>> X[y == 1, 2, 1] += 3.0
+    >>> sel = ScoreSelector(fisher_scores, k=1).fit(X, y)
+    >>> sel.transform(X).shape, np.argwhere(sel.get_support().reshape(4, 3)).tolist()
+    ((40, 1), [[2, 1]])
+    """
+    )
+
+    def __init__(self, score_func=r2_scores, *, k=10, rule="topk"):
+        self.score_func = score_func
+        self.k = k
+        self.rule = rule
 
     def _flatten(self, X, reset):
         """Return a 2-D view of X and the per-sample feature shape (None for 2-D input).
@@ -275,7 +356,11 @@ class _ScoreSelector(SelectorMixin, BaseEstimator):
         X, y = validate_data(self, X, y, ensure_min_samples=2)
         y = check_labels(y, X.shape[0])
         self.feature_shape_ = shape if shape is not None else (X.shape[1],)
-        self.scores_ = np.asarray(self._score(X, y), dtype=np.float64).reshape(self.feature_shape_)
+        scores = _call_score_func(self.score_func, X, y)
+        self.scores_ = scores.reshape(self.feature_shape_)
+        # a NaN score (e.g. f_classif on a constant feature) is never preferred, as in
+        # SelectKBest; R², Fisher and mutual-information scores have none
+        ranked = np.where(np.isnan(self.scores_), -np.inf, self.scores_)
         n_features = X.shape[1]
         if isinstance(self.k, str) and self.k == "all":
             self.support_ = np.ones(n_features, dtype=bool)
@@ -290,10 +375,10 @@ class _ScoreSelector(SelectorMixin, BaseEstimator):
                 stacklevel=2,
             )
         if rule == "autofeat":
-            score_map = self.scores_.reshape(self.feature_shape_[0], -1)
+            score_map = ranked.reshape(self.feature_shape_[0], -1)
             self.support_ = autofeat_mask(score_map, min(k, limit)).ravel()
         else:
-            self.support_ = _topk_mask(self.scores_, min(k, limit)).ravel()
+            self.support_ = _topk_mask(ranked, min(k, limit)).ravel()
         return self
 
     def transform(self, X):
@@ -323,39 +408,13 @@ class _ScoreSelector(SelectorMixin, BaseEstimator):
         return tags
 
 
-_SELECTOR_PARAMS = """
-    Parameters
-    ----------
-    k : int | 'all'
-        Number of features to keep. With ``rule='autofeat'``, the number of channels, each
-        contributing the one frequency where it scores best.
-    rule : 'topk' | 'autofeat'
-        ``'topk'``: the ``k`` best features. ``'autofeat'``: HappyFeat's AutoFeat (see
-        :func:`autofeat_mask`); needs ``(n_samples, n_channels, n_freqs)`` input (a 2-D
-        input is read as one frequency per column, which makes it ``'topk'``).
-"""
-
-_SELECTOR_ATTRIBUTES = """
-    Attributes
-    ----------
-    scores_ : ndarray, shape (n_channels, n_freqs) or (n_features,)
-        Score of every input feature, in the input layout (``scores_`` of a 3-D fit is the
-        map :func:`neuropipe.report.r2map.plot_r2_map` draws).
-    support_ : ndarray of bool, shape (n_features_in_,)
-        Selected features of the flattened input.
-    feature_shape_ : tuple of int
-        Per-sample shape of the input seen in ``fit``.
-    n_features_in_ : int
-        Number of flattened input features.
-"""
-
-
-class R2Selector(_ScoreSelector):
+class R2Selector(ScoreSelector):
     __doc__ = (
-        """Select features by R² (between-class over total sum of squares).
+        """:class:`ScoreSelector` by R² (between-class over total sum of squares).
 
-    HappyFeat parity: ``R2Selector(k=3, rule='autofeat')`` on the ``(n, C, F)`` output of
-    :class:`~neuropipe.features.spectral.PSD` or
+    ``ScoreSelector(r2_scores, k=k, rule=rule)`` under the name the pipeline files and saved
+    models use. HappyFeat parity: ``R2Selector(k=3, rule='autofeat')`` on the ``(n, C, F)``
+    output of :class:`~neuropipe.features.spectral.PSD` or
     :class:`~neuropipe.features.connectivity.NodeStrength`.
 """
         + _SELECTOR_PARAMS
@@ -374,17 +433,20 @@ class R2Selector(_ScoreSelector):
     """
     )
 
+    score_func = staticmethod(r2_scores)
+
     def __init__(self, k=10, rule="topk"):
         self.k = k
         self.rule = rule
 
-    def _score(self, X, y):
-        return r2_scores(X, y)
 
-
-class FisherSelector(_ScoreSelector):
+class FisherSelector(ScoreSelector):
     __doc__ = (
-        """Select features by Fisher score (between- over within-class sum of squares).
+        """:class:`ScoreSelector` by Fisher score (between- over within-class sum of squares).
+
+    ``ScoreSelector(fisher_scores, k=k, rule=rule)``: the Fisher score is
+    ``R² / (1 - R²)``, so this selects what :class:`R2Selector` selects; only ``scores_``
+    differ (unbounded scale).
 """
         + _SELECTOR_PARAMS
         + _SELECTOR_ATTRIBUTES
@@ -401,21 +463,20 @@ class FisherSelector(_ScoreSelector):
     """
     )
 
+    score_func = staticmethod(fisher_scores)
+
     def __init__(self, k=10, rule="topk"):
         self.k = k
         self.rule = rule
 
-    def _score(self, X, y):
-        return fisher_scores(X, y)
 
-
-class MutualInfoSelector(_ScoreSelector):
+class MutualInfoSelector(ScoreSelector):
     __doc__ = (
-        """Screen features by their mutual information with the class label.
+        """:class:`ScoreSelector` by mutual information with the class label.
 
-    Uses :func:`sklearn.feature_selection.mutual_info_classif` (k-nearest-neighbour
+    Scores with :func:`sklearn.feature_selection.mutual_info_classif` (k-nearest-neighbour
     estimator), which also catches non-monotone class differences that R² misses, at a
-    higher cost.
+    higher cost. Its settings are parameters of this class, so that a search can tune them.
 """
         + _SELECTOR_PARAMS
         + """    n_neighbors : int
@@ -443,10 +504,114 @@ class MutualInfoSelector(_ScoreSelector):
         self.n_neighbors = n_neighbors
         self.random_state = random_state
 
-    def _score(self, X, y):
+    def score_func(self, X, y):
+        """Mutual information of every feature of ``X`` with ``y``."""
         return mutual_info_classif(
             X, y, n_neighbors=self.n_neighbors, random_state=self.random_state
         )
+
+
+class ROIMask(SelectorMixin, BaseEstimator):
+    """Keep every feature of the ROIs that best separate the classes (a learnt region mask).
+
+    Dey et al. (2012) restrict their per-voxel feature maps to a mask of "useful regions"
+    learnt from the training data. Here each ROI is scored by the mean univariate
+    statistic (``score_func``, default the ANOVA F) of its features, and all features of
+    the ``k`` best ROIs are kept. Placed in a pipeline, the mask is learnt inside each CV
+    training fold.
+
+    Parameters
+    ----------
+    n_rois : int | None
+        Number of ROIs in the feature layout of
+        :class:`~neuropipe.features.graph.GraphMetrics` (column ``j`` belongs to ROI
+        ``j % n_rois``). None treats every feature as its own region (then this is
+        ``SelectKBest``).
+    k : int
+        Number of ROIs kept.
+    score_func : callable
+        ``score_func(X, y) -> (scores, pvalues)`` or ``-> scores``, higher is better.
+
+    Attributes
+    ----------
+    scores_ : ndarray, shape (n_features,)
+        Per-feature scores (NaN, e.g. for constant features, counted as 0).
+    roi_scores_ : ndarray, shape (n_rois,)
+        Mean score of each ROI's features.
+    rois_ : ndarray of int, shape (k,)
+        Indices of the kept ROIs, best first.
+    support_ : ndarray of bool, shape (n_features,)
+        Kept features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> X = rng.standard_normal((40, 6))   # 2 metrics x 3 ROIs
+    >>> X[:, [1, 4]] += 2 * y[:, None]     # ROI 1 is informative in both metrics
+    >>> mask = ROIMask(n_rois=3, k=1).fit(X, y)
+    >>> mask.rois_, mask.get_support(indices=True)
+    (array([1]), array([1, 4]))
+    """
+
+    def __init__(self, n_rois=None, k=20, score_func=f_classif):
+        self.n_rois = n_rois
+        self.k = k
+        self.score_func = score_func
+
+    def fit(self, X, y):
+        """Score the ROIs on the training data and choose the ``k`` best.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_subjects, n_features)
+            Features laid out ROI-periodically, e.g. from
+            :class:`~neuropipe.features.graph.GraphMetrics`.
+        y : ndarray, shape (n_subjects,)
+            Class labels.
+
+        Returns
+        -------
+        self : ROIMask
+        """
+        X, y = validate_data(self, check_array_input(X), y)
+        if X.shape[0] < 2:
+            raise ValueError(f"ROIMask needs at least 2 subjects, got n_samples = {X.shape[0]}.")
+        check_labels(y, X.shape[0])
+        n_regions = X.shape[1] if self.n_rois is None else check_positive_int("n_rois", self.n_rois)
+        if X.shape[1] % n_regions:
+            raise ValueError(
+                f"X has {X.shape[1]} features, not a multiple of n_rois={n_regions}; pass "
+                f"the number of ROIs of the GraphMetrics step before this mask."
+            )
+        k = check_positive_int("k", self.k)
+        if k > n_regions:
+            raise ValueError(f"k={k} is more than the {n_regions} ROIs available; lower k.")
+        self.scores_ = np.nan_to_num(_call_score_func(self.score_func, X, y), nan=0.0)
+        self.roi_scores_ = self.scores_.reshape(-1, n_regions).mean(axis=0)
+        self.rois_ = np.argsort(-self.roi_scores_, kind="stable")[:k]
+        self.support_ = np.isin(np.arange(X.shape[1]) % n_regions, self.rois_)
+        return self
+
+    def transform(self, X):
+        """Keep the features of the selected ROIs.
+
+        Parameters
+        ----------
+        X : ndarray, shape (n_subjects, n_features)
+            Same layout as in ``fit``.
+
+        Returns
+        -------
+        X_new : ndarray, shape (n_subjects, n_selected_features)
+        """
+        check_is_fitted(self)
+        return super().transform(check_array_input(X))
+
+    def _get_support_mask(self):
+        check_is_fitted(self)
+        return self.support_
 
 
 class BandSelector(TransformerMixin, BaseEstimator):

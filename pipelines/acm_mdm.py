@@ -1,7 +1,7 @@
 """ACM + minimum distance to mean, with the cached successive-halving order/lag search.
 
 Augmented covariances (Carrara & Papadopoulo 2023) classified by MDM, order 1-10 x lag 1-10
-searched by :class:`neuropipe.features.embedding.EmbeddingSearchCV` (3 inner splits,
+searched by :class:`neuropipe.model_selection.EmbeddingSearchCV` (3 inner splits,
 successive halving with factor 3; ROC-AUC for two classes, accuracy otherwise). Class means
 are log-Euclidean (closed form) and distances affine-invariant Riemannian. ``max_dim=96``
 caps ``n_channels * order``: on 64 channels this is MDM on the ``cov`` covariance. Listed
@@ -11,7 +11,7 @@ for left/right imagery only, as ``acm_tgsp_svm_fast.py``.
 from pyriemann.classification import MDM
 from sklearn.pipeline import make_pipeline
 
-from neuropipe.features.embedding import EmbeddingSearchCV
+from neuropipe.model_selection import EmbeddingSearchCV
 from neuropipe.preprocessing import EpochsToArray
 
 PIPELINE = {
@@ -24,7 +24,7 @@ PIPELINE = {
             MDM(metric={"mean": "logeuclid", "distance": "riemann"}),
             orders=tuple(range(1, 11)),
             lags=tuple(range(1, 11)),
-            cov_estimator="cov",
+            estimator="cov",
             cv=3,
             factor=3,
             max_dim=96,

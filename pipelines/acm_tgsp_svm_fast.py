@@ -2,7 +2,7 @@
 
 The model of ``acm_tgsp_svm_grid.py`` (augmented covariances, tangent space, SVC) searched
 over the same order 1-10 x lag 1-10 x C {0.5, 1, 1.5} x kernel {rbf, linear} grid by
-:class:`neuropipe.features.embedding.EmbeddingSearchCV`: every (order, lag) covariance stack
+:class:`neuropipe.model_selection.EmbeddingSearchCV`: every (order, lag) covariance stack
 is computed once per outer fold, the tangent space is fitted once per split and shared by
 the six SVM settings, and successive halving (factor 3) scores all (order, lag) pairs on one
 inner split and only the best third on all three. The tangent space is taken at the
@@ -21,7 +21,7 @@ from pyriemann.tangentspace import TangentSpace
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
-from neuropipe.features.embedding import EmbeddingSearchCV
+from neuropipe.model_selection import EmbeddingSearchCV
 from neuropipe.preprocessing import EpochsToArray
 
 PIPELINE = {
@@ -37,7 +37,7 @@ PIPELINE = {
             param_grid={"svc__C": [0.5, 1, 1.5], "svc__kernel": ["rbf", "linear"]},
             orders=tuple(range(1, 11)),
             lags=tuple(range(1, 11)),
-            cov_estimator="cov",
+            estimator="cov",
             cv=3,
             factor=3,
             max_dim=96,

@@ -9,10 +9,10 @@ the cost and the estimation error of an augmented covariance grow with its size
 so the search would be capped at order 1 (plain covariances, see ``acm_tgsp_svm_fast.py``).
 Here the 21 channels over the motor strip (FC5-FC6, C5-C6, CP5-CP6, where left/right hand
 imagery desynchronises the mu and beta rhythms) are kept first, orders 1-4 (up to 84 x 84)
-and lags 1-10 samples are searched by :class:`~neuropipe.features.embedding.EmbeddingSearchCV`
+and lags 1-10 samples are searched by :class:`~neuropipe.model_selection.EmbeddingSearchCV`
 on the training trials (3 inner splits, successive halving, ROC-AUC) together with the SVC's
 C (0.5, 1, 1.5) and kernel (RBF, linear), and every augmented covariance is OAS-shrunk
-(``cov_estimator="oas"``), which keeps the large ones well conditioned. The tangent space is
+(``estimator="oas"``), which keeps the large ones well conditioned. The tangent space is
 taken at the log-Euclidean mean of the training matrices.
 """
 
@@ -20,7 +20,7 @@ from pyriemann.tangentspace import TangentSpace
 from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
-from neuropipe.features.embedding import EmbeddingSearchCV
+from neuropipe.model_selection import EmbeddingSearchCV
 from neuropipe.preprocessing import EpochsToArray, PickChannels
 
 EEGMMIDB_CHANNELS = (
@@ -44,7 +44,7 @@ PIPELINE = {
             param_grid={"svc__C": [0.5, 1, 1.5], "svc__kernel": ["rbf", "linear"]},
             orders=(1, 2, 3, 4),
             lags=tuple(range(1, 11)),
-            cov_estimator="oas",
+            estimator="oas",
             cv=3,
             factor=3,
             random_state=42,

@@ -821,16 +821,16 @@ def search_case(draw):
     return mode, X, y_mode, y, draw(arrays([(1, 4), (1, 3), (8, 60)]))
 
 
-@target("EmbeddingSearchCV", "neuropipe.features.embedding", "epochs; labels")
+@target("EmbeddingSearchCV", "neuropipe.model_selection", "epochs; labels")
 @strategy(search_case())
 def check_embedding_search(case):
     from pyriemann.classification import MDM
 
-    embedding = _optional("neuropipe.features.embedding")
+    model_selection = _optional("neuropipe.model_selection")
     mode, X, y_mode, y, X_new = case
     out = Outcome("EmbeddingSearchCV", f"{mode}/y:{y_mode}")
-    est = embedding.EmbeddingSearchCV(
-        MDM(), orders=(1, 2), lags=(1, 2), cov_estimator="oas", cv=2, random_state=0
+    est = model_selection.EmbeddingSearchCV(
+        MDM(), orders=(1, 2), lags=(1, 2), estimator="oas", cv=2, random_state=0
     )
     ok, fitted = out.call(est.fit, X, y)
     if not ok:
@@ -942,14 +942,14 @@ for _name in ("GraphMetrics", "EdgeVector"):
     _make_graph(_name)
 
 
-@target("ROIMask", "neuropipe.features.graph", "feature matrices; labels; n_rois, k")
+@target("ROIMask", "neuropipe.selection", "feature matrices; labels; n_rois, k")
 @strategy(selector_case())
 def check_roi_mask(case):
-    graph = _optional("neuropipe.features.graph")
+    selection = _optional("neuropipe.selection")
     mode, X, y_mode, y, k, _, X_new = case
     out = Outcome("ROIMask", f"{mode}/y:{y_mode}")
     n_rois = X.shape[1] if isinstance(X, np.ndarray) and X.ndim == 2 else 2
-    ok, fitted = out.call(graph.ROIMask(n_rois=n_rois, k=k).fit, X, y)
+    ok, fitted = out.call(selection.ROIMask(n_rois=n_rois, k=k).fit, X, y)
     if not ok:
         return
     assert y_mode == "valid", f"ROIMask accepted malformed labels ({y_mode})"

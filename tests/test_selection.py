@@ -4,8 +4,8 @@ import pytest
 from scipy.stats import pearsonr
 from sklearn.feature_selection import f_classif
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from neuropipe.features.graph import GraphMetrics, graph_metrics
 from neuropipe.features.spectral import PSD
 from neuropipe.report.r2map import plot_r2_map
 from neuropipe.selection import (
@@ -13,6 +13,8 @@ from neuropipe.selection import (
     FisherSelector,
     MutualInfoSelector,
     R2Selector,
+    ROIMask,
+    ScoreSelector,
     autofeat_mask,
     fisher_scores,
     r2_scores,
@@ -183,18 +185,36 @@ def test_autofeat_mask_keeps_infinite_fisher_scores():
     assert np.argwhere(mask).tolist() == [[0, 1]]
 
 
-@parametrize_with_checks(
-    [
-        R2Selector(k=2),
-        R2Selector(k=2, rule="autofeat"),
-        FisherSelector(k=2),
-        MutualInfoSelector(k=2, random_state=0),
-        BandSelector(),
-        BandSelector(band=(0, 1)),
-    ]
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
+def test_one_selector_class_with_pluggable_scores():
+    """R2Selector, FisherSelector and MutualInfoSelector are ScoreSelector, score fixed."""
+    X, y = _planted()
+    for alias, score_func in [
+        (R2Selector(k=4, rule="autofeat"), r2_scores),
+        (FisherSelector(k=4, rule="autofeat"), fisher_scores),
+    ]:
+        assert isinstance(alias, ScoreSelector)
+        one = ScoreSelector(score_func, k=4, rule="autofeat").fit(X, y)
+        alias.fit(X, y)
+        np.testing.assert_array_equal(alias.scores_, one.scores_)
+        np.testing.assert_array_equal(alias.support_, one.support_)
+    # R² and Fisher scores rank features alike: the same selection, other scales
+    r2, fisher = ScoreSelector(k=7).fit(X, y), ScoreSelector(fisher_scores, k=7).fit(X, y)
+    np.testing.assert_array_equal(r2.support_, fisher.support_)
+    np.testing.assert_allclose(fisher.scores_, r2.scores_ / (1 - r2.scores_))
+    assert R2Selector(k=3).get_params() == {"k": 3, "rule": "topk"}
+    assert ScoreSelector().get_params()["score_func"] is r2_scores
+
+
+def test_score_func_may_return_pvalues_and_nan_is_never_preferred():
+    X, y = _planted()
+    X = X.reshape(len(X), -1)
+    X[:, 0] = 1.0  # constant: f_classif scores it NaN
+    sel = ScoreSelector(f_classif, k=3).fit(X, y)
+    np.testing.assert_array_equal(sel.scores_, f_classif(X, y)[0])
+    assert np.isnan(sel.scores_[0]) and not sel.support_[0]
+    np.testing.assert_array_equal(sel.support_, R2Selector(k=3).fit(X, y).support_)
+    with pytest.raises(TypeError, match="'score_func' must be a callable"):
+        ScoreSelector("r2", k=3).fit(X, y)
 
 
 # --- band step -------------------------------------------------------------------------------
@@ -267,3 +287,40 @@ def test_plot_r2_map_signed_and_errors():
     with pytest.raises(ValueError, match="Cannot place the channels"):
         plot_r2_map(r2, ["foo", "bar"], [10, 11])
     plt.close("all")
+
+
+# --- region mask (graph features) ---------------------------------------------------------
+
+
+def test_roi_mask_keeps_informative_roi_features_and_names():
+    rng = np.random.default_rng(0)
+    y = np.repeat([0, 1], 30)
+    A = (rng.uniform(size=(60, 6, 6)) < 0.4).astype(float)
+    A = np.triu(A, 1)
+    A = A + A.transpose(0, 2, 1)
+    A[y == 1, 3, :] = A[y == 1, :, 3] = 0  # ROI 3 is isolated in class 1 only
+    A[:, np.arange(6), np.arange(6)] = 0
+    pipe = make_pipeline(GraphMetrics(["degree", "triangles"]), ROIMask(n_rois=6, k=1))
+    pipe.fit(A, y)
+    assert list(pipe[-1].rois_) == [3]
+    assert list(pipe.get_feature_names_out()) == ["roi3_degree", "roi3_triangles"]
+    with pytest.raises(ValueError, match="k=7 is more than the 6 ROIs"):
+        ROIMask(n_rois=6, k=7).fit(graph_metrics(A), y)
+    with pytest.raises(ValueError, match="not a multiple of n_rois=5"):
+        ROIMask(n_rois=5, k=1).fit(graph_metrics(A), y)
+
+
+def test_roi_mask_refuses_unconvertible_or_extreme_input():
+    rng = np.random.default_rng(8)
+    X, y = rng.standard_normal((10, 4)), np.repeat([0, 1], 5)
+    with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
+        ROIMask(k=1).fit("abc", y)
+    with pytest.raises(ValueError, match="X must be a numeric array, got dtype <U"):
+        ROIMask(k=1).fit(np.full(X.shape, "roi"), y)
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200 .* rescale the data"):
+        ROIMask(k=1).fit(np.full(X.shape, 1e200), y)
+    mask = ROIMask(n_rois=2, k=1).fit(X, y)
+    with pytest.raises(ValueError, match="X could not be converted to a numeric array"):
+        mask.transform([[1.0, 2.0, 3.0, 4.0], [1.0]])
+    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200"):
+        mask.transform(np.full(X.shape, 1e200))

@@ -2,12 +2,11 @@
 
 from .augmented import AugmentedCovariances, augmented_covariances
 from .connectivity import Connectivity, NodeStrength, node_strength, spectral_connectivity
-from .embedding import AutoAugmentedCovariances, EmbeddingSearchCV
+from .embedding import AutoAugmentedCovariances
 from .graph import (
     ConnectivityGraph,
     EdgeVector,
     GraphMetrics,
-    ROIMask,
     graph_metrics,
     square_participation,
     triangle_participation,
@@ -24,10 +23,8 @@ __all__ = [
     "Connectivity",
     "ConnectivityGraph",
     "EdgeVector",
-    "EmbeddingSearchCV",
     "GraphMetrics",
     "NodeStrength",
-    "ROIMask",
     "SSVEPCCA",
     "TRCA",
     "augmented_covariances",

@@ -9,9 +9,10 @@ part in small motifs (3-cycles), and classify with PCA + LDA. This module gives 
   correlation or tangent), thresholded by value or by density, binary or weighted;
 - :class:`GraphMetrics`: graphs -> per-node features (degree, strength, clustering,
   triangles, squares, local efficiency, betweenness), named ``roi17_triangles``;
-- :class:`EdgeVector`: graphs -> upper-triangle edge weights (the connectome baseline);
-- :class:`ROIMask`: keeps every feature of the ROIs that best separate the classes
-  (a "mask of useful regions", learnt inside the CV folds).
+- :class:`EdgeVector`: graphs -> upper-triangle edge weights (the connectome baseline).
+
+The learnt region mask that usually follows them (keep every feature of the ROIs that best
+separate the classes) is a feature selector: :class:`neuropipe.selection.ROIMask`.
 
 The maths are plain functions on ``(n_subjects, n_rois, n_rois)`` arrays, vectorised with
 numpy (``triangles = diag(A^3) / 2``; betweenness by level-synchronous Brandes with matrix
@@ -26,17 +27,13 @@ import functools
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.covariance import LedoitWolf
-from sklearn.feature_selection import SelectorMixin, f_classif
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
 from .._validation import (
-    check_array_input,
     check_epochs,
-    check_labels,
     check_magnitude,
     check_option,
-    check_positive_int,
     check_timeseries,
 )
 from ._subject_cache import cached_per_subject
@@ -47,7 +44,6 @@ __all__ = [
     "DensityIntegratedMetrics",
     "EdgeVector",
     "GraphMetrics",
-    "ROIMask",
     "betweenness",
     "clique4_participation",
     "clustering",
@@ -1117,106 +1113,3 @@ class EdgeVector(TransformerMixin, BaseEstimator):
         rois = _roi_names(self.roi_names, self.n_rois_)
         iu = np.triu_indices(self.n_rois_, k=1)
         return np.array([f"{rois[a]}-{rois[b]}" for a, b in zip(*iu)], dtype=object)
-
-
-class ROIMask(SelectorMixin, BaseEstimator):
-    """Keep every feature of the ROIs that best separate the classes (a learnt region mask).
-
-    Dey et al. (2012) restrict their per-voxel feature maps to a mask of "useful regions"
-    learnt from the training data. Here each ROI is scored by the mean univariate
-    statistic (``score_func``, default the ANOVA F) of its features, and all features of
-    the ``k`` best ROIs are kept. Placed in a pipeline, the mask is learnt inside each CV
-    training fold.
-
-    Parameters
-    ----------
-    n_rois : int | None
-        Number of ROIs in the feature layout of :class:`GraphMetrics` (column ``j`` belongs
-        to ROI ``j % n_rois``). None treats every feature as its own region (then this is
-        ``SelectKBest``).
-    k : int
-        Number of ROIs kept.
-    score_func : callable
-        ``score_func(X, y) -> (scores, pvalues)`` or ``-> scores``, higher is better.
-
-    Attributes
-    ----------
-    scores_ : ndarray, shape (n_features,)
-        Per-feature scores (NaN, e.g. for constant features, counted as 0).
-    roi_scores_ : ndarray, shape (n_rois,)
-        Mean score of each ROI's features.
-    rois_ : ndarray of int, shape (k,)
-        Indices of the kept ROIs, best first.
-    support_ : ndarray of bool, shape (n_features,)
-        Kept features.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> rng = np.random.default_rng(0)
-    >>> y = np.repeat([0, 1], 20)
-    >>> X = rng.standard_normal((40, 6))   # 2 metrics x 3 ROIs
-    >>> X[:, [1, 4]] += 2 * y[:, None]     # ROI 1 is informative in both metrics
-    >>> mask = ROIMask(n_rois=3, k=1).fit(X, y)
-    >>> mask.rois_, mask.get_support(indices=True)
-    (array([1]), array([1, 4]))
-    """
-
-    def __init__(self, n_rois=None, k=20, score_func=f_classif):
-        self.n_rois = n_rois
-        self.k = k
-        self.score_func = score_func
-
-    def fit(self, X, y):
-        """Score the ROIs on the training data and choose the ``k`` best.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_subjects, n_features)
-            Features laid out ROI-periodically, e.g. from :class:`GraphMetrics`.
-        y : ndarray, shape (n_subjects,)
-            Class labels.
-
-        Returns
-        -------
-        self : ROIMask
-        """
-        X, y = validate_data(self, check_array_input(X), y)
-        if X.shape[0] < 2:
-            raise ValueError(f"ROIMask needs at least 2 subjects, got n_samples = {X.shape[0]}.")
-        check_labels(y, X.shape[0])
-        n_regions = X.shape[1] if self.n_rois is None else check_positive_int("n_rois", self.n_rois)
-        if X.shape[1] % n_regions:
-            raise ValueError(
-                f"X has {X.shape[1]} features, not a multiple of n_rois={n_regions}; pass "
-                f"the number of ROIs of the GraphMetrics step before this mask."
-            )
-        k = check_positive_int("k", self.k)
-        if k > n_regions:
-            raise ValueError(f"k={k} is more than the {n_regions} ROIs available; lower k.")
-        result = self.score_func(X, y)
-        scores = np.asarray(result[0] if isinstance(result, tuple) else result, dtype=float)
-        self.scores_ = np.nan_to_num(scores, nan=0.0)
-        self.roi_scores_ = self.scores_.reshape(-1, n_regions).mean(axis=0)
-        self.rois_ = np.argsort(-self.roi_scores_, kind="stable")[:k]
-        self.support_ = np.isin(np.arange(X.shape[1]) % n_regions, self.rois_)
-        return self
-
-    def transform(self, X):
-        """Keep the features of the selected ROIs.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_subjects, n_features)
-            Same layout as in ``fit``.
-
-        Returns
-        -------
-        X_new : ndarray, shape (n_subjects, n_selected_features)
-        """
-        check_is_fitted(self)
-        return super().transform(check_array_input(X))
-
-    def _get_support_mask(self):
-        check_is_fitted(self)
-        return self.support_

@@ -13,7 +13,8 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from neuropipe.features.graph import ConnectivityGraph, GraphMetrics, ROIMask
+from neuropipe.features.graph import ConnectivityGraph, GraphMetrics
+from neuropipe.selection import ROIMask
 
 PIPELINE = {
     "name": "dey-motifs-mask-pca-lda",

@@ -12,7 +12,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from neuropipe.features.graph import ConnectivityGraph, DensityIntegratedMetrics, ROIMask
+from neuropipe.features.graph import ConnectivityGraph, DensityIntegratedMetrics
+from neuropipe.selection import ROIMask
 
 PIPELINE = {
     "name": "integrated-motifs-mask-logreg",

@@ -9,16 +9,13 @@ import pytest
 from nilearn.connectome import ConnectivityMeasure
 from sklearn.covariance import EmpiricalCovariance
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import check_estimator
 
-from neuropipe.features.connectome import TangentConnectome
 from neuropipe.features.graph import (
     METRICS,
     ConnectivityGraph,
     DensityIntegratedMetrics,
     EdgeVector,
     GraphMetrics,
-    ROIMask,
     graph_metrics,
     threshold_graphs,
 )
@@ -315,97 +312,9 @@ def test_edge_vector_order_and_names():
     assert list(ev.get_feature_names_out()) == ["a-b", "a-c", "a-d", "b-c", "b-d", "c-d"]
 
 
-def test_roi_mask_keeps_informative_roi_features_and_names():
-    rng = np.random.default_rng(0)
-    y = np.repeat([0, 1], 30)
-    A = (rng.uniform(size=(60, 6, 6)) < 0.4).astype(float)
-    A = np.triu(A, 1)
-    A = A + A.transpose(0, 2, 1)
-    A[y == 1, 3, :] = A[y == 1, :, 3] = 0  # ROI 3 is isolated in class 1 only
-    A[:, np.arange(6), np.arange(6)] = 0
-    pipe = make_pipeline(GraphMetrics(["degree", "triangles"]), ROIMask(n_rois=6, k=1))
-    pipe.fit(A, y)
-    assert list(pipe[-1].rois_) == [3]
-    assert list(pipe.get_feature_names_out()) == ["roi3_degree", "roi3_triangles"]
-    with pytest.raises(ValueError, match="k=7 is more than the 6 ROIs"):
-        ROIMask(n_rois=6, k=7).fit(graph_metrics(A), y)
-    with pytest.raises(ValueError, match="not a multiple of n_rois=5"):
-        ROIMask(n_rois=5, k=1).fit(graph_metrics(A), y)
-
-
-def test_roi_mask_refuses_unconvertible_or_extreme_input():
-    rng = np.random.default_rng(8)
-    X, y = rng.standard_normal((10, 4)), np.repeat([0, 1], 5)
-    with pytest.raises(TypeError, match="X must be a numeric array, got a str"):
-        ROIMask(k=1).fit("abc", y)
-    with pytest.raises(ValueError, match="X must be a numeric array, got dtype <U"):
-        ROIMask(k=1).fit(np.full(X.shape, "roi"), y)
-    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200 .* rescale the data"):
-        ROIMask(k=1).fit(np.full(X.shape, 1e200), y)
-    mask = ROIMask(n_rois=2, k=1).fit(X, y)
-    with pytest.raises(ValueError, match="X could not be converted to a numeric array"):
-        mask.transform([[1.0, 2.0, 3.0, 4.0], [1.0]])
-    with pytest.raises(ValueError, match=r"X holds values up to 1e\+200"):
-        mask.transform(np.full(X.shape, 1e200))
-
-
-def test_roi_mask_passes_check_estimator():
-    check_estimator(ROIMask(k=1))
-
-
-# These estimators take 3-D graphs or lists of 2-D time series, so every check that feeds a
-# 2-D (n_samples, n_features) X fails at input validation, by design. The API checks that
-# need no data (cloning, get/set_params, init, repr, unfitted errors, tags) still run.
-_NEEDS_2D = (
-    "check_fit_score_takes_y",
-    "check_estimators_overwrite_params",
-    "check_dont_overwrite_parameters",
-    "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input",
-    "check_n_features_in_after_fitting",
-    "check_positive_only_tag_during_fit",
-    "check_estimators_dtypes",
-    "check_complex_data",
-    "check_dtype_object",
-    "check_estimators_empty_data_messages",
-    "check_pipeline_consistency",
-    "check_estimators_nan_inf",
-    "check_estimator_sparse_tag",
-    "check_estimator_sparse_array",
-    "check_estimator_sparse_matrix",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_transformer_data_not_an_array",
-    "check_transformer_general",
-    "check_transformer_preserve_dtypes",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_fit2d_1sample",
-    "check_fit2d_1feature",
-    "check_dict_unchanged",
-    "check_fit_idempotent",
-    "check_fit_check_is_fitted",
-    "check_n_features_in",
-    "check_fit2d_predict1d",
-)
-
-
-@pytest.mark.parametrize(
-    "estimator, reason",
-    [
-        (GraphMetrics(), "takes (n_subjects, n_rois, n_rois) graphs, not 2-D X"),
-        (EdgeVector(), "takes (n_subjects, n_rois, n_rois) graphs, not 2-D X"),
-        (ConnectivityGraph(), "takes a list of (n_timepoints, n_rois) arrays, not 2-D X"),
-        (DensityIntegratedMetrics(), "takes (n_subjects, n_rois, n_rois) graphs, not 2-D X"),
-        (TangentConnectome(), "takes a list of (n_timepoints, n_rois) arrays, not 2-D X"),
-    ],
-)
-def test_check_estimator_where_applicable(estimator, reason):
-    check_estimator(estimator, expected_failed_checks={c: reason for c in _NEEDS_2D})
-
-
 def test_3d_estimators_pickle_subset_and_order_invariance():
-    """The skipped 2-D checks, redone on the estimators' own input types."""
+    """The 2-D checks of tests/test_common.py that fail by design, redone on the
+    estimators' own input types."""
     rng = np.random.default_rng(5)
     X = [rng.standard_normal((40, 8)) for _ in range(6)]
     pipe = make_pipeline(ConnectivityGraph(density=0.3), GraphMetrics(list(METRICS)))
