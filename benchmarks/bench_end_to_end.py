@@ -1,13 +1,22 @@
 """End to end: ``neuropipe benchmark``'s evaluation against MOABB's WithinSessionEvaluation.
 
-Same pipeline files (``pipelines/``: CSP+LDA, TS+LR, TS+SVM, FgMDM, ACM+TS+SVM fast), same
-bundled EEGMMIDB left/right subjects, same epochs (MOABB's ``LeftRightImagery()`` defaults,
-8-32 Hz, 0-3 s; neuropipe's default ``eegmmidb-leftright`` epoching), same folds (5-fold
-stratified, shuffled, seed 42) and score (ROC-AUC). Each repeat runs MOABB first, then
-neuropipe's :func:`~neuropipe.evaluation.benchmark.run_benchmark` (the code behind
-``neuropipe benchmark``, one job, a fresh task store, its in-process caches of epochs and
-transformer fits emptied), in one process on one BLAS thread. Scores are asserted equal per subject, session and pipeline;
-the best wall and CPU times of the repeats and their ratios are printed.
+Same bundled EEGMMIDB left/right subjects, same epochs (MOABB's ``LeftRightImagery()``
+defaults, 8-32 Hz, 0-3 s; neuropipe's default ``eegmmidb-leftright`` epoching), same folds
+(5-fold stratified, shuffled, seed 42) and score (ROC-AUC), five pipelines (CSP+LDA, TS+LR,
+TS+SVM, FgMDM, ACM+TS+SVM fast). Each repeat runs, in one process on one BLAS thread:
+
+1. MOABB on the very pipeline files neuropipe runs (``pipelines/``): the two evaluation
+   loops compared on identical estimators;
+2. MOABB on MOABB's own definition of FgMDM (its ``FgMDM.yml``: pyRiemann's ``Covariances``
+   and ``FgMDM``) in place of ``pipelines/fgmdm.py`` (the same model written as pyRiemann
+   steps and neuropipe's faster shrinkage-LDA solve), the other files unchanged
+   (``--no-moabb-reference`` skips it);
+3. neuropipe's :func:`~neuropipe.evaluation.benchmark.run_benchmark` (the code behind
+   ``neuropipe benchmark``, one job, a fresh task store, its in-process caches of epochs,
+   per-epoch covariances and transformer fits emptied).
+
+Scores are asserted equal per subject, session and pipeline across the three runs; the best
+wall and CPU times of the repeats and the ratios MOABB / neuropipe are printed.
 
 Usage (from the repository root)::
 
@@ -27,7 +36,6 @@ import warnings
 from pathlib import Path
 
 import mne
-import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
@@ -49,13 +57,25 @@ def _timed(run):
     return out, time.perf_counter() - start, time.process_time() - start_cpu
 
 
-def run_moabb(files, subjects):
+def moabb_fgmdm():
+    """MOABB's ``pipelines/FgMDM.yml``: ``Covariances(estimator="oas")``, then pyRiemann's
+    ``FgMDM(metric="riemann")``."""
+    from pyriemann.classification import FgMDM
+    from pyriemann.estimation import Covariances
+    from sklearn.pipeline import make_pipeline
+
+    return make_pipeline(Covariances(estimator="oas"), FgMDM(metric="riemann"))
+
+
+def run_moabb(files, subjects, reference=False):
     from moabb.evaluations import WithinSessionEvaluation
     from moabb.paradigms import LeftRightImagery
 
     pipelines = {}
     for path in files:
         pipelines.update({c["name"]: c["pipeline"] for c in load_pipeline_file(path)})
+    if reference and "FgMDM" in pipelines:
+        pipelines["FgMDM"] = moabb_fgmdm()
     home = tempfile.mkdtemp(prefix="bench-e2e-moabb-")
     os.environ["MNE_DATA"] = home
     dataset = physionet_mi(subjects=subjects, root=home)
@@ -92,41 +112,51 @@ def run_neuropipe(files, subjects):
     return results[["subject", "session", "pipeline", "score"]]
 
 
-def compare(ours, moabb):
+MOABB_RUNS = {
+    "MOABB": "MOABB, same pipeline files",
+    "MOABB (FgMDM.yml)": "MOABB, its own FgMDM.yml (pyRiemann FgMDM)",
+}
+
+
+def compare(ours, runs):
     keys = ["subject", "pipeline"]
-    table = (
-        ours.groupby(keys)["score"]
-        .mean()
-        .to_frame("neuropipe")
-        .join(moabb.groupby(keys)["score"].mean().to_frame("MOABB"), how="outer")
-    )
-    table["abs_diff"] = (table["neuropipe"] - table["MOABB"]).abs()
+    table = ours.groupby(keys)["score"].mean().to_frame("neuropipe")
+    for name, scores in runs.items():
+        table = table.join(scores.groupby(keys)["score"].mean().to_frame(name), how="outer")
+    table["abs_diff"] = table[list(runs)].sub(table["neuropipe"], axis=0).abs().max(axis=1)
     return table
 
 
 def report(table, walls, cpus, subjects, n_repeats):
-    wall = {k: min(v) for k, v in walls.items()}
-    cpu = {k: min(v) for k, v in cpus.items()}
-    means = table.groupby("pipeline")[["neuropipe", "MOABB", "abs_diff"]].mean()
+    wall = {k: min(v) for k, v in walls.items() if v}
+    cpu = {k: min(v) for k, v in cpus.items() if v}
+    runs = [k for k in MOABB_RUNS if k in wall]
+    means = table.groupby("pipeline")[["neuropipe", *runs]].mean()
     lines = [
         f"EEGMMIDB left/right subjects {', '.join(map(str, subjects))}, 5-fold within-session "
-        f"ROC-AUC, one BLAS thread, one job, best of {n_repeats} repeat(s) (MOABB first in "
-        "each); scores asserted equal per subject and pipeline (max |difference| "
-        f"{table['abs_diff'].max():.2g}).",
+        f"ROC-AUC, one BLAS thread, one job, best of {n_repeats} interleaved repeat(s) (MOABB "
+        "runs first in each); scores asserted equal per subject and pipeline across the runs "
+        f"(max |difference| {table['abs_diff'].max():.2g}: MOABB stores float32).",
         "",
-        "| pipeline | neuropipe score | MOABB score |",
-        "|---|---|---|",
+        f"| pipeline | neuropipe score | {' | '.join(f'{r} score' for r in runs)} |",
+        "|---" * (2 + len(runs)) + "|",
     ]
-    lines += [f"| {name} | {r.neuropipe:.4f} | {r.MOABB:.4f} |" for name, r in means.iterrows()]
+    lines += [
+        f"| {name} | " + " | ".join(f"{r[c]:.4f}" for c in ["neuropipe", *runs]) + " |"
+        for name, r in means.iterrows()
+    ]
     lines += [
         "",
-        "| | MOABB | neuropipe | ratio (MOABB / neuropipe) |",
-        "|---|---|---|---|",
-        f"| wall (s) | {wall['MOABB']:.1f} | {wall['neuropipe']:.1f} "
-        f"| **{wall['MOABB'] / wall['neuropipe']:.2f}x** |",
-        f"| CPU (s) | {cpu['MOABB']:.1f} | {cpu['neuropipe']:.1f} "
-        f"| {cpu['MOABB'] / cpu['neuropipe']:.2f}x |",
+        "| reference | reference wall (s) | neuropipe wall (s) | wall ratio | reference CPU (s) "
+        "| neuropipe CPU (s) | CPU ratio |",
+        "|---|---|---|---|---|---|---|",
     ]
+    for run in runs:
+        lines.append(
+            f"| {MOABB_RUNS[run]} | {wall[run]:.1f} | {wall['neuropipe']:.1f} "
+            f"| **{wall[run] / wall['neuropipe']:.2f}x** | {cpu[run]:.1f} "
+            f"| {cpu['neuropipe']:.1f} | **{cpu[run] / cpu['neuropipe']:.2f}x** |"
+        )
     return "\n".join(lines), wall, cpu
 
 
@@ -143,6 +173,12 @@ def main(argv=None):
     parser.add_argument("--pipelines", nargs="+", default=FILES, help="files in pipelines/")
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument(
+        "--no-moabb-reference",
+        dest="reference",
+        action="store_false",
+        help="skip the MOABB run with MOABB's own FgMDM.yml",
+    )
     args = parser.parse_args(argv)
     command = "OMP_NUM_THREADS=1 python benchmarks/bench_end_to_end.py " + " ".join(
         sys.argv[1:] if argv is None else argv
@@ -150,20 +186,25 @@ def main(argv=None):
     files = [ROOT / "pipelines" / name for name in args.pipelines]
     warnings.filterwarnings("ignore")
     mne.set_log_level("ERROR")
-    walls, cpus = {"MOABB": [], "neuropipe": []}, {"MOABB": [], "neuropipe": []}
+    runs = [*MOABB_RUNS, "neuropipe"] if args.reference else ["MOABB", "neuropipe"]
+    walls, cpus = {run: [] for run in runs}, {run: [] for run in runs}
+    scores = {}
     with threadpool_limits(1):
         for _ in range(args.repeats):
-            moabb, wall, cpu = _timed(lambda: run_moabb(files, args.subjects))
-            walls["MOABB"].append(wall)
-            cpus["MOABB"].append(cpu)
-            ours, wall, cpu = _timed(lambda: run_neuropipe(files, args.subjects))
-            walls["neuropipe"].append(wall)
-            cpus["neuropipe"].append(cpu)
-    table = compare(ours, moabb)
+            for run in runs:
+                if run == "neuropipe":
+                    job = lambda: run_neuropipe(files, args.subjects)  # noqa: E731
+                else:
+                    reference = run != "MOABB"
+                    job = lambda r=reference: run_moabb(files, args.subjects, r)  # noqa: E731
+                scores[run], wall, cpu = _timed(job)
+                walls[run].append(wall)
+                cpus[run].append(cpu)
+    table = compare(scores.pop("neuropipe"), scores)
     print(table.round(4).to_string())
-    assert not table[["neuropipe", "MOABB"]].isna().any().any(), "a pipeline is missing a score"
+    assert not table.isna().any().any(), "a pipeline is missing a score"
     # MOABB keeps its scores as float32: equal up to float32 rounding
-    np.testing.assert_allclose(table["neuropipe"], table["MOABB"], rtol=0, atol=1e-6)
+    assert (table["abs_diff"] <= 1e-6).all(), "scores differ"
     block, wall, cpu = report(table, walls, cpus, args.subjects, args.repeats)
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(

@@ -14,24 +14,34 @@ every :class:`~sklearn.pipeline.Pipeline` inside an estimator (inside a
 a tangent space fitted on the same covariances is fitted once for the six SVM settings of an
 inner grid, and once for TS+LR and TS+SVM on the same training fold (scikit-learn's own
 ``Pipeline(memory=...)`` mechanism: a cached fit returns the transformer fitted on the same
-data with the same parameters, so the scores do not change).
+data with the same parameters, so the scores do not change). It also computes the leading
+per-epoch steps of a pipeline (``EpochsToArray``, ``Covariances``) once per epoch and process
+(:class:`PerEpochSteps`) instead of once per fold and pipeline: a covariance depends on its
+epoch only, so every fold and every pipeline with the same steps reuses it.
 """
 
 from __future__ import annotations
 
 import atexit
+import copy
+import hashlib
 import shutil
 import tempfile
 import threading
 from collections import OrderedDict
 
 import joblib
-from sklearn.base import clone
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import Pipeline
+from sklearn.utils import get_tags
+from sklearn.utils.validation import check_is_fitted
 
 __all__ = [
     "EpochCache",
+    "PER_EPOCH_STEPS",
+    "PerEpochSteps",
     "load_epochs",
     "clear_epoch_cache",
     "epoch_cache",
@@ -41,7 +51,7 @@ __all__ = [
 
 
 def _nbytes(data):
-    return int(getattr(getattr(data, "X", None), "nbytes", 0))
+    return int(getattr(getattr(data, "X", data), "nbytes", 0))
 
 
 class EpochCache:
@@ -75,7 +85,17 @@ class EpochCache:
         self.hits = 0
         self.misses = 0
         self._entries = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
+
+    def peek(self, key):
+        """The value stored under ``key`` (counted as a hit), or None."""
+        with self._lock:
+            if key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            self.hits += 1
+            return self._entries[key]
 
     def get(self, key, load):
         """The value stored under ``key``, from ``load()`` on the first call."""
@@ -87,16 +107,19 @@ class EpochCache:
         value = load()
         with self._lock:
             self.misses += 1
-            if _nbytes(value) <= self.max_bytes:
+            size = _nbytes(value)
+            if size <= self.max_bytes and key not in self._entries:
                 self._entries[key] = value
-                while sum(map(_nbytes, self._entries.values())) > self.max_bytes:
-                    self._entries.popitem(last=False)
+                self._bytes += size
+                while self._bytes > self.max_bytes:
+                    self._bytes -= _nbytes(self._entries.popitem(last=False)[1])
         return value
 
     def clear(self):
         """Forget every entry and reset the counters."""
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
             self.hits = self.misses = 0
 
     def __len__(self):
@@ -133,8 +156,10 @@ def load_epochs(dataset, paradigm, subjects):
 
 
 def clear_epoch_cache():
-    """Empty this process's epoch cache (e.g. between timed repeats)."""
+    """Empty this process's caches of epochs and of per-epoch outputs (e.g. between timed
+    repeats)."""
     epoch_cache.clear()
+    _EPOCH_OUTPUTS.clear()
 
 
 _MEMORY = {}
@@ -154,6 +179,113 @@ def transformer_memory():
     memory = _MEMORY["memory"]
     memory.reduce_size(bytes_limit=FITS_BYTES_LIMIT)
     return memory
+
+
+#: Steps that may open a pipeline's :class:`PerEpochSteps`: each maps every epoch on its own
+#: (the output for an epoch does not depend on the other epochs of the batch, bit for bit,
+#: ``tests/evaluation/test_epoch_cache.py``) and its ``fit`` learns nothing that ``transform``
+#: uses but the input's shape.
+PER_EPOCH_STEPS = ("neuropipe.preprocessing.EpochsToArray", "pyriemann.estimation.Covariances")
+#: The step that must close the shared prefix (it shrinks each epoch to a small matrix, so the
+#: stored outputs stay small).
+_CLOSING_STEP = "pyriemann.estimation.Covariances"
+#: Bytes of per-epoch outputs one process keeps; the least recently used go first.
+EPOCH_OUTPUTS_BYTES_LIMIT = 256 * 1024**2
+_EPOCH_OUTPUTS = EpochCache(max_bytes=EPOCH_OUTPUTS_BYTES_LIMIT)
+
+
+def _qualname(step):
+    return f"{type(step).__module__}.{type(step).__qualname__}"
+
+
+def _epoch_digest(epoch):
+    epoch = np.ascontiguousarray(epoch)
+    digest = hashlib.blake2b(f"{epoch.dtype.str}{epoch.shape}".encode(), digest_size=20)
+    digest.update(epoch.view(np.uint8).reshape(-1))
+    return digest.hexdigest()
+
+
+class PerEpochSteps(TransformerMixin, BaseEstimator):
+    """Per-epoch steps whose output for each epoch is computed once per process.
+
+    Wraps the leading steps of a pipeline that map every epoch on its own
+    (:data:`PER_EPOCH_STEPS`, e.g. ``EpochsToArray`` then pyRiemann's ``Covariances``).
+    ``transform`` looks each epoch up by a digest of its bytes (BLAKE2b) and the steps'
+    parameters, computes only the epochs not seen yet (in one batch) and returns the stored
+    outputs of the others: across the folds of a cross-validation and across pipelines that
+    start with the same steps, each epoch's covariance is computed once, and the output is
+    the same array, bit for bit, as the steps' own ``transform``. Inputs that are not arrays
+    of epochs (``mne.Epochs``) go through the steps without the store.
+
+    Parameters
+    ----------
+    pipeline : Pipeline
+        The per-epoch steps.
+
+    Attributes
+    ----------
+    pipeline_ : Pipeline
+        The fitted steps.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pyriemann.estimation import Covariances
+    >>> from sklearn.pipeline import make_pipeline
+    >>> X = np.random.default_rng(0).normal(size=(6, 3, 50))
+    >>> steps = PerEpochSteps(make_pipeline(Covariances("oas"))).fit(X[:4])
+    >>> bool(np.array_equal(steps.transform(X), Covariances("oas").transform(X)))
+    True
+    """
+
+    def __init__(self, pipeline):
+        self.pipeline = pipeline
+
+    def fit(self, X, y=None):
+        """Fit the steps (they learn only the input's shape)."""
+        self.pipeline_ = clone(self.pipeline).fit(X, y)
+        if hasattr(self.pipeline_, "n_features_in_"):
+            self.n_features_in_ = self.pipeline_.n_features_in_
+        self._token = joblib.hash(self.pipeline)
+        return self
+
+    def transform(self, X):
+        """The steps' output for every epoch of ``X``, each computed once per process."""
+        check_is_fitted(self)
+        if not isinstance(X, np.ndarray) or X.ndim < 2 or X.dtype.kind not in "biuf":
+            return self.pipeline_.transform(X)
+        keys = [(self._token, _epoch_digest(epoch)) for epoch in X]
+        found = {key: _EPOCH_OUTPUTS.peek(key) for key in keys}
+        missing = [i for i, key in enumerate(keys) if found[key] is None]
+        if missing:
+            computed = self.pipeline_.transform(X[missing])
+            for i, out in zip(missing, computed, strict=True):
+                found[keys[i]] = _EPOCH_OUTPUTS.get(keys[i], lambda out=out: out.copy())
+        return np.stack([found[key] for key in keys])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags = copy.deepcopy(get_tags(self.pipeline).input_tags)
+        return tags
+
+
+def _split_per_epoch(pipeline, memory):
+    """``pipeline`` with its leading per-epoch steps in a :class:`PerEpochSteps` and the
+    rest in an inner ``Pipeline(memory=memory)``; None when it has no such prefix."""
+    names = [_qualname(step) for _, step in pipeline.steps]
+    n = 0
+    while n < len(names) - 1 and names[n] in PER_EPOCH_STEPS:
+        n += 1
+    while n and names[n - 1] != _CLOSING_STEP:  # the prefix must end with a covariance
+        n -= 1
+    if not n:
+        return None
+    rest = pipeline.steps[n:]
+    if len(rest) > 1:
+        rest = [("shared_fits", Pipeline(rest))]
+        _set_memory(rest[0][1], memory)
+    name = "_".join(name for name, _ in pipeline.steps[:n])
+    return Pipeline([(name, PerEpochSteps(Pipeline(pipeline.steps[:n]))), *rest])
 
 
 def _set_memory(estimator, memory):
@@ -198,5 +330,10 @@ def share_transformer_fits(estimator, memory=None):
         joblib.hash(estimator)
     except Exception:  # any pickling failure means: no caching
         return estimator
-    _set_memory(estimator, transformer_memory() if memory is None else memory)
+    memory = transformer_memory() if memory is None else memory
+    if isinstance(estimator, Pipeline):
+        split = _split_per_epoch(estimator, memory)
+        if split is not None:  # per-epoch steps outside any Memory: no hashing of the epochs
+            return split
+    _set_memory(estimator, memory)
     return estimator

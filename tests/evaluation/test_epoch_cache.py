@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from joblib import Memory
+from pyriemann.tangentspace import TangentSpace
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
@@ -102,3 +103,124 @@ def test_unpicklable_pipelines_are_left_uncached_and_still_fit(tmp_path):
     shared = share_transformer_fits(make_pipeline(_Unpicklable(), SVC()), Memory(tmp_path))
     assert shared.memory is None
     assert shared.fit(X, y).score(X, y) > 0.5
+
+
+# --------------------------------------------------------------------------------------
+# Per-epoch steps (covariances) computed once per epoch, and the tangent space shared
+# --------------------------------------------------------------------------------------
+
+
+def _epochs(n=30, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 5, 120))
+    y = np.repeat([0, 1], n // 2)
+    X[y == 1, 0] *= 1.7
+    return X, y
+
+
+@pytest.mark.parametrize("estimator", ["oas", "lwf", "cov", "scm"])
+def test_covariances_of_an_epoch_do_not_depend_on_the_batch(estimator):
+    from pyriemann.estimation import Covariances
+
+    X, _ = _epochs()
+    batch = Covariances(estimator).transform(X)
+    alone = np.stack([Covariances(estimator).transform(X[i : i + 1])[0] for i in range(len(X))])
+    np.testing.assert_array_equal(batch, alone)  # bit for bit: safe to compute once per epoch
+    np.testing.assert_array_equal(Covariances(estimator).transform(X[::-3]), batch[::-3])
+
+
+def test_per_epoch_steps_compute_each_epoch_once_with_the_same_output():
+    from pyriemann.estimation import Covariances
+
+    from neuropipe.evaluation import cache
+    from neuropipe.evaluation.cache import PerEpochSteps
+    from neuropipe.preprocessing import EpochsToArray
+
+    clear_epoch_cache()
+    X, _ = _epochs()
+    steps = make_pipeline(EpochsToArray(), Covariances("oas"))
+    wrapped = PerEpochSteps(steps).fit(X[:20])
+    first = wrapped.transform(X[:20])
+    assert cache._EPOCH_OUTPUTS.misses == 20
+    both = wrapped.transform(X[10:])  # 10 seen, 10 new
+    assert (cache._EPOCH_OUTPUTS.misses, cache._EPOCH_OUTPUTS.hits) == (30, 10)
+    reference = steps.fit(X).transform(X)
+    np.testing.assert_array_equal(first, reference[:20])
+    np.testing.assert_array_equal(both, reference[10:])
+    # other parameters are other outputs
+    other = PerEpochSteps(make_pipeline(EpochsToArray(), Covariances("scm"))).fit(X)
+    np.testing.assert_array_equal(other.transform(X), Covariances("scm").transform(X))
+    assert wrapped.n_features_in_ == 5
+    clear_epoch_cache()
+    assert len(cache._EPOCH_OUTPUTS) == 0
+
+
+class _CountingTangentSpace(TangentSpace):
+    fits = 0
+
+    def fit_transform(self, X, y=None, sample_weight=None):
+        type(self).fits += 1
+        return super().fit_transform(X, y, sample_weight=sample_weight)
+
+
+def test_covariance_pipelines_share_epochs_and_tangent_space_with_identical_predictions(
+    tmp_path,
+):
+    from pyriemann.classification import MDM
+    from pyriemann.estimation import Covariances
+    from sklearn.linear_model import LogisticRegression
+
+    from neuropipe.evaluation.cache import PerEpochSteps, share_transformer_fits
+    from neuropipe.features.geodesic import FisherGeodesicFilter
+    from neuropipe.preprocessing import EpochsToArray
+
+    clear_epoch_cache()
+    X, y = _epochs(40)
+    pipelines = [
+        make_pipeline(EpochsToArray(), Covariances("oas"), _CountingTangentSpace(), model)
+        for model in (LogisticRegression(), SVC())
+    ]
+    pipelines.append(
+        make_pipeline(
+            EpochsToArray(),
+            Covariances("oas"),
+            _CountingTangentSpace(),
+            FisherGeodesicFilter(),
+            MDM(),
+        )
+    )
+    memory = Memory(tmp_path, verbose=0)
+    for train, test in StratifiedKFold(4, shuffle=True, random_state=0).split(X, y):
+        _CountingTangentSpace.fits = 0
+        for pipeline in pipelines:
+            shared = clone(share_transformer_fits(pipeline, memory))
+            assert isinstance(shared.steps[0][1], PerEpochSteps)
+            assert shared.steps[0][0] == "epochstoarray_covariances" and shared.memory is None
+            reference = clone(pipeline).fit(X[train], y[train])
+            shared.fit(X[train], y[train])
+            method = "predict_proba" if hasattr(reference, "predict_proba") else "predict"
+            np.testing.assert_array_equal(
+                getattr(shared, method)(X[test]), getattr(reference, method)(X[test])
+            )
+        assert _CountingTangentSpace.fits == 3 + 1  # 3 references, 1 shared by 3 pipelines
+    clear_epoch_cache()
+
+
+def test_pipelines_without_a_covariance_prefix_keep_their_shape(tmp_path):
+    from neuropipe.evaluation.cache import share_transformer_fits
+    from neuropipe.preprocessing import EpochsToArray
+
+    shared = share_transformer_fits(
+        make_pipeline(EpochsToArray(), PCA(2), SVC()), Memory(tmp_path, verbose=0)
+    )
+    assert [name for name, _ in shared.steps] == ["epochstoarray", "pca", "svc"]
+    assert shared.memory is not None
+
+
+def test_per_epoch_steps_check_estimator():
+    from sklearn.preprocessing import Normalizer
+    from sklearn.utils.estimator_checks import check_estimator
+
+    from neuropipe.evaluation.cache import PerEpochSteps
+
+    check_estimator(PerEpochSteps(make_pipeline(Normalizer())))  # a per-sample step
