@@ -298,6 +298,7 @@ def _cmd_benchmark(args) -> int:
         args.subjects,
         families=families,
         protocol=args.protocol,
+        fmri_protocols=args.fmri_protocols,
         include_slow=args.include_slow,
     )
     _check_planned(args, plans, families)
@@ -484,6 +485,14 @@ def build_parser() -> argparse.ArgumentParser:
         default="within-session",
         choices=["within-session", "cross-session", "cross-subject"],
         help="evaluation protocol of the EEG pipelines (default within-session)",
+    )
+    p.add_argument(
+        "--fmri-protocols",
+        nargs="+",
+        default=None,
+        metavar="PROTOCOL",
+        help="fMRI protocols: leave-site-out, stratified-<k>fold (default stratified-5fold "
+        "leave-site-out; the table of docs/fmri.md: stratified-10fold leave-site-out)",
     )
     p.add_argument(
         "--n-jobs", type=_n_jobs, default=1, help="parallel tasks (joblib; -1: every CPU)"

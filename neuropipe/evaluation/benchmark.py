@@ -565,7 +565,8 @@ def run_fmri_benchmark(pipelines_dir="pipelines", protocols=None, n_jobs: int = 
         Folder whose ``fmri/`` sub-folder holds the fMRI pipeline files.
     protocols : tuple of str | None
         Default the quick set: stratified 5-fold by site and label, and leave-one-site-out
-        (``python -m neuropipe.evaluation.fmri`` runs the full 10-fold table).
+        (``PROTOCOLS``, the 10-fold table of ``docs/fmri.md``, is
+        ``neuropipe benchmark --fmri-protocols stratified-10fold leave-site-out``).
     n_jobs : int
         Parallel tasks (one per pipeline and protocol).
 

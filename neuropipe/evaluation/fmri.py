@@ -15,12 +15,12 @@ with ``y_train``). :func:`evaluate_fmri_protocol` gives the rows of the benchmar
 results schema; :func:`evaluate_fmri` is the same evaluation in the table of
 ``docs/fmri.md``.
 
-Run ``python -m neuropipe.evaluation.fmri`` for the table in ``docs/fmri.md``.
+``neuropipe benchmark --datasets abide-pcp-cc200 --fmri-protocols stratified-10fold
+leave-site-out`` runs the table of ``docs/fmri.md`` through the benchmark's runner.
 """
 
 from __future__ import annotations
 
-import argparse
 import re
 
 import numpy as np
@@ -343,47 +343,3 @@ def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri", include_slow=False):
     if not configs and not load_pipelines(path, include_slow=True):
         raise FileNotFoundError(f"No pipeline files in {str(path)!r}.")
     return configs
-
-
-def _markdown(summary):
-    lines = [
-        "| pipeline | protocol | folds | accuracy (mean ± sd over folds) | pooled | chance | "
-        "time (s) |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for row in summary.itertuples():
-        lines.append(
-            f"| {row.pipeline} | {row.evaluation} | {row.folds} | {row.score_mean:.3f} ± "
-            f"{row.score_std:.3f} | {row.pooled:.3f} | {row.chance:.3f} | {row.time:.0f} |"
-        )
-    return "\n".join(lines)
-
-
-def main(argv=None):
-    """Command line: evaluate the fMRI pipeline files and print a markdown table."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pipelines", default=str(PIPELINE_DIR), help="pipeline folder")
-    parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS))
-    parser.add_argument(
-        "--data", nargs="+", default=None, help="ABIDE folder(s) (default: bundled copy)"
-    )
-    parser.add_argument("--n-jobs", type=int, default=1)
-    parser.add_argument("--out", default=None, help="write the per-fold results to this CSV")
-    args = parser.parse_args(argv)
-
-    from ..datasets.abide import load_abide
-
-    results = evaluate_fmri(
-        load_pipeline_files(args.pipelines),
-        load_abide(args.data),
-        protocols=args.protocols,
-        n_jobs=args.n_jobs,
-        verbose=True,
-    )
-    if args.out:
-        results.to_csv(args.out, index=False)
-    print(_markdown(summarize_fmri(results)))
-
-
-if __name__ == "__main__":
-    main()
