@@ -54,6 +54,12 @@ def _cmd_report(args) -> int:
     from .html import make_report
 
     start = time.perf_counter()
+    if args.pipelines is not None:
+        print(
+            "neuropipe: note: --pipelines is deprecated and ignored; the report draws the "
+            "model figures from the arrays stored in RESULTS_DIR/tasks/.",
+            file=sys.stderr,
+        )
     folder = Path(args.results_dir)
     _check_results_folder(folder)
     output = Path(args.output)
@@ -65,12 +71,6 @@ def _cmd_report(args) -> int:
     if args.figures_dir is not None and Path(args.figures_dir).is_file():
         raise NotADirectoryError(
             f"--figures-dir {str(args.figures_dir)!r} is a file; give a folder."
-        )
-    if args.pipelines is not None:
-        print(
-            "neuropipe: note: --pipelines is deprecated and ignored; the report draws the "
-            "model figures from the arrays stored in RESULTS_DIR/tasks/.",
-            file=sys.stderr,
         )
     output = make_report(
         args.results_dir,

@@ -372,8 +372,9 @@ def _decoding_section(decoding, palette) -> _Section:
     return section
 
 
-def _other_section(stem, table) -> _Section:
+def _other_section(stem, table, source=None) -> _Section:
     slug = re.sub(r"\W+", "_", stem)
+    source = source or f"{stem}.csv"
     keys = [k for k in ["dataset", "evaluation", "pipeline"] if k in table]
     means = table.groupby(keys).agg(
         score=("score", "mean"), std=("score", "std"), rows=("score", "size")
@@ -382,11 +383,11 @@ def _other_section(stem, table) -> _Section:
         means["chance"] = table.groupby(keys)["chance"].mean()
     return _Section(
         slug,
-        f"{stem}.csv: score per pipeline",
-        f"One point per row of {stem}.csv (a subject, session or fold); dashed line: chance "
+        f"{source}: score per pipeline",
+        f"One point per row of {source} (a subject, session or fold); dashed line: chance "
         f"level where the file gives one.",
         figures=[_Figure(f"{slug}_scores", F.plot_scores(table), "")],
-        tables=[_table(means.reset_index(), f"{stem}.csv, mean over rows")],
+        tables=[_table(means.reset_index(), f"{source}, mean over rows")],
     )
 
 
@@ -597,6 +598,38 @@ def _trajectory_figure(decoding, index, palette) -> _Figure | None:
     )
 
 
+def _fmri_confusion(table, index) -> _Figure | None:
+    """Confusion matrix of the best fMRI pipeline, pooled over the test folds of one protocol
+    (leave-site-out when stored, else the first protocol with artifacts)."""
+    stored = index[index["family"] == "fmri"]
+    if stored.empty:
+        return None
+    means = table.groupby("pipeline")["score"].mean().sort_values(ascending=False)
+    for pipeline in means.index:
+        rows = stored[stored["pipeline"] == pipeline].sort_values("protocol")
+        if rows.empty:
+            continue
+        preferred = rows[rows["protocol"] == "leave-site-out"]
+        row = (preferred if not preferred.empty else rows).iloc[0]
+        y_true, y_pred, labels, names = M.confusion_predictions(M.load_artifacts(row["path"]))
+        protocol = f", {row['protocol']}" if row["protocol"] else ""
+        return _Figure(
+            "fmri_confusion",
+            F.plot_confusion(
+                y_true,
+                y_pred,
+                labels=labels,
+                display_labels=names,
+                title=f"{pipeline} on {row['dataset']}{protocol}",
+            ),
+            Markup(
+                "<b>{}</b>, the fMRI pipeline with the highest mean score that stored its "
+                "predictions: every test fold of {} pooled ({} subjects)."
+            ).format(pipeline, row["protocol"] or "its protocol", len(y_true)),
+        )
+    return None
+
+
 # --------------------------------------------------------------------------------------
 # The page
 # --------------------------------------------------------------------------------------
@@ -618,8 +651,10 @@ def _sections(folder, models):
     eeg = family["eeg"]
     if decoding is None:
         decoding = family["decoding"]
+    sources = {}
     if family["fmri"] is not None and "fmri" not in others:
         others = {"fmri": family["fmri"], **others}
+        sources["fmri"] = "results.csv (fMRI rows)"
     if eeg is not None:
         from ..evaluation.benchmark import summarize
 
@@ -668,7 +703,13 @@ def _sections(folder, models):
             else:
                 section.figures.insert(1, trajectory)
         sections.append(section)
-    sections += [_other_section(stem, table) for stem, table in others.items()]
+    for stem, table in others.items():
+        section = _other_section(stem, table, sources.get(stem))
+        if models and stem == "fmri":
+            confusion = _fmri_confusion(table, index)
+            if confusion is not None:
+                section.figures.append(confusion)
+        sections.append(section)
     unreadable = index.attrs.get("unreadable", [])
     if unreadable and sections:
         sections[0].notes.append(

@@ -22,7 +22,7 @@ from ..evaluation.artifacts import ARTIFACT_SUFFIX, load_artifacts, read_artifac
 __all__ = ["confusion_predictions", "find_task_artifacts", "score_maps", "trajectory"]
 
 #: Columns of :func:`find_task_artifacts`.
-INDEX_COLUMNS = ["dataset", "pipeline", "subject", "family", "path"]
+INDEX_COLUMNS = ["dataset", "pipeline", "subject", "protocol", "family", "path"]
 
 
 def _describe(path: Path) -> dict:
@@ -58,8 +58,8 @@ def find_task_artifacts(folder) -> pd.DataFrame:
     Returns
     -------
     index : pandas.DataFrame
-        Columns ``dataset``, ``pipeline``, ``subject`` (text, ``""`` when unknown),
-        ``family`` (``"eeg"``, ``"fmri"`` or ``"decoding"``) and ``path``;
+        Columns ``dataset``, ``pipeline``, ``subject`` and ``protocol`` (text, ``""``
+        when unknown), ``family`` (``"eeg"``, ``"fmri"`` or ``"decoding"``) and ``path``;
         ``index.attrs["unreadable"]`` lists ``"file: why"`` for the files skipped.
 
     Examples
@@ -82,6 +82,7 @@ def find_task_artifacts(folder) -> pd.DataFrame:
                 "dataset": fields["dataset"],
                 "pipeline": fields["pipeline"],
                 "subject": fields.get("subject", ""),
+                "protocol": fields.get("protocol", ""),
                 "family": family,
                 "path": path,
             }

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-from sklearn.linear_model import LinearRegression, Ridge
+from sklearn.linear_model import LinearRegression, LogisticRegression, Ridge
 from sklearn.metrics import r2_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
@@ -48,7 +48,8 @@ def _store(store, task, rows, folds):
 
 
 def build_results_folder(folder):
-    """EEG: 2 pipelines x 3 subjects, 5 folds each; decoding: 2 decoders; fmri.csv."""
+    """EEG: 2 pipelines x 3 subjects, 5 folds each; decoding: 2 decoders; fMRI: fmri.csv and
+    one pipeline's leave-site-out folds."""
     folder.mkdir(parents=True)
     store = TaskStore(folder)
     rows, decoding = [], []
@@ -107,6 +108,25 @@ def build_results_folder(folder):
         task = BenchmarkTask("flint2012", "decoding", "time-ordered", 1, name, "decoding.py")
         _store(store, task, [row], [art])
     pd.DataFrame(decoding).to_csv(folder / "decoding.csv", index=False)
+    X, y = rng.standard_normal((60, 8)), np.tile([0, 1], 30)
+    X[y == 1, 0] += 1.0
+    site = np.repeat(["KKI", "NYU", "UM"], 20)
+    folds = []
+    for held_out in ("KKI", "NYU", "UM"):
+        train, test = site != held_out, site == held_out
+        fitted = LogisticRegression().fit(X[train], y[train])
+        folds.append(
+            fold_artifacts(
+                fitted,
+                X[test],
+                y[test],
+                fitted.predict(X[test]),
+                family="fmri",
+                classes=["control", "autism"],
+            )  # fmt: skip
+        )
+    task = BenchmarkTask("abide", "fmri", "leave-site-out", "all", "motifs", "fmri/motifs.py")
+    _store(store, task, [{"dataset": "abide", "pipeline": "motifs", "score": 0.6}], folds)
     pd.DataFrame(
         {
             "dataset": "abide",

@@ -34,6 +34,7 @@ EXPECTED = [
     "decoding_scores",
     "decoded_trajectories",
     "fmri_scores",
+    "fmri_confusion",
 ]
 
 
@@ -77,25 +78,33 @@ def _no_data_no_fit(monkeypatch):
         monkeypatch.setitem(neuropipe.evaluation.decoding.DECODING_DATASETS, name, refuse)
 
 
-@pytest.fixture
-def results_copy(artifact_results, tmp_path):
+def _copy(artifact_results, root):
     """The results folder copied alone to a new place: no pipelines folder beside it."""
-    copy = tmp_path / "elsewhere" / "results"
+    copy = root / "elsewhere" / "results"
     shutil.copytree(artifact_results, copy)
     assert not (copy.parent / "pipelines").exists()
     return copy
 
 
 @pytest.fixture
-def report(results_copy, tmp_path, monkeypatch):
-    _no_data_no_fit(monkeypatch)
-    monkeypatch.chdir(tmp_path / "elsewhere")
-    output = make_report(results_copy, tmp_path / "out" / "report.html")
-    return output, output.read_text(encoding="utf-8")
+def results_copy(artifact_results, tmp_path):
+    return _copy(artifact_results, tmp_path)
+
+
+@pytest.fixture(scope="module")
+def report(artifact_results, tmp_path_factory):
+    """The report of the copied folder, with every data and pipeline loader refusing."""
+    root = tmp_path_factory.mktemp("report")
+    copy = _copy(artifact_results, root)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _no_data_no_fit(monkeypatch)
+        monkeypatch.chdir(root / "elsewhere")
+        output = make_report(copy, root / "out" / "report.html")
+    return output, output.read_text(encoding="utf-8"), copy
 
 
 def test_report_renders_from_the_results_folder_alone(report):
-    output, page = report
+    output, page, _ = report
     images = _images(page)
     assert list(images) == EXPECTED
     for raw in images.values():
@@ -111,11 +120,11 @@ def test_report_renders_from_the_results_folder_alone(report):
     for anchor in ["scores", "pairwise", "confusion", "timing", "r2maps", "decoding", "fmri"]:
         assert f"<section id='{anchor}'>" in page
         assert f"href='#{anchor}'" in page
-    assert "and 8 task artifact file(s) in tasks/" in page
+    assert "and 9 task artifact file(s) in tasks/" in page
 
 
-def test_report_header_tables_and_self_containment(report, results_copy):
-    _, page = report
+def test_report_header_tables_and_self_containment(report):
+    _, page, results_copy = report
     assert page.startswith("<!DOCTYPE html>")
     assert f"neuropipe {neuropipe.__version__}" in page
     assert datetime.date.today().isoformat() in page
@@ -208,13 +217,14 @@ def test_missing_or_damaged_artifacts_leave_notes_not_errors(results_copy, tmp_p
     page = make_report(results_copy, tmp_path / "r.html").read_text()
     assert sorted(_images(page)) == sorted(
         ["scores", "pairwise", "fit_time", "decoding_scores", "fmri_scores"]
-    )
+    )  # the fMRI confusion matrix is left out without a note: the fMRI rows stand alone
     notes = " ".join(NOTE.findall(page))
     assert "could not be read" in notes and npz[0].name in notes
     assert "to draw the confusion matrix" in notes
     assert "to draw decoded trajectories" in notes
 
 
+@pytest.mark.slow
 def test_one_results_table_for_every_family(results_copy, tmp_path):
     """The merged layout: EEG, decoding and fMRI rows in results.csv, no other file."""
     eeg = pd.read_csv(results_copy / "results.csv").assign(family="eeg")
@@ -303,13 +313,13 @@ def test_report_from_csv_files_only(tmp_path):
         _decode_png(raw)
 
 
-def test_report_deprecated_arguments_still_work(tmp_path):
-    folder = _synthetic_dir(tmp_path / "res")
+def test_report_deprecated_arguments_warn(tmp_path):
     with pytest.warns(DeprecationWarning, match="pipelines_dir"):
-        make_report(folder, tmp_path / "a.html", pipelines_dir="pipelines", models=False)
+        with pytest.raises(FileNotFoundError):
+            make_report(tmp_path / "missing", pipelines_dir="pipelines")
     with pytest.warns(DeprecationWarning, match="models="):
-        page = make_report(folder, tmp_path / "b.html", fit_models=False).read_text()
-    assert "confusion" not in _images(page)
+        with pytest.raises(FileNotFoundError):
+            make_report(tmp_path / "missing", fit_models=False)
 
 
 def test_report_needs_benchmark_files(tmp_path):
@@ -333,6 +343,25 @@ def test_cli_report_writes_the_page(tmp_path, capsys):
     assert out.is_file() and (tmp_path / "site" / "bench_figures" / "01_scores.svg").is_file()
     assert f"neuropipe report {folder} -o {out} --no-models" in out.read_text()
     assert str(out) in capsys.readouterr().out
-    args = parser.parse_args(["report", str(folder), "-o", str(out), "--pipelines", "nowhere"])
-    assert args.func(args) == 0
+    args = parser.parse_args(["report", str(tmp_path / "no"), "--pipelines", "nowhere"])
+    with pytest.raises(FileNotFoundError):
+        args.func(args)
     assert "--pipelines is deprecated and ignored" in capsys.readouterr().err
+
+
+def test_fmri_confusion_pools_the_stored_folds_of_one_protocol(results_copy):
+    table = pd.read_csv(results_copy / "fmri.csv")
+    index = find_task_artifacts(results_copy)
+    figure = report_html._fmri_confusion(table, index)
+    row = index[index.family == "fmri"].iloc[0]
+    assert (row.pipeline, row.protocol, row.subject) == ("motifs", "leave-site-out", "all")
+    folds = load_artifacts(row.path)
+    counts = confusion_matrix(
+        np.concatenate([f["y_true"] for f in folds]), np.concatenate([f["y_pred"] for f in folds])
+    )
+    ax = figure.figure.axes[0]
+    assert counts.sum() == 60 and ax.get_title() == "motifs on abide, leave-site-out"
+    assert sorted(t.get_text().split("\n")[1] for t in ax.texts) == sorted(
+        str(c) for c in counts.ravel()
+    )
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["control", "autism"]
