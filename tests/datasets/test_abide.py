@@ -12,6 +12,7 @@ from neuropipe.datasets.abide import (
     DEFAULT_PATH,
     PHENOTYPE_FILE,
     SITE_TR,
+    SiteGroupKFold,
     abide_path,
     load_abide,
 )
@@ -117,3 +118,21 @@ def test_802_subjects_17_sites():
     assert int(np.isnan(data.X["func_mean_fd"]).sum()) == 1
     for s in set(data.site):
         np.testing.assert_array_equal(data.tr[data.site == s], SITE_TR[s])
+
+
+def test_site_group_kfold_keeps_sites_whole_and_names_bad_input():
+    X = pd.DataFrame(
+        {"SITE_ID": np.repeat(["A", "B", "C", "D", "E", "F", "G"], [5, 1, 2, 3, 4, 2, 3])}
+    )
+    cv = SiteGroupKFold(5)
+    folds = list(cv.split(X, np.zeros(len(X))))
+    assert len(folds) == cv.get_n_splits(X) == 5
+    seen = np.concatenate([test for _, test in folds])
+    np.testing.assert_array_equal(np.sort(seen), np.arange(len(X)))  # each subject once
+    for train, test in folds:
+        assert not set(X["SITE_ID"].iloc[train]) & set(X["SITE_ID"].iloc[test])
+    assert SiteGroupKFold(5).get_n_splits(X.iloc[:8]) == 3  # 3 sites: 3 folds
+    with pytest.raises(ValueError, match="no such column"):
+        list(cv.split(np.zeros((4, 2))))
+    with pytest.raises(ValueError, match="at least 2 sites"):
+        list(cv.split(X.iloc[:5]))

@@ -1,0 +1,113 @@
+"""The fMRI pipelines that choose their regularisation by inner CV (pipelines/fmri/*cv.py, vote).
+
+- ``KernelPCA(kernel='linear')`` after standardisation is an exact speed-up for the L2
+  linear models (same predictions as on the full feature vectors);
+- on the real ABIDE files (bundled 249 subjects, 3 sites), with the labels permuted within
+  each site every tuned pipeline scores chance, and ``tangent-logregcv`` learns the real
+  labels: nothing in the inner model selection sees the test fold.
+"""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.decomposition import KernelPCA
+from sklearn.linear_model import LogisticRegression, RidgeClassifier
+from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from neuropipe.datasets.abide import load_abide
+from neuropipe.evaluation.pipelines import load_pipeline_file
+
+PIPELINES = Path(__file__).resolve().parents[1] / "pipelines" / "fmri"
+TUNED = [
+    "tangent_logregcv",
+    "tangent_oas_logregcv",
+    "tangent_linear_vote",
+    "tangent_combat_logregcv",
+    "onnela_motifs_logregcv",
+    "motifs_tangent_stack_cv",
+    "tangent_logregcv_site",
+]
+
+
+def _pipeline(stem):
+    return load_pipeline_file(PIPELINES / f"{stem}.py")[0]
+
+
+@pytest.mark.parametrize(
+    "model", [LogisticRegression(C=0.01, tol=1e-10, max_iter=10000), RidgeClassifier(alpha=50.0)]
+)
+def test_linear_kernel_pca_rotation_gives_the_same_model(model):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((80, 500)) * rng.uniform(0.5, 3.0, 500) + rng.uniform(-2, 2, 500)
+    y = (X[:, :5].sum(axis=1) + rng.standard_normal(80) > 0).astype(int)
+    X_test = rng.standard_normal((30, 500)) * 2.0
+    full = make_pipeline(StandardScaler(), model).fit(X[:60], y[:60])
+    rotated = make_pipeline(StandardScaler(), KernelPCA(kernel="linear"), clone(model)).fit(
+        X[:60], y[:60]
+    )
+    assert rotated[1].eigenvalues_.size == 59  # n_train - 1 axes: nothing is dropped
+    np.testing.assert_allclose(
+        rotated.decision_function(X_test), full.decision_function(X_test), atol=1e-6
+    )
+
+
+def test_tuned_pipelines_are_slow_and_choose_c_in_the_training_data():
+    for stem in TUNED:
+        assert _pipeline(stem)["slow"] is True, stem  # the default job keeps its pipelines
+    rng = np.random.default_rng(0)
+    X = [rng.standard_normal((60, 6)) @ rng.standard_normal((6, 6)) for _ in range(40)]
+    y = np.array([0, 1] * 20)
+    model = _pipeline("tangent_logregcv")["pipeline"].fit(X, y)
+    search = model[-1]
+    assert np.asarray(search.C_).item() in search.Cs_
+    assert search.scores_.shape == (5, 1, 9)  # 5 inner folds x 9 values of C
+
+
+@pytest.fixture(scope="module")
+def abide():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the two NYU subjects with a zero ROI
+        return load_abide()
+
+
+def _accuracy(pipeline, X, y, site):
+    strata = np.char.add(np.asarray(site, dtype=str), y.astype(str))
+    folds = list(StratifiedKFold(3, shuffle=True, random_state=0).split(y, strata))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return cross_val_score(pipeline, X, y, cv=folds).mean()
+
+
+@pytest.fixture(scope="module")
+def shuffled(abide):
+    """120 of the 249 (60 NYU, 34 KKI, 26 OHSU), labels permuted within each site."""
+    rng = np.random.default_rng(0)
+    rows = np.concatenate(
+        [np.flatnonzero(abide.site == s)[:n] for s, n in (("NYU", 60), ("KKI", 34), ("OHSU", 26))]
+    )
+    y = abide.y[rows].copy()
+    for site in np.unique(abide.site[rows]):
+        idx = np.flatnonzero(abide.site[rows] == site)
+        y[idx] = rng.permutation(y[idx])
+    return abide.X.iloc[rows], y, abide.site[rows]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", TUNED)
+def test_tuned_pipeline_is_at_chance_on_shuffled_labels(shuffled, stem):
+    X, y, site = shuffled
+    chance = max(np.mean(y), 1 - np.mean(y))
+    accuracy = _accuracy(_pipeline(stem)["pipeline"], X, y, site)
+    assert accuracy < chance + 0.1, (stem, accuracy, chance)  # sd of a chance score: 0.045
+
+
+@pytest.mark.slow
+def test_tangent_logregcv_learns_the_real_labels(abide):
+    chance = max(np.mean(abide.y), 1 - np.mean(abide.y))  # 0.57 (142 TC of 249)
+    accuracy = _accuracy(_pipeline("tangent_logregcv")["pipeline"], abide.X, abide.y, abide.site)
+    assert accuracy > chance + 0.06, accuracy
