@@ -5,7 +5,6 @@ import pytest
 from pyriemann.estimation import Covariances
 from pyriemann.tangentspace import TangentSpace
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import check_estimator
 
 from neuropipe.ensemble import MI_BANDS, FilterBankTangentSpace
 from neuropipe.preprocessing import BandPass
@@ -48,53 +47,9 @@ def test_channel_mismatch_and_bad_metric():
         FilterBankTangentSpace(160.0, metric="euclid").fit(_epochs())
 
 
-# sklearn's checks that feed 2-D feature matrices (or sparse ones, or probe sklearn's 2-D
-# wording); FilterBankTangentSpace takes 3-D epochs and refuses them for their rank, as the
-# transformers of neuropipe.preprocessing do (tests/test_preprocessing.py lists the same).
-NEEDS_3D_EPOCHS = {
-    "check_complex_data",
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimator_sparse_array",
-    "check_estimator_sparse_matrix",
-    "check_estimator_sparse_tag",
-    "check_estimators_dtypes",
-    "check_estimators_empty_data_messages",
-    "check_estimators_fit_returns_self",
-    "check_estimators_nan_inf",
-    "check_estimators_overwrite_params",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_fit2d_1feature",
-    "check_fit2d_1sample",
-    "check_fit2d_predict1d",
-    "check_fit_check_is_fitted",
-    "check_fit_idempotent",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_positive_only_tag_during_fit",
-    "check_readonly_memmap_input",
-    "check_transformer_data_not_an_array",
-    "check_transformer_general",
-    "check_transformer_preserve_dtypes",
-}
-
-
-def test_check_estimator_fails_only_on_2d_input():
-    results = check_estimator(
-        FilterBankTangentSpace(160.0),
-        expected_failed_checks={name: "2-D input" for name in NEEDS_3D_EPOCHS},
-        on_fail=None,
-        on_skip=None,
-    )
-    unexpected = {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
-    assert not unexpected
-    # the 3-D contract those checks would test: cloning, refitting, order, pickling
+def test_epoch_contract():
+    """The 3-D contract that tests/test_common.py's 2-D checks cannot test: cloning,
+    refitting, order, pickling."""
     X = _epochs(n=8)
     fbts = FilterBankTangentSpace(160.0, bands=[(8, 12), (12, 30)])
     params = fbts.get_params()

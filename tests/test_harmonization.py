@@ -9,7 +9,6 @@ import pytest
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import check_estimator
 
 from neuropipe.harmonization import ComBat, combat_fit, combat_transform
 
@@ -161,47 +160,9 @@ def test_combat_bad_input_messages():
         ComBat().fit(df)
 
 
-# ComBat reads named DataFrame columns (site, covariates), so every check that feeds a plain
-# 2-D array fails at input validation, by design (the same list as the 3-D estimators of
-# tests/features/test_graph.py); the API checks that need no data still run.
-_NEEDS_DATAFRAME = (
-    "check_fit_score_takes_y",
-    "check_estimators_overwrite_params",
-    "check_dont_overwrite_parameters",
-    "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input",
-    "check_n_features_in_after_fitting",
-    "check_positive_only_tag_during_fit",
-    "check_estimators_dtypes",
-    "check_complex_data",
-    "check_dtype_object",
-    "check_estimators_empty_data_messages",
-    "check_pipeline_consistency",
-    "check_estimators_nan_inf",
-    "check_estimator_sparse_tag",
-    "check_estimator_sparse_array",
-    "check_estimator_sparse_matrix",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_transformer_data_not_an_array",
-    "check_transformer_general",
-    "check_transformer_preserve_dtypes",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_fit2d_1sample",
-    "check_fit2d_1feature",
-    "check_dict_unchanged",
-    "check_fit_idempotent",
-    "check_fit_check_is_fitted",
-    "check_n_features_in",
-    "check_fit2d_predict1d",
-)
-
-
-def test_combat_check_estimator_where_applicable():
-    reason = "needs a DataFrame X with a SITE_ID column, not a plain 2-D array"
-    check_estimator(ComBat(), expected_failed_checks={c: reason for c in _NEEDS_DATAFRAME})
-    # the data checks redone on a DataFrame: pickling, subset and order invariance
+def test_combat_data_checks_on_a_dataframe():
+    """The data checks of tests/test_common.py that a plain 2-D array cannot run:
+    pickling, subset and order invariance, on a DataFrame."""
     df = _frame(seed=4)
     combat = ComBat(covariates=["AGE_AT_SCAN"]).fit(df)
     full = combat.transform(df)

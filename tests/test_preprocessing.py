@@ -5,7 +5,6 @@ import pytest
 from scipy.signal import butter, sosfiltfilt
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import check_estimator
 
 from neuropipe.preprocessing import (
     BandPass,
@@ -103,51 +102,8 @@ def test_extreme_magnitude_rejected():  # F5
 
 # --- scikit-learn contract ---------------------------------------------------------------
 
-# sklearn's checks feed 2-D (n_samples, n_features) arrays, sparse matrices, or probe
-# sklearn's 2-D error wording: these transformers take 3-D epochs (StackBands 4-D filter
-# banks) and reject such input for its rank, so these checks fail by design. Their 3-D
-# equivalents are in test_epoch_contract below.
-NEEDS_2D = "feeds a 2-D feature matrix; this transformer takes 3-D epochs (4-D for StackBands)"
-EXPECTED_FAILED = {
-    name: NEEDS_2D
-    for name in [
-        "check_fit_score_takes_y",
-        "check_estimators_overwrite_params",
-        "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self",
-        "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit",
-        "check_estimators_dtypes",
-        "check_dtype_object",
-        "check_pipeline_consistency",
-        "check_estimators_nan_inf",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_transformer_data_not_an_array",
-        "check_transformer_general",
-        "check_transformer_preserve_dtypes",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_dict_unchanged",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-        "check_fit2d_predict1d",
-    ]
-}
-EXPECTED_FAILED.update(
-    {
-        "check_complex_data": "2-D complex input; our message says 'must be real-valued'",
-        "check_estimators_empty_data_messages": "expects sklearn's 2-D wording for empty input",
-        "check_fit2d_1sample": "2-D input; one epoch is valid for a transformer",
-        "check_fit2d_1feature": "2-D input; rejected for its rank (one channel is valid)",
-        "check_estimator_sparse_tag": "sparse 2-D input; epochs are dense arrays",
-        "check_estimator_sparse_array": "sparse 2-D input; rejected for its rank",
-        "check_estimator_sparse_matrix": "sparse 2-D input; rejected for its rank",
-    }
-)
-
+# scikit-learn's check_estimator runs in tests/test_common.py; the 3-D equivalents of its
+# 2-D checks are in test_epoch_contract below.
 ESTIMATORS = [
     BandPass(100.0),
     FilterBank(100.0),
@@ -162,18 +118,6 @@ def test_common_average_reference_zero_mean_over_channels():
     out = CommonAverageReference().fit_transform(X)
     np.testing.assert_allclose(out.mean(axis=1), 0.0, atol=1e-12)
     np.testing.assert_allclose(out[:, 2], X[:, 2] - X.mean(axis=1))
-
-
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: type(e).__name__)
-def test_check_estimator(estimator):
-    results = check_estimator(
-        estimator, expected_failed_checks=EXPECTED_FAILED, on_fail=None, on_skip=None
-    )
-    failed = {r["check_name"] for r in results if r["status"] in ("failed", "xfail")}
-    unexpected = {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
-    assert not unexpected
-    # every listed check really fails: the list documents the estimator, not a guess
-    assert failed == set(EXPECTED_FAILED)
 
 
 def _input(estimator, n_epochs=6):
@@ -218,11 +162,6 @@ def test_epoch_contract(estimator, tmp_path):
 def test_unfitted_transform_raises():
     with pytest.raises(NotFittedError):
         BandPass(100.0).transform(np.zeros((1, 1, 100)))
-
-
-def test_epochs_to_array_passes_every_sklearn_check():
-    results = check_estimator(EpochsToArray(), on_fail=None, on_skip=None)
-    assert not {r["check_name"]: r["exception"] for r in results if r["status"] == "failed"}
 
 
 def test_epochs_to_array_scales_mne_epochs_only():

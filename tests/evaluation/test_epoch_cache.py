@@ -215,12 +215,3 @@ def test_pipelines_without_a_covariance_prefix_keep_their_shape(tmp_path):
     )
     assert [name for name, _ in shared.steps] == ["epochstoarray", "pca", "svc"]
     assert shared.memory is not None
-
-
-def test_per_epoch_steps_check_estimator():
-    from sklearn.preprocessing import Normalizer
-    from sklearn.utils.estimator_checks import check_estimator
-
-    from neuropipe.evaluation.cache import PerEpochSteps
-
-    check_estimator(PerEpochSteps(make_pipeline(Normalizer())))  # a per-sample step

@@ -1,6 +1,6 @@
 """Augmented covariances: exact agreement with MOABB + pyRiemann, shrinkage, errors, API.
 
-Also holds the ``check_estimator`` test of every estimator of the ACM modules.
+scikit-learn's ``check_estimator`` runs in tests/test_common.py.
 """
 
 import warnings
@@ -8,67 +8,14 @@ import warnings
 import numpy as np
 import pytest
 from moabb.pipelines.features import AugmentedDataset
-from pyriemann.classification import MDM
 from pyriemann.estimation import Covariances
 from sklearn.covariance import ledoit_wolf, oas
-from sklearn.utils.estimator_checks import check_estimator
 
 from neuropipe.features.augmented import (
     AugmentedCovariances,
     augmented_covariances,
     n_embedded_samples,
 )
-from neuropipe.features.embedding import AutoAugmentedCovariances, EmbeddingSearchCV
-
-# sklearn's checks feed 2-D X (n_samples, n_features); these estimators take 3-D epochs
-# (n_epochs, n_channels, n_times) and reject 2-D X with a message naming the expected shape.
-TWO_D_REASON = "feeds 2-D X; the estimator takes 3-D epochs (n_epochs, n_channels, n_times)"
-TWO_D_CHECKS = [
-    "check_estimators_dtypes",
-    "check_fit_score_takes_y",
-    "check_estimators_fit_returns_self",
-    "check_readonly_memmap_input",
-    "check_dtype_object",
-    "check_estimators_empty_data_messages",
-    "check_pipeline_consistency",
-    "check_estimators_nan_inf",
-    "check_estimator_sparse_tag",
-    "check_estimator_sparse_array",
-    "check_estimator_sparse_matrix",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_transformer_data_not_an_array",
-    "check_transformer_general",
-    "check_transformer_preserve_dtypes",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_fit2d_1sample",
-    "check_fit2d_1feature",
-    "check_dict_unchanged",
-    "check_fit_idempotent",
-    "check_fit_check_is_fitted",
-    "check_n_features_in",
-    "check_fit2d_predict1d",
-    "check_estimators_overwrite_params",
-    "check_dont_overwrite_parameters",
-    "check_n_features_in_after_fitting",
-    "check_positive_only_tag_during_fit",
-]
-EXPECTED_FAILED_CHECKS = {name: TWO_D_REASON for name in TWO_D_CHECKS} | {
-    "check_complex_data": "complex 2-D X is rejected as 'must be real-valued', not with "
-    "sklearn's 'Complex data not supported' wording",
-}
-CLASSIFIER_FAILED_CHECKS = EXPECTED_FAILED_CHECKS | {
-    name: TWO_D_REASON
-    for name in [
-        "check_classifier_data_not_an_array",
-        "check_classifiers_classes",
-        "check_classifiers_train",
-        "check_classifiers_one_label",
-        "check_classifiers_regression_target",
-        "check_supervised_y_2d",
-    ]
-}
 
 
 @pytest.fixture
@@ -276,16 +223,3 @@ def test_reproduces_moabb_on_64_channel_eegmmidb_at_p10_tau10():
         got = augmented_covariances(X, 10, 10, on_singular="warn")
     ref = Covariances("cov").transform(AugmentedDataset(10, 10).transform(X))
     _assert_close(got, ref)
-
-
-@pytest.mark.parametrize(
-    ("estimator", "expected"),
-    [
-        (AugmentedCovariances(), EXPECTED_FAILED_CHECKS),
-        (AutoAugmentedCovariances(), EXPECTED_FAILED_CHECKS),
-        (EmbeddingSearchCV(MDM()), CLASSIFIER_FAILED_CHECKS),
-    ],
-    ids=["AugmentedCovariances", "AutoAugmentedCovariances", "EmbeddingSearchCV"],
-)
-def test_check_estimator(estimator, expected):
-    check_estimator(estimator, expected_failed_checks=expected)

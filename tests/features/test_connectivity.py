@@ -7,7 +7,6 @@ from mne_connectivity import spectral_connectivity_epochs
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from sklearn.pipeline import make_pipeline
-from sklearn.utils.estimator_checks import check_estimator
 
 from neuropipe.features.connectivity import (
     METRICS,
@@ -19,47 +18,6 @@ from neuropipe.features.connectivity import (
 
 SFREQ = 160.0
 N_WIN, N_STEP = 40, 26  # 0.25 s and 0.161 s at 160 Hz
-
-NEEDS_2D = "feeds a 2-D feature matrix; this estimator takes 3-D epochs / 4-D matrices"
-EXPECTED_FAILED = {
-    name: NEEDS_2D
-    for name in [
-        "check_fit_score_takes_y",
-        "check_estimators_overwrite_params",
-        "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self",
-        "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit",
-        "check_estimators_dtypes",
-        "check_dtype_object",
-        "check_pipeline_consistency",
-        "check_estimators_nan_inf",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_transformer_data_not_an_array",
-        "check_transformer_general",
-        "check_transformer_preserve_dtypes",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_dict_unchanged",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-        "check_fit2d_predict1d",
-    ]
-}
-EXPECTED_FAILED.update(
-    {
-        "check_complex_data": "2-D complex input; rejected for its rank before its dtype",
-        "check_estimators_empty_data_messages": "expects sklearn's 2-D wording for empty input",
-        "check_fit2d_1sample": "2-D input; one epoch is valid for a transformer",
-        "check_fit2d_1feature": "2-D input; rejected for its rank",
-        "check_estimator_sparse_tag": "sparse 2-D input; epochs are dense arrays",
-        "check_estimator_sparse_array": "sparse 2-D input; rejected for its rank",
-        "check_estimator_sparse_matrix": "sparse 2-D input; rejected for its rank",
-    }
-)
 
 
 def _coupled_epochs(n_epochs=2, n_channels=5, n_times=480, seed=0):
@@ -310,11 +268,6 @@ ESTIMATORS = [
     Connectivity(SFREQ, metric="pli"),
     NodeStrength(),
 ]
-
-
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: repr(e))
-def test_check_estimator(estimator):
-    check_estimator(estimator, expected_failed_checks=EXPECTED_FAILED)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: repr(e))

@@ -7,55 +7,10 @@ from mne.time_frequency import psd_array_multitaper
 from scipy.signal import lfilter, welch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from sklearn.utils.estimator_checks import check_estimator
 
 from neuropipe.features.spectral import PSD, BandPower, burg_ar, psd_array
 
 SFREQ = 160.0
-
-# Checks of sklearn's suite that feed 2-D (n_samples, n_features) arrays (or sparse
-# matrices, or probe 2-D-specific error messages): an epochs transformer must reject
-# them, so they fail by design. The 3-D equivalents are tested below.
-NEEDS_2D = "feeds a 2-D feature matrix; epochs transformers take (n_epochs, n_channels, n_times)"
-EXPECTED_FAILED_3D = {
-    name: NEEDS_2D
-    for name in [
-        "check_fit_score_takes_y",
-        "check_estimators_overwrite_params",
-        "check_dont_overwrite_parameters",
-        "check_estimators_fit_returns_self",
-        "check_readonly_memmap_input",
-        "check_n_features_in_after_fitting",
-        "check_positive_only_tag_during_fit",
-        "check_estimators_dtypes",
-        "check_dtype_object",
-        "check_pipeline_consistency",
-        "check_estimators_nan_inf",
-        "check_estimators_pickle",
-        "check_f_contiguous_array_estimator",
-        "check_transformer_data_not_an_array",
-        "check_transformer_general",
-        "check_transformer_preserve_dtypes",
-        "check_methods_sample_order_invariance",
-        "check_methods_subset_invariance",
-        "check_dict_unchanged",
-        "check_fit_idempotent",
-        "check_fit_check_is_fitted",
-        "check_n_features_in",
-        "check_fit2d_predict1d",
-    ]
-}
-EXPECTED_FAILED_3D.update(
-    {
-        "check_complex_data": "2-D complex input; rejected as 'not 3-D' before the dtype check",
-        "check_estimators_empty_data_messages": "expects sklearn's 2-D wording for empty input",
-        "check_fit2d_1sample": "2-D input; a single 3-D epoch is valid for a transformer",
-        "check_fit2d_1feature": "2-D input; a single channel is valid for spectra",
-        "check_estimator_sparse_tag": "sparse 2-D input; epochs are dense 3-D arrays",
-        "check_estimator_sparse_array": "sparse 2-D input; rejected as 'not 3-D'",
-        "check_estimator_sparse_matrix": "sparse 2-D input; rejected as 'not 3-D'",
-    }
-)
 
 
 def _ar2_epochs(n_epochs=3, n_channels=2, n_times=480, seed=0):
@@ -334,11 +289,6 @@ def test_band_power_bad_bands():
 # --- scikit-learn contract ---------------------------------------------------------------
 
 ESTIMATORS = [PSD(SFREQ, fmin=8, fmax=30), PSD(SFREQ, method="welch"), BandPower(SFREQ)]
-
-
-@pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: repr(e))
-def test_check_estimator(estimator):
-    check_estimator(estimator, expected_failed_checks=EXPECTED_FAILED_3D)
 
 
 @pytest.mark.parametrize("estimator", ESTIMATORS, ids=lambda e: repr(e))

@@ -1,7 +1,8 @@
 """SSVEP features and classifiers: CCA, filter-bank CCA, TRCA, on synthetic and real data.
 
 Also: agreement with MOABB's ``SSVEP_CCA`` on the bundled recordings, the SSVEP pipeline
-files, ``check_estimator``, and the shuffled-label test of the best SSVEP pipeline.
+files, and the shuffled-label test of the best SSVEP pipeline (``check_estimator``:
+tests/test_common.py).
 """
 
 import mne
@@ -10,7 +11,6 @@ import pytest
 from scipy.linalg import eigh
 from sklearn.cross_decomposition import CCA
 from sklearn.dummy import DummyClassifier
-from sklearn.utils.estimator_checks import check_estimator
 
 from neuropipe.datasets import load_dataset
 from neuropipe.evaluation.pipelines import load_pipeline_file, load_pipelines
@@ -27,54 +27,6 @@ from neuropipe.features.ssvep import (
 )
 
 SFREQ = 256.0
-
-# sklearn's checks feed 2-D X (n_samples, n_features); these estimators take 3-D epochs
-# (n_epochs, n_channels, n_times) and reject 2-D X with a message naming the expected shape.
-TWO_D_REASON = "feeds 2-D X; the estimator takes 3-D epochs (n_epochs, n_channels, n_times)"
-_TWO_D_CHECKS = [
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimator_sparse_array",
-    "check_estimator_sparse_matrix",
-    "check_estimator_sparse_tag",
-    "check_estimators_dtypes",
-    "check_estimators_empty_data_messages",
-    "check_estimators_fit_returns_self",
-    "check_estimators_nan_inf",
-    "check_estimators_overwrite_params",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_fit2d_1feature",
-    "check_fit2d_1sample",
-    "check_fit2d_predict1d",
-    "check_fit_check_is_fitted",
-    "check_fit_idempotent",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_positive_only_tag_during_fit",
-    "check_readonly_memmap_input",
-    # transformers
-    "check_transformer_data_not_an_array",
-    "check_transformer_general",
-    "check_transformer_preserve_dtypes",
-    # classifiers
-    "check_classifier_data_not_an_array",
-    "check_classifiers_classes",
-    "check_classifiers_one_label",
-    "check_classifiers_regression_target",
-    "check_classifiers_train",
-    "check_requires_y_none",
-    "check_supervised_y_2d",
-]
-EXPECTED_FAILED_CHECKS = {name: TWO_D_REASON for name in _TWO_D_CHECKS} | {
-    "check_complex_data": "complex 2-D X is rejected as 'must be real-valued', not with "
-    "sklearn's 'Complex data not supported' wording",
-}
 
 
 def _ssvep_epochs(
@@ -224,19 +176,6 @@ def test_trca_needs_phase_locked_responses():
     Xr, yr = _ssvep_epochs(freqs, n_per_class=10, snr=0.3, seed=1)
     Xrt, yrt = _ssvep_epochs(freqs, n_per_class=10, snr=0.3, seed=2)
     assert TRCA(SFREQ).fit(Xr, yr).score(Xrt, yrt) < 0.6
-
-
-@pytest.mark.parametrize(
-    "estimator",
-    [
-        CCACorrelations(SFREQ, [13.0, 17.0]),
-        SSVEPCCA(SFREQ, freqs=[13.0, 17.0]),
-        TRCA(SFREQ),
-    ],
-    ids=["CCACorrelations", "SSVEPCCA", "TRCA"],
-)
-def test_check_estimator(estimator):
-    check_estimator(estimator, expected_failed_checks=EXPECTED_FAILED_CHECKS)
 
 
 # --- real data ----------------------------------------------------------------------------
