@@ -381,3 +381,77 @@ def test_datasets_imply_their_family(tmp_path, capsys, monkeypatch, datasets, fa
     )
     assert code == 2
     _one_line_error(err, "decoding")
+
+
+# --- issue 18: one runner and one results.csv for EEG, fMRI and decoding -------------------
+
+FMRI_STD = """
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+
+def roi_std(X):
+    return np.stack([np.std(ts, axis=0) for ts in X["timeseries"]])
+
+
+PIPELINE = {
+    "name": "ROI-std+LR",
+    "paradigms": ["fmri"],
+    "pipeline": make_pipeline(FunctionTransformer(roi_std), StandardScaler(), LogisticRegression()),
+}
+"""
+
+RIDGE = """
+from sklearn.linear_model import Ridge
+
+PIPELINE = {"name": "Ridge", "paradigms": ["decoding"], "pipeline": Ridge(alpha=10.0)}
+"""
+
+
+def _family_folder(tmp_path):
+    folder = _folder(tmp_path, **{"lv.py": FAST})
+    (folder / "fmri").mkdir()
+    (folder / "fmri" / "std.py").write_text(textwrap.dedent(FMRI_STD))
+    (folder / "decoding").mkdir()
+    (folder / "decoding" / "ridge.py").write_text(textwrap.dedent(RIDGE))
+    return folder
+
+
+@pytest.mark.slow
+def test_three_families_one_results_csv_and_resume(tmp_path, capsys):
+    from neuropipe.evaluation.protocols import RESULTS_SCHEMA
+    from neuropipe.evaluation.runner import read_results
+
+    folder, out = _family_folder(tmp_path), tmp_path / "out"
+    argv = [
+        "benchmark", "--pipelines", folder, "--datasets", "eegmmidb-handsfeet", "flint2012",
+        "abide-pcp-cc200", "--subjects", "1", "--n-splits", "2", "--fmri-protocols",
+        "leave-site-out", "--no-progress", "--no-report", "--no-leakage", "--output", out,
+    ]  # fmt: skip
+    code, text, _ = _main(capsys, *argv)
+    assert code == 0
+    results = read_results(out / "results.csv")
+    assert list(results.columns) == RESULTS_SCHEMA
+    assert results.groupby("family")["pipeline"].unique().map(list).to_dict() == {
+        "decoding": ["Ridge"],
+        "eeg": ["LV+LDA"],
+        "fmri": ["ROI-std+LR"],
+    }
+    assert not (out / "fmri.csv").exists() and not (out / "decoding.csv").exists()
+    assert len(list((out / "tasks").glob("*.npz"))) == 3  # the report's arrays, per task
+    assert "Continuous decoding" in text and "Resting-state fMRI" in text and "EEG" in text
+    code, text, _ = _main(capsys, *argv, "--resume")
+    assert code == 0 and "Resume: 3 task(s) reused, 0 recomputed" in text
+    pd.testing.assert_frame_equal(read_results(out / "results.csv"), results)
+
+
+def test_bad_fmri_protocol_is_a_one_line_error(tmp_path, capsys):
+    folder = _family_folder(tmp_path)
+    code, _, err = _main(
+        capsys, "benchmark", "--pipelines", folder, "--datasets", "abide-pcp-cc200",
+        "--fmri-protocols", "kfold", "--output", tmp_path / "o",
+    )  # fmt: skip
+    assert code == 2
+    _one_line_error(err, "kfold", "leave-site-out")
