@@ -344,3 +344,37 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
     (store.tasks_dir / ".left.csv.123.tmp").write_text("half")  # a killed run's leftover
     runner.TaskStore(tmp_path)
     assert not (store.tasks_dir / ".left.csv.123.tmp").exists()
+
+
+# --- issue 18: the report's per-fold arrays are stored with each task ----------------------
+
+
+@pytest.mark.slow
+def test_each_task_stores_its_fold_arrays_and_resume_checks_them(tmp_path, monkeypatch):
+    from neuropipe.evaluation.artifacts import load_artifacts
+
+    folder = _fast_folder(tmp_path, [("LDA", 0.5), ("LDA2", 0.1)])
+    results = _run_fast(folder, tmp_path / "out")
+    store = runner.TaskStore(tmp_path / "out")
+    tasks = plan_benchmark(load_pipelines(folder), ["eegmmidb-handsfeet"], [1])
+    for task in tasks:
+        folds = load_artifacts(store.artifacts_path(task))
+        assert len(folds) == 2  # --n-splits 2, one session
+        test = np.concatenate([f["test_index"] for f in folds])
+        assert sorted(test) == list(range(len(test)))  # the folds tile the session
+        assert all(int(f["row"]) == 0 and f["family"] == "eeg" for f in folds)
+        assert set(folds[0]["classes"]) == {"feet", "hands"}
+        row = results[results["pipeline"] == task.pipeline].iloc[0]
+        accuracy = np.mean(np.concatenate([f["y_true"] == f["y_pred"] for f in folds]))
+        assert 0.5 < accuracy <= 1.0 and row["score"] > 0.5
+    store.artifacts_path(tasks[0]).unlink()  # lost arrays: that task is recomputed
+    calls = []
+    original = runner.execute_task
+    monkeypatch.setattr(
+        runner,
+        "execute_task",
+        lambda task, *a: (calls.append(task.pipeline), original(task, *a))[1],
+    )
+    resumed = _run_fast(folder, tmp_path / "out", resume=True)
+    assert calls == [tasks[0].pipeline] and len(resumed.attrs["resume"].invalid) == 1
+    assert store.artifacts_path(tasks[0]).exists()
