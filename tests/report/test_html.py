@@ -365,3 +365,32 @@ def test_fmri_confusion_pools_the_stored_folds_of_one_protocol(results_copy):
         str(c) for c in counts.ravel()
     )
     assert [t.get_text() for t in ax.get_xticklabels()] == ["control", "autism"]
+
+
+@pytest.mark.slow
+def test_benchmark_then_report_end_to_end(tmp_path, monkeypatch):
+    """The real runner stores the arrays; the report of its folder, moved, draws them."""
+    from neuropipe import cli
+
+    repo = Path(__file__).resolve().parents[2] / "pipelines"
+    pipes = tmp_path / "pipelines"
+    (pipes / "decoding").mkdir(parents=True)
+    for name in ("csp_lda.py", "psd_lda.py"):
+        shutil.copy(repo / name, pipes / name)
+    shutil.copy(repo / "decoding" / "kalman.py", pipes / "decoding" / "kalman.py")
+    out = tmp_path / "run" / "results"
+    argv = ["benchmark", "--pipelines", str(pipes), "--datasets", "eegmmidb-leftright",
+            "flint2012", "--subjects", "1", "--include-slow", "--no-leakage",
+            "--no-report", "--no-progress", "-q", "--output", str(out)]  # fmt: skip
+    assert cli.main(argv) == 0
+    moved = tmp_path / "moved"
+    shutil.move(out, moved)
+    shutil.rmtree(pipes)
+    _no_data_no_fit(monkeypatch)
+    page = make_report(moved, tmp_path / "report.html").read_text()
+    assert list(_images(page)) == [
+        "scores", "confusion", "fit_time", "r2map_1", "decoding_scores", "decoded_trajectories",
+    ]  # fmt: skip (one subject: no pairwise statistics)
+    assert not [n for n in NOTE.findall(page) if "artifact" in n]
+    assert "Feature stage <b>psd</b> of PSD+R2+LDA" in page
+    assert "Red: more power (or connectivity) for right_hand than for left_hand" in page
