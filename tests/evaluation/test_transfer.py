@@ -163,3 +163,28 @@ def test_folds_are_the_within_session_folds():
     evaluate_transfer({"spy": Spy()}, data, "toy", targets=[1])
     got = [np.sort(ids).tolist() for kind, _, ids, _ in LOG if kind == "predict"]
     assert got == [t.tolist() for t in expected]
+
+
+def test_stretch_and_rotation_run_and_decode_the_toy():
+    data = _toy()
+    pipe = recentering_pipeline(MDM(), stretch=True, rotate=True)
+    assert [name for name, _ in pipe.steps] == [
+        "covariances",
+        "tlcenter",
+        "tlscale",
+        "tlrotate",
+        "tlclassifier",
+    ]
+    # one fit (TLRotate's optimisation is slow): sources 1 and 2, half of target 3
+    pipe.set_params(
+        tlcenter__target_domain="3",
+        tlscale__target_domain="3",
+        tlrotate__target_domain="3",
+        tlclassifier__target_domain="3",
+    )
+    fit, test = np.r_[0:50], np.r_[50:60]
+    _, y_enc = encode_domains(
+        data.X[:1], data.y[fit], data.metadata["subject"].astype(str).to_numpy()[fit]
+    )
+    predicted = pipe.fit(data.X[fit], y_enc).predict(data.X[test])
+    assert np.mean(predicted == data.y[test]) >= 0.8
