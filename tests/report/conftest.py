@@ -3,7 +3,7 @@
 Small synthetic epochs (3 channels, class "right" with more 10 Hz power at C3) and a
 synthetic two-state decoding session: every fold is fitted and its artifacts computed
 with :func:`neuropipe.evaluation.artifacts.fold_artifacts`, then stored beside the
-task's CSV and JSON record in ``tasks/`` as the runner stores them.
+task's CSV and JSON record in ``tasks/`` by the runner's ``TaskStore.write``.
 """
 
 import numpy as np
@@ -16,7 +16,7 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder
 
-from neuropipe.evaluation.artifacts import fold_artifacts, save_task_artifacts
+from neuropipe.evaluation.artifacts import fold_artifacts
 from neuropipe.evaluation.runner import BenchmarkTask, TaskStore
 from neuropipe.features.spectral import PSD
 from neuropipe.selection import R2Selector
@@ -43,8 +43,7 @@ def _pipelines():
 
 
 def _store(store, task, rows, folds):
-    store.write(task, pd.DataFrame(rows))
-    save_task_artifacts(store.path(task).with_suffix(".npz"), folds)
+    store.write(task, pd.DataFrame(rows), artifacts=folds)  # as the runner stores a task
 
 
 def build_results_folder(folder):

@@ -389,8 +389,37 @@ def test_benchmark_then_report_end_to_end(tmp_path, monkeypatch):
     _no_data_no_fit(monkeypatch)
     page = make_report(moved, tmp_path / "report.html").read_text()
     assert list(_images(page)) == [
-        "scores", "confusion", "fit_time", "r2map_1", "decoding_scores", "decoded_trajectories",
+        "scores",
+        "confusion",
+        "fit_time",
+        "r2map_1",
+        "decoding_scores",
+        "decoded_trajectories",
     ]  # fmt: skip (one subject: no pairwise statistics)
     assert not [n for n in NOTE.findall(page) if "artifact" in n]
     assert "Feature stage <b>psd</b> of PSD+R2+LDA" in page
     assert "Red: more power (or connectivity) for right_hand than for left_hand" in page
+
+
+def test_artifacts_described_by_their_json_or_csv(tmp_path):
+    """A .npz without its own description is named by its task's JSON record, else its CSV."""
+    from neuropipe.evaluation.artifacts import save_task_artifacts
+
+    tasks = tmp_path / "tasks"
+    tasks.mkdir()
+    fold = {"y_true": np.array([0, 1]), "y_pred": np.array([0, 1])}
+    save_task_artifacts(tasks / "a.npz", [fold])
+    (tasks / "a.json").write_text('{"task": {"dataset": "d", "pipeline": "NA", "subject": "2"}}')
+    save_task_artifacts(tasks / "b.npz", [fold])
+    pd.DataFrame({"dataset": ["d"], "pipeline": ["None"], "subject": [3]}).to_csv(
+        tasks / "b.csv", index=False
+    )
+    save_task_artifacts(tasks / "c.npz", [fold])  # nothing says what it is
+    index = find_task_artifacts(tmp_path)
+    assert index[["dataset", "pipeline", "subject", "family"]].values.tolist() == [
+        ["d", "NA", "2", "eeg"],
+        ["d", "None", "3", "eeg"],
+    ]
+    assert index.attrs["unreadable"] == [
+        "c.npz: no dataset or pipeline in the file, its .json or its .csv"
+    ]
