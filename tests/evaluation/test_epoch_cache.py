@@ -1,6 +1,7 @@
 """The in-process epoch cache: loads once, bounded in bytes, least recently used first out."""
 
 import numpy as np
+import pandas as pd
 import pytest
 from joblib import Memory
 from pyriemann.tangentspace import TangentSpace
@@ -215,3 +216,45 @@ def test_pipelines_without_a_covariance_prefix_keep_their_shape(tmp_path):
     )
     assert [name for name, _ in shared.steps] == ["epochstoarray", "pca", "svc"]
     assert shared.memory is not None
+
+
+@pytest.mark.slow  # one subject, two pipelines, serial / two joblib workers / Dask
+def test_shared_covariance_pipelines_score_the_same_serial_parallel_dask_and_unshared(tmp_path):
+    import shutil
+
+    from neuropipe.evaluation.benchmark import dask_client, run_benchmark
+    from neuropipe.evaluation.pipelines import load_pipelines
+    from neuropipe.evaluation.protocols import evaluate_within_session
+
+    folder = tmp_path / "pipelines"
+    folder.mkdir()
+    for name in ("ts_lr.py", "fgmdm.py"):  # they share the covariances and tangent space
+        shutil.copy(f"pipelines/{name}", folder / name)
+    columns = ["subject", "session", "pipeline", "score"]
+
+    def run(output, **kwargs):
+        clear_epoch_cache()
+        table = run_benchmark(
+            folder,
+            datasets=["eegmmidb-leftright"],
+            subjects=[1],
+            output=tmp_path / output,
+            progress=False,
+            **kwargs,
+        )
+        return table[columns].sort_values("pipeline").reset_index(drop=True)
+
+    serial = run("serial")
+    pd.testing.assert_frame_equal(serial, run("jobs", n_jobs=2))
+    with dask_client("local", n_workers=2) as client:
+        pd.testing.assert_frame_equal(serial, run("dask", scheduler=client))
+    # no cache at all: the pipelines as written, evaluated directly
+    plain = evaluate_within_session(
+        {c["name"]: c["pipeline"] for c in load_pipelines(folder)},
+        load_epochs("eegmmidb-leftright", None, (1,)),
+        "eegmmidb-leftright",
+    )
+    plain = plain[columns].sort_values("pipeline").reset_index(drop=True)
+    plain["subject"] = plain["subject"].astype(serial["subject"].dtype)
+    pd.testing.assert_frame_equal(serial, plain, check_dtype=False)
+    clear_epoch_cache()
