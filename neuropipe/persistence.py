@@ -88,6 +88,7 @@ TRUSTED_TYPES = (
     "neuropipe.decoders.subsample.SubsampledRegressor",
     "neuropipe.evaluation.decoding.TimeOrderedSplit",
     "neuropipe.ensemble.FilterBankTangentSpace",
+    "neuropipe.features.geodesic.FisherGeodesicFilter",
     "neuropipe.preprocessing.CommonAverageReference",
     "neuropipe.selection.BandSelector",
     # pyRiemann
