@@ -14,9 +14,18 @@ Raw rows (one per pipeline and subject) are merged into ``--csv``: a run of some
 (``--only``) replaces their rows and keeps the others, and ``--render`` rewrites the table
 from the CSV without running anything, so the table can be built in parts.
 
+``--transfer`` runs the separate transfer protocol instead
+(:func:`neuropipe.evaluation.transfer.evaluate_transfer`: per target subject, the other
+subjects' trials re-centred per subject plus 36 or 9 of the target's trials, tested on the
+within-session test folds) into ``docs/eeg_transfer.csv``; the page renders it in its own
+section.
+
 Run:
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_eeg_accuracy.py \
         --include-slow --exclude "ACM+TS+SVM (grid)" --n-jobs 2 \
+        --csv docs/eeg_accuracy.csv --output docs/eeg_accuracy.md
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_eeg_accuracy.py --transfer --n-jobs 2
+    .venv/bin/python benchmarks/bench_eeg_accuracy.py --render \
         --csv docs/eeg_accuracy.csv --output docs/eeg_accuracy.md
 """
 
