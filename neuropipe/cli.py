@@ -364,14 +364,13 @@ def _cmd_benchmark(args) -> int:
                     "Feature selection on all trials (optimistic, as HappyFeat) vs inside CV:",
                     leak,
                 )
-    if "eeg" in families and not args.no_report:
+    if not args.no_report:
         from .report.html import make_report
 
         try:
             report = make_report(
                 output,
                 output / "report.html",
-                pipelines_dir=args.pipelines[0],
                 command=shlex.join(["neuropipe", *args.argv]),
             )
         except Exception as exc:  # the results are written; the report is extra
