@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, get_scorer
-from sklearn.model_selection import check_cv
+from sklearn.model_selection import check_cv, permutation_test_score
 from sklearn.preprocessing import LabelEncoder
 
 from .._validation import check_labels, check_option, check_positive_int
@@ -233,25 +233,16 @@ def _score_splits(
     _keep_artifacts(artifacts, folds, row)
     score = float(np.mean([f["score"] for f in folds]))
     pvalue = np.nan
-    if n_permutations:
-        rng = np.random.default_rng(random_state)
-        null = [
-            np.mean(
-                [
-                    f["score"]
-                    for f in evaluate_folds(
-                        pipeline,
-                        X,
-                        rng.permutation(y),
-                        splits,
-                        scoring=score_name,
-                        artifacts=False,
-                    )
-                ]
-            )
-            for _ in range(n_permutations)
-        ]
-        pvalue = (1 + np.sum(np.asarray(null) >= score)) / (n_permutations + 1)
+    if n_permutations:  # scikit-learn's test, on the same folds and scorer
+        _, _, pvalue = permutation_test_score(
+            pipeline,
+            X,
+            y,
+            cv=list(splits),
+            scoring=score_name,
+            n_permutations=n_permutations,
+            random_state=random_state,
+        )
     return {
         "score": score,
         "time": float(np.mean([f["fit_time"] for f in folds])),
