@@ -989,7 +989,7 @@ def check_check_spd(case):
     out = Outcome("check_spd", mode)
     ok, result = out.call(check_spd, C)
     if ok:
-        assert np.all(np.linalg.eigvalsh(result)[:, 0] > 0)
+        assert np.all(np.linalg.eigvalsh(result)[..., 0] > 0)
 
 
 @target("check_labels", "neuropipe._validation", "labels: single class, NaN, mixed types, 2-D")

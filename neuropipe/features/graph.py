@@ -33,6 +33,7 @@ from threadpoolctl import ThreadpoolController
 from .._validation import (
     check_epochs,
     check_magnitude,
+    check_n_channels,
     check_option,
     check_timeseries,
 )
@@ -846,11 +847,7 @@ class ConnectivityGraph(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = _check_subjects(X)
-        if X[0].shape[1] != self.n_rois_:
-            raise ValueError(
-                f"X has {X[0].shape[1]} ROIs but ConnectivityGraph was fitted on "
-                f"{self.n_rois_}; use the same atlas."
-            )
+        check_n_channels(self, X[0], unit="ROIs")
         W = connectivity_graphs(
             X, self.measure_, fisher_z=self.fisher_z, zero_variance=self.zero_variance
         )
@@ -935,10 +932,7 @@ class GraphMetrics(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = _check_graphs(X, "X")
-        if X.shape[1] != self.n_rois_:
-            raise ValueError(
-                f"X has {X.shape[1]} nodes but GraphMetrics was fitted on {self.n_rois_}."
-            )
+        check_n_channels(self, X, unit="ROIs")
         metrics = self._check_metrics()
         # per-graph values: computed once per distinct graph across CV folds (cached)
         return cached_per_subject(
@@ -1016,11 +1010,7 @@ class DensityIntegratedMetrics(GraphMetrics):
         """
         check_is_fitted(self)
         X = _check_graphs(X, "X")
-        if X.shape[1] != self.n_rois_:
-            raise ValueError(
-                f"X has {X.shape[1]} nodes but DensityIntegratedMetrics was fitted on "
-                f"{self.n_rois_}."
-            )
+        check_n_channels(self, X, unit="ROIs")
         densities = np.atleast_1d(np.asarray(self.densities, dtype=float))
         if densities.size == 0 or np.any(densities <= 0) or np.any(densities > 1):
             raise ValueError(f"'densities' must be values in (0, 1], got {self.densities!r}.")
@@ -1100,10 +1090,7 @@ class EdgeVector(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = _check_graphs(X, "X")
-        if X.shape[1] != self.n_rois_:
-            raise ValueError(
-                f"X has {X.shape[1]} nodes but EdgeVector was fitted on {self.n_rois_}."
-            )
+        check_n_channels(self, X, unit="ROIs")
         iu = np.triu_indices(self.n_rois_, k=1)
         return X[:, iu[0], iu[1]]
 
