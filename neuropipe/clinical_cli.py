@@ -23,6 +23,27 @@ from .persistence import check_output_file
 __all__ = ["add_fit_parser", "add_predict_parser"]
 
 
+def _registers(command: str):
+    """Give an ``add_*_parser`` function its docstring, the same for every sub-command."""
+
+    def decorate(func):
+        func.__doc__ = f"""Register ``neuropipe {command}`` on the sub-parsers of ``neuropipe``.
+
+        Parameters
+        ----------
+        subparsers : argparse._SubParsersAction
+            What ``parser.add_subparsers()`` returned.
+
+        Returns
+        -------
+        parser : argparse.ArgumentParser
+            The ``{command}`` sub-command's parser.
+        """
+        return func
+
+    return decorate
+
+
 def _optional_float(text: str):
     if text.strip().lower() in ("none", "off", ""):
         return None
@@ -82,19 +103,8 @@ def _cmd_predict(args) -> int:
     return 0
 
 
+@_registers("fit")
 def add_fit_parser(subparsers) -> argparse.ArgumentParser:
-    """Register ``neuropipe fit`` on the sub-parsers of the ``neuropipe`` command.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        What ``parser.add_subparsers()`` returned.
-
-    Returns
-    -------
-    parser : argparse.ArgumentParser
-        The ``fit`` sub-command's parser.
-    """
     p = subparsers.add_parser(
         "fit",
         help="calibrate a pipeline on labelled recordings and save the model",
@@ -126,19 +136,8 @@ def add_fit_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+@_registers("predict")
 def add_predict_parser(subparsers) -> argparse.ArgumentParser:
-    """Register ``neuropipe predict`` on the sub-parsers of the ``neuropipe`` command.
-
-    Parameters
-    ----------
-    subparsers : argparse._SubParsersAction
-        What ``parser.add_subparsers()`` returned.
-
-    Returns
-    -------
-    parser : argparse.ArgumentParser
-        The ``predict`` sub-command's parser.
-    """
     p = subparsers.add_parser(
         "predict",
         help="label the epochs of a recording with a model from 'neuropipe fit'",
