@@ -29,6 +29,7 @@ TUNED = [
     "tangent_linear_vote",
     "tangent_combat_logregcv",
     "onnela_motifs_logregcv",
+    "motifs_tangent_stack_cv",
     "tangent_logregcv_site",
 ]
 
