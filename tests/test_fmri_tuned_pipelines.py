@@ -112,8 +112,14 @@ def shuffled(abide):
     return abide.X.iloc[rows], labels, site
 
 
+#: The shuffled-label test leaves out the motif + tangent stack (CI time: minutes on its
+#: own); its base models tune C with the same LogisticRegressionCV inside the training fold
+#: as the pipelines tested here.
+SHUFFLED = [stem for stem in TUNED if stem != "motifs_tangent_stack_cv"]
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("stem", TUNED)
+@pytest.mark.parametrize("stem", SHUFFLED)
 def test_tuned_pipeline_is_at_chance_on_shuffled_labels(shuffled, stem):
     X, labels, site = shuffled
     pipeline = _pipeline(stem)["pipeline"]
