@@ -70,7 +70,7 @@ TRUSTED_TYPES = (
     "neuropipe.features.graph.DensityIntegratedMetrics",
     "neuropipe.features.connectome.TangentConnectome",
     "neuropipe.harmonization.ComBat",
-    "neuropipe.datasets.abide.SiteGroupKFold",  # inner CV of tangent-logregcv-site
+    "neuropipe.evaluation.splitters.SiteGroupKFold",  # inner CV of tangent-logregcv-site
     "numpy.dtype",  # SimpleImputer keeps the dtype it was fitted on (fMRI covariates)
     "neuropipe.features.ssvep.CCACorrelations",
     "neuropipe.features.ssvep.SSVEPCCA",

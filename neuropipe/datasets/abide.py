@@ -26,7 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold
 from sklearn.utils import Bunch
 
 from .._validation import check_option
@@ -40,7 +39,6 @@ __all__ = [
     "COVARIATES",
     "SITE_COLUMN",
     "SITE_TR",
-    "SiteGroupKFold",
 ]
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "abide-pcp-cc200"
@@ -295,62 +293,3 @@ def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = 
         name="abide-pcp-cc200" if len(paths) == 1 else f"abide-pcp-cc200 ({len(paths)} folders)",
         description="\n\n".join(p.read_text() for p in provenance),
     )
-
-
-class SiteGroupKFold:
-    """K-fold splitter that keeps each site whole, reading the sites from ``X`` itself.
-
-    A cross-validation splitter for ``load_abide().X``: the subjects of one site are never
-    split between training and validation, so an inner model selection (``GridSearchCV(...,
-    cv=SiteGroupKFold())``) chooses the setting that generalises to unseen sites, as the
-    leave-one-site-out protocol asks, without the caller passing ``groups``.
-
-    Parameters
-    ----------
-    n_splits : int
-        Number of folds (``GroupKFold``); lowered to the number of sites when fewer.
-    site : str
-        Column of ``X`` naming each subject's site.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> X = pd.DataFrame({"SITE_ID": ["A", "A", "B", "B", "C", "C"]})
-    >>> sorted(X["SITE_ID"].iloc[test].unique().tolist() for _, test in SiteGroupKFold(5).split(X))
-    [['A'], ['B'], ['C']]
-    """
-
-    def __init__(self, n_splits=5, site=SITE_COLUMN):
-        self.n_splits = n_splits
-        self.site = site
-
-    def _sites(self, X):
-        if not hasattr(X, "columns") or self.site not in X.columns:
-            raise ValueError(
-                f"SiteGroupKFold reads the sites from the {self.site!r} column of X, but X "
-                f"has no such column; pass load_abide().X (a DataFrame with {self.site!r}), "
-                f"or use GroupKFold with groups=."
-            )
-        sites = X[self.site].to_numpy().astype(str)
-        n_sites = np.unique(sites).size
-        if n_sites < 2:
-            raise ValueError(
-                f"SiteGroupKFold needs subjects of at least 2 sites, got {n_sites}; use "
-                f"StratifiedKFold within one site."
-            )
-        return sites, min(self.n_splits, n_sites)
-
-    def get_n_splits(self, X=None, y=None, groups=None):
-        """Number of folds for ``X`` (``n_splits`` or its number of sites if fewer)."""
-        if X is None:
-            return self.n_splits
-        return self._sites(X)[1]
-
-    def split(self, X, y=None, groups=None):
-        """Yield ``(train, validation)`` indices with every site on one side; ``groups``
-        is ignored (the sites come from ``X``)."""
-        sites, n_splits = self._sites(X)
-        yield from GroupKFold(n_splits).split(X, y, sites)
-
-    def __repr__(self):
-        return f"SiteGroupKFold(n_splits={self.n_splits}, site={self.site!r})"

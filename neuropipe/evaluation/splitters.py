@@ -18,6 +18,10 @@ protocol                   splitter                                       family
 ``time-ordered``           :class:`~neuropipe.evaluation.decoding.TimeOrderedSplit`  decoding
 ========================== ============================================== =================
 
+:class:`SiteGroupKFold` is an inner splitter for model selection on ``load_abide().X``: it
+reads each subject's site from the ``SITE_ID`` column of ``X`` (no ``groups``), so
+``GridSearchCV(..., cv=SiteGroupKFold())`` keeps training sites whole.
+
 MOABB's own splitters (``moabb.evaluations.splitters``) take ``split(y, metadata)`` and
 shuffle the order of subjects, so they do not plug into ``cross_validate``; these produce
 the folds of MOABB's evaluations (``StratifiedKFold(n_splits, shuffle=True,
@@ -30,14 +34,21 @@ from __future__ import annotations
 import re
 
 import numpy as np
-from sklearn.model_selection import BaseCrossValidator, LeaveOneGroupOut, StratifiedKFold
+from sklearn.model_selection import (
+    BaseCrossValidator,
+    GroupKFold,
+    LeaveOneGroupOut,
+    StratifiedKFold,
+)
 
+from ..datasets.abide import SITE_COLUMN
 from .decoding import TimeOrderedSplit
 
 __all__ = [
     "CrossSessionSplitter",
     "CrossSubjectSplitter",
     "LeaveSiteOut",
+    "SiteGroupKFold",
     "SiteLabelStratifiedKFold",
     "TimeOrderedSplit",
     "WithinSessionSplitter",
@@ -260,6 +271,65 @@ class SiteLabelStratifiedKFold(BaseCrossValidator):
     def get_n_splits(self, X=None, y=None, groups=None):
         """Return ``n_splits``."""
         return self.n_splits
+
+
+class SiteGroupKFold:
+    """K-fold splitter that keeps each site whole, reading the sites from ``X`` itself.
+
+    A cross-validation splitter for ``load_abide().X``: the subjects of one site are never
+    split between training and validation, so an inner model selection (``GridSearchCV(...,
+    cv=SiteGroupKFold())``) chooses the setting that generalises to unseen sites, as the
+    leave-one-site-out protocol asks, without the caller passing ``groups``.
+
+    Parameters
+    ----------
+    n_splits : int
+        Number of folds (``GroupKFold``); lowered to the number of sites when fewer.
+    site : str
+        Column of ``X`` naming each subject's site.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X = pd.DataFrame({"SITE_ID": ["A", "A", "B", "B", "C", "C"]})
+    >>> sorted(X["SITE_ID"].iloc[test].unique().tolist() for _, test in SiteGroupKFold(5).split(X))
+    [['A'], ['B'], ['C']]
+    """
+
+    def __init__(self, n_splits=5, site=SITE_COLUMN):
+        self.n_splits = n_splits
+        self.site = site
+
+    def _sites(self, X):
+        if not hasattr(X, "columns") or self.site not in X.columns:
+            raise ValueError(
+                f"SiteGroupKFold reads the sites from the {self.site!r} column of X, but X "
+                f"has no such column; pass load_abide().X (a DataFrame with {self.site!r}), "
+                f"or use GroupKFold with groups=."
+            )
+        sites = X[self.site].to_numpy().astype(str)
+        n_sites = np.unique(sites).size
+        if n_sites < 2:
+            raise ValueError(
+                f"SiteGroupKFold needs subjects of at least 2 sites, got {n_sites}; use "
+                f"StratifiedKFold within one site."
+            )
+        return sites, min(self.n_splits, n_sites)
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Number of folds for ``X`` (``n_splits`` or its number of sites if fewer)."""
+        if X is None:
+            return self.n_splits
+        return self._sites(X)[1]
+
+    def split(self, X, y=None, groups=None):
+        """Yield ``(train, validation)`` indices with every site on one side; ``groups``
+        is ignored (the sites come from ``X``)."""
+        sites, n_splits = self._sites(X)
+        yield from GroupKFold(n_splits).split(X, y, sites)
+
+    def __repr__(self):
+        return f"SiteGroupKFold(n_splits={self.n_splits}, site={self.site!r})"
 
 
 def make_splitter(protocol: str, *, n_splits: int = 5, random_state=None, **kwargs):

@@ -21,7 +21,8 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from neuropipe.datasets.abide import SITE_COLUMN, SiteGroupKFold
+from neuropipe.datasets.abide import SITE_COLUMN
+from neuropipe.evaluation.splitters import SiteGroupKFold
 from neuropipe.features.connectome import TangentConnectome
 
 features = ColumnTransformer(

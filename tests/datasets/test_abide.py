@@ -12,10 +12,10 @@ from neuropipe.datasets.abide import (
     DEFAULT_PATH,
     PHENOTYPE_FILE,
     SITE_TR,
-    SiteGroupKFold,
     abide_path,
     load_abide,
 )
+from neuropipe.evaluation.splitters import SiteGroupKFold
 
 MORE = DEFAULT_PATH.parents[2] / "shared" / "data" / "abide-pcp-cc200-more"
 ZERO_NYU = {"NYU_0051062", "NYU_0051118"}
