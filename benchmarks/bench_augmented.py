@@ -12,6 +12,13 @@ Three contenders run interleaved, repeat after repeat, in one process on one BLA
 Both of ours are asserted equal to MOABB's output (allclose 1e-10) and every matrix is
 checked positive definite. Best of ``--repeats`` wall and CPU seconds; ratios of the bests.
 
+A second table gives the ceilings, per epoch on the same data: MOABB's ``numpy.cov`` of the
+embedding (numpy computes ``A @ A.T`` by ``syrk``; a general product ``A @ B.T`` of the same
+size is shown beside it), the least arithmetic any time-domain method does (the ``order`` lag
+products of the epoch with its lagged copies as ONE ``C x T x (order C)`` product at full BLAS
+speed) and one Cholesky factorisation (the singularity check). MOABB's time per epoch over
+these floors bounds the speed-up any implementation can reach, with and without the check.
+
 Usage (from the repository root)::
 
     OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_augmented.py --write-docs
@@ -29,6 +36,7 @@ from pathlib import Path
 import numpy as np
 from moabb.pipelines.features import AugmentedDataset
 from pyriemann.estimation import Covariances
+from scipy.linalg import cholesky
 from threadpoolctl import threadpool_limits
 
 from neuropipe.datasets import load_dataset
@@ -81,6 +89,7 @@ def bench(seconds, n_epochs, n_repeats):
     wall = {k: min(v) for k, v in walls.items()}
     cpu = {k: min(v) for k, v in cpus.items()}
     return dict(
+        ceilings=ceilings(X, min(walls["MOABB"]), n_repeats),
         seconds=seconds,
         shape=" x ".join(map(str, X.shape)),
         n_kept=X.shape[-1] - ORDER * LAG,
@@ -90,6 +99,64 @@ def bench(seconds, n_epochs, n_repeats):
         ratio={k: wall["MOABB"] / wall[k] for k in wall},
         ratio_cpu={k: cpu["MOABB"] / cpu[k] for k in cpu},
     )
+
+
+def best_time(compute, n_repeats):
+    """Best wall time of ``n_repeats`` calls of ``compute()``."""
+    times = []
+    for _ in range(n_repeats):
+        start = time.perf_counter()
+        compute()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def ceilings(X, moabb_wall, n_repeats):
+    """Per-epoch floors (seconds) of the covariance and the check, and the speed-ups they allow."""
+    epoch = X[0]
+    n_channels, n_times = epoch.shape
+    A = AugmentedDataset(ORDER, LAG).transform(X[:1])[0]
+    B = A.copy()
+    padded = np.zeros((n_channels, n_times + ORDER * LAG))
+    padded[:, :n_times] = epoch
+    lagged = np.concatenate([padded[:, k * LAG : k * LAG + n_times] for k in range(ORDER)])
+    S = np.cov(A)
+    n_loops = 5 * n_repeats
+    floor = {
+        "numpy.cov of the embedding (MOABB)": best_time(lambda: np.cov(A), n_loops),
+        "A @ A.T (syrk)": best_time(lambda: A @ A.T, n_loops),
+        "A @ B.T (general product, same size)": best_time(lambda: A @ B.T, n_loops),
+        "lag products, one product (floor of ours)": best_time(lambda: epoch @ lagged.T, n_loops),
+        "Cholesky of one matrix (the check)": best_time(lambda: cholesky(S), n_loops),
+    }
+    per_epoch = moabb_wall / X.shape[0]
+    lag_products = floor["lag products, one product (floor of ours)"]
+    check = floor["Cholesky of one matrix (the check)"]
+    return dict(
+        floor=floor,
+        moabb_per_epoch=per_epoch,
+        ceiling_no_check=per_epoch / lag_products,
+        ceiling_with_check=per_epoch / (lag_products + check),
+    )
+
+
+def ceiling_table(rows):
+    lines = [
+        "Ceilings (per epoch, milliseconds, best of repeated calls on the first epoch): MOABB's "
+        "whole time per epoch divided by the floors below bounds any implementation's speed-up.",
+        "",
+        "| epoch | " + " | ".join(rows[0]["ceilings"]["floor"]) + " | MOABB per epoch "
+        "| ceiling, no check | ceiling, with check |",
+        "|---|" + "---|" * (len(rows[0]["ceilings"]["floor"]) + 3),
+    ]
+    for r in rows:
+        c = r["ceilings"]
+        cells = " | ".join(f"{1e3 * v:.2f}" for v in c["floor"].values())
+        lines.append(
+            f"| {r['seconds']} s | {cells} | {1e3 * c['moabb_per_epoch']:.2f} "
+            f"| {c['ceiling_no_check']:.1f}x | {c['ceiling_with_check']:.1f}x |"
+        )
+    return "\n".join(lines)
 
 
 def table(rows, n_repeats):
@@ -135,7 +202,7 @@ def main(argv=None):
         rows = [bench(s, args.epochs, args.repeats) for s in args.seconds]
     RESULTS.parent.mkdir(exist_ok=True)
     RESULTS.write_text(json.dumps(dict(command=command, rows=rows), indent=1))
-    block = table(rows, args.repeats)
+    block = table(rows, args.repeats) + "\n\n" + ceiling_table(rows)
     print(block)
     if args.write_docs:
         write_docs(block, command)
