@@ -189,6 +189,16 @@ class TangentConnectome(TransformerMixin, BaseEstimator):
     standardize : bool
         Covariances of z-scored series (correlations). False with ``'ledoit-wolf'`` and
         ``'geometric'`` reproduces nilearn.
+    zero_rois : {'identity', 'impute'}
+        Constant (e.g. all-zero) ROIs of a subject have no defined covariance.
+        ``'identity'``: their rows and columns are those of the identity matrix (see
+        :func:`subject_covariances`); in the tangent space they then sit far from the group
+        (log 1 = 0 against the group's mean logarithm). ``'impute'`` (``metric='logeuclid'``
+        only): their entries are missing values; the reference averages each entry over the
+        training subjects that observe it, and a subject's missing entries take the
+        reference value (0 in the tangent vector), mean imputation fitted on the training
+        subjects. The other entries are unchanged: the matrix logarithm of the
+        block-diagonal ``diag(C_observed, I)`` is ``diag(logm(C_observed), 0)``.
 
     Attributes
     ----------
@@ -209,12 +219,31 @@ class TangentConnectome(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self, cov_estimator="ledoit-wolf", reference="logeuclid", metric="riemann", standardize=True
+        self,
+        cov_estimator="ledoit-wolf",
+        reference="logeuclid",
+        metric="riemann",
+        standardize=True,
+        zero_rois="identity",
     ):
         self.cov_estimator = cov_estimator
         self.reference = reference
         self.metric = metric
         self.standardize = standardize
+        self.zero_rois = zero_rois
+
+    def _observed(self, X):
+        """``(n_subjects, n_rois, n_rois)`` bool: False on the rows and columns of each
+        subject's constant ROIs (``zero_rois='impute'``), else None."""
+        if self.zero_rois != "impute":
+            return None
+        n_rois = X[0].shape[1]
+        observed = np.ones((len(X), n_rois, n_rois), dtype=bool)
+        for k, x in enumerate(X):
+            flat = _constant_rois(x)
+            observed[k, flat, :] = False
+            observed[k, :, flat] = False
+        return observed
 
     def _logs(self, X, C=None):
         key = ("subject_logm", self.cov_estimator, bool(self.standardize))
@@ -254,9 +283,22 @@ class TangentConnectome(TransformerMixin, BaseEstimator):
         check_option("cov_estimator", self.cov_estimator, list(_ESTIMATORS))
         check_option("reference", self.reference, _REFERENCES)
         check_option("metric", self.metric, ["riemann", "logeuclid"])
+        check_option("zero_rois", self.zero_rois, ["identity", "impute"])
+        if self.zero_rois == "impute" and self.metric != "logeuclid":
+            raise ValueError(
+                f"zero_rois='impute' needs metric='logeuclid' (got metric={self.metric!r}); "
+                f"pass metric='logeuclid' or zero_rois='identity'."
+            )
         X = _check_subjects(X)
+        observed = self._observed(X)
         with _one_blas_thread():
-            if self.metric == "logeuclid":
+            if observed is not None:
+                logs = self._logs(X)
+                counts = observed.sum(axis=0)
+                sums = np.where(observed, logs, 0.0).sum(axis=0)
+                self.log_reference_ = sums / np.maximum(counts, 1)  # 0 where none observes
+                self.reference_ = _map_eigenvalues(np.exp, self.log_reference_)
+            elif self.metric == "logeuclid":
                 self.log_reference_ = self._logs(X).mean(axis=0)
                 self.reference_ = _map_eigenvalues(np.exp, self.log_reference_)
             elif self.reference == "logeuclid":
@@ -284,7 +326,11 @@ class TangentConnectome(TransformerMixin, BaseEstimator):
             if self.metric == "logeuclid":
                 from nilearn.connectome import sym_matrix_to_vec
 
-                return sym_matrix_to_vec(self._logs(X) - self.log_reference_)
+                centred = self._logs(X) - self.log_reference_
+                observed = self._observed(X)
+                if observed is not None:
+                    centred[~observed] = 0.0  # the training mean of the entry
+                return sym_matrix_to_vec(centred)
             return tangent_vectors(self._covariances(X), self.reference_)
 
     def get_feature_names_out(self, input_features=None):

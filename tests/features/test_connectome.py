@@ -108,3 +108,42 @@ def test_bad_input_and_feature_names():
         model.transform([x[:, :5] for x in X])
     names = model.get_feature_names_out()
     assert len(names) == 21 and names[0] == "roi0-roi0" and names[1] == "roi1-roi0"
+
+
+def test_zero_rois_impute_treats_a_zero_roi_as_missing_and_fits_on_training_subjects():
+    X = _subjects(seed=5)
+    clean = TangentConnectome(metric="logeuclid").fit(X).transform(X)
+    imputed = TangentConnectome(metric="logeuclid", zero_rois="impute").fit(X)
+    np.testing.assert_allclose(imputed.transform(X), clean, atol=1e-12)  # nothing missing
+    X[2] = X[2].copy()
+    X[2][:, 4] = 0.0
+    logs = np.array([logm(c).real for c in subject_covariances(X)])
+    model = TangentConnectome(metric="logeuclid", zero_rois="impute").fit(X)
+    expected = logs.mean(axis=0)
+    others = np.delete(np.arange(8), 2)
+    expected[4, :] = logs[others, 4, :].mean(axis=0)  # ROI 4: the 7 subjects observing it
+    expected[:, 4] = logs[others, :, 4].mean(axis=0)
+    np.testing.assert_allclose(model.log_reference_, expected, atol=1e-10)
+    T = model.transform(X)
+    matrix = logs[2] - expected
+    matrix[4, :] = matrix[:, 4] = 0.0  # the missing entries take the training mean
+    np.testing.assert_allclose(T[2], sym_matrix_to_vec(matrix), atol=1e-10)
+    np.testing.assert_allclose(T[0], sym_matrix_to_vec(logs[0] - expected), atol=1e-10)
+    # identity rows instead: subject 2's ROI-4 entries sit at -mean, far from the group
+    identity = TangentConnectome(metric="logeuclid").fit(X).transform(X)
+    assert np.abs(identity[2]).max() > np.abs(T[2]).max()
+    # the reference comes from the training subjects only: a test subject's zero ROI
+    # changes nothing learnt
+    fitted = TangentConnectome(metric="logeuclid", zero_rois="impute").fit(X[3:])
+    before = fitted.log_reference_.copy()
+    fitted.transform(X)
+    np.testing.assert_array_equal(fitted.log_reference_, before)
+    np.testing.assert_allclose(
+        before,
+        np.array([logm(c).real for c in subject_covariances(X[3:])]).mean(axis=0),
+        atol=1e-10,
+    )
+    with pytest.raises(ValueError, match="zero_rois='impute' needs metric='logeuclid'"):
+        TangentConnectome(metric="riemann", zero_rois="impute").fit(X)
+    with pytest.raises(ValueError, match="'zero_rois' parameter"):
+        TangentConnectome(metric="logeuclid", zero_rois="drop").fit(X)
