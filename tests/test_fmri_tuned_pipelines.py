@@ -32,6 +32,13 @@ TUNED = [
     "motifs_tangent_stack_cv",
     "tangent_logregcv_site",
 ]
+#: The last three variants (docs/fmri.md, "Three last variants"): fixed settings, no inner
+#: model selection beyond the stack inside the soft vote.
+LAST = [
+    "tangent_combat_zeroimpute_logreg",
+    "tangent_geometric_logreg",
+    "tangent_combat_stack_softvote",
+]
 
 
 def _pipeline(stem):
@@ -57,7 +64,7 @@ def test_linear_kernel_pca_rotation_gives_the_same_model(model):
 
 
 def test_tuned_pipelines_are_slow_and_choose_c_in_the_training_data():
-    for stem in TUNED:
+    for stem in TUNED + LAST:
         assert _pipeline(stem)["slow"] is True, stem  # the default job keeps its pipelines
     rng = np.random.default_rng(0)
     X = [rng.standard_normal((60, 6)) @ rng.standard_normal((6, 6)) for _ in range(40)]
@@ -114,8 +121,14 @@ def shuffled(abide):
 
 #: The shuffled-label test leaves out the motif + tangent stack (CI time: minutes on its
 #: own); its base models tune C with the same LogisticRegressionCV inside the training fold
-#: as the pipelines tested here.
-SHUFFLED = [stem for stem in TUNED if stem != "motifs_tangent_stack_cv"]
+#: as the pipelines tested here. Of the last three variants it runs the zero-ROI imputation
+#: (its imputed means are fitted in ``fit``); the geometric reference (about 30
+#: eigendecompositions per training subject and fit) and the soft vote (which contains the
+#: stack) would cost minutes, and ``tests/features/test_connectome.py`` checks that the
+#: geometric reference is learnt from the training subjects only.
+SHUFFLED = [stem for stem in TUNED if stem != "motifs_tangent_stack_cv"] + [
+    "tangent_combat_zeroimpute_logreg"
+]
 
 
 @pytest.mark.slow
