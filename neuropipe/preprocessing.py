@@ -10,6 +10,8 @@ that take arrays only; its ``scale`` makes another unit explicit.
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -22,7 +24,9 @@ from ._validation import (
     check_epochs,
     check_freq_range,
     check_n_channels,
+    check_option,
     check_positive_int,
+    check_sfreq,
 )
 
 __all__ = [
@@ -30,6 +34,7 @@ __all__ = [
     "PickChannels",
     "BandPass",
     "FilterBank",
+    "stimulus_bands",
     "StackBands",
     "CommonAverageReference",
 ]
@@ -239,17 +244,109 @@ class BandPass(TransformerMixin, BaseEstimator):
         return sosfiltfilt(self.sos_, X, axis=-1)
 
 
-class FilterBank(TransformerMixin, BaseEstimator):
-    """Band-pass epochs in several bands: ``(n, C, T)`` -> ``(n, C, T, n_bands)``.
+def _mne_epochs(X):
+    """The ``mne.Epochs`` behind ``X`` (one, or a list as cross-validation makes), else []."""
+    mne = sys.modules.get("mne")
+    if mne is None:
+        return []
+    if isinstance(X, mne.BaseEpochs):
+        return [X]
+    if isinstance(X, (list, tuple)) and X and all(isinstance(p, mne.BaseEpochs) for p in X):
+        return list(X)
+    return []
+
+
+def stimulus_bands(event_names, half_width=0.5):
+    """MOABB's ``FilterBankSSVEP`` bands: ``(f - 0.5, f + 0.5)`` per frequency-named event.
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate in Hz.
+    event_names : iterable of str
+        Event names (keys of ``mne.Epochs.event_id``, MOABB's ``dataset.event_id``); those
+        that read as a number (``"13"``, ``"17.5"``) are stimulation frequencies in Hz, the
+        others (``"rest"``) are left out, as MOABB does.
+    half_width : float
+        Half band width in Hz (MOABB: 0.5).
+
+    Returns
+    -------
     bands : list of (float, float)
-        Band edges in Hz.
+        In the order of ``event_names`` (MOABB's order), duplicates removed.
+
+    Examples
+    --------
+    >>> stimulus_bands(["13", "17", "21", "rest"])
+    [(12.5, 13.5), (16.5, 17.5), (20.5, 21.5)]
+    """
+    freqs = [float(n) for n in event_names if str(n).replace(".", "", 1).isnumeric()]
+    return [(f - half_width, f + half_width) for f in dict.fromkeys(freqs)]
+
+
+def _mne_iir(X, sfreq, l_freq, h_freq, order):
+    """Zero-phase IIR Butterworth of MNE (``filter_data(method="iir")``), MOABB's filter."""
+    import mne
+
+    nyquist = sfreq / 2.0
+    return mne.filter.filter_data(
+        X,
+        sfreq,
+        l_freq if l_freq > 0 else None,
+        h_freq if h_freq < nyquist else None,
+        method="iir",
+        iir_params=dict(order=order, ftype="butter", output="sos"),
+        verbose="ERROR",
+    )
+
+
+class FilterBank(TransformerMixin, BaseEstimator):
+    """Band-pass epochs in several bands: ``(n, C, T)`` -> ``(n, C, T, n_bands)``.
+
+    Takes arrays (microvolts) or ``mne.Epochs``. Filter-bank epochs ``(n, C, T, n_bands)``
+    are taken as filtered already (MOABB's ``FilterBankSSVEP`` arrays, filtered on the
+    continuous recording) and returned unchanged, so a pipeline that starts with this step
+    scores the paradigm's arrays exactly as one without it, and also takes ``mne.Epochs``.
+
+    Filtering epochs is not filtering the recording: a filter rings at the epoch's edges
+    (a band of 1 Hz rings for about a second), where MOABB's paradigms filter the
+    continuous recording and then cut the epochs, away from its edges. The same epochs
+    filtered here therefore differ from MOABB's ``FilterBankSSVEP`` arrays, near the edges
+    most; prefer filtering the recording (``neuropipe.io.read_epochs(filter_bank=...)``)
+    when it exists (``docs/ssvep_accuracy.md`` measures the difference).
+
+    Parameters
+    ----------
+    sfreq : float | None
+        Sampling rate in Hz; None takes it from the ``mne.Epochs`` given to ``fit``
+        (arrays then need it). Given with ``mne.Epochs``, it must match their rate.
+    bands : list of (float, float) | None
+        Band edges in Hz. None: MOABB's ``FilterBankSSVEP`` rule, ``(f - 0.5, f + 0.5)``
+        around each stimulation frequency ``f``, read from the event names of the
+        ``mne.Epochs`` given to ``fit`` (:func:`stimulus_bands`); arrays, which carry no
+        event names, then need ``bands``.
     order : int
-        Butterworth order.
+        Butterworth order, applied forward and backward.
+    method : {"scipy", "mne"}
+        ``"scipy"``: :func:`scipy.signal.butter` applied by
+        :func:`scipy.signal.sosfiltfilt` (its padding of at most ``3 * (2 * n_sections +
+        1)`` samples; epochs must be longer). ``"mne"``: :func:`mne.filter.filter_data`
+        with ``method="iir"`` and ``iir_params=dict(order=order, ftype="butter",
+        output="sos")``, with ``order=4`` MNE's default IIR filter, which MOABB's
+        paradigms apply to the recording (``raw.filter(fmin, fmax, method="iir")``); MNE
+        pads by the filter's estimated ringing (reflect-limited), capped at the epoch
+        length minus one sample.
+
+    Attributes
+    ----------
+    bands_ : list of (float, float) | None
+        The bands (None when fitted on filter-bank epochs with ``bands=None``).
+    sfreq_ : float | None
+        The sampling rate used.
+    n_channels_ : int
+        Number of channels seen in ``fit``.
+    n_bands_ : int
+        Number of bands.
+    filters_ : list of BandPass
+        One fitted band-pass per band (``method="scipy"`` on epochs only).
 
     Examples
     --------
@@ -257,25 +354,120 @@ class FilterBank(TransformerMixin, BaseEstimator):
     >>> X = np.random.default_rng(0).standard_normal((2, 3, 256))
     >>> FilterBank(128.0, [(8, 12), (12, 30)]).fit_transform(X).shape
     (2, 3, 256, 2)
+
+    The bands of MOABB's ``FilterBankSSVEP`` from the event names of ``mne.Epochs``, its
+    filter design, and filter-bank arrays passed through:
+
+    >>> import mne
+    >>> info = mne.create_info(["O1", "Oz", "O2"], 128.0, "eeg")
+    >>> events = np.array([[0, 0, 1], [300, 0, 2]])
+    >>> epochs = mne.EpochsArray(X * 1e-6, info, events, event_id={"13": 1, "rest": 2},
+    ...                          verbose="ERROR")
+    >>> fb = FilterBank(bands=None, method="mne").fit(epochs)
+    >>> fb.bands_, fb.sfreq_, fb.transform(epochs).shape
+    ([(12.5, 13.5)], 128.0, (2, 3, 256, 1))
+    >>> banked = np.zeros((2, 3, 256, 1))
+    >>> fb.transform(banked) is banked
+    True
     """
 
-    def __init__(self, sfreq, bands=((8.0, 12.0), (12.0, 30.0)), order=4):
+    def __init__(self, sfreq=None, bands=((8.0, 12.0), (12.0, 30.0)), order=4, method="scipy"):
         self.sfreq = sfreq
         self.bands = bands
         self.order = order
+        self.method = method
+
+    @staticmethod
+    def _as_array(X, sfreq):
+        """(epochs or filter-bank epochs as an array, the mne.Epochs' rate or None)."""
+        parts = _mne_epochs(X)
+        X = as_epochs_array(X, sfreq=sfreq)
+        if parts:
+            return check_epochs(X), float(parts[0].info["sfreq"])
+        try:
+            ndim = np.ndim(X)
+        except ValueError:  # ragged: check_epochs names the problem
+            ndim = 3
+        return check_epochs(X, ndim=4 if ndim == 4 else 3), None
 
     def fit(self, X, y=None):
-        if len(self.bands) == 0:
-            raise ValueError("'bands' is empty; give at least one (low, high) band.")
-        self.filters_ = [
-            BandPass(self.sfreq, low, high, self.order).fit(X, y) for low, high in self.bands
-        ]
-        self.n_channels_ = self.filters_[0].n_channels_
+        check_option("method", self.method, ["scipy", "mne"])
+        check_positive_int("order", self.order)
+        parts = _mne_epochs(X)
+        X, epochs_sfreq = self._as_array(X, self.sfreq)
+        sfreq = self.sfreq if self.sfreq is not None else epochs_sfreq
+        self.sfreq_ = None if sfreq is None else check_sfreq(sfreq)
+        if self.bands is None:
+            names = [name for part in parts for name in part.event_id]
+            bands = stimulus_bands(names) if parts else None
+            if parts and not bands:
+                raise ValueError(
+                    f"bands=None takes the bands from the stimulation frequencies that name "
+                    f"the events, but no event of the mne.Epochs is named by a frequency "
+                    f"(event_id keys {list(dict.fromkeys(names))}); name them by frequency "
+                    f"('13', '17.5'), as MOABB's SSVEP datasets do, or pass bands=[...]."
+                )
+        else:
+            bands = [tuple(band) for band in self.bands]
+            if not bands:
+                raise ValueError("'bands' is empty; give at least one (low, high) band.")
+        self.bands_ = bands
+        self.n_channels_ = X.shape[1]
+        if X.ndim == 4:
+            self.n_bands_ = X.shape[-1]
+            self._check_banked(X)
+            if bands is None or self.sfreq_ is None:
+                return self  # filter-bank epochs only; 3-D ones are told what is missing
+            X = X[..., 0]
+        else:
+            self._check_can_filter()
+            self.n_bands_ = len(bands)
+        for low, high in bands:  # the edges, as BandPass checks them
+            _bandpass_sos(self.sfreq_, low, high, self.order)
+        if self.method == "scipy":
+            self.filters_ = [
+                BandPass(self.sfreq_, low, high, self.order).fit(X) for low, high in bands
+            ]
         return self
+
+    def _check_banked(self, X):
+        if self.bands_ is not None and X.shape[-1] != len(self.bands_):
+            raise ValueError(
+                f"X has {X.shape[-1]} bands (last axis) but the filter bank has "
+                f"{len(self.bands_)} ({self.bands_}); pass epochs filtered in these bands."
+            )
+        if X.shape[-1] != self.n_bands_:
+            raise ValueError(
+                f"X has {X.shape[-1]} bands (last axis) but FilterBank was fitted on "
+                f"{self.n_bands_}."
+            )
+
+    def _check_can_filter(self):
+        if self.bands_ is None:
+            raise ValueError(
+                "FilterBank(bands=None) takes its bands from the event names of the "
+                "mne.Epochs it is fitted on, and was fitted on arrays, which carry none; fit "
+                "it on mne.Epochs, or pass bands=[...] (e.g. stimulus_bands(['13', '17']))."
+            )
+        if self.sfreq_ is None:
+            raise ValueError(
+                "Filtering arrays needs their sampling rate: pass sfreq=... (mne.Epochs "
+                "carry theirs)."
+            )
 
     def transform(self, X):
         check_is_fitted(self)
-        X = check_n_channels(self, check_epochs(as_epochs_array(X, sfreq=self.sfreq)))
+        X, _ = self._as_array(X, self.sfreq_)
+        X = check_n_channels(self, X)
+        if X.ndim == 4:
+            self._check_banked(X)
+            return X
+        self._check_can_filter()
+        if self.method == "mne":
+            return np.stack(
+                [_mne_iir(X, self.sfreq_, low, high, self.order) for low, high in self.bands_],
+                axis=-1,
+            )
         return np.stack([f.transform(X) for f in self.filters_], axis=-1)
 
 

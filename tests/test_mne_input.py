@@ -22,12 +22,16 @@ from neuropipe.preprocessing import (
     EpochsToArray,
     FilterBank,
     PickChannels,
+    stimulus_bands,
 )
 
 PIPELINES_DIR = default_pipelines_dir()
 EEG_CONFIGS = [c for c in load_pipelines(PIPELINES_DIR, include_slow=True)]
 EEG_PARADIGMS = {"LeftRightImagery", "MotorImagery", "SSVEP", "FilterBankSSVEP"}
 EEG_CONFIGS = [c for c in EEG_CONFIGS if EEG_PARADIGMS & set(c["paradigms"])]
+#: First steps that take mne.Epochs for the steps of other libraries after them: the
+#: filter-bank SSVEP pipelines start with FilterBank, which needs the Epochs' rate and events.
+EPOCHS_FIRST_STEPS = (EpochsToArray, FilterBank)
 #: MOABB's exhaustive augmented-covariance grid: minutes per fit, checked for its first step.
 MINUTES_PER_FIT = {"ACM+TS+SVM (grid)"}
 
@@ -112,12 +116,21 @@ def test_shipped_pipeline_same_predictions_from_epochs(config, mi_data):
     """Every shipped EEG pipeline: fit and predict on mne.Epochs = on the arrays."""
     pipeline = config["pipeline"]
     if isinstance(pipeline, Pipeline):  # steps of other libraries take arrays only
-        assert isinstance(pipeline[0], EpochsToArray), f"{config['source']} lacks EpochsToArray"
+        assert isinstance(pipeline[0], EPOCHS_FIRST_STEPS), f"{config['source']}: first step"
     if config["name"] in MINUTES_PER_FIT:  # the first step is what makes it take Epochs
         return
+    arrays_pipeline = pipeline
     if set(config["paradigms"]) == {"FilterBankSSVEP"}:
-        pytest.skip("filter-bank epochs (n, channels, times, bands) have no mne.Epochs form")
-    if "SSVEP" in config["paradigms"]:
+        # mne.Epochs with frequency-named events (to_mne: "13", "17", "21", "rest") are
+        # filtered into +-0.5 Hz bands within each epoch; the same microvolt arrays need
+        # the bands and rate given
+        data = load_dataset("ssvep-exo", subjects=[1], paradigm="SSVEP")
+        as_mne = data.to_mne()
+        first = pipeline.steps[0][0]
+        arrays_pipeline = clone(pipeline).set_params(
+            **{f"{first}__bands": stimulus_bands(["13", "17", "21"]), f"{first}__sfreq": 256.0}
+        )
+    elif "SSVEP" in config["paradigms"]:
         data = load_dataset("ssvep-exo", subjects=[1], paradigm="SSVEP")
         as_mne = _epochs(data.X, data.sfreq)
     else:
@@ -129,10 +142,44 @@ def test_shipped_pipeline_same_predictions_from_epochs(config, mi_data):
     def pick(epochs, mask):
         return epochs[np.flatnonzero(mask)]
 
-    expected = _fit_predict(config["pipeline"], data.X[train], data.y[train], data.X[test])
+    expected = _fit_predict(arrays_pipeline, data.X[train], data.y[train], data.X[test])
     got = _fit_predict(config["pipeline"], pick(as_mne, train), data.y[train], pick(as_mne, test))
     np.testing.assert_array_equal(got[0], expected[0])
     # volts x 1e6 differs from the microvolts in the last bits; iterative solvers (saga of
     # TS+ElasticNet) stop within their tolerance, so decision values agree to ~1e-4
     for a, b in zip(got[1:], expected[1:]):
         np.testing.assert_allclose(a, b, rtol=1e-3, atol=1e-3)
+
+
+#: Subject 1's two session scores in results/bench_ssvep_accuracy.csv (docs/ssvep_accuracy.md,
+#: measured when these pipelines started with EpochsToArray).
+RECORDED_SSVEP_S1 = {
+    "FB-MDM": [0.5571428571428572, 0.5333333333333333],
+    "FBCov+TS+LR": [0.5238095238095238, 0.5285714285714286],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RECORDED_SSVEP_S1))
+def test_filter_bank_ssvep_pipelines_unchanged_on_the_paradigm_arrays(name):
+    """FilterBank passes MOABB's FilterBankSSVEP arrays through: bitwise the same results."""
+    from neuropipe.evaluation.protocols import evaluate_within_session
+
+    (config,) = [c for c in EEG_CONFIGS if c["name"] == name]
+    pipeline = config["pipeline"]
+    before = Pipeline([("epochstoarray", EpochsToArray())] + clone(pipeline).steps[1:])
+    data = load_dataset("ssvep-exo", subjects=[1], paradigm="FilterBankSSVEP")
+    assert clone(pipeline[0]).fit(data.X).transform(data.X) is data.X
+    train = np.arange(len(data)) % 2 == 0
+    ours, theirs = (
+        clone(p).fit(data.X[train], data.y[train]) for p in (pipeline, before)
+    )
+    np.testing.assert_array_equal(ours.predict(data.X[~train]), theirs.predict(data.X[~train]))
+    np.testing.assert_array_equal(
+        ours.predict_proba(data.X[~train]), theirs.predict_proba(data.X[~train])
+    )
+    scores = [
+        evaluate_within_session({name: p}, data, "ssvep-exo").sort_values("session")["score"]
+        for p in (pipeline, before)
+    ]
+    np.testing.assert_array_equal(scores[0], scores[1])
+    np.testing.assert_array_equal(scores[0], RECORDED_SSVEP_S1[name])

@@ -13,6 +13,7 @@ from neuropipe.preprocessing import (
     FilterBank,
     PickChannels,
     StackBands,
+    stimulus_bands,
 )
 
 
@@ -107,6 +108,7 @@ def test_extreme_magnitude_rejected():  # F5
 ESTIMATORS = [
     BandPass(100.0),
     FilterBank(100.0),
+    FilterBank(100.0, method="mne"),
     PickChannels(["C3", "Cz", "C4"], ["C4", "C3"]),
     StackBands(),
     CommonAverageReference(),
@@ -174,3 +176,81 @@ def test_epochs_to_array_scales_mne_epochs_only():
     np.testing.assert_array_equal(EpochsToArray(scale=1e3).fit_transform(X), X)
     with pytest.raises(ValueError, match="has 3 features, but EpochsToArray is expecting 2"):
         EpochsToArray().fit(X).transform(np.zeros((1, 3, 20)))
+
+
+# --- FilterBank as MOABB's FilterBankSSVEP: its filter, its bands, its arrays unchanged -------
+
+
+def _ssvep_epochs(X, sfreq=256.0, names=("13", "17", "rest")):
+    import mne
+
+    codes = {name: code for code, name in enumerate(names, start=1)}
+    events = np.column_stack(
+        [np.arange(len(X)) * 1000, np.zeros(len(X), int), np.arange(len(X)) % len(names) + 1]
+    )
+    info = mne.create_info([f"O{i}" for i in range(X.shape[1])], sfreq, "eeg")
+    return mne.EpochsArray(X * 1e-6, info, events, event_id=codes, verbose="ERROR")
+
+
+def test_filter_bank_mne_method_is_moabbs_filter():
+    """method="mne" on one long epoch = MOABB's band-pass step on the recording."""
+    import mne
+    from moabb.datasets.preprocessing import get_filter_pipeline
+
+    X = np.random.default_rng(0).standard_normal((1, 3, 2560))
+    raw = mne.io.RawArray(X[0], mne.create_info(3, 256.0, "eeg"), verbose="ERROR")
+    bands = [(12.5, 13.5), (20.5, 21.5)]
+    theirs = [get_filter_pipeline(lo, hi).transform(raw.copy()).get_data() for lo, hi in bands]
+    ours = FilterBank(256.0, bands, method="mne").fit_transform(X)
+    np.testing.assert_allclose(ours[0], np.stack(theirs, axis=-1), rtol=0, atol=1e-12)
+    # and not scipy's sosfiltfilt with its own padding: the edges differ
+    assert not np.allclose(FilterBank(256.0, bands).fit_transform(X), ours, atol=1e-3)
+
+
+def test_filter_bank_bands_and_rate_from_mne_epochs():
+    X = np.random.default_rng(0).standard_normal((6, 2, 512))
+    epochs = _ssvep_epochs(X)
+    fb = FilterBank(bands=None, method="mne").fit(epochs)
+    assert fb.bands_ == [(12.5, 13.5), (16.5, 17.5)] and fb.sfreq_ == 256.0
+    assert stimulus_bands(["21", "13.5", "rest", "21"]) == [(20.5, 21.5), (13.0, 14.0)]
+    # the same as the microvolt arrays with the bands and rate given
+    given = FilterBank(256.0, fb.bands_, method="mne").fit(X)
+    np.testing.assert_allclose(fb.transform(epochs), given.transform(X), rtol=1e-9, atol=1e-12)
+    # a list of Epochs (what cross-validation makes of one) and a subset keep the events
+    parts = [epochs[i] for i in range(len(X))]
+    assert FilterBank(bands=None, method="mne").fit(parts).bands_ == fb.bands_
+    np.testing.assert_allclose(fb.transform(epochs[[1, 4]]), given.transform(X[[1, 4]]),
+                               rtol=1e-9, atol=1e-12)
+
+
+def test_filter_bank_passes_filter_bank_epochs_through():
+    banked = np.random.default_rng(0).standard_normal((4, 2, 100, 3))
+    for est in (FilterBank(bands=None, method="mne"), FilterBank(256.0, [(8, 12)] * 3)):
+        assert est.fit(banked).transform(banked) is banked
+        assert est.n_bands_ == 3 and est.n_channels_ == 2
+    # with its bands and rate, a bank fitted on filter-bank epochs also filters 3-D ones
+    X = np.random.default_rng(1).standard_normal((4, 2, 100))
+    np.testing.assert_array_equal(
+        FilterBank(256.0, [(8, 12)] * 3).fit(banked).transform(X),
+        FilterBank(256.0, [(8, 12)] * 3).fit(X).transform(X),
+    )
+    with pytest.raises(ValueError, match="X has 2 bands .* the filter bank has 3"):
+        FilterBank(256.0, [(8, 12)] * 3).fit(banked[..., :2])
+    with pytest.raises(ValueError, match="X has 2 bands .* fitted on 3"):
+        FilterBank(bands=None).fit(banked).transform(banked[..., :2])
+
+
+def test_filter_bank_says_what_it_lacks():
+    X = np.random.default_rng(0).standard_normal((6, 2, 512))
+    with pytest.raises(ValueError, match="was fitted on arrays, which carry none; .* bands="):
+        FilterBank(bands=None).fit(np.zeros((2, 2, 100, 3))).transform(X)
+    with pytest.raises(ValueError, match="was fitted on arrays, which carry none"):
+        FilterBank(256.0, bands=None).fit(X)
+    with pytest.raises(ValueError, match="needs their sampling rate: pass sfreq"):
+        FilterBank(bands=[(8, 12)]).fit(X)
+    with pytest.raises(ValueError, match="no event of the mne.Epochs is named by a frequency"):
+        FilterBank(bands=None).fit(_ssvep_epochs(X, names=("left", "right")))
+    with pytest.raises(ValueError, match="sampled at 256 Hz but the estimator was given"):
+        FilterBank(128.0, bands=None).fit(_ssvep_epochs(X))
+    with pytest.raises(ValueError, match="Invalid value for the 'method' parameter"):
+        FilterBank(256.0, method="fir").fit(X)
