@@ -9,6 +9,8 @@ microvolts), so ``neuropipe benchmark --datasets SPEC`` and
 - ``"moabb:CODE"``, e.g. ``"moabb:PhysionetMI"``: the MOABB dataset of that code (or class
   name), epoched by MOABB's own paradigm; it runs offline when the files are already in
   MNE's data folder (see :func:`neuropipe.datasets.moabb_bridge.install_eegbci_offline`).
+  Without subjects named, only the subjects whose files are already there are used
+  (:meth:`MOABBDataset.local_subjects`); naming subjects lets MOABB download theirs.
 - a BIDS root (a folder with ``dataset_description.json``, or ``"bids:FOLDER"``): the EEG
   recordings read with ``mne_bids.read_raw_bids``; their events (``events.tsv``
   ``trial_type``) are labelled, windowed and filtered as a ``neuropipe.toml`` at the root
@@ -50,6 +52,7 @@ from __future__ import annotations
 import glob
 import logging
 import re
+import socket
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -127,10 +130,19 @@ class _UserDataset:
         """Subjects of the dataset."""
         return sorted(self._subjects)
 
+    @property
+    def default_subjects(self) -> list[int]:
+        """Subjects used when none are named (``load(subjects=None)``, a benchmark)."""
+        return self.subjects
+
     def _check_load(self, subjects, paradigm):
         paradigm = paradigm or next(iter(self.paradigms))
         check_option("paradigm", paradigm, list(self.paradigms))
-        subjects = self.subjects if subjects is None else [int(s) for s in np.atleast_1d(subjects)]
+        subjects = (
+            self.default_subjects
+            if subjects is None
+            else [int(s) for s in np.atleast_1d(subjects)]
+        )
         unknown = [s for s in subjects if s not in self._subjects]
         if unknown:
             raise ValueError(
@@ -317,6 +329,50 @@ def _quiet_moabb():
         logging.disable(previous)
 
 
+@contextmanager
+def _network_refused():
+    """Refuse every network connection of this process (while probing the files on disk).
+
+    Process-wide while it lasts: a probe runs before any task, in the main thread.
+    """
+
+    def refuse(*args, **kwargs):
+        raise OSError("neuropipe: network refused while looking for files on disk")
+
+    saved = socket.socket.connect, socket.create_connection, socket.getaddrinfo
+    socket.socket.connect = socket.create_connection = socket.getaddrinfo = refuse
+    try:
+        yield
+    finally:
+        socket.socket.connect, socket.create_connection, socket.getaddrinfo = saved
+
+
+def _flat_paths(paths):
+    if isinstance(paths, (str, Path)):
+        return [Path(paths)]
+    return [p for item in paths for p in _flat_paths(item)]
+
+
+def _on_disk(dataset, subject) -> bool:
+    """Whether MOABB reads ``subject`` of ``dataset`` without the network.
+
+    First ``dataset.data_path`` (the files of every run MOABB knows, found without
+    download); failing that (``PhysionetMI`` also asks for the baseline runs 1-2, which
+    its imagery paradigms never read), ``dataset.get_data`` itself.
+    """
+    try:
+        paths = _flat_paths(dataset.data_path(subject, update_path=False, verbose=False))
+    except Exception:  # noqa: BLE001 - a download refused, or any reason it cannot tell
+        paths = []
+    if paths and all(p.exists() for p in paths):
+        return True
+    try:
+        dataset.get_data([subject])
+    except Exception:  # noqa: BLE001 - a file missing: MOABB tried to download it
+        return False
+    return True
+
+
 def _moabb_dataset(code: str):
     import moabb.datasets
     from moabb.datasets.utils import dataset_list
@@ -340,8 +396,10 @@ def _moabb_dataset(code: str):
 class MOABBDataset(_UserDataset):
     """Any MOABB dataset, epoched by MOABB's paradigms (``"moabb:CODE"``).
 
-    MOABB downloads the files on first use unless they are in MNE's data folder already;
-    ``X`` comes back in microvolts (MOABB's ``unit_factor``), as the bundled datasets'.
+    MOABB downloads the files of the subjects named unless they are in MNE's data folder
+    already; with no subject named, only those already there are used
+    (:meth:`local_subjects`; an error says how to name some when there is none). ``X``
+    comes back in microvolts (MOABB's ``unit_factor``), as the bundled datasets'.
 
     Parameters
     ----------
@@ -357,6 +415,7 @@ class MOABBDataset(_UserDataset):
         self.dataset = _moabb_dataset(code)
         self.name = name or f"moabb:{code}"
         self._subjects = {int(s): s for s in self.dataset.subject_list}
+        self._local = None
         self.paradigms = {}
         for paradigm in _MOABB_PARADIGMS:
             with _quiet_moabb(), warnings.catch_warnings():
@@ -369,8 +428,48 @@ class MOABBDataset(_UserDataset):
                 f"this dataset."
             )
 
+    def local_subjects(self) -> list[int]:
+        """Subjects whose files are on disk: those MOABB reads with the network refused.
+
+        Asked once per dataset object (``data_path``, else ``get_data``, per subject).
+
+        Returns
+        -------
+        subjects : list of int
+        """
+        import mne
+
+        if self._local is None:
+            with (
+                _network_refused(),
+                _quiet_moabb(),
+                mne.utils.use_log_level("ERROR"),
+                warnings.catch_warnings(),
+            ):
+                warnings.simplefilter("ignore")  # "... not found. Downloading from ..."
+                self._local = [
+                    s for s in self.subjects if _on_disk(self.dataset, self._subjects[s])
+                ]
+        return list(self._local)
+
+    @property
+    def default_subjects(self) -> list[int]:
+        """The subjects already on disk (:meth:`local_subjects`): no download unasked."""
+        local = self.local_subjects()
+        if not local:
+            raise ValueError(
+                f"{self.name}: none of its {len(self._subjects)} subjects has its files on "
+                f"disk (MOABB finds none in MNE's data folder with the network refused), and "
+                f"neuropipe downloads only subjects named: pass --subjects 1 2 (neuropipe "
+                f"benchmark) or subjects=[1, 2] (load) to let MOABB download those."
+            )
+        return local
+
     def load(self, subjects=None, paradigm=None, **kwargs) -> EpochsData:
         """Epochs of MOABB's ``paradigm().get_data(dataset, subjects)``, in microvolts.
+
+        ``subjects=None``: the subjects already on disk (:attr:`default_subjects`); named
+        subjects are downloaded by MOABB when missing.
 
         ``kwargs`` ``tmin``, ``tmax`` (relative to the dataset's interval start, as MOABB),
         ``l_freq`` and ``h_freq`` become the paradigm's ``tmin``, ``tmax``, ``fmin``, ``fmax``.

@@ -86,13 +86,19 @@ def plan_benchmark(
             )
     tasks = []
     for name, dataset in found.items():
-        if protocol == "cross-subject" and len(dataset.subjects) < 2:
+        # no subject named: a MOABB dataset offers those on disk (no download unasked)
+        candidates = (
+            dataset.subjects
+            if subjects is not None
+            else getattr(dataset, "default_subjects", dataset.subjects)
+        )
+        if protocol == "cross-subject" and len(candidates) < 2:
             continue
         for paradigm in dataset.paradigms:
             for config in configs:
                 if paradigm not in config["paradigms"]:
                     continue
-                for subject in dataset.subjects:
+                for subject in candidates:
                     if subjects is None or subject in subjects:
                         tasks.append(
                             BenchmarkTask(

@@ -141,6 +141,44 @@ def test_moabb_by_code_offline_same_scores_as_bundled(tmp_path, monkeypatch, no_
     np.testing.assert_array_equal(_task_scores("moabb:PhysionetMI", 1), _scores(theirs, 1))
 
 
+def _offline_mne_data(monkeypatch, root):
+    monkeypatch.setenv("MNE_DATA", str(root))
+    monkeypatch.setenv("MNE_DATASETS_EEGBCI_PATH", str(root))
+    monkeypatch.setenv("MOABB_DOWNLOAD_PROVIDER", "upstream")
+
+
+@pytest.mark.slow
+def test_moabb_default_subjects_are_those_on_disk(tmp_path, monkeypatch, no_network, capsys):
+    """No --subjects: the subjects MOABB reads offline, never a download of the other 108."""
+    from neuropipe.cli import main
+    from neuropipe.evaluation.benchmark import plan_benchmark
+
+    install_eegbci_offline(tmp_path, set_env=False)
+    _offline_mne_data(monkeypatch, tmp_path)
+    dataset = get_dataset("moabb:PhysionetMI")
+    # PhysionetMI's LeftRightImagery reads the hand and the feet runs (4-14): of the
+    # bundled subjects only S001 has them all; S002-S006 lack the feet runs
+    assert dataset.local_subjects() == [1] and dataset.default_subjects == [1]
+    assert len(dataset.subjects) == 109  # named subjects may still be asked for
+    configs = load_pipeline_file(TS_LR)
+    planned = plan_benchmark(configs, ["moabb:PhysionetMI"])
+    assert planned and {t.subject for t in planned} == {1}
+    assert {t.subject for t in plan_benchmark(configs, ["moabb:PhysionetMI"], [2])} == {2}
+    np.testing.assert_array_equal(dataset.load().y, dataset.load(subjects=[1]).y)
+
+    # nothing on disk: one line saying how to name subjects, and no download tried
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _offline_mne_data(monkeypatch, empty)
+    with pytest.raises(ValueError, match="none of its 109 subjects has its files on disk"):
+        get_dataset("moabb:PhysionetMI").load()
+    args = ["benchmark", "--datasets", "moabb:PhysionetMI", "--pipelines", TS_LR,
+            "--no-progress", "--no-report", "--output", str(tmp_path / "out")]
+    assert main(args) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "pass --subjects 1 2 (neuropipe benchmark)" in err[0], err
+
+
 def test_unknown_specs_are_named():
     with pytest.raises(ValueError, match="No MOABB dataset has the code or class name 'Nope'"):
         get_dataset("moabb:Nope")
