@@ -1,8 +1,9 @@
 """A shipped pipeline on mne.Epochs
 
-Every shipped EEG pipeline starts with ``EpochsToArray``, so it takes the ``mne.Epochs``
-an MNE user already has (here read from the bundled EDF files with MNE alone) as well
-as neuropipe's arrays, and predicts the same labels from both.
+Every shipped EEG pipeline starts with ``EpochsToArray`` (the two filter-bank SSVEP
+pipelines with ``FilterBank``, which filters ``mne.Epochs`` into their bands), so it takes
+the ``mne.Epochs`` an MNE user already has (here read from the bundled EDF files with MNE
+alone) as well as neuropipe's arrays, and predicts the same labels from both.
 """
 
 import mne
