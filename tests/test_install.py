@@ -165,3 +165,9 @@ def test_wheel_installed_outside_the_clone(tmp_path):
     results = pd.read_csv(work / "out" / "results.csv")
     assert set(results["subject"]) == {1} and results["score"].between(0, 1).all()
     assert {"TS+LR", "CSP+LDA"} <= set(results["pipeline"])
+    # the report renders from the results folder alone: no pipelines folder in `work`
+    assert not (work / "pipelines").exists()
+    out = run(str(venv / "bin" / "neuropipe"), "report", "out", "-o", "report.html")
+    assert "report.html" in out
+    page = (work / "report.html").read_text()
+    assert "TS+LR" in page and "CSP+LDA" in page
