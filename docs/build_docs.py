@@ -65,9 +65,14 @@ def render_docstring(doc: str) -> str:
     return "\n\n".join(p for p in out if p)
 
 
+def _stable(text: str) -> str:
+    """``text`` with ``<function name at 0x...>`` written as ``name`` (no memory addresses)."""
+    return re.sub(r"<function (\S+) at 0x[0-9a-f]+>", r"\1", text)
+
+
 def _signature(obj) -> str:
     try:
-        return str(inspect.signature(obj))
+        return _stable(str(inspect.signature(obj)))
     except (TypeError, ValueError):
         return ""
 
@@ -104,7 +109,7 @@ def render_api() -> str:
                 lines += [f"### `{name}{_signature(obj)}`", "", f"*{kind}*", ""]
                 lines += [render_docstring(obj.__doc__), ""]
             else:
-                lines += [f"### `{name}`", "", f"*{type(obj).__name__}* `{obj!r:.200}`", ""]
+                lines += [f"### `{name}`", "", f"*{type(obj).__name__}* `{_stable(repr(obj)):.200}`", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
