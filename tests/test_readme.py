@@ -73,5 +73,6 @@ def test_gallery_and_api_reference_are_complete():
     committed = (REPO / "docs" / "api.md").read_text()
     listed = set(re.findall(r"^### `(\w+)", committed, flags=re.M))
     assert {"EpochsToArray", "get_dataset", "install_sample_data", "BandPower"} <= listed
+    assert not re.search(r" at 0x[0-9a-f]+>", api + committed), "memory address in api.md"
     gallery = (REPO / "docs" / "gallery.md").read_text()
     assert all(f"docs/examples/{p.name}" in gallery for p in EXAMPLES)
