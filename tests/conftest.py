@@ -1,4 +1,5 @@
-"""Shared fixtures: quiet MNE, a non-interactive matplotlib backend, and no network."""
+"""Shared fixtures: quiet MNE, a non-interactive matplotlib backend, no network, and tiny
+fMRI / decoding pipeline files."""
 
 import socket
 
@@ -19,3 +20,41 @@ def no_network(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+FMRI_STD_FILE = """import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
+
+
+def roi_std(X):
+    return np.stack([np.std(ts, axis=0) for ts in X["timeseries"]])
+
+
+PIPELINE = {
+    "name": "ROI-std+LR",
+    "paradigms": ["fmri"],
+    "pipeline": make_pipeline(FunctionTransformer(roi_std), StandardScaler(), LogisticRegression()),
+}
+"""
+
+RIDGE_FILE = """from sklearn.linear_model import Ridge
+
+PIPELINE = {"name": "Ridge", "paradigms": ["decoding"], "pipeline": Ridge(alpha=10.0)}
+"""
+
+
+@pytest.fixture
+def add_family_pipelines():
+    """A function that writes a fast fMRI pipeline (``fmri/std.py``, ROI-std+LR) and a
+    decoding one (``decoding/ridge.py``, Ridge) into a pipeline folder and returns it."""
+
+    def add(folder):
+        files = (("fmri", "std.py", FMRI_STD_FILE), ("decoding", "ridge.py", RIDGE_FILE))
+        for family, name, text in files:
+            (folder / family).mkdir(parents=True, exist_ok=True)
+            (folder / family / name).write_text(text)
+        return folder
+
+    return add

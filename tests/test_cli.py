@@ -385,46 +385,17 @@ def test_datasets_imply_their_family(tmp_path, capsys, monkeypatch, datasets, fa
 
 # --- issue 18: one runner and one results.csv for EEG, fMRI and decoding -------------------
 
-FMRI_STD = """
-import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
-
-
-def roi_std(X):
-    return np.stack([np.std(ts, axis=0) for ts in X["timeseries"]])
-
-
-PIPELINE = {
-    "name": "ROI-std+LR",
-    "paradigms": ["fmri"],
-    "pipeline": make_pipeline(FunctionTransformer(roi_std), StandardScaler(), LogisticRegression()),
-}
-"""
-
-RIDGE = """
-from sklearn.linear_model import Ridge
-
-PIPELINE = {"name": "Ridge", "paradigms": ["decoding"], "pipeline": Ridge(alpha=10.0)}
-"""
-
-
-def _family_folder(tmp_path):
-    folder = _folder(tmp_path, **{"lv.py": FAST})
-    (folder / "fmri").mkdir()
-    (folder / "fmri" / "std.py").write_text(textwrap.dedent(FMRI_STD))
-    (folder / "decoding").mkdir()
-    (folder / "decoding" / "ridge.py").write_text(textwrap.dedent(RIDGE))
-    return folder
+@pytest.fixture
+def family_folder(tmp_path, add_family_pipelines):
+    return add_family_pipelines(_folder(tmp_path, **{"lv.py": FAST}))
 
 
 @pytest.mark.slow
-def test_three_families_one_results_csv_and_resume(tmp_path, capsys):
+def test_three_families_one_results_csv_and_resume(family_folder, tmp_path, capsys):
     from neuropipe.evaluation.protocols import RESULTS_SCHEMA
     from neuropipe.evaluation.runner import read_results
 
-    folder, out = _family_folder(tmp_path), tmp_path / "out"
+    folder, out = family_folder, tmp_path / "out"
     argv = [
         "benchmark", "--pipelines", folder, "--datasets", "eegmmidb-handsfeet", "flint2012",
         "abide-pcp-cc200", "--subjects", "1", "--n-splits", "2", "--fmri-protocols",
@@ -447,8 +418,8 @@ def test_three_families_one_results_csv_and_resume(tmp_path, capsys):
     pd.testing.assert_frame_equal(read_results(out / "results.csv"), results)
 
 
-def test_bad_fmri_protocol_is_a_one_line_error(tmp_path, capsys):
-    folder = _family_folder(tmp_path)
+def test_bad_fmri_protocol_is_a_one_line_error(family_folder, tmp_path, capsys):
+    folder = family_folder
     code, _, err = _main(
         capsys, "benchmark", "--pipelines", folder, "--datasets", "abide-pcp-cc200",
         "--fmri-protocols", "kfold", "--output", tmp_path / "o",

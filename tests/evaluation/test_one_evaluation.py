@@ -1,6 +1,5 @@
 """One evaluation path: splitters, one results schema, the runner for EEG, fMRI and decoding."""
 
-import textwrap
 
 import numpy as np
 import pandas as pd
@@ -25,31 +24,6 @@ from neuropipe.evaluation.splitters import (
     WithinSessionSplitter,
     make_splitter,
 )
-
-FMRI_FILE = """
-import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import FunctionTransformer, StandardScaler
-
-
-def roi_std(X):
-    return np.stack([np.std(ts, axis=0) for ts in X["timeseries"]])
-
-
-PIPELINE = {
-    "name": "ROI-std+LR",
-    "paradigms": ["fmri"],
-    "pipeline": make_pipeline(FunctionTransformer(roi_std), StandardScaler(), LogisticRegression()),
-}
-"""
-
-DECODING_FILE = """
-from sklearn.linear_model import Ridge
-
-PIPELINE = {"name": "Ridge", "paradigms": ["decoding"], "pipeline": Ridge(alpha=10.0)}
-"""
-
 
 # --- splitters --------------------------------------------------------------------------
 
@@ -191,13 +165,8 @@ def test_fmri_protocol_rows_keep_the_fold_sizes():
 
 
 @pytest.fixture
-def family_folder(tmp_path):
-    folder = tmp_path / "pipelines"
-    (folder / "fmri").mkdir(parents=True)
-    (folder / "decoding").mkdir()
-    (folder / "fmri" / "std.py").write_text(textwrap.dedent(FMRI_FILE))
-    (folder / "decoding" / "ridge.py").write_text(textwrap.dedent(DECODING_FILE))
-    return folder
+def family_folder(tmp_path, add_family_pipelines):
+    return add_family_pipelines(tmp_path / "pipelines")
 
 
 def _run_families(folder, output, **kwargs):
