@@ -1,5 +1,5 @@
-"""Shared fixtures: quiet MNE, a non-interactive matplotlib backend, no network, and tiny
-fMRI / decoding pipeline files."""
+"""Shared fixtures: quiet MNE, a non-interactive matplotlib backend, no network, tiny
+fMRI / decoding pipeline files, and a record of the benchmark tasks the runner executes."""
 
 import socket
 
@@ -58,3 +58,19 @@ def add_family_pipelines():
         return folder
 
     return add
+
+
+@pytest.fixture
+def executed_tasks(monkeypatch):
+    """The list of tasks the benchmark runner executes from now on (in this process)."""
+    from neuropipe.evaluation import runner
+
+    tasks = []
+    original = runner.execute_task
+
+    def record(task, *args):
+        tasks.append(task)
+        return original(task, *args)
+
+    monkeypatch.setattr(runner, "execute_task", record)
+    return tasks

@@ -185,7 +185,9 @@ _VALUES = ["dataset", "evaluation", "session", "pipeline", "state", "score", "ch
 
 
 @pytest.mark.slow
-def test_fmri_and_decoding_resume_parallel_and_artifacts(family_folder, tmp_path, monkeypatch):
+def test_fmri_and_decoding_resume_parallel_and_artifacts(
+    family_folder, tmp_path, monkeypatch, executed_tasks
+):
     serial = _run_families(family_folder, tmp_path / "out")
     assert serial.attrs["planned"] == {"fmri": 1, "decoding": 1}
     assert list(serial.columns) == RESULTS_SCHEMA
@@ -198,19 +200,14 @@ def test_fmri_and_decoding_resume_parallel_and_artifacts(family_folder, tmp_path
     folds = load_artifacts(fmri_npz)
     assert len(folds) == n_sites and all(f["family"] == "fmri" for f in folds)
     # resume: nothing recomputed; a task whose arrays are missing is recomputed
-    calls = []
-    original = runner.execute_task
-    monkeypatch.setattr(
-        runner,
-        "execute_task",
-        lambda task, *a: (calls.append(task.paradigm), original(task, *a))[1],
-    )
+    executed_tasks.clear()
     again = _run_families(family_folder, tmp_path / "out", resume=True)
-    assert calls == [] and again.attrs["resume"].reused == 2
+    assert executed_tasks == [] and again.attrs["resume"].reused == 2
     pd.testing.assert_frame_equal(again[_VALUES], serial[_VALUES])
     fmri_npz.unlink()
     again = _run_families(family_folder, tmp_path / "out", resume=True)
-    assert calls == ["fmri"] and len(again.attrs["resume"].invalid) == 1
+    assert [t.paradigm for t in executed_tasks] == ["fmri"]
+    assert len(again.attrs["resume"].invalid) == 1
     assert fmri_npz.exists()
     monkeypatch.undo()
     # two joblib workers: the same rows

@@ -232,19 +232,13 @@ def _damage(store_dir, kind):
 
 
 @pytest.mark.parametrize("kind", ["truncated", "header-only", "wrong-columns", "no-record"])
-def test_resume_recomputes_damaged_task_files_and_says_so(tmp_path, monkeypatch, kind):
+def test_resume_recomputes_damaged_task_files_and_says_so(tmp_path, executed_tasks, kind):
     folder = _fast_folder(tmp_path)
     reference = _run_fast(folder, tmp_path / "out")
     _damage(tmp_path / "out" / "tasks", kind)
-    calls = []
-    original = runner.execute_task
-    monkeypatch.setattr(
-        runner,
-        "execute_task",
-        lambda task, *a: (calls.append(task.pipeline), original(task, *a))[1],
-    )
+    executed_tasks.clear()
     resumed = _run_fast(folder, tmp_path / "out", resume=True)
-    assert calls == ["NA"]
+    assert [t.pipeline for t in executed_tasks] == ["NA"]
     report = resumed.attrs["resume"]
     assert (report.reused, len(report.invalid), len(report.stale), report.new) == (3, 1, 0, 0)
     assert "1 recomputed" in report.summary() and "1 invalid" in report.summary()
@@ -350,7 +344,7 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
 
 
 @pytest.mark.slow
-def test_each_task_stores_its_fold_arrays_and_resume_checks_them(tmp_path, monkeypatch):
+def test_each_task_stores_its_fold_arrays_and_resume_checks_them(tmp_path, executed_tasks):
     from neuropipe.evaluation.artifacts import load_artifacts
 
     folder = _fast_folder(tmp_path, [("LDA", 0.5), ("LDA2", 0.1)])
@@ -368,13 +362,8 @@ def test_each_task_stores_its_fold_arrays_and_resume_checks_them(tmp_path, monke
         accuracy = np.mean(np.concatenate([f["y_true"] == f["y_pred"] for f in folds]))
         assert 0.5 < accuracy <= 1.0 and row["score"] > 0.5
     store.artifacts_path(tasks[0]).unlink()  # lost arrays: that task is recomputed
-    calls = []
-    original = runner.execute_task
-    monkeypatch.setattr(
-        runner,
-        "execute_task",
-        lambda task, *a: (calls.append(task.pipeline), original(task, *a))[1],
-    )
+    executed_tasks.clear()
     resumed = _run_fast(folder, tmp_path / "out", resume=True)
-    assert calls == [tasks[0].pipeline] and len(resumed.attrs["resume"].invalid) == 1
+    assert [t.pipeline for t in executed_tasks] == [tasks[0].pipeline]
+    assert len(resumed.attrs["resume"].invalid) == 1
     assert store.artifacts_path(tasks[0]).exists()
