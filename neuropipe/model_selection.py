@@ -27,6 +27,7 @@ import numpy as np
 from scipy.stats import rankdata
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
+from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
@@ -38,7 +39,42 @@ from neuropipe._validation import check_epochs, check_labels, check_positive_int
 from neuropipe.features.augmented import AugmentedCovariances, augmented_covariances
 from neuropipe.features.embedding import _feasible
 
-__all__ = ["EmbeddingSearchCV"]
+__all__ = ["EmbeddingSearchCV", "logistic_regression_cv"]
+
+
+def logistic_regression_cv(cv=None):
+    """L2 logistic regression whose C an inner CV on the training data chooses.
+
+    C among ``10^-4 ... 10^0`` (9 values) by ROC AUC over the inner splits ``cv``
+    (default: stratified 5-fold, shuffled with seed 0), then refitted on all the training
+    data: the settings declared for the tuned fMRI pipelines (``docs/fmri.md``) before
+    they were scored.
+
+    Parameters
+    ----------
+    cv : cross-validator | None
+        Inner splits; None: ``StratifiedKFold(5, shuffle=True, random_state=0)``.
+
+    Returns
+    -------
+    model : sklearn.linear_model.LogisticRegressionCV
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> X, y = make_classification(60, 5, random_state=0)
+    >>> model = logistic_regression_cv().fit(X, y)
+    >>> bool(model.C_ in model.Cs_), len(model.Cs_)
+    (True, 9)
+    """
+    return LogisticRegressionCV(
+        Cs=np.logspace(-4, 0, 9),
+        cv=StratifiedKFold(5, shuffle=True, random_state=0) if cv is None else cv,
+        scoring="roc_auc",
+        l1_ratios=(0.0,),
+        max_iter=1000,
+        use_legacy_attributes=False,
+    )
 
 
 def _halving_schedule(n_splits, factor):

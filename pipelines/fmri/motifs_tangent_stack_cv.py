@@ -8,40 +8,28 @@ logistic regression, as in ``motifs-tangent-stack``. Declared in docs/fmri.md be
 scored. Takes ``load_abide().X`` or the list of arrays. Slow (opt-in).
 """
 
-import numpy as np
 from sklearn.decomposition import KernelPCA
 from sklearn.ensemble import StackingClassifier
-from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.features.connectome import TangentConnectome
 from neuropipe.features.graph import ConnectivityGraph, GraphMetrics
-
-
-def _logregcv():
-    return LogisticRegressionCV(
-        Cs=np.logspace(-4, 0, 9),
-        cv=StratifiedKFold(5, shuffle=True, random_state=0),
-        scoring="roc_auc",
-        l1_ratios=(0.0,),
-        max_iter=1000,
-        use_legacy_attributes=False,
-    )
-
+from neuropipe.model_selection import logistic_regression_cv
 
 connectome = make_pipeline(
     TangentConnectome(cov_estimator="ledoit-wolf", metric="logeuclid"),
     StandardScaler(),
     KernelPCA(kernel="linear"),
-    _logregcv(),
+    logistic_regression_cv(),
 )
 motifs = make_pipeline(
     ConnectivityGraph(kind="correlation", density=0.2, absolute=False, binarize=False),
     GraphMetrics(metrics=["strength", "intensity", "coherence"]),
     StandardScaler(),
-    _logregcv(),
+    logistic_regression_cv(),
 )
 
 PIPELINE = {

@@ -7,13 +7,11 @@ fold only, instead of the fixed C = 0.01. Declared in docs/fmri.md before it was
 Takes ``load_abide().X`` or the list of arrays. Slow (opt-in for ``neuropipe benchmark``).
 """
 
-import numpy as np
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.features.graph import ConnectivityGraph, GraphMetrics
+from neuropipe.model_selection import logistic_regression_cv
 
 PIPELINE = {
     "name": "onnela-motifs-logregcv",
@@ -23,13 +21,6 @@ PIPELINE = {
         ConnectivityGraph(kind="correlation", density=0.2, absolute=False, binarize=False),
         GraphMetrics(metrics=["strength", "intensity", "coherence"]),
         StandardScaler(),
-        LogisticRegressionCV(
-            Cs=np.logspace(-4, 0, 9),
-            cv=StratifiedKFold(5, shuffle=True, random_state=0),
-            scoring="roc_auc",
-            l1_ratios=(0.0,),
-            max_iter=1000,
-            use_legacy_attributes=False,
-        ),
+        logistic_regression_cv(),
     ),
 }

@@ -8,16 +8,14 @@ logistic regression chosen among 10^-4 ... 10^0 (9 values) by an inner stratifie
 ``load_abide().X`` (it reads ``SITE_ID`` and the covariates). Slow (opt-in).
 """
 
-import numpy as np
 from sklearn.decomposition import KernelPCA
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.datasets.abide import COVARIATES, SITE_COLUMN
 from neuropipe.features.connectome import TangentConnectome
 from neuropipe.harmonization import ComBat
+from neuropipe.model_selection import logistic_regression_cv
 
 PIPELINE = {
     "name": "tangent-combat-logregcv",
@@ -32,13 +30,6 @@ PIPELINE = {
         ),
         StandardScaler(),
         KernelPCA(kernel="linear"),
-        LogisticRegressionCV(
-            Cs=np.logspace(-4, 0, 9),
-            cv=StratifiedKFold(5, shuffle=True, random_state=0),
-            scoring="roc_auc",
-            l1_ratios=(0.0,),
-            max_iter=1000,
-            use_legacy_attributes=False,
-        ),
+        logistic_regression_cv(),
     ),
 }

@@ -16,13 +16,14 @@ of arrays. Slow (opt-in for ``neuropipe benchmark``).
 import numpy as np
 from sklearn.decomposition import KernelPCA
 from sklearn.ensemble import VotingClassifier
-from sklearn.linear_model import LogisticRegressionCV, RidgeClassifierCV
+from sklearn.linear_model import RidgeClassifierCV
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 
 from neuropipe.features.connectome import TangentConnectome
+from neuropipe.model_selection import logistic_regression_cv
 
 inner = StratifiedKFold(5, shuffle=True, random_state=0)
 
@@ -38,14 +39,7 @@ PIPELINE = {
             [
                 (
                     "logreg",
-                    LogisticRegressionCV(
-                        Cs=np.logspace(-4, 0, 9),
-                        cv=inner,
-                        scoring="roc_auc",
-                        l1_ratios=(0.0,),
-                        max_iter=1000,
-                        use_legacy_attributes=False,
-                    ),
+                    logistic_regression_cv(inner),
                 ),
                 ("ridge", RidgeClassifierCV(np.logspace(0, 6, 13), cv=inner, scoring="roc_auc")),
                 (

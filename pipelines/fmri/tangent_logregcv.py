@@ -15,14 +15,12 @@ Gram matrix instead of nine 20,100-wide fits per inner fold. Takes ``load_abide(
 the list of (n_timepoints, n_rois) arrays. Slow (opt-in for ``neuropipe benchmark``).
 """
 
-import numpy as np
 from sklearn.decomposition import KernelPCA
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.features.connectome import TangentConnectome
+from neuropipe.model_selection import logistic_regression_cv
 
 PIPELINE = {
     "name": "tangent-logregcv",
@@ -32,13 +30,6 @@ PIPELINE = {
         TangentConnectome(cov_estimator="ledoit-wolf", metric="logeuclid"),
         StandardScaler(),
         KernelPCA(kernel="linear"),
-        LogisticRegressionCV(
-            Cs=np.logspace(-4, 0, 9),
-            cv=StratifiedKFold(5, shuffle=True, random_state=0),
-            scoring="roc_auc",
-            l1_ratios=(0.0,),
-            max_iter=1000,
-            use_legacy_attributes=False,
-        ),
+        logistic_regression_cv(),
     ),
 }

@@ -8,14 +8,12 @@ the inner-CV choice of C and the exact ``KernelPCA`` rotation included, is that 
 ``load_abide().X`` or the list of arrays. Slow (opt-in for ``neuropipe benchmark``).
 """
 
-import numpy as np
 from sklearn.decomposition import KernelPCA
-from sklearn.linear_model import LogisticRegressionCV
-from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.features.connectome import TangentConnectome
+from neuropipe.model_selection import logistic_regression_cv
 
 PIPELINE = {
     "name": "tangent-oas-logregcv",
@@ -25,13 +23,6 @@ PIPELINE = {
         TangentConnectome(cov_estimator="oas", metric="logeuclid"),
         StandardScaler(),
         KernelPCA(kernel="linear"),
-        LogisticRegressionCV(
-            Cs=np.logspace(-4, 0, 9),
-            cv=StratifiedKFold(5, shuffle=True, random_state=0),
-            scoring="roc_auc",
-            l1_ratios=(0.0,),
-            max_iter=1000,
-            use_legacy_attributes=False,
-        ),
+        logistic_regression_cv(),
     ),
 }
