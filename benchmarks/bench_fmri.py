@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from neuropipe.datasets.abide import DEFAULT_PATH, load_abide
-from neuropipe.evaluation.fmri import evaluate_fmri, summarize_fmri
+from neuropipe.evaluation.fmri import RANDOM_STATE, evaluate_fmri, summarize_fmri
 from neuropipe.evaluation.pipelines import load_pipelines
 
 REPO = Path(__file__).resolve().parents[1]
@@ -45,18 +45,32 @@ def _peak_mb():
     return max(own, children) / 1024.0  # kB on Linux
 
 
-def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT, report_only=False):
-    """Per-fold results of every pipeline x protocol, one CSV per pair in ``out``."""
+def run(
+    data,
+    configs,
+    protocols,
+    resume,
+    n_jobs,
+    shuffle_seed=None,
+    out=OUT,
+    report_only=False,
+    fold_seed=RANDOM_STATE,
+):
+    """Per-fold results of every pipeline x protocol, one CSV per pair in ``out``.
+
+    ``fold_seed`` seeds the stratified folds (leave-site-out has no randomness); results of
+    a seed other than the default are kept in files tagged ``__seed<K>``.
+    """
     out.mkdir(parents=True, exist_ok=True)
     y = data.y
-    tag = ""
+    tag = "" if fold_seed == RANDOM_STATE else f"__seed{fold_seed}"
     if shuffle_seed is not None:  # labels permuted within each site: the score must be chance
         rng = np.random.default_rng(shuffle_seed)
         y = y.copy()
         for s in np.unique(data.site):
             idx = np.flatnonzero(data.site == s)
             y[idx] = rng.permutation(y[idx])
-        tag = "__shuffled"
+        tag += "__shuffled"
     dataset = type(data)(**{**data, "y": y})
     frames = []
     for config in configs:
@@ -72,7 +86,11 @@ def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT, re
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", category=UserWarning)
                 res = evaluate_fmri(
-                    {config["name"]: config["pipeline"]}, dataset, [protocol], n_jobs=n_jobs
+                    {config["name"]: config["pipeline"]},
+                    dataset,
+                    [protocol],
+                    random_state=fold_seed,
+                    n_jobs=n_jobs,
                 )
             res["wall"] = time.perf_counter() - start
             res["peak_mb"] = _peak_mb()
@@ -84,6 +102,8 @@ def run(data, configs, protocols, resume, n_jobs, shuffle_seed=None, out=OUT, re
                 f"{res['chance'].mean():.3f}) {res['wall'].iloc[0]:.0f} s",
                 flush=True,
             )
+    if not frames:
+        raise SystemExit(f"No results in {out} for {[c['name'] for c in configs]} {tag}")
     return pd.concat(frames, ignore_index=True)
 
 
@@ -148,6 +168,35 @@ def markdown(results, data, command, wall, load_s, report_only=False):
     return "\n".join(lines)
 
 
+def repeated_table(results_by_seed):
+    """Markdown table: 10-fold mean accuracy of each pipeline for each fold seed.
+
+    Parameters
+    ----------
+    results_by_seed : dict of int to DataFrame
+        Per-fold results of the stratified protocol, one frame per fold seed.
+
+    Returns
+    -------
+    str
+        One row per pipeline: the mean over folds for every seed, then the mean over seeds
+        with its standard error (sd over seeds / sqrt(number of seeds)).
+    """
+    seeds = sorted(results_by_seed)
+    means = pd.DataFrame(
+        {seed: frame.groupby("pipeline")["score"].mean() for seed, frame in results_by_seed.items()}
+    )[seeds]
+    lines = [
+        "| pipeline | " + " | ".join(f"seed {s}" for s in seeds) + " | mean ± SE over seeds |",
+        "|---|" + "---|" * len(seeds) + "---|",
+    ]
+    for name, row in means.iterrows():
+        se = row.std(ddof=1) / np.sqrt(len(row)) if len(row) > 1 else float("nan")
+        cells = " | ".join(f"{v:.3f}" for v in row)
+        lines.append(f"| {name} | {cells} | {row.mean():.3f} ± {se:.3f} |")
+    return "\n".join(lines)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", nargs="+", default=[str(DEFAULT_PATH), str(MORE)])
@@ -164,6 +213,14 @@ def main(argv=None):
         "--shuffled", type=int, default=None, help="seed: permute labels within sites"
     )
     parser.add_argument("--doc", action="store_true", help="write the tables into docs/fmri.md")
+    parser.add_argument(
+        "--fold-seeds",
+        type=int,
+        nargs="+",
+        default=None,
+        help="repeated 10-fold: run the stratified protocol with these fold seeds and print "
+        "the mean over seeds (no --doc table)",
+    )
     args = parser.parse_args(argv)
 
     os.environ.setdefault("NEUROPIPE_CACHE_MB", "2048")
@@ -181,6 +238,23 @@ def main(argv=None):
             raise SystemExit(f"Unknown pipeline(s) {unknown}; available: {sorted(by_name)}")
         configs = [by_name[name] for name in args.only]
     print(f"{len(data.y)} subjects, {len(set(data.site))} sites, {len(configs)} pipelines")
+    if args.fold_seeds:
+        by_seed = {
+            seed: run(
+                data,
+                configs,
+                ["stratified-10fold"],
+                args.resume,
+                args.n_jobs,
+                args.shuffled,
+                Path(args.out),
+                args.report_only,
+                fold_seed=seed,
+            )
+            for seed in args.fold_seeds
+        }
+        print(repeated_table(by_seed))
+        return
     results = run(
         data,
         configs,
