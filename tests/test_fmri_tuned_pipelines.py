@@ -1,10 +1,13 @@
-"""The fMRI pipelines that choose their regularisation by inner CV (pipelines/fmri/*cv.py, vote).
+"""The fMRI pipelines that learn settings inside the training fold.
+
+Those that choose their regularisation by inner CV (pipelines/fmri/*cv.py, vote), and the
+stack whose meta-model learns the weights of four representations (connectome_kinds_stack.py).
 
 - ``KernelPCA(kernel='linear')`` after standardisation is an exact speed-up for the L2
   linear models (same predictions as on the full feature vectors);
 - on the real ABIDE files (bundled 249 subjects, 3 sites), with the labels permuted within
   each site every tuned pipeline scores chance, and ``tangent-logregcv`` learns the real
-  labels: nothing in the inner model selection sees the test fold.
+  labels (so does the stack): nothing in the inner model selection sees the test fold.
 """
 
 import warnings
@@ -39,6 +42,9 @@ LAST = [
     "tangent_geometric_logreg",
     "tangent_combat_stack_softvote",
 ]
+#: The fourth round (docs/fmri.md, "Fourth round"): a stack whose meta-model learns the
+#: weights of four representations on out-of-fold predictions inside the training fold.
+FOURTH = ["connectome_kinds_stack"]
 
 
 def _pipeline(stem):
@@ -64,7 +70,7 @@ def test_linear_kernel_pca_rotation_gives_the_same_model(model):
 
 
 def test_tuned_pipelines_are_slow_and_choose_c_in_the_training_data():
-    for stem in TUNED + LAST:
+    for stem in TUNED + LAST + FOURTH:
         assert _pipeline(stem)["slow"] is True, stem  # the default job keeps its pipelines
     rng = np.random.default_rng(0)
     X = [rng.standard_normal((60, 6)) @ rng.standard_normal((6, 6)) for _ in range(40)]
@@ -125,10 +131,13 @@ def shuffled(abide):
 #: (its imputed means are fitted in ``fit``); the geometric reference (about 30
 #: eigendecompositions per training subject and fit) and the soft vote (which contains the
 #: stack) would cost minutes, and ``tests/features/test_connectome.py`` checks that the
-#: geometric reference is learnt from the training subjects only.
-SHUFFLED = [stem for stem in TUNED if stem != "motifs_tangent_stack_cv"] + [
-    "tangent_combat_zeroimpute_logreg"
-]
+#: geometric reference is learnt from the training subjects only. The fourth round's stack
+#: runs (its wide members are rotated, so a fit takes seconds here).
+SHUFFLED = (
+    [stem for stem in TUNED if stem != "motifs_tangent_stack_cv"]
+    + ["tangent_combat_zeroimpute_logreg"]
+    + FOURTH
+)
 
 
 @pytest.mark.slow
@@ -141,7 +150,8 @@ def test_tuned_pipeline_is_at_chance_on_shuffled_labels(shuffled, stem):
 
 
 @pytest.mark.slow
-def test_tangent_logregcv_learns_the_real_labels(abide):
+@pytest.mark.parametrize("stem", ["tangent_logregcv", *FOURTH])
+def test_pipeline_learns_the_real_labels(abide, stem):
     chance = max(np.mean(abide.y), 1 - np.mean(abide.y))  # 0.57 (142 TC of 249)
-    accuracy = _accuracy(_pipeline("tangent_logregcv")["pipeline"], abide.X, abide.y, abide.site)
-    assert accuracy > chance + 0.06, accuracy
+    accuracy = _accuracy(_pipeline(stem)["pipeline"], abide.X, abide.y, abide.site)
+    assert accuracy > chance + 0.06, (stem, accuracy)
