@@ -11,6 +11,11 @@ Command (about an hour on the shared 2-core machine; per-pipeline results are ke
 ``results/bench_fmri/`` and ``--resume`` continues an interrupted run)::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 5 .venv/bin/python benchmarks/bench_fmri.py --doc
+
+Repeated 10-fold (how much the 10-fold figure moves with the split alone; the docs' table
+keeps seed 0)::
+
+    .venv/bin/python benchmarks/bench_fmri.py --resume --only tangent-logreg --fold-seeds 0 1 2 3 4
 """
 
 from __future__ import annotations
