@@ -30,6 +30,7 @@ __all__ = [
     "check_matrix",
     "check_array_input",
     "as_epochs_array",
+    "epochs_parts",
     "EPOCHS_SCALE",
 ]
 
@@ -98,6 +99,35 @@ def _as_float_array(X, name: str) -> np.ndarray:
 EPOCHS_SCALE = 1e6
 
 
+def epochs_parts(X):
+    """The ``mne.Epochs`` that ``X`` is: ``[X]``, the list cross-validation makes, or [].
+
+    Parameters
+    ----------
+    X : object
+        An ``mne.Epochs``, a non-empty list or tuple of them (scikit-learn's indexing of an
+        ``mne.Epochs``), or anything else.
+
+    Returns
+    -------
+    parts : list of mne.BaseEpochs
+        Empty when ``X`` is not made of ``mne.Epochs`` (always when mne was never imported).
+
+    Examples
+    --------
+    >>> epochs_parts([[1.0, 2.0]])
+    []
+    """
+    mne = sys.modules.get("mne")  # no mne imported: X cannot be an mne object
+    if mne is None:
+        return []
+    if isinstance(X, mne.BaseEpochs):
+        return [X]
+    if isinstance(X, (list, tuple)) and X and all(isinstance(p, mne.BaseEpochs) for p in X):
+        return list(X)
+    return []
+
+
 def as_epochs_array(X, scale=None, sfreq=None):
     """Return the data of ``mne.Epochs`` as a microvolt array; anything else unchanged.
 
@@ -125,19 +155,11 @@ def as_epochs_array(X, scale=None, sfreq=None):
     >>> as_epochs_array(epochs)[0, :, 0].tolist()
     [2.0, 2.0]
     """
-    mne = sys.modules.get("mne")  # no mne imported: X cannot be an mne object
-    if mne is None:
+    parts = epochs_parts(X)
+    if not parts:
         return X
-    if isinstance(X, mne.BaseEpochs):
-        parts = [X]
-    elif (
-        isinstance(X, (list, tuple))
-        and len(X) > 0
-        and all(isinstance(part, mne.BaseEpochs) for part in X)
-    ):
-        parts = list(X)
-    else:
-        return X
+    import mne
+
     arrays = []
     for part in parts:
         if sfreq is not None and not np.isclose(part.info["sfreq"], float(sfreq)):

@@ -10,8 +10,6 @@ that take arrays only; its ``scale`` makes another unit explicit.
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 from sklearn.base import BaseEstimator, TransformerMixin
@@ -27,6 +25,7 @@ from ._validation import (
     check_option,
     check_positive_int,
     check_sfreq,
+    epochs_parts,
 )
 
 __all__ = [
@@ -244,18 +243,6 @@ class BandPass(TransformerMixin, BaseEstimator):
         return sosfiltfilt(self.sos_, X, axis=-1)
 
 
-def _mne_epochs(X):
-    """The ``mne.Epochs`` behind ``X`` (one, or a list as cross-validation makes), else []."""
-    mne = sys.modules.get("mne")
-    if mne is None:
-        return []
-    if isinstance(X, mne.BaseEpochs):
-        return [X]
-    if isinstance(X, (list, tuple)) and X and all(isinstance(p, mne.BaseEpochs) for p in X):
-        return list(X)
-    return []
-
-
 def stimulus_bands(event_names, half_width=0.5):
     """MOABB's ``FilterBankSSVEP`` bands: ``(f - 0.5, f + 0.5)`` per frequency-named event.
 
@@ -382,7 +369,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
     @staticmethod
     def _as_array(X, sfreq):
         """(epochs or filter-bank epochs as an array, the mne.Epochs' rate or None)."""
-        parts = _mne_epochs(X)
+        parts = epochs_parts(X)
         X = as_epochs_array(X, sfreq=sfreq)
         if parts:
             return check_epochs(X), float(parts[0].info["sfreq"])
@@ -395,7 +382,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         check_option("method", self.method, ["scipy", "mne"])
         check_positive_int("order", self.order)
-        parts = _mne_epochs(X)
+        parts = epochs_parts(X)
         X, epochs_sfreq = self._as_array(X, self.sfreq)
         sfreq = self.sfreq if self.sfreq is not None else epochs_sfreq
         self.sfreq_ = None if sfreq is None else check_sfreq(sfreq)
