@@ -9,26 +9,20 @@ batch, so it answers a different question than the strictly inductive pipelines.
 after the first 802-subject results (post hoc; docs/fmri.md). Takes ``load_abide().X``.
 """
 
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline
-from sklearn.preprocessing import StandardScaler
+from pathlib import Path
 
-from neuropipe.datasets.abide import COVARIATES, SITE_COLUMN
-from neuropipe.features.connectome import TangentConnectome
-from neuropipe.harmonization import ComBat
+from sklearn.base import clone
+
+from neuropipe.evaluation.pipelines import load_pipeline_file
+
+_BASE = Path(__file__).resolve().parent / "tangent_combat_logreg.py"
 
 PIPELINE = {
     "name": "tangent-combat-transductive-logreg",
     "paradigms": ["fmri"],
     "slow": True,  # opt-in for `neuropipe benchmark` (--include-slow); bench_fmri.py runs it
-    "pipeline": make_pipeline(
-        ComBat(
-            TangentConnectome(cov_estimator="ledoit-wolf", metric="logeuclid"),
-            site=SITE_COLUMN,
-            covariates=list(COVARIATES),
-            unseen_site="estimate",
-        ),
-        StandardScaler(),
-        LogisticRegression(C=0.01, max_iter=1000),
+    # tangent-combat-logreg, read from its own file, with this one setting changed
+    "pipeline": clone(load_pipeline_file(_BASE)[0]["pipeline"]).set_params(
+        combat__unseen_site="estimate"
     ),
 }
