@@ -21,6 +21,7 @@ which tasks finish.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import json
 import os
@@ -28,7 +29,6 @@ import re
 import tempfile
 import traceback
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -230,6 +230,136 @@ def _file_digest(path) -> str:
         return f"unreadable: {type(exc).__name__}"
 
 
+#: The files opened while a pipeline file loads are recorded here (one list per context,
+#: so other threads' reads are not counted): see :func:`pipeline_file_inputs`.
+_RECORDING: contextvars.ContextVar = contextvars.ContextVar("neuropipe_recording", default=None)
+_AUDIT_HOOK_ADDED = False
+
+
+def _record_open(event, args):
+    if event == "open":
+        files = _RECORDING.get()
+        if files is not None and isinstance(args[0], (str, bytes, os.PathLike)):
+            files.append(os.fsdecode(args[0]))
+
+
+def _installed_roots() -> tuple:
+    """Folders whose files are not the user's own: Python's, site-packages' and neuropipe's
+    (its code is covered by the version in the fingerprint)."""
+    import sys
+
+    package = Path(__file__).resolve().parents[1]
+    return tuple({Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}) + (
+        package,
+    )
+
+
+def _is_users_file(path: Path, roots) -> bool:
+    return (
+        path.is_file()
+        and "__pycache__" not in path.parts
+        and not any(path.is_relative_to(root) for root in roots)
+    )
+
+
+def _local_imports(path: Path, roots, seen: set) -> None:
+    """Add to ``seen`` the user's modules that ``path`` imports, recursively (read from
+    the source, so modules already imported by another pipeline file are found too)."""
+    import ast
+    import importlib.util
+
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError):
+        return
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    for name in names:
+        try:
+            spec = importlib.util.find_spec(name)
+        except (ImportError, ValueError, AttributeError):  # not a module (a name in one)
+            continue
+        if spec is None or not spec.has_location or not spec.origin:
+            continue
+        origin = Path(spec.origin).resolve()
+        if origin not in seen and _is_users_file(origin, roots):
+            seen.add(origin)
+            if origin.suffix == ".py":
+                _local_imports(origin, roots, seen)
+
+
+def pipeline_file_inputs(path) -> tuple[list[dict] | None, list[Path]]:
+    r"""Load a pipeline file and list every file of the user's that it depends on.
+
+    Those are the file itself, the files it opens while it runs (other pipeline files read
+    through :func:`~neuropipe.evaluation.pipelines.load_pipeline_file` or its own helpers,
+    templates, ...) and the local modules it imports, recursively; files of Python, of
+    installed packages and of neuropipe itself are left out.
+
+    Parameters
+    ----------
+    path : str | Path
+        A pipeline file.
+
+    Returns
+    -------
+    configs : list of dict | None
+        The file's pipeline configs, or None when it fails to load (the task reports why).
+    files : list of Path
+        Resolved paths, the pipeline file first.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "base.py").write_text(
+    ...     "from sklearn.dummy import DummyClassifier\n"
+    ...     "PIPELINE = {'name': 'a', 'paradigms': ['fmri'], 'pipeline': DummyClassifier()}\n")
+    >>> _ = (folder / "derived.py").write_text(
+    ...     "from pathlib import Path\n"
+    ...     "from neuropipe.evaluation.pipelines import load_pipeline_file\n"
+    ...     "BASE = load_pipeline_file(Path(__file__).with_name('base.py'))[0]\n"
+    ...     "PIPELINE = {**BASE, 'name': 'b'}\n")
+    >>> configs, files = pipeline_file_inputs(folder / "derived.py")
+    >>> [f.name for f in files]
+    ['derived.py', 'base.py']
+    """
+    import sys
+
+    from .pipelines import load_pipeline_file
+
+    global _AUDIT_HOOK_ADDED
+    if not _AUDIT_HOOK_ADDED:  # audit hooks cannot be removed: one, idle unless recording
+        sys.addaudithook(_record_open)
+        _AUDIT_HOOK_ADDED = True
+    path = Path(path).resolve()
+    opened: list[str] = []
+    token = _RECORDING.set(opened)
+    try:
+        configs = load_pipeline_file(path)
+    except Exception:  # the task itself reports the error when it runs
+        configs = None
+    finally:
+        _RECORDING.reset(token)
+    roots = _installed_roots()
+    files = {path}
+    for name in opened:
+        file = Path(name).resolve()
+        if _is_users_file(file, roots):
+            files.add(file)
+    if path.suffix == ".py":
+        _local_imports(path, roots, files)
+    return configs, [path] + sorted(files - {path})
+
+
+def _inputs_digest(files) -> dict:
+    return {str(file): _file_digest(file) for file in files}
+
+
 def task_family(task: BenchmarkTask) -> str:
     """``"fmri"``, ``"decoding"`` or ``"eeg"``: the family of a task, from its paradigm."""
     return task.paradigm if task.paradigm in FAMILY_PARADIGMS else "eeg"
@@ -301,21 +431,35 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=No
     Returns
     -------
     fingerprint : dict
-        ``pipeline_file`` (SHA-256 of the file's content), ``data`` (digest of the
-        dataset's file paths, sizes and modification times and of the paradigm's
-        epoching), ``protocol``, ``n_splits``, ``random_state`` (those the task uses: None
-        where its protocol has none) and ``neuropipe`` (version).
+        ``pipeline_file`` (SHA-256 of the file's content), ``loads`` (only when the file
+        loads other files of the user's: their SHA-256 by path relative to the file's
+        folder, see :func:`pipeline_file_inputs`), ``data`` (digest of the dataset's file
+        paths, sizes and modification times and of the paradigm's epoching), ``protocol``,
+        ``n_splits``, ``random_state`` (those the task uses: None where its protocol has
+        none) and ``neuropipe`` (version).
     """
     from .. import __version__
 
     cache = {} if _cache is None else _cache
     if task.source not in cache:
-        cache[task.source] = _file_digest(task.source)
+        try:
+            _, files = _load_pipelines(task.source)
+        except Exception:  # the task reports the file's error when it runs
+            files = [Path(task.source).resolve()]
+        folder = files[0].parent
+        cache[task.source] = {
+            "pipeline_file": _file_digest(files[0]),
+            **(
+                {"loads": {os.path.relpath(f, folder): _file_digest(f) for f in files[1:]}}
+                if len(files) > 1
+                else {}
+            ),
+        }
     data_key = (task.dataset, task.paradigm)
     if data_key not in cache:
         cache[data_key] = _dataset_digest(task.dataset, task.paradigm)
     return {
-        "pipeline_file": cache[task.source],
+        **cache[task.source],
         "data": cache[data_key],
         "protocol": task.protocol,
         **_task_options(task, n_splits, random_state),
@@ -328,11 +472,33 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=No
 # --------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=16)
-def _pipelines_of(source: str, digest: str) -> dict:
+#: ``{source: ({input file: SHA-256}, {name: estimator})}``: each pipeline file loaded once
+#: per process, again when it or a file it loads changes.
+_LOADED: dict = {}
+
+
+def _load_pipelines(source) -> tuple[dict, list[Path]]:
+    """``({name: estimator}, input files)`` of a pipeline file, loaded again only when
+    one of its inputs changed; a file that fails to load raises its error here."""
     from .pipelines import as_pipeline_dict, load_pipeline_file
 
-    return as_pipeline_dict(load_pipeline_file(source))
+    entry = _LOADED.get(str(source))
+    if entry is not None and _inputs_digest(entry[0]) != entry[0]:
+        import sys
+
+        # the user's modules that changed are imported again, not taken from sys.modules
+        changed = {f for f, digest in entry[0].items() if _file_digest(f) != digest}
+        for name, module in list(sys.modules.items()):
+            file = getattr(module, "__file__", None)
+            if file and str(Path(file).resolve()) in changed:
+                del sys.modules[name]
+        entry = None
+    if entry is None:
+        configs, files = pipeline_file_inputs(source)
+        if configs is None:
+            load_pipeline_file(source)  # raises the file's own error
+        entry = _LOADED[str(source)] = (_inputs_digest(files), as_pipeline_dict(configs))
+    return entry[1], [Path(f) for f in entry[0]]
 
 
 def _load(dataset: str, paradigm: str, subjects: tuple):
@@ -402,7 +568,7 @@ def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42,
 
     try:
         with log_level_context(log_level or "WARNING"):
-            pipelines = _pipelines_of(task.source, _file_digest(task.source))
+            pipelines, _ = _load_pipelines(task.source)
             if task.pipeline not in pipelines:
                 raise ValueError(
                     f"{task.source!r} no longer defines a pipeline named {task.pipeline!r}"
@@ -606,22 +772,38 @@ def _task_fields(task: BenchmarkTask) -> dict:
     return fields
 
 
+def _execute_with_threads(threads, *args):
+    """:func:`execute_task` with BLAS / OpenMP limited to ``threads`` (a Dask worker)."""
+    from .._threads import limit_threads
+
+    with limit_threads(threads):
+        return execute_task(*args)
+
+
 def _completed(tasks, n_splits, random_state, n_jobs, scheduler, log_level):
-    """Yield task outcomes as they complete, on the chosen backend."""
+    """Yield task outcomes as they complete, on the chosen backend, each worker with
+    :func:`~neuropipe._threads.blas_threads` BLAS threads (workers x threads <= cores)."""
+    from .._threads import blas_threads, limit_threads
+
     if scheduler is not None:
         from dask.distributed import as_completed
 
+        threads = blas_threads(1)  # each Dask worker runs one task at a time
         futures = [
-            scheduler.submit(execute_task, t, n_splits, random_state, log_level, pure=False)
+            scheduler.submit(
+                _execute_with_threads, threads, t, n_splits, random_state, log_level, pure=False
+            )
             for t in tasks
         ]
         for future in as_completed(futures):
             yield future.result()
         return
-    from joblib import Parallel, delayed
+    from joblib import Parallel, delayed, parallel_config
 
+    threads = blas_threads(n_jobs)
     jobs = (delayed(execute_task)(t, n_splits, random_state, log_level) for t in tasks)
-    yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
+    with limit_threads(threads), parallel_config(inner_max_num_threads=threads):
+        yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
 
 
 def run_tasks(
