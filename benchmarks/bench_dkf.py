@@ -49,7 +49,7 @@ from neuropipe.decoders import (
     nrmse,
     r2,
 )
-from neuropipe.evaluation.decoding import TimeOrderedSplit
+from neuropipe.model_selection import TimeOrderedSplit
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "decoding.md"
 

@@ -70,7 +70,7 @@ TRUSTED_TYPES = (
     "neuropipe.features.graph.DensityIntegratedMetrics",
     "neuropipe.features.connectome.TangentConnectome",
     "neuropipe.harmonization.ComBat",
-    "neuropipe.evaluation.splitters.SiteGroupKFold",  # inner CV of tangent-logregcv-site
+    "neuropipe.model_selection.SiteGroupKFold",  # inner CV of tangent-logregcv-site
     "numpy.dtype",  # SimpleImputer keeps the dtype it was fitted on (fMRI covariates)
     "neuropipe.features.ssvep.CCACorrelations",
     "neuropipe.features.ssvep.SSVEPCCA",
@@ -87,7 +87,7 @@ TRUSTED_TYPES = (
     "neuropipe.decoders.kernel.NadarayaWatsonRegressor",
     "neuropipe.decoders.history.SpikeHistory",
     "neuropipe.decoders.subsample.SubsampledRegressor",
-    "neuropipe.evaluation.decoding.TimeOrderedSplit",
+    "neuropipe.model_selection.TimeOrderedSplit",  # inner CV of time_ordered_search
     "neuropipe.ensemble.FilterBankTangentSpace",
     "neuropipe.features.geodesic.FisherGeodesicFilter",
     "neuropipe.preprocessing.CommonAverageReference",

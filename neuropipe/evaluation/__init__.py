@@ -1,5 +1,6 @@
-"""Evaluation: protocols (splitters), one evaluation and results schema for EEG, fMRI and
-decoding, chance levels, the benchmark runner (joblib / Dask), leakage."""
+"""Evaluation: one evaluation and results schema for EEG, fMRI and decoding, chance levels,
+the benchmark runner (joblib / Dask), leakage. The protocols' splitters are in
+:mod:`neuropipe.model_selection`."""
 
 from .benchmark import leakage_report, plan_benchmark, run_benchmark, summarize
 from .chance import chance_level
@@ -14,25 +15,10 @@ from .protocols import (
     evaluate_folds,
     evaluate_within_session,
 )
-from .splitters import (
-    CrossSessionSplitter,
-    CrossSubjectSplitter,
-    LeaveSiteOut,
-    SiteLabelStratifiedKFold,
-    TimeOrderedSplit,
-    WithinSessionSplitter,
-    make_splitter,
-)
 
 __all__ = [
     "EVALUATIONS",
     "RESULTS_SCHEMA",
-    "CrossSessionSplitter",
-    "CrossSubjectSplitter",
-    "LeaveSiteOut",
-    "SiteLabelStratifiedKFold",
-    "TimeOrderedSplit",
-    "WithinSessionSplitter",
     "as_pipeline_dict",
     "chance_level",
     "evaluate",
@@ -43,7 +29,6 @@ __all__ = [
     "leakage_report",
     "load_pipeline_file",
     "load_pipelines",
-    "make_splitter",
     "optimistic_vs_leakfree",
     "plan_benchmark",
     "run_benchmark",

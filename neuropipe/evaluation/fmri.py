@@ -1,13 +1,13 @@
 """Cross-validation protocols for multi-site resting-state fMRI diagnosis, with chance level.
 
-Two protocols (splitters of :mod:`neuropipe.evaluation.splitters`):
+Two protocols (splitters of :mod:`neuropipe.model_selection`):
 
 - ``'stratified-<k>fold'`` (e.g. ``'stratified-10fold'``): k folds stratified jointly by
   site and label, so every fold has each site's diagnosis mix
-  (:class:`~neuropipe.evaluation.splitters.SiteLabelStratifiedKFold`);
+  (:class:`~neuropipe.model_selection.SiteLabelStratifiedKFold`);
 - ``'leave-site-out'``: train on all sites but one, test on the held-out site (how a
   classifier fares on a scanner it has never seen;
-  :class:`~neuropipe.evaluation.splitters.LeaveSiteOut`).
+  :class:`~neuropipe.model_selection.LeaveSiteOut`).
 
 Each fold is scored by accuracy next to its chance level: the accuracy of predicting the
 training majority class on the test fold (:func:`~neuropipe.evaluation.chance.chance_level`
@@ -31,10 +31,10 @@ from tqdm import tqdm
 
 from .._validation import check_labels
 from ..datasets.paths import installed_pipelines_dir
+from ..model_selection import make_splitter
 from .chance import chance_level
 from .pipelines import as_pipeline_dict, load_pipelines
 from .protocols import _keep_artifacts, evaluate_folds, to_schema
-from .splitters import make_splitter
 
 __all__ = [
     "FMRI_DATASET",

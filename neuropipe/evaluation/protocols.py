@@ -1,7 +1,7 @@
 """One evaluation for every family: folds of a splitter, one results schema.
 
 :func:`evaluate_folds` cross-validates one pipeline on ``(X, y)`` with any splitter of
-:mod:`neuropipe.evaluation.splitters` (or any scikit-learn cross-validator) and computes,
+:mod:`neuropipe.model_selection` (or any scikit-learn cross-validator) and computes,
 for every fitted test fold, the arrays the report draws
 (:func:`neuropipe.evaluation.artifacts.fold_artifacts`). The protocol functions turn folds
 into rows of one table, :data:`RESULTS_SCHEMA`, for EEG (within-session k-fold,
@@ -24,8 +24,8 @@ from sklearn.preprocessing import LabelEncoder
 
 from .._validation import check_labels, check_option, check_positive_int
 from ..io.eeg import EpochsData
+from ..model_selection import CrossSessionSplitter, CrossSubjectSplitter, WithinSessionSplitter
 from .chance import chance_level
-from .splitters import CrossSessionSplitter, CrossSubjectSplitter, WithinSessionSplitter
 
 __all__ = [
     "RESULT_COLUMNS",
@@ -129,7 +129,7 @@ def evaluate_folds(
     X : ndarray, DataFrame or list, length n_samples
     y : ndarray, shape (n_samples,) or (n_samples, n_states)
     cv : cross-validator or iterable of (train, test)
-        A splitter (see :mod:`neuropipe.evaluation.splitters`) or a list of splits.
+        A splitter (see :mod:`neuropipe.model_selection`) or a list of splits.
     groups : DataFrame or array-like | None
         Passed to ``cv.split`` (metadata table or group labels).
     scoring : str or callable
@@ -275,7 +275,7 @@ def evaluate_within_session(
     """Stratified k-fold cross-validation in each subject's session.
 
     Folds are those of MOABB's ``WithinSessionEvaluation`` with the same
-    ``random_state`` (:class:`~neuropipe.evaluation.splitters.WithinSessionSplitter`:
+    ``random_state`` (:class:`~neuropipe.model_selection.WithinSessionSplitter`:
     ``StratifiedKFold(n_splits, shuffle=True)`` in each session), labels are encoded with
     ``LabelEncoder`` and the score is ROC-AUC for two classes, accuracy otherwise, so scores
     match MOABB's on the same epochs.
@@ -379,7 +379,7 @@ def evaluate_cross_session(
 
     Returns one row per pipeline, subject and held-out session (``session`` is the
     session tested, ``samples`` the number of training epochs); folds of
-    :class:`~neuropipe.evaluation.splitters.CrossSessionSplitter`.
+    :class:`~neuropipe.model_selection.CrossSessionSplitter`.
     """
     options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = []
@@ -426,7 +426,7 @@ def evaluate_cross_subject(
         subject in ``data``.
 
     Returns one row per pipeline and held-out subject (``session`` is ``"all"``); folds of
-    :class:`~neuropipe.evaluation.splitters.CrossSubjectSplitter`.
+    :class:`~neuropipe.model_selection.CrossSubjectSplitter`.
     """
     groups = data.metadata["subject"].to_numpy()
     if np.unique(groups).size < 2:

@@ -14,7 +14,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.decoders import DiscriminativeKalmanFilter
-from neuropipe.evaluation.decoding import time_ordered_search
+from neuropipe.model_selection import time_ordered_search
 
 PIPELINE = {
     "name": "DKF-Wiener",

@@ -11,7 +11,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.decoders import KalmanFilterRegressor, SpikeHistory
-from neuropipe.evaluation.decoding import time_ordered_search
+from neuropipe.model_selection import time_ordered_search
 
 PIPELINE = {
     "name": "KF-acc",

@@ -22,8 +22,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from neuropipe.datasets.abide import SITE_COLUMN
-from neuropipe.evaluation.splitters import SiteGroupKFold
 from neuropipe.features.connectome import TangentConnectome
+from neuropipe.model_selection import SiteGroupKFold
 
 features = ColumnTransformer(
     [

@@ -15,7 +15,7 @@ from neuropipe.datasets.abide import (
     abide_path,
     load_abide,
 )
-from neuropipe.evaluation.splitters import SiteGroupKFold
+from neuropipe.model_selection import SiteGroupKFold
 
 MORE = DEFAULT_PATH.parents[2] / "shared" / "data" / "abide-pcp-cc200-more"
 ZERO_NYU = {"NYU_0051062", "NYU_0051118"}
@@ -88,7 +88,7 @@ def test_fetch_abide_pcp_tree_several_folders_and_duplicates(tmp_path):
 
 def test_neuropipe_data_is_honoured_and_never_silently_ignored(tmp_path, monkeypatch):
     monkeypatch.setenv("NEUROPIPE_DATA", str(tmp_path))
-    with pytest.raises(FileNotFoundError, match="NEUROPIPE_DATA is set to"):
+    with pytest.raises(FileNotFoundError, match="Looked in: .*abide-pcp-cc200' \\(NEUROPIPE_DATA"):
         load_abide()
     ohsu = load_abide(path=DEFAULT_PATH, sites=["OHSU"])
     tree = _fetch_tree(tmp_path / "fetch", ohsu.subjects[:4])

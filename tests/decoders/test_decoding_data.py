@@ -15,10 +15,11 @@ from sklearn.linear_model import Ridge
 from neuropipe._validation import DataFileError
 from neuropipe.datasets.decoding import load_flint2012, load_stevenson2011
 from neuropipe.datasets.eeg import bundled_path
-from neuropipe.evaluation.decoding import TimeOrderedSplit, evaluate_decoding
+from neuropipe.evaluation.decoding import evaluate_time_ordered
 from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.io._mat5 import check_mat5
 from neuropipe.io.decoding import check_decoding_arrays, read_decoding_csv, read_decoding_mat
+from neuropipe.model_selection import TimeOrderedSplit
 
 PIPELINES = Path(__file__).resolve().parents[2] / "pipelines" / "decoding"
 FLINT2012_DIR = bundled_path("flint2012")
@@ -246,33 +247,18 @@ def test_time_ordered_split():
         next(TimeOrderedSplit(80, 30).split(X))
 
 
-def test_evaluate_decoding_on_flint2012():
+def test_evaluate_time_ordered_on_flint2012():
     pipelines = {"ridge": Ridge(alpha=1.0)}
-    res = evaluate_decoding("flint2012", pipelines)
-    assert res.columns.tolist() == [
-        "dataset",
-        "subject",
-        "session",
-        "pipeline",
-        "evaluation",
-        "state",
-        "score",
-        "nrmse",
-        "maae",
-        "time",
-        "samples",
-    ]
+    data = load_flint2012()
+    res = evaluate_time_ordered(pipelines, data)
     assert res["state"].tolist() == ["all", "vx", "vy"]
     assert set(res["evaluation"]) == {"TimeOrderedSplit"} and set(res["samples"]) == {5000}
-    data = load_flint2012()
     pred = Ridge(alpha=1.0).fit(data.X[:5000], data.y[:5000]).predict(data.X[5000:6000])
     truth = data.y[5000:6000]
     ss_res = ((truth - pred) ** 2).sum(0)
     r2 = 1 - ss_res / ((truth - truth.mean(0)) ** 2).sum(0)
     np.testing.assert_allclose(res["score"], [r2.mean(), r2[0], r2[1]])
     assert res["maae"].iloc[1:].isna().all()
-    with pytest.raises(ValueError, match="'dataset_name' parameter"):
-        evaluate_decoding("flint", pipelines)
 
 
 def test_pipeline_files():
@@ -291,7 +277,8 @@ def test_default_pipelines_on_stevenson2011():
     default, is measured by benchmarks/bench_decoding.py)."""
     names = ("kalman.py", "wiener.py", "dkf_nw.py", "kalman_acc.py")
     configs = [load_pipeline_file(PIPELINES / name)[0] for name in names]
-    res = evaluate_decoding("stevenson2011", {c["name"]: c["pipeline"] for c in configs})
+    data = load_stevenson2011()
+    res = evaluate_time_ordered({c["name"]: c["pipeline"] for c in configs}, data)
     overall = res[res["state"] == "all"].set_index("pipeline")
     assert overall.loc["DKF-NW", "nrmse"] < 0.8 * overall.loc["KF", "nrmse"]
     assert overall.loc["DKF-NW", "maae"] < overall.loc["Wiener", "maae"]

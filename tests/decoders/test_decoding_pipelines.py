@@ -9,8 +9,8 @@ from sklearn.model_selection import GridSearchCV
 
 from neuropipe.datasets.decoding import load_flint2012
 from neuropipe.decoders import DiscriminativeKalmanFilter, r2
-from neuropipe.evaluation.decoding import TimeOrderedSplit
 from neuropipe.evaluation.pipelines import load_pipeline_file, load_pipelines
+from neuropipe.model_selection import TimeOrderedSplit
 
 FOLDER = Path(__file__).resolve().parents[2] / "pipelines" / "decoding"
 

@@ -20,7 +20,7 @@ from neuropipe.decoders import (
     lag_features,
     r2,
 )
-from neuropipe.evaluation.decoding import INNER_SPLIT, time_ordered_search
+from neuropipe.model_selection import INNER_SPLIT, time_ordered_search
 
 
 def simulate(n=700, seed=0, m=8):

@@ -12,10 +12,10 @@ from neuropipe.evaluation import runner
 from neuropipe.evaluation.artifacts import load_artifacts
 from neuropipe.evaluation.benchmark import dask_client, run_benchmark, summarize
 from neuropipe.evaluation.chance import chance_level
-from neuropipe.evaluation.decoding import evaluate_decoding, evaluate_time_ordered
+from neuropipe.evaluation.decoding import evaluate_time_ordered
 from neuropipe.evaluation.fmri import evaluate_fmri, evaluate_fmri_protocol
 from neuropipe.evaluation.protocols import RESULTS_SCHEMA, evaluate, evaluate_folds
-from neuropipe.evaluation.splitters import (
+from neuropipe.model_selection import (
     CrossSessionSplitter,
     CrossSubjectSplitter,
     LeaveSiteOut,
@@ -131,7 +131,7 @@ def test_fmri_and_decoding_rows_have_the_one_schema_and_match_the_wrappers():
     np.testing.assert_array_equal(old["chance"], fmri["chance"])
     assert [int(f["row"]) for f in folds] == [0, 1]
     assert [len(f["y_pred"]) for f in folds] == fmri["samples"].tolist()
-    # decoding: R² rows of the same schema; the wrapper keeps its columns and values
+    # decoding: R² rows of the same schema, those of a plain fit on the training bins
     from neuropipe.datasets import load_flint2012
 
     flint = load_flint2012()
@@ -139,9 +139,12 @@ def test_fmri_and_decoding_rows_have_the_one_schema_and_match_the_wrappers():
     rows = evaluate("time-ordered", {"ridge": Ridge()}, flint, "flint2012", artifacts=folds)
     assert list(rows.columns) == RESULTS_SCHEMA
     assert rows["state"].tolist() == ["all", "vx", "vy"] and set(rows["scoring"]) == {"r2"}
-    old = evaluate_decoding("flint2012", {"ridge": Ridge()})
-    np.testing.assert_array_equal(old["score"], rows["score"])
-    np.testing.assert_array_equal(old["nrmse"], rows["nrmse"])
+    from neuropipe.decoders.metrics import nrmse, r2
+
+    train, test = next(TimeOrderedSplit(**flint.protocol).split(flint.X))
+    pred = Ridge().fit(flint.X[train], flint.y[train]).predict(flint.X[test])
+    assert rows["score"].iloc[0] == r2(flint.y[test], pred)
+    assert rows["nrmse"].iloc[0] == nrmse(flint.y[test], pred)
     assert folds[0]["family"] == "decoding" and folds[0]["y_true"].shape[1] == 2
     assert list(evaluate_time_ordered({}, flint).columns) == RESULTS_SCHEMA
     # summary: fMRI folds are units, decoding's per-state rows are left out

@@ -13,9 +13,9 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_sco
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import SVC
 
-from neuropipe import model_selection
 from neuropipe.features.augmented import AugmentedCovariances, augmented_covariances
 from neuropipe.model_selection import EmbeddingSearchCV
+from neuropipe.model_selection import _search as model_selection
 
 
 def _lagged_pairs(n_per_class=20, delay=6, n_times=300, seed=0):

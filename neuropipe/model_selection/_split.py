@@ -1,26 +1,28 @@
-"""Evaluation protocols as scikit-learn splitters over ``(X, y, groups)``.
+"""Splitters: every evaluation protocol as a scikit-learn cross-validator.
 
-Every protocol of the benchmark is a cross-validator with scikit-learn's
-``split(X, y=None, groups=None)`` / ``get_n_splits`` interface, so it composes with
-:func:`sklearn.model_selection.cross_validate`, ``GridSearchCV`` and the benchmark runner.
-``groups`` is either the metadata table of the samples (a DataFrame with the column the
-protocol needs: ``subject``, ``session`` or ``site``) or, as in scikit-learn, a 1-D array of
-those labels.
+Every protocol of the benchmark is a :class:`~sklearn.model_selection.BaseCrossValidator`
+with scikit-learn's ``split(X, y=None, groups=None)`` / ``get_n_splits`` interface, so it
+composes with :func:`sklearn.model_selection.cross_validate`, ``GridSearchCV`` and the
+benchmark runner. ``groups`` is either the metadata table of the samples (a DataFrame with
+the splitter's grouping column, by default ``subject``, ``session`` or ``site``) or, as in
+scikit-learn, a 1-D array of those labels. The grouping column is a parameter of each
+splitter (``column=``), so a dataset whose table names it otherwise needs no new class.
 
-========================== ============================================== =================
-protocol                   splitter                                       family
-========================== ============================================== =================
-``within-session``         :class:`WithinSessionSplitter`                 EEG
-``cross-session``          :class:`CrossSessionSplitter`                  EEG
-``cross-subject``          :class:`CrossSubjectSplitter`                  EEG
-``leave-site-out``         :class:`LeaveSiteOut`                          fMRI
-``stratified-<k>fold``     :class:`SiteLabelStratifiedKFold`              fMRI
-``time-ordered``           :class:`~neuropipe.evaluation.decoding.TimeOrderedSplit`  decoding
-========================== ============================================== =================
+========================== ============================== ==========
+protocol                   splitter                       family
+========================== ============================== ==========
+``within-session``         :class:`WithinSessionSplitter` EEG
+``cross-session``          :class:`CrossSessionSplitter`  EEG
+``cross-subject``          :class:`CrossSubjectSplitter`  EEG
+``leave-site-out``         :class:`LeaveSiteOut`          fMRI
+``stratified-<k>fold``     :class:`SiteLabelStratifiedKFold` fMRI
+``time-ordered``           :class:`TimeOrderedSplit`      decoding
+========================== ============================== ==========
 
-:class:`SiteGroupKFold` is an inner splitter for model selection on ``load_abide().X``: it
-reads each subject's site from the ``SITE_ID`` column of ``X`` (no ``groups``), so
-``GridSearchCV(..., cv=SiteGroupKFold())`` keeps training sites whole.
+Inner splitters for model selection inside a pipeline: :class:`SiteGroupKFold` reads each
+subject's site from a column of ``X`` (no ``groups``), so ``GridSearchCV(...,
+cv=SiteGroupKFold())`` keeps training sites whole; :data:`INNER_SPLIT` is the time-ordered
+validation split inside a decoding training segment.
 
 MOABB's own splitters (``moabb.evaluations.splitters``) take ``split(y, metadata)`` and
 shuffle the order of subjects, so they do not plug into ``cross_validate``; these produce
@@ -41,10 +43,8 @@ from sklearn.model_selection import (
     StratifiedKFold,
 )
 
-from ..datasets.abide import SITE_COLUMN
-from .decoding import TimeOrderedSplit
-
 __all__ = [
+    "INNER_SPLIT",
     "CrossSessionSplitter",
     "CrossSubjectSplitter",
     "LeaveSiteOut",
@@ -69,7 +69,7 @@ def _labels(groups, column, n_samples):
         if column not in groups.columns:
             raise ValueError(
                 f"groups has no {column!r} column (columns: {list(groups.columns)}); pass the "
-                f"metadata table with a {column!r} column."
+                f"metadata table with a {column!r} column, or set the splitter's column=."
             )
         groups = groups[column]
     labels = np.asarray(groups)
@@ -81,10 +81,15 @@ def _labels(groups, column, n_samples):
     return labels
 
 
-class _GroupSplitter(BaseCrossValidator):
+def _groupby(labels):
+    """Indices of each distinct label, in sorted label order."""
+    values, inverse = np.unique(labels, return_inverse=True)
+    return {v: np.flatnonzero(inverse == i) for i, v in enumerate(values)}
+
+
+class _LeaveOneGroupOut(BaseCrossValidator):
     """Leave one value of ``column`` out (``LeaveOneGroupOut``), within each ``within``."""
 
-    column = ""
     within = None
 
     def _splits(self, X, groups):
@@ -112,16 +117,14 @@ class _GroupSplitter(BaseCrossValidator):
         return sum(1 for _ in self._splits(X, groups))
 
 
-def _groupby(labels):
-    """Indices of each distinct label, in sorted label order."""
-    values, inverse = np.unique(labels, return_inverse=True)
-    return {v: np.flatnonzero(inverse == i) for i, v in enumerate(values)}
-
-
-class CrossSubjectSplitter(_GroupSplitter):
+class CrossSubjectSplitter(_LeaveOneGroupOut):
     """Leave one subject out: train on all other subjects, test on the held-out one.
 
-    ``groups``: the metadata table (``subject`` column) or the subject of each sample.
+    Parameters
+    ----------
+    column : str, default="subject"
+        Column of the metadata table ``groups`` naming each sample's subject (``groups``
+        may also be the subject labels themselves).
 
     Examples
     --------
@@ -131,13 +134,18 @@ class CrossSubjectSplitter(_GroupSplitter):
     [[0, 1], [2, 3], [4, 5]]
     """
 
-    column = "subject"
+    def __init__(self, column="subject"):
+        self.column = column
 
 
-class LeaveSiteOut(_GroupSplitter):
+class LeaveSiteOut(_LeaveOneGroupOut):
     """Leave one acquisition site out (a classifier on a scanner it has never seen).
 
-    ``groups``: the metadata table (``site`` column) or the site of each sample.
+    Parameters
+    ----------
+    column : str, default="site"
+        Column of the metadata table ``groups`` naming each sample's site (``groups`` may
+        also be the site labels themselves).
 
     Examples
     --------
@@ -147,7 +155,8 @@ class LeaveSiteOut(_GroupSplitter):
     [[0, 1], [2, 3], [4, 5]]
     """
 
-    column = "site"
+    def __init__(self, column="site"):
+        self.column = column
 
     def _splits(self, X, groups):
         sites = _labels(groups, self.column, len(X))
@@ -159,10 +168,15 @@ class LeaveSiteOut(_GroupSplitter):
         yield from super()._splits(X, groups)
 
 
-class CrossSessionSplitter(_GroupSplitter):
+class CrossSessionSplitter(_LeaveOneGroupOut):
     """Leave one session out, within each subject (subjects with one session give no fold).
 
-    ``groups``: the metadata table with ``subject`` and ``session`` columns.
+    Parameters
+    ----------
+    column : str, default="session"
+        Column of the metadata table ``groups`` naming each sample's session.
+    within : str, default="subject"
+        Column of the blocks inside which sessions are left out.
 
     Examples
     --------
@@ -172,8 +186,9 @@ class CrossSessionSplitter(_GroupSplitter):
     [[0, 1], [2, 3]]
     """
 
-    column = "session"
-    within = "subject"
+    def __init__(self, column="session", within="subject"):
+        self.column = column
+        self.within = within
 
 
 class WithinSessionSplitter(BaseCrossValidator):
@@ -190,6 +205,10 @@ class WithinSessionSplitter(BaseCrossValidator):
         Folds per session.
     random_state : int | None
         Seed of the shuffling (the same seed gives MOABB's folds).
+    columns : tuple of str, default=("subject", "session")
+        Columns of the metadata table ``groups`` whose values make a block (those present
+        are used; with none, the whole data is one block). Labels given as an array are
+        the sessions.
 
     Examples
     --------
@@ -200,20 +219,21 @@ class WithinSessionSplitter(BaseCrossValidator):
     [4, 4]
     """
 
-    def __init__(self, n_splits=5, random_state=42):
+    def __init__(self, n_splits=5, random_state=42, columns=("subject", "session")):
         self.n_splits = n_splits
         self.random_state = random_state
+        self.columns = columns
 
     def _blocks(self, X, groups):
         n = len(X)
         if groups is None:
             return [np.arange(n)]
         if hasattr(groups, "columns"):
-            keys = [c for c in ("subject", "session") if c in groups.columns]
+            keys = [c for c in self.columns if c in groups.columns]
             if not keys:
                 return [np.arange(n)]
             return [np.asarray(i) for i in groups.groupby(keys, sort=True).indices.values()]
-        return list(_groupby(_labels(groups, "session", n)).values())
+        return list(_groupby(_labels(groups, self.columns[-1], n)).values())
 
     def split(self, X, y=None, groups=None):
         """Yield train and test indices (``y`` required: folds are stratified)."""
@@ -239,6 +259,9 @@ class SiteLabelStratifiedKFold(BaseCrossValidator):
         Number of folds (every site x label group needs at least this many samples).
     random_state : int | None
         Seed of the shuffling.
+    column : str, default="site"
+        Column of the metadata table ``groups`` naming each sample's site (``groups`` may
+        also be the site labels themselves).
 
     Examples
     --------
@@ -249,14 +272,15 @@ class SiteLabelStratifiedKFold(BaseCrossValidator):
     [[2, 2], [2, 2], [2, 2]]
     """
 
-    def __init__(self, n_splits=10, random_state=0):
+    def __init__(self, n_splits=10, random_state=0, column="site"):
         self.n_splits = n_splits
         self.random_state = random_state
+        self.column = column
 
     def split(self, X, y=None, groups=None):
-        """Yield train and test indices; ``groups``: metadata (``site`` column) or sites."""
+        """Yield train and test indices; ``groups``: metadata (site column) or sites."""
         y = np.asarray(y)
-        site = _labels(groups, "site", len(y)).astype(str)
+        site = _labels(groups, self.column, len(y)).astype(str)
         strata = np.char.add(np.char.add(site, "|"), y.astype(str))
         _, counts = np.unique(strata, return_counts=True)
         if self.n_splits < 2 or counts.min() < self.n_splits:
@@ -273,7 +297,7 @@ class SiteLabelStratifiedKFold(BaseCrossValidator):
         return self.n_splits
 
 
-class SiteGroupKFold:
+class SiteGroupKFold(BaseCrossValidator):
     """K-fold splitter that keeps each site whole, reading the sites from ``X`` itself.
 
     A cross-validation splitter for ``load_abide().X``: the subjects of one site are never
@@ -285,8 +309,9 @@ class SiteGroupKFold:
     ----------
     n_splits : int
         Number of folds (``GroupKFold``); lowered to the number of sites when fewer.
-    site : str
-        Column of ``X`` naming each subject's site.
+    site : str, default="SITE_ID"
+        Column of ``X`` naming each subject's site (that of
+        :data:`neuropipe.datasets.abide.SITE_COLUMN`).
 
     Examples
     --------
@@ -296,7 +321,7 @@ class SiteGroupKFold:
     [['A'], ['B'], ['C']]
     """
 
-    def __init__(self, n_splits=5, site=SITE_COLUMN):
+    def __init__(self, n_splits=5, site="SITE_ID"):
         self.n_splits = n_splits
         self.site = site
 
@@ -328,8 +353,73 @@ class SiteGroupKFold:
         sites, n_splits = self._sites(X)
         yield from GroupKFold(n_splits).split(X, y, sites)
 
-    def __repr__(self):
-        return f"SiteGroupKFold(n_splits={self.n_splits}, site={self.site!r})"
+
+def _n_rows(size, n, name):
+    if isinstance(size, (float, np.floating)) and 0 <= size < 1:
+        return int(round(size * n))
+    if isinstance(size, (int, np.integer)) and not isinstance(size, bool) and size >= 0:
+        return int(size)
+    raise ValueError(f"{name!r} must be an int >= 0 or a float in [0, 1), got {size!r}.")
+
+
+class TimeOrderedSplit(BaseCrossValidator):
+    """One contiguous split: the first bins train, the bins after an optional gap test.
+
+    Parameters
+    ----------
+    train_size : int | float
+        Number (int) or share (float in (0, 1)) of bins for training, from the start.
+    test_size : int | float
+        Number or share of bins for testing, right after the gap.
+    gap : int | float
+        Bins skipped between train and test (e.g. a 15 % validation segment).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> train, test = next(TimeOrderedSplit(0.7, 0.15, gap=0.15).split(np.zeros((20, 1))))
+    >>> train.tolist() == list(range(14)), test.tolist()
+    (True, [17, 18, 19])
+    """
+
+    def __init__(self, train_size=0.7, test_size=0.15, gap=0):
+        self.train_size = train_size
+        self.test_size = test_size
+        self.gap = gap
+
+    def get_n_splits(self, X=None, y=None, groups=None):
+        """Return 1 (a single split)."""
+        return 1
+
+    def split(self, X, y=None, groups=None):
+        """Yield the train and test row indices.
+
+        Parameters
+        ----------
+        X : array-like, shape (n_bins, n_features)
+        y, groups : None
+            Ignored.
+
+        Yields
+        ------
+        train, test : ndarray of int
+        """
+        n = len(X)
+        n_train = _n_rows(self.train_size, n, "train_size")
+        n_gap = _n_rows(self.gap, n, "gap")
+        n_test = _n_rows(self.test_size, n, "test_size")
+        if n_train < 1 or n_test < 1 or n_train + n_gap + n_test > n:
+            raise ValueError(
+                f"Cannot take {n_train} train, {n_gap} gap and {n_test} test bins from "
+                f"{n} bins; lower train_size, gap or test_size."
+            )
+        start = n_train + n_gap
+        yield np.arange(n_train), np.arange(start, start + n_test)
+
+
+#: The time-ordered validation split inside a training segment: its first 80 % fit, its
+#: last 20 % validate. Decoding pipeline files use it through :func:`time_ordered_search`.
+INNER_SPLIT = TimeOrderedSplit(train_size=0.8, test_size=0.2)
 
 
 def make_splitter(protocol: str, *, n_splits: int = 5, random_state=None, **kwargs):

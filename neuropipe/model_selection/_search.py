@@ -1,4 +1,4 @@
-"""Model selection: searches that tune a pipeline on the training data only.
+"""Searches that tune a pipeline on the training data only.
 
 :class:`EmbeddingSearchCV` searches the order and lag of the augmented covariance embedding
 (:class:`~neuropipe.features.augmented.AugmentedCovariances`) together with the settings of
@@ -6,6 +6,9 @@ the classifier that follows it, by successive halving over the cross-validation 
 (order, lag) covariance stack is computed once for all epochs (it is unsupervised and per
 epoch) and reused by every split and classifier setting; the fitted transformer steps of the
 classifier are shared by all settings of its last step.
+:func:`logistic_regression_cv` chooses the C of an L2 logistic regression by an inner CV
+(the tuned fMRI pipelines); :func:`time_ordered_search` is a ``GridSearchCV`` scored on the
+time-ordered :data:`~neuropipe.model_selection.INNER_SPLIT` (the tuned decoding pipelines).
 :func:`neuropipe.selection.selection_search` builds a
 :class:`~sklearn.model_selection.GridSearchCV` over HappyFeat's feature-selection choices.
 
@@ -29,7 +32,7 @@ from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, clone
 from sklearn.linear_model import LogisticRegressionCV
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import ParameterGrid, StratifiedKFold, check_cv
+from sklearn.model_selection import GridSearchCV, ParameterGrid, StratifiedKFold, check_cv
 from sklearn.pipeline import Pipeline
 from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
@@ -39,7 +42,9 @@ from neuropipe._validation import check_epochs, check_labels, check_positive_int
 from neuropipe.features.augmented import AugmentedCovariances, augmented_covariances
 from neuropipe.features.embedding import _feasible
 
-__all__ = ["EmbeddingSearchCV", "logistic_regression_cv"]
+from ._split import INNER_SPLIT
+
+__all__ = ["EmbeddingSearchCV", "logistic_regression_cv", "time_ordered_search"]
 
 
 def logistic_regression_cv(cv=None):
@@ -75,6 +80,33 @@ def logistic_regression_cv(cv=None):
         max_iter=1000,
         use_legacy_attributes=False,
     )
+
+
+def time_ordered_search(pipeline, param_grid):
+    """Grid search whose candidates are scored on :data:`INNER_SPLIT` (time order kept).
+
+    A ``GridSearchCV`` (mean R^2, refit on the whole training segment) for decoding
+    pipeline files: every setting is chosen on the last 20 % of the training bins, by a
+    model fitted on the 80 % before them, never on the test bins.
+
+    Parameters
+    ----------
+    pipeline : estimator
+    param_grid : dict or list of dict
+        As for ``GridSearchCV``.
+
+    Returns
+    -------
+    search : sklearn.model_selection.GridSearchCV
+
+    Examples
+    --------
+    >>> from sklearn.linear_model import Ridge
+    >>> search = time_ordered_search(Ridge(), {"alpha": [0.1, 1.0]})
+    >>> search.cv.train_size, search.cv.test_size
+    (0.8, 0.2)
+    """
+    return GridSearchCV(pipeline, param_grid, scoring="r2", cv=INNER_SPLIT, error_score="raise")
 
 
 def _halving_schedule(n_splits, factor):
