@@ -32,6 +32,9 @@ __all__ = [
     "as_epochs_array",
     "epochs_parts",
     "EPOCHS_SCALE",
+    "MemoryBudgetError",
+    "memory_budget",
+    "check_output_size",
 ]
 
 #: Largest absolute value accepted in numeric input: squares and products of larger values
@@ -41,6 +44,91 @@ MAX_ABS_VALUE = 1e100
 
 class DataFileError(ValueError):
     """A data file is missing what was asked of it, or is truncated or corrupt."""
+
+
+class MemoryBudgetError(ValueError):
+    """An array that a step would allocate is larger than :func:`memory_budget`."""
+
+
+#: Default of :func:`memory_budget`, in bytes.
+MEMORY_BUDGET = 4 * 2**30
+
+
+def _format_bytes(n: float) -> str:
+    for unit in ("bytes", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def memory_budget() -> int:
+    """Largest array, in bytes, a step allocates before refusing (:func:`check_output_size`).
+
+    ``NEUROPIPE_MEMORY_BUDGET`` (bytes, or with a ``K``, ``M``, ``G`` or ``T`` suffix:
+    ``"16G"``) overrides the default :data:`MEMORY_BUDGET` (4 GB).
+
+    Examples
+    --------
+    >>> import os
+    >>> os.environ["NEUROPIPE_MEMORY_BUDGET"] = "16G"
+    >>> memory_budget() == 16 * 2**30
+    True
+    >>> del os.environ["NEUROPIPE_MEMORY_BUDGET"]
+    """
+    import os
+
+    text = os.environ.get("NEUROPIPE_MEMORY_BUDGET", "").strip().upper()
+    if not text:
+        return MEMORY_BUDGET
+    factor = 1024 ** ("KMGT".index(text[-1]) + 1) if text[-1] in "KMGT" else 1
+    try:
+        value = float(text.rstrip("KMGTB")) * factor
+    except ValueError:
+        value = -1
+    if not value > 0:
+        raise ValueError(
+            f"NEUROPIPE_MEMORY_BUDGET must be a size in bytes such as 8000000000 or '8G', got "
+            f"{os.environ['NEUROPIPE_MEMORY_BUDGET']!r}."
+        )
+    return int(value)
+
+
+def check_output_size(shape, what: str, fix: str, *, itemsize: int = 8) -> None:
+    """Refuse, before allocating it, an array larger than :func:`memory_budget`.
+
+    Parameters
+    ----------
+    shape : tuple of int
+        Shape of the array the step would allocate.
+    what : str
+        What the array is, e.g. ``"AugmentedCovariances' output"``.
+    fix : str
+        How to make it smaller (a parameter, or chunking).
+    itemsize : int
+        Bytes per value (8 for float64).
+
+    Raises
+    ------
+    MemoryBudgetError
+        Naming the size, the budget and the fix.
+
+    Examples
+    --------
+    >>> check_output_size((10, 64, 64), "the covariances", "use a lower order")
+    >>> check_output_size((100, 10**4, 10**4), "the covariances", "use a lower order")
+    Traceback (most recent call last):
+    ...
+    neuropipe._validation.MemoryBudgetError: the covariances would take 74.5 GB ...
+    """
+    n_bytes = float(itemsize) * float(np.prod([float(n) for n in shape]))
+    budget = memory_budget()
+    if n_bytes > budget:
+        dims = " x ".join(str(int(n)) for n in shape)
+        raise MemoryBudgetError(
+            f"{what} would take {_format_bytes(n_bytes)} ({dims} values), more than the memory "
+            f"budget of {_format_bytes(budget)}; {fix} (or raise the budget with "
+            f"NEUROPIPE_MEMORY_BUDGET, e.g. '16G', where the machine has the memory)."
+        )
 
 
 def _join_allowed(allowed: Sequence) -> str:
@@ -452,7 +540,10 @@ FITTED_COUNTS = {
     "channels": ("n_channels_", "pick the same channels as at fit time"),
     "ROIs": ("n_rois_", "extract every subject with the same atlas as at fit time"),
     "frequencies": ("n_freqs_", "use the same frequencies as at fit time"),
-    "samples per epoch": ("n_times_", "use the same epoch window as at fit time"),
+    "samples per epoch": (
+        "n_times_",
+        "cut the same epoch window at the same sampling rate as at fit time",
+    ),
 }
 
 
@@ -636,4 +727,8 @@ def check_array_input(X, name: str = "X", *, ndim=2):
         raise
     if values.ndim in ((ndim,) if isinstance(ndim, int) else tuple(ndim)):
         check_matrix(values, name, ndim=values.ndim)
+    if getattr(X, "dtype", None) is not None and X.dtype.kind in "USO":
+        # numbers written as text go on as numbers: validate_data converts only object
+        # targets, and numpy would fail on text later in its own words
+        return values
     return X

@@ -10,7 +10,12 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .._validation import check_array_input, check_matrix, check_positive_int
+from .._validation import (
+    check_array_input,
+    check_matrix,
+    check_output_size,
+    check_positive_int,
+)
 
 __all__ = ["lag_features", "SpikeHistory"]
 
@@ -54,8 +59,15 @@ def lag_features(X, bins_before, bins_after=0, include_current=True, fill_value=
     check_positive_int("bins_before", bins_before, minimum=0)
     check_positive_int("bins_after", bins_after, minimum=0)
     n = X.shape[0]
+    offsets = list(_offsets(bins_before, bins_after, include_current))
+    check_output_size(  # the blocks and the stacked output
+        (2, n, X.shape[1] * len(offsets)),
+        f"the lagged features of {n} bins x {X.shape[1]} features x {len(offsets)} lags",
+        "use fewer bins_before / bins_after, fewer features (e.g. PCA first), or transform "
+        "the bins in chunks",
+    )
     blocks = []
-    for k in _offsets(bins_before, bins_after, include_current):
+    for k in offsets:
         block = np.full_like(X, fill_value)
         if k < 0:
             block[-k:] = X[: max(n + k, 0)]

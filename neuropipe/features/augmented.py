@@ -20,6 +20,7 @@ from neuropipe._validation import (
     check_epochs,
     check_n_channels,
     check_option,
+    check_output_size,
     check_positive_int,
 )
 
@@ -308,6 +309,13 @@ def augmented_covariances(
     n_epochs, n_channels, n_times = X.shape
     order, lag, n_kept = _check_embedding(
         n_channels, n_times, order, lag, estimator, embedding, on_singular
+    )
+    dim = n_channels * order
+    check_output_size(  # the scatter and the matrices made from it
+        (2, n_epochs, dim, dim),
+        f"the augmented covariances of {n_epochs} epochs ({n_channels} channels x order "
+        f"{order}) and their scatter",
+        "use a lower order or fewer channels, or transform fewer epochs at a time",
     )
     X = X - X.mean(axis=-1, keepdims=True)
     covs = _estimate(X, order, lag, n_kept, estimator)

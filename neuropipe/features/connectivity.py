@@ -22,6 +22,7 @@ from neuropipe._validation import (
     check_freq_range,
     check_n_channels,
     check_option,
+    check_output_size,
     check_sfreq,
 )
 from neuropipe.features.spectral import (
@@ -307,6 +308,13 @@ def spectral_connectivity(
     if not len(bins):
         raise ValueError(_no_bin_message(fmin, fmax, sfreq / n_fft))
     n_epochs, n_channels, n_times = X.shape
+    check_output_size(
+        (n_epochs, len(bins), n_channels, n_channels),
+        f"the connectivity of {n_epochs} epochs x {len(bins)} frequencies x {n_channels}^2 "
+        f"channel pairs",
+        "narrow fmin / fmax, widen fres, pick fewer channels, or transform fewer epochs at a "
+        "time",
+    )
     n_windows = (n_times - n_window) // n_step + 1
     epoch_block, freq_block = _block_sizes(X, len(bins), n_windows, n_window)
     dfts = [

@@ -35,6 +35,7 @@ from .._validation import (
     check_magnitude,
     check_n_channels,
     check_option,
+    check_output_size,
     check_timeseries,
 )
 from ._subject_cache import cached_per_subject
@@ -171,8 +172,19 @@ def connectivity_graphs(X, measure, *, fisher_z=False, zero_variance="isolate"):
     >>> W.shape, float(W[0, 1, 1])
     ((1, 4, 4), 0.0)
     """
+    _check_graph_size(len(X), X[0].shape[1])
     with _one_blas_thread():
         return _connectivity_graphs(X, measure, fisher_z, zero_variance)
+
+
+def _check_graph_size(n_subjects, n_rois):
+    """Refuse ROI counts whose matrices (and their thresholded copies) exceed the budget."""
+    check_output_size(  # the matrices, the thresholding scores and the graphs
+        (3, n_subjects, n_rois, n_rois),
+        f"the connectivity graphs of {n_subjects} subjects x {n_rois}^2 ROI pairs and their "
+        f"thresholding",
+        "use a coarser atlas (fewer ROIs) or transform fewer subjects at a time",
+    )
 
 
 def _connectivity_graphs(X, measure, fisher_z, zero_variance):
@@ -827,7 +839,8 @@ class ConnectivityGraph(TransformerMixin, BaseEstimator):
         if "store_precision" in estimator.get_params():  # nilearn never reads it; saves a pinvh
             estimator.set_params(store_precision=False)
         self.measure_ = ConnectivityMeasure(cov_estimator=estimator, kind=self.kind)
-        if self.kind == "tangent":
+        if self.kind == "tangent":  # nilearn holds every subject's covariance and whitening
+            _check_graph_size(len(X), X[0].shape[1])
             with _one_blas_thread():
                 self.measure_.fit(X)
         self.n_rois_ = X[0].shape[1]

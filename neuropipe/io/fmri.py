@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._validation import DataFileError, check_option
+from .._validation import DataFileError, MemoryBudgetError, check_option, memory_budget
 
 __all__ = ["read_roi_timeseries", "load_roi_timeseries", "extract_roi_timeseries"]
 
@@ -162,6 +162,37 @@ def _parse_text(content: bytes, fname: Path, delimiter: str | None, header):
     return data, names
 
 
+#: Text tables cost several times their size while parsed: a gzipped one may expand to at
+#: most this fraction of :func:`~neuropipe._validation.memory_budget` (256 MB by default).
+TEXT_EXPANSION_SHARE = 16
+
+
+def _gunzip(content: bytes, fname: Path, ext: str) -> bytes:
+    """Decompress every gzip member of ``content``, refusing to expand past the cap."""
+    limit = memory_budget() // (1 if ext == ".npy" else TEXT_EXPANSION_SHARE)
+    parts, size = [], 0
+    while True:
+        if content[:2] != b"\x1f\x8b":
+            raise gzip.BadGzipFile(f"Not a gzipped file ({content[:2]!r})")
+        stream = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        part = stream.decompress(content, limit - size + 1)
+        size += len(part)
+        if size > limit:
+            raise MemoryBudgetError(
+                f"{str(fname)!r} expands to more than {limit / 2**20:.0f} MB when "
+                f"decompressed (over {limit // max(len(content), 1)} times its "
+                f"{len(content)} bytes): a damaged or hostile file, or a table too large to "
+                f"read whole. Check the file, or raise NEUROPIPE_MEMORY_BUDGET (e.g. '16G') "
+                f"if it is genuine."
+            )
+        if not stream.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+        parts.append(part)
+        content = stream.unused_data.lstrip(b"\0")  # a next member, or trailing padding
+        if not content:
+            return b"".join(parts)
+
+
 def read_roi_timeseries(fname, *, header="auto", return_names: bool = False):
     """Read one subject's ROI time series from a file.
 
@@ -224,7 +255,7 @@ def read_roi_timeseries(fname, *, header="auto", return_names: bool = False):
     ext, gzipped = _format(fname)
     content = fname.read_bytes()
     try:
-        content = gzip.decompress(content) if gzipped else content
+        content = _gunzip(content, fname, ext) if gzipped else content
     except (OSError, EOFError, zlib.error) as exc:  # BadGzipFile, truncated stream
         raise DataFileError(
             f"Could not decompress {str(fname)!r}: {type(exc).__name__}: {exc}. The file is "
