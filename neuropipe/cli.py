@@ -521,15 +521,20 @@ def build_parser() -> argparse.ArgumentParser:
     _add_console_options(p, defaults=False)
 
     from .clinical_cli import add_fit_parser, add_predict_parser
+    from .online.cli import add_online_parser
     from .report.cli import add_report_parser
 
-    for add in (add_report_parser, add_fit_parser, add_predict_parser):
+    for add in (add_report_parser, add_fit_parser, add_predict_parser, add_online_parser):
         _add_console_options(add(sub), defaults=False)
     return parser
 
 
 #: Output options checked before a sub-command starts: command -> [(attribute, option)].
-_OUTPUT_FILES = {"fit": [("output", "-o")], "predict": [("output", "-o")]}
+_OUTPUT_FILES = {
+    "fit": [("output", "-o")],
+    "predict": [("output", "-o")],
+    "online": [("output", "-o")],
+}
 
 
 def main(argv=None) -> int:
