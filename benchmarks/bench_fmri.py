@@ -35,6 +35,7 @@ import pandas as pd
 from neuropipe.datasets.abide import DEFAULT_PATH, load_abide
 from neuropipe.evaluation.fmri import RANDOM_STATE, evaluate_fmri, summarize_fmri
 from neuropipe.evaluation.pipelines import load_pipelines
+from neuropipe.features._subject_cache import subject_cache
 
 REPO = Path(__file__).resolve().parents[1]
 MORE = REPO.parent / "shared" / "data" / "abide-pcp-cc200-more"
@@ -88,7 +89,9 @@ def run(
                 print(f"{config['name']:32s} {protocol:18s} not run", flush=True)
                 continue
             start = time.perf_counter()
-            with warnings.catch_warnings():
+            # the per-subject cache (2 GB) is on in this process; joblib workers of
+            # --n-jobs > 1 run without it (same scores, more time)
+            with warnings.catch_warnings(), subject_cache(2048):
                 warnings.simplefilter("ignore", category=UserWarning)
                 res = evaluate_fmri(
                     {config["name"]: config["pipeline"]},
@@ -228,7 +231,6 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    os.environ.setdefault("NEUROPIPE_CACHE_MB", "2048")
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", category=UserWarning)  # the zero-ROI subjects warning

@@ -562,12 +562,14 @@ def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42,
     (:func:`neuropipe.evaluation.artifacts.fold_artifacts`, plus ``row``: the row of the
     table, and ``test_index``). ``log_level`` is applied to neuropipe and MNE in the
     process that runs the task (a joblib or Dask worker does not inherit the caller's);
-    default ``"WARNING"``.
+    default ``"WARNING"``. The per-subject cache of the fMRI stages is on while the task
+    runs (:func:`neuropipe.features._subject_cache.subject_cache`; off for library users).
     """
     from .._logging import log_level_context
+    from ..features._subject_cache import subject_cache
 
     try:
-        with log_level_context(log_level or "WARNING"):
+        with log_level_context(log_level or "WARNING"), subject_cache():
             pipelines, _ = _load_pipelines(task.source)
             if task.pipeline not in pipelines:
                 raise ValueError(

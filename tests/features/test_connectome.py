@@ -6,7 +6,7 @@ from nilearn.connectome import ConnectivityMeasure, sym_matrix_to_vec
 from scipy.linalg import logm
 
 import neuropipe.features.connectome as connectome
-from neuropipe.features._subject_cache import clear_subject_cache
+from neuropipe.features._subject_cache import clear_subject_cache, subject_cache
 from neuropipe.features.connectome import (
     TangentConnectome,
     subject_covariances,
@@ -84,13 +84,13 @@ def test_zero_roi_is_isolated_and_standardize_removes_scale():
     assert np.isfinite(T).all() and T.shape == (8, 21)
 
 
-def test_cache_gives_the_same_numbers(monkeypatch):
+def test_cache_gives_the_same_numbers():
     X = _subjects(seed=4)
     clear_subject_cache()
-    cached = TangentConnectome().fit(X[:5]).transform(X)
-    again = TangentConnectome().fit(X[:5]).transform(X)
-    monkeypatch.setenv("NEUROPIPE_CACHE_MB", "0")
-    fresh = TangentConnectome().fit(X[:5]).transform(X)
+    with subject_cache():
+        cached = TangentConnectome().fit(X[:5]).transform(X)
+        again = TangentConnectome().fit(X[:5]).transform(X)
+    fresh = TangentConnectome().fit(X[:5]).transform(X)  # off outside the block
     np.testing.assert_array_equal(cached, again)
     np.testing.assert_allclose(cached, fresh, atol=1e-12)
 
