@@ -33,6 +33,31 @@ def _cmd_datasets(args) -> int:
 
 
 def _print_table(title: str, table: pd.DataFrame) -> None:
+def _cmd_pipelines(args) -> int:
+    from .datasets.paths import default_pipelines_dir
+    from .evaluation.pipelines import list_pipelines
+
+    folder = Path(args.pipelines) if args.pipelines else default_pipelines_dir()
+    table = list_pipelines(folder)
+    if args.family:
+        table = table[table["family"].isin(args.family)]
+    print(
+        f"Pipeline files in {folder.resolve()}: NAME is what load_pipeline('NAME') and "
+        f"neuropipe fit --pipeline NAME take, PIPELINE the name in result tables; opt-in "
+        f"ones run with neuropipe benchmark --include-slow."
+    )
+    for family, rows in table.groupby("family", sort=False):
+        shown = rows["pipeline"].where(rows["pipeline"] != rows["name"], "-")
+        name_width, shown_width = rows["name"].str.len().max(), shown.str.len().max()
+        print(f"\n{family} ({len(rows)}):")
+        for (_, row), display in zip(rows.iterrows(), shown):
+            print(
+                f"  {row['name']:<{name_width}}  {row['default']:<7}  "
+                f"{display:<{shown_width}}  {row['summary']}"
+            )
+    return 0
+
+
     print(f"\n{title}")
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         print(table.to_string(index=False))
@@ -190,17 +215,21 @@ def _families(args) -> list[str]:
     return list(args.paradigms)
 
 
-def _pipeline_folder(args, family: str, families) -> Path | None:
-    """The folder of the fMRI or decoding pipelines, or None when the family has none."""
-    folder = Path(args.pipelines[0]) / family
-    if folder.is_dir():
-        return folder
+def _pipeline_folder(args, family: str, families) -> list[Path] | None:
+    """The --pipelines folders and files of a family (family_sources), or None when none."""
+    from .evaluation.pipelines import family_sources
+
+    sources = family_sources(args.pipelines, family)
+    if sources:
+        return sources
+    where = " ".join(map(str, args.pipelines))
     if args.paradigms is not None or (args.datasets is not None and family in families):
         raise CLIError(
-            f"{family} benchmark asked for, but {str(folder)!r} does not exist; put the "
-            f"{family} pipeline files there or pass --pipelines FOLDER"
+            f"{family} benchmark asked for, but --pipelines {where} has no {family} pipeline "
+            f"(a folder's {family}/ sub-folder, or a file listing the '{family}' paradigm); "
+            f"pass --pipelines FOLDER or a {family} pipeline FILE"
         )
-    print(f"({family}: no {folder}/ folder of pipelines, skipped)")
+    print(f"({family}: no {family} pipeline in {where}, skipped)")
     return None
 
 
@@ -209,8 +238,9 @@ def _check_planned(args, plans, families) -> None:
     for family, other in (("decoding", "eeg fmri"), ("fmri", "eeg decoding")):
         if family in families and not plans.get(family):
             raise CLIError(
-                f"no {family} pipeline in {args.pipelines[0]}/{family} lists the '{family}' "
-                f"paradigm; add one or leave out the {family} family (--paradigms {other})"
+                f"no {family} pipeline in --pipelines {' '.join(map(str, args.pipelines))} "
+                f"lists the '{family}' paradigm; add one or leave out the {family} family "
+                f"(--paradigms {other})"
             )
     if "eeg" in families and not plans.get("eeg"):
         eeg = (
@@ -289,9 +319,7 @@ def _cmd_benchmark(args) -> int:
         check_scheduler_address(args.scheduler)
     output = Path(args.output)
     _writable_dir(output, "--output")
-    families = [
-        f for f in families if f == "eeg" or _pipeline_folder(args, f, families) is not None
-    ]
+    families = [f for f in families if _pipeline_folder(args, f, families) is not None]
     plans = plan_families(
         args.pipelines,
         args.datasets,
@@ -465,6 +493,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="which benchmarks to run (default: the families of --datasets, else all)",
     )
     p.add_argument(
+    p = sub.add_parser(
+        "pipelines",
+        help="list the pipeline files: name, family, default or opt-in, summary",
+        description="List the pipeline files (./pipelines when there is one, else those "
+        "installed with neuropipe) by family: the NAME that load_pipeline('NAME') and "
+        "neuropipe fit --pipeline NAME take, default or opt-in (--include-slow), the "
+        "display name used in result tables and the file's one-line summary.",
+    )
+    p.add_argument("--pipelines", help="the pipelines folder to list (default as benchmark)")
+    p.add_argument("--family", nargs="+", choices=PARADIGM_FAMILIES, help="only these families")
+    p.set_defaults(func=_cmd_pipelines)
+    _add_console_options(p, defaults=False)
+
         "--datasets",
         nargs="+",
         help="dataset names (default: all); they imply their family (eeg, fmri, decoding)",

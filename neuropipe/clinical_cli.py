@@ -57,16 +57,19 @@ def _optional_float(text: str):
 
 def _cmd_fit(args) -> int:
     # Errors propagate: neuropipe.cli.main prints expected ones as one line, exit code 2.
+    from .evaluation.pipelines import find_pipeline
+
+    pipeline_file, named = find_pipeline(args.pipeline)  # a file, or a name: "ts-lr"
     with mne.utils.use_log_level("ERROR"):
         model = fit_recording(
-            args.pipeline,
+            pipeline_file,
             args.data,
             args.events,
             args.tmin,
             args.tmax,
             l_freq=args.l_freq,
             h_freq=args.h_freq,
-            name=args.name,
+            name=args.name or named,
             output=args.output,
         )
     counts = ", ".join(f"{label}: {n}" for label, n in model.n_epochs.items())
@@ -113,7 +116,12 @@ def add_fit_parser(subparsers) -> argparse.ArgumentParser:
         "names, sampling rate and epoching it was calibrated on, as a skops file for "
         "'neuropipe predict'.",
     )
-    p.add_argument("--pipeline", required=True, help="pipeline file, e.g. pipelines/ts_lr.py")
+    p.add_argument(
+        "--pipeline",
+        required=True,
+        help="a pipeline by name (e.g. ts-lr; `neuropipe pipelines` lists them) or a "
+        "pipeline file (e.g. my_pipeline.py)",
+    )
     p.add_argument(
         "--data", required=True, nargs="+", help="calibration recording(s) (EDF, BDF, FIF...)"
     )

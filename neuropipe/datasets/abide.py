@@ -30,7 +30,7 @@ from sklearn.utils import Bunch
 
 from .._validation import check_option
 from ..io.fmri import load_roi_timeseries, read_roi_timeseries
-from .paths import verify_folder
+from .paths import find_data, verify_folder
 
 __all__ = [
     "load_abide",
@@ -41,6 +41,8 @@ __all__ = [
     "SITE_TR",
 ]
 
+#: The copy in a clone's ``data/`` (absent from an installed package: loaders use
+#: :func:`abide_path`, which searches the sample-data path).
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "data" / "abide-pcp-cc200"
 FOLDER = "abide-pcp-cc200"
 PHENOTYPE_FILE = "Phenotypic_V1_0b_preprocessed1.csv"
@@ -60,28 +62,27 @@ _SUFFIX = "_rois_cc200.1D"
 
 
 def abide_path() -> Path:
-    """Folder that :func:`load_abide` reads by default.
+    """Folder that :func:`load_abide` (and the fMRI benchmark) reads by default.
 
-    ``$NEUROPIPE_DATA/abide-pcp-cc200`` when the ``NEUROPIPE_DATA`` environment variable is
-    set (a FileNotFoundError if that folder is missing: no silent fall-back to the
-    repository copy), else the repository's ``data/abide-pcp-cc200``.
+    ``abide-pcp-cc200`` on the sample-data path, as every bundled dataset
+    (:func:`neuropipe.datasets.paths.find_data`): ``$NEUROPIPE_DATA`` when it is set (and
+    only there: no silent fall-back to another copy), else the clone's ``data/``, else
+    ``~/neuropipe_data`` (where :func:`~neuropipe.datasets.paths.install_sample_data`
+    copies it). The folder is checked against its ``SHA256SUMS.txt`` once per process.
+
+    Raises
+    ------
+    DataNotFoundError
+        A FileNotFoundError naming where it looked and how to get the data.
+    DataFileError
+        If a file fails its checksum.
 
     Examples
     --------
     >>> abide_path().name
     'abide-pcp-cc200'
     """
-    root = os.environ.get("NEUROPIPE_DATA")
-    if not root:
-        return DEFAULT_PATH
-    path = Path(root) / FOLDER
-    if not path.is_dir():
-        raise FileNotFoundError(
-            f"NEUROPIPE_DATA is set to {root!r} but {str(path)!r} does not exist. Copy or "
-            f"link the ABIDE folder there (e.g. the repository's data/{FOLDER}), pass "
-            f"path= to load_abide, or unset NEUROPIPE_DATA to use the repository copy."
-        )
-    return path
+    return find_data(FOLDER)
 
 
 def _verify(path: Path) -> None:
@@ -168,9 +169,10 @@ def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = 
     ----------
     path : str | path-like | list of them | None
         Folder(s) holding the data; several folders are read and concatenated (a subject in
-        two folders is an error). None reads ``$NEUROPIPE_DATA/abide-pcp-cc200`` if the
-        ``NEUROPIPE_DATA`` environment variable is set (an error if that folder is
-        missing), else the bundled 249-subject copy (``data/abide-pcp-cc200``). A folder may
+        two folders is an error). None reads the bundled 249-subject copy found on the
+        sample-data path (:func:`abide_path`: ``$NEUROPIPE_DATA``, else the clone's
+        ``data/``, else ``~/neuropipe_data``; an error naming where it looked if it is in
+        none). A folder may
         hold either the bundled layout (``manifest.csv``, ``rois_cc200/``, the PCP phenotype
         CSV) or any tree of PCP files ``<FILE_ID>_rois_cc200.1D[.gz]`` with
         ``Phenotypic_V1_0b_preprocessed1.csv`` in it or up to two levels above (the layout

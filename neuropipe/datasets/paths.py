@@ -9,7 +9,10 @@ Sample data resolves as MNE's and nilearn's do:
 
 Each dataset folder carries a ``SHA256SUMS.txt``: the first time a process uses a folder,
 every file it lists is hashed; a damaged file is an error, a missing one a warning (a
-partial copy of a dataset is allowed, and said). :func:`install_sample_data` copies
+partial copy of a dataset is allowed, and said). A folder without data files (empty, or
+only its ``SHA256SUMS.txt`` / ``PROVENANCE.md``) is not a copy: the search goes on past it.
+A folder without ``SHA256SUMS.txt`` is used as it is, and :func:`data_status` calls it
+``unverified`` (no checksums), never ``complete``. :func:`install_sample_data` copies
 verified sample data from a clone (or an unpacked copy of its ``data/``) to the per-user
 folder, so an installed neuropipe works from any folder.
 
@@ -119,9 +122,28 @@ def _how_to_get(name: str) -> str:
     )
 
 
+#: Files of a dataset folder that are not data: a folder holding only these is empty.
+_NOT_DATA = {"SHA256SUMS.txt", "PROVENANCE.md"}
+
+
+def _has_data(folder: Path) -> bool:
+    """Whether ``folder`` holds a data file (anything but its checksums and provenance)."""
+    return any(p.is_file() and p.name not in _NOT_DATA for p in folder.rglob("*"))
+
+
+def _looked(name: str) -> str:
+    """Where ``name`` was looked for, each place with its origin (and "empty" when so)."""
+    places = []
+    for root, origin in data_roots():
+        empty = ", an empty folder" if (root / name).is_dir() else ""
+        places.append(f"{str(root / name)!r} ({origin}{empty})")
+    return "; ".join(places)
+
+
 def _not_found(name: str) -> DataNotFoundError:
-    looked = "; ".join(f"{str(root / name)!r} ({origin})" for root, origin in data_roots())
-    return DataNotFoundError(f"Sample data {name!r} not found. Looked in: {looked}. " + _how_to_get(name))
+    return DataNotFoundError(
+        f"Sample data {name!r} not found. Looked in: {_looked(name)}. " + _how_to_get(name)
+    )
 
 
 def file_sha256(path) -> str:
@@ -241,14 +263,14 @@ def find_data(name: str = "", verify: bool = True) -> Path:
     Raises
     ------
     DataNotFoundError
-        If no searched root holds ``name``; the message lists where it looked and how to
-        get the data.
+        If no searched root holds ``name`` with data files in it (an empty folder is
+        passed over); the message lists where it looked and how to get the data.
     DataFileError
         If a file does not match its checksum.
     """
     for root, _ in data_roots():
         path = root / name
-        if path.is_dir():
+        if path.is_dir() and (not name or _has_data(path)):
             if verify and name:
                 _check_verified(name, path)
             return path
@@ -261,26 +283,47 @@ def data_status(name: str) -> dict:
     Returns
     -------
     status : dict
-        ``state`` (``"complete"``, ``"partial"``, ``"damaged"`` or ``"missing"``),
-        ``path`` (the folder, or the places looked in), ``missing`` and ``mismatched``
-        (files listed in ``SHA256SUMS.txt``) and a one-line ``detail``.
+        ``state``: ``"complete"`` (every file of its ``SHA256SUMS.txt`` present and
+        matching), ``"partial"`` (some listed files absent), ``"damaged"`` (a file fails its
+        checksum), ``"unverified"`` (files but no ``SHA256SUMS.txt``: no checksums, so
+        neither completeness nor integrity is known) or ``"missing"`` (no folder with data
+        files: an empty folder is missing); ``path`` (the folder, or the places looked
+        in), ``missing`` and ``mismatched`` (files listed in ``SHA256SUMS.txt``) and a
+        one-line ``detail``.
+
+    Examples
+    --------
+    >>> status = data_status("flint2012")
+    >>> status["state"], status["detail"]
+    ('complete', 'all 2 files of SHA256SUMS.txt present, checksums match')
     """
     try:
         path = find_data(name, verify=False)
     except DataNotFoundError:
-        looked = ", ".join(str(root / name) for root, _ in data_roots())
+        looked = _looked(name)
         return {
             "state": "missing",
-            "path": looked,
+            "path": ", ".join(str(root / name) for root, _ in data_roots()),
             "missing": [],
             "mismatched": [],
             "detail": f"not found (looked in {looked}); {_how_to_get(name)[len('Get it: '):]}",
         }
+    if not (path / _SUMS).is_file():
+        n_files = sum(p.is_file() for p in path.rglob("*"))
+        return {
+            "state": "unverified",
+            "path": str(path),
+            "missing": [],
+            "mismatched": [],
+            "detail": f"{n_files} file(s), no checksums ({_SUMS} absent): completeness and "
+            f"integrity not checked",
+        }
     missing, mismatched = verify_folder(path)
+    n_listed = len(_read_sums(path))
     state = "damaged" if mismatched else "partial" if missing else "complete"
     detail = {
-        "complete": "all files present, checksums match",
-        "partial": f"{len(missing)} file(s) missing: {_short_list(missing, 3)}",
+        "complete": f"all {n_listed} files of {_SUMS} present, checksums match",
+        "partial": f"{len(missing)} of {n_listed} file(s) missing: {_short_list(missing, 3)}",
         "damaged": f"{len(mismatched)} file(s) fail the checksum: {_short_list(mismatched, 3)}",
     }[state]
     return {

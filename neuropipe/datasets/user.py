@@ -51,10 +51,11 @@ from __future__ import annotations
 
 import glob
 import logging
+import os
 import re
 import socket
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -330,10 +331,31 @@ def _quiet_moabb():
 
 
 @contextmanager
+def _moabb_upstream():
+    """Pin MOABB's download provider to ``"upstream"`` while it lasts.
+
+    With its default provider MOABB first fetches a NEMAR index, retrying with back-off
+    for minutes when the network is unreachable; ``"upstream"`` reads the files already
+    in MNE's data folder (and MOABB's NEMAR store) and fails at once for a missing one.
+    """
+    saved = os.environ.get("MOABB_DOWNLOAD_PROVIDER")
+    os.environ["MOABB_DOWNLOAD_PROVIDER"] = "upstream"
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("MOABB_DOWNLOAD_PROVIDER", None)
+        else:
+            os.environ["MOABB_DOWNLOAD_PROVIDER"] = saved
+
+
+@contextmanager
 def _network_refused():
     """Refuse every network connection of this process (while probing the files on disk).
 
-    Process-wide while it lasts: a probe runs before any task, in the main thread.
+    Process-wide while it lasts: a probe runs before any task, in the main thread. MOABB's
+    download provider is pinned to ``"upstream"`` meanwhile (:func:`_moabb_upstream`), so
+    a refused download fails at once instead of being retried.
     """
 
     def refuse(*args, **kwargs):
@@ -342,7 +364,8 @@ def _network_refused():
     saved = socket.socket.connect, socket.create_connection, socket.getaddrinfo
     socket.socket.connect = socket.create_connection = socket.getaddrinfo = refuse
     try:
-        yield
+        with _moabb_upstream():
+            yield
     finally:
         socket.socket.connect, socket.create_connection, socket.getaddrinfo = saved
 
@@ -485,7 +508,13 @@ class MOABBDataset(_UserDataset):
             )
         options = {_MOABB_OPTIONS[k]: v for k, v in kwargs.items()}
         filter_bank = paradigm.startswith("FilterBank")
-        with mne.utils.use_log_level("ERROR"), _quiet_moabb():
+        # subjects found on disk are read from there, without MOABB's NEMAR look-up
+        on_disk = self._local is not None and set(subjects) <= set(self._local)
+        with (
+            mne.utils.use_log_level("ERROR"),
+            _quiet_moabb(),
+            _moabb_upstream() if on_disk else nullcontext(),
+        ):
             runner = getattr(moabb.paradigms, paradigm)(**options)
             data, labels, meta = runner.get_data(
                 self.dataset, subjects=subjects, return_epochs=not filter_bank

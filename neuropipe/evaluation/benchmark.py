@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from pathlib import Path
 
 import pandas as pd
 
 from .._validation import check_option
 from ..datasets import EEG_DATASETS, get_dataset
-from .pipelines import load_pipelines
+from .pipelines import family_sources, load_pipelines
 from .protocols import EVALUATIONS, RESULTS_SCHEMA
 from .runner import BenchmarkTask, TaskStore, run_tasks
 
@@ -257,12 +256,6 @@ def dask_client(address: str | None = None, n_workers: int = 2, timeout: float =
             yield client
 
 
-def _family_folder(pipelines_dir, family: str) -> Path:
-    """``<first pipelines folder>/<family>``: where the fMRI or decoding pipelines live."""
-    first = pipelines_dir if isinstance(pipelines_dir, (str, Path)) else list(pipelines_dir)[0]
-    return Path(first) / family
-
-
 def plan_families(
     pipelines_dir="pipelines",
     datasets=None,
@@ -276,9 +269,10 @@ def plan_families(
     """The tasks of each family asked for: ``{family: [BenchmarkTask, ...]}``.
 
     EEG pipelines are the files of ``pipelines_dir``; fMRI and decoding pipelines those of
-    its ``fmri/`` and ``decoding/`` sub-folders (a family whose folder is missing plans no
-    task). ``datasets`` may mix the families' datasets; each family takes its own (all of
-    them when ``datasets`` is None).
+    its folders' ``fmri/`` and ``decoding/`` sub-folders and the files given that list the
+    family's paradigm (:func:`~neuropipe.evaluation.pipelines.family_sources`; a family
+    with none plans no task). ``datasets`` may mix the families' datasets; each family
+    takes its own (all of them when ``datasets`` is None).
     """
     for family in families:
         check_option("family", family, list(FAMILIES))
@@ -295,11 +289,9 @@ def plan_families(
             eeg = by_family["eeg"]
             plans["eeg"] = [] if eeg == [] else plan_benchmark(configs, eeg, subjects, protocol)
             continue
-        folder = _family_folder(pipelines_dir, family)
+        sources = family_sources(pipelines_dir, family)
         configs = (
-            load_pipelines(folder, include_slow=include_slow, paradigm=family)
-            if folder.is_dir()
-            else []
+            load_pipelines(sources, include_slow=include_slow, paradigm=family) if sources else []
         )
         if family == "fmri":
             plans["fmri"] = [] if by_family["fmri"] == [] else plan_fmri(configs, fmri_protocols)

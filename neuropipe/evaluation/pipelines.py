@@ -1,15 +1,43 @@
-"""Read pipeline files in MOABB's format (``PIPELINE = {...}`` in ``.py``, or ``.yml``)."""
+"""Read pipeline files in MOABB's format (``PIPELINE = {...}`` in ``.py``, or ``.yml``).
+
+The pipeline files shipped with neuropipe (``pipelines/`` of a clone, or their copy
+inside the installed package, see :func:`neuropipe.datasets.paths.default_pipelines_dir`)
+are also reachable by name: the file's stem with ``-`` for ``_`` (``"ts-lr"`` for
+``ts_lr.py``, ``"tangent-logreg"`` for ``fmri/tangent_logreg.py``) or the pipeline's
+display name (``"TS+LR"``); :func:`list_pipelines` is the catalogue that
+``neuropipe pipelines`` prints.
+
+Examples
+--------
+>>> from neuropipe.evaluation.pipelines import load_pipeline
+>>> load_pipeline("ts-lr").steps[-1][0]
+'logisticregression'
+"""
 
 from __future__ import annotations
 
+import ast
+import difflib
 import importlib.util
 from pathlib import Path
 
 from sklearn.base import BaseEstimator
 
-from .._validation import DataFileError
+from .._validation import DataFileError, check_option
 
-__all__ = ["KNOWN_PARADIGMS", "as_pipeline_dict", "load_pipeline_file", "load_pipelines"]
+__all__ = [
+    "FAMILIES",
+    "KNOWN_PARADIGMS",
+    "as_pipeline_dict",
+    "family_of",
+    "family_sources",
+    "find_pipeline",
+    "list_pipelines",
+    "load_pipeline",
+    "load_pipeline_file",
+    "load_pipelines",
+    "pipeline_files",
+]
 
 _REQUIRED = ("name", "paradigms", "pipeline")
 
@@ -203,3 +231,274 @@ def as_pipeline_dict(configs) -> dict:
     {'chance': DummyClassifier()}
     """
     return {c["name"]: c["pipeline"] for c in configs}
+
+
+#: The pipeline families; fMRI and decoding files live in the ``fmri/`` and ``decoding/``
+#: sub-folders of a pipelines folder.
+FAMILIES = ("eeg", "fmri", "decoding")
+
+
+def family_of(paradigms) -> str:
+    """The family of a pipeline from its ``paradigms`` list: ``"fmri"``, ``"decoding"`` or ``"eeg"``.
+
+    Examples
+    --------
+    >>> family_of(["LeftRightImagery"]), family_of(["fmri"]), family_of(["decoding"])
+    ('eeg', 'fmri', 'decoding')
+    """
+    for family in ("fmri", "decoding"):
+        if family in paradigms:
+            return family
+    return "eeg"
+
+
+def family_sources(paths, family: str) -> list[Path]:
+    """The pipeline folders and files of ``paths`` that serve ``family``.
+
+    A folder serves EEG with its own files and fMRI / decoding with its ``fmri/`` /
+    ``decoding/`` sub-folder (when it has one); a file serves the families of the
+    pipelines it defines, whatever its folder (``--pipelines pipelines/fmri/x.py``). A
+    path that does not exist is kept, so that loading it names it.
+
+    Parameters
+    ----------
+    paths : str | Path | list of (str | Path)
+        As ``neuropipe benchmark --pipelines`` takes them.
+    family : {"eeg", "fmri", "decoding"}
+
+    Returns
+    -------
+    sources : list of Path
+        For :func:`load_pipelines` (with ``paradigm=family`` for fMRI and decoding).
+
+    Examples
+    --------
+    >>> from neuropipe.datasets.paths import installed_pipelines_dir
+    >>> root = installed_pipelines_dir()
+    >>> family_sources([root], "fmri") == [root / "fmri"]
+    True
+    >>> family_sources([root / "fmri" / "tangent_logreg.py"], "eeg")
+    []
+    """
+    check_option("family", family, list(FAMILIES))
+    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+    sources = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            folder = path if family == "eeg" else path / family
+            if folder.is_dir():
+                sources.append(folder)
+        elif not path.exists() or any(
+            family_of(c["paradigms"]) == family for c in load_pipeline_file(path)
+        ):
+            sources.append(path)
+    return sources
+
+
+def pipeline_files(folder=None) -> list[Path]:
+    """The pipeline files of a pipelines folder and of its ``fmri/`` and ``decoding/``.
+
+    Parameters
+    ----------
+    folder : str | Path | None
+        Default :func:`neuropipe.datasets.paths.default_pipelines_dir` (``./pipelines``
+        when there is one, else the files installed with neuropipe).
+
+    Returns
+    -------
+    files : list of Path
+        ``.py`` / ``.yml`` files not starting with ``_``, EEG first, then fMRI, decoding.
+    """
+    if folder is None:
+        from ..datasets.paths import default_pipelines_dir
+
+        folder = default_pipelines_dir()
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"Pipeline folder not found: {str(folder)!r}.")
+    files = []
+    for sub in (folder, folder / "fmri", folder / "decoding"):
+        if sub.is_dir():
+            files.extend(
+                p
+                for p in sorted(sub.iterdir())
+                if p.suffix in (".py", ".yml", ".yaml") and not p.name.startswith("_")
+            )
+    return files
+
+
+def _slug(path: Path) -> str:
+    return path.stem.replace("_", "-")
+
+
+def _summary(path: Path) -> str:
+    """First line of a ``.py`` pipeline file's docstring (read without running it)."""
+    if path.suffix != ".py":
+        return "MOABB YAML pipeline"
+    try:
+        doc = ast.get_docstring(ast.parse(path.read_text()))
+    except (SyntaxError, UnicodeDecodeError):
+        doc = None
+    return doc.strip().splitlines()[0] if doc else ""
+
+
+def list_pipelines(folder=None):
+    """The catalogue of a pipelines folder: one row per pipeline, with what it is for.
+
+    Parameters
+    ----------
+    folder : str | Path | None
+        Default :func:`neuropipe.datasets.paths.default_pipelines_dir`.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns ``name`` (what :func:`load_pipeline` and ``neuropipe fit --pipeline``
+        take: the file stem with ``-`` for ``_``), ``pipeline`` (the display name used in
+        result tables), ``family`` (``eeg``, ``fmri``, ``decoding``), ``default``
+        (``"default"``, or ``"opt-in"`` for files marked ``"slow": True``, run by
+        ``--include-slow``), ``paradigms``, ``summary`` (the first line of the file's
+        docstring) and ``file``.
+
+    Examples
+    --------
+    >>> table = list_pipelines()
+    >>> table.set_index("name").loc["ts-lr", ["pipeline", "family", "default"]].tolist()
+    ['TS+LR', 'eeg', 'default']
+    >>> sorted(set(table["family"]))
+    ['decoding', 'eeg', 'fmri']
+    """
+    import pandas as pd
+
+    rows = []
+    for path in pipeline_files(folder):
+        configs = load_pipeline_file(path)
+        for config in configs:
+            rows.append(
+                {
+                    "name": _slug(path),
+                    "pipeline": config["name"],
+                    "family": family_of(config["paradigms"]),
+                    "default": "opt-in" if config.get("slow", False) else "default",
+                    "paradigms": ", ".join(config["paradigms"]),
+                    "summary": _summary(path),
+                    "file": str(path),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["name", "pipeline", "family", "default", "paradigms", "summary", "file"]
+    )
+
+
+def _search_folders(folder) -> list[Path]:
+    from ..datasets.paths import default_pipelines_dir, installed_pipelines_dir
+
+    if folder is not None:
+        return [Path(folder)]
+    folders = [default_pipelines_dir(), installed_pipelines_dir()]
+    return [
+        f
+        for i, f in enumerate(folders)
+        if f.is_dir() and f.resolve() not in {g.resolve() for g in folders[:i]}
+    ]
+
+
+def _only_name(path: Path) -> str | None:
+    """The display name of a file's pipeline; None when the file defines several."""
+    configs = load_pipeline_file(path)
+    return configs[0]["name"] if len(configs) == 1 else None
+
+
+def find_pipeline(name, folder=None) -> tuple[Path, str | None]:
+    """The pipeline file and display name of a pipeline given by name or path.
+
+    Parameters
+    ----------
+    name : str | Path
+        A pipeline file (``"pipelines/ts_lr.py"``, ``"my_pipeline.py"``); or a name: the
+        file stem with ``-`` or ``_`` (``"ts-lr"``, ``"tangent-logreg"``), or a pipeline's
+        display name (``"TS+LR"``), case-insensitive.
+    folder : str | Path | None
+        Pipelines folder to search; default ``./pipelines`` (when there is one), then the
+        pipelines installed with neuropipe.
+
+    Returns
+    -------
+    path : Path
+    pipeline : str | None
+        The display name of the pipeline: the one named, or the file's only one (None
+        when a file given by path or stem defines several).
+
+    Raises
+    ------
+    ValueError
+        If no pipeline has that name; the message lists the closest names and points to
+        ``neuropipe pipelines``.
+
+    Examples
+    --------
+    >>> path, pipeline = find_pipeline("ts-lr")
+    >>> path.name, pipeline
+    ('ts_lr.py', 'TS+LR')
+    >>> find_pipeline("TS+LR")[0] == path
+    True
+    """
+    text = str(name)
+    path = Path(text)
+    if path.suffix in (".py", ".yml", ".yaml") or path.is_file():
+        return path, _only_name(path)
+    key = text.strip().lower().replace("_", "-")
+    folders = _search_folders(folder)
+    files = [f for d in folders for f in pipeline_files(d)]
+    for file in files:  # file stems first: no pipeline file is run to find them
+        if _slug(file).lower() == key:
+            return file, _only_name(file)
+    catalogue = [(file, config["name"]) for file in files for config in load_pipeline_file(file)]
+    for file, display in catalogue:
+        if display.lower() == text.strip().lower():
+            return file, display
+    known = list(dict.fromkeys([_slug(f) for f in files] + [d for _, d in catalogue]))
+    close = difflib.get_close_matches(text, known, n=5, cutoff=0.4)
+    where = ", ".join(repr(str(f)) for f in folders)
+    raise ValueError(
+        f"No pipeline named {text!r} in {where}"
+        + (f"; did you mean {', '.join(map(repr, close))}?" if close else ".")
+        + " `neuropipe pipelines` lists them all; a pipeline file's path works too."
+    )
+
+
+def load_pipeline(name, folder=None):
+    """The (unfitted) estimator of a pipeline given by name or path.
+
+    Parameters
+    ----------
+    name : str | Path
+        As :func:`find_pipeline` takes it: ``"ts-lr"``, ``"TS+LR"``,
+        ``"tangent-logreg"``, ``"pipelines/ts_lr.py"``...
+    folder : str | Path | None
+        Pipelines folder to search (see :func:`find_pipeline`).
+
+    Returns
+    -------
+    pipeline : sklearn.base.BaseEstimator
+        A new estimator at each call (the file is run again).
+
+    Examples
+    --------
+    >>> from sklearn.base import is_classifier, is_regressor
+    >>> is_classifier(load_pipeline("csp-lda")), is_regressor(load_pipeline("kalman"))
+    (True, True)
+    >>> load_pipeline("ts-lrr")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: No pipeline named 'ts-lrr' in ...; did you mean 'ts-lr', ...
+    """
+    path, display = find_pipeline(name, folder)
+    configs = load_pipeline_file(path)
+    if display is None:
+        names = [c["name"] for c in configs]
+        raise ValueError(
+            f"{str(path)!r} defines {len(names)} pipelines, {names}; read them with "
+            f"load_pipeline_file({str(path)!r}) and pick one by its 'name'."
+        )
+    return next(c["pipeline"] for c in configs if c["name"] == display)

@@ -1,5 +1,9 @@
 """MOABB runs offline on the bundled files and agrees with neuropipe's own evaluation."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -82,3 +86,53 @@ def test_moabb_ssvep_offline_same_epochs(no_network):
     np.testing.assert_allclose(ours.X, X, atol=1e-9)
     assert (ours.y == y).all()
     assert sorted(meta["session"].unique()) == ["0", "1"]
+
+
+def test_probing_local_subjects_never_asks_nemar(tmp_path, monkeypatch, no_network):
+    """moabb:CODE without subjects offline: no NEMAR look-up (retried for minutes), no download.
+
+    MOABB's default provider fetches a NEMAR index first, retrying with back-off when the
+    network is unreachable; the probe pins the provider to "upstream" while it lasts.
+    """
+    import moabb.datasets.base as base
+
+    from neuropipe.datasets import get_dataset
+
+    asked = []
+
+    def record(*args, **kwargs):
+        asked.append(args)
+        raise OSError("offline")
+
+    monkeypatch.setattr(base, "nemar_sourcedata_dl", record)
+    monkeypatch.setattr(base, "nemar_dl", record)
+    monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    monkeypatch.setenv("MNE_DATASETS_EEGBCI_PATH", str(tmp_path))
+    monkeypatch.delenv("MOABB_DOWNLOAD_PROVIDER", raising=False)
+    dataset = get_dataset("moabb:PhysionetMI")
+    assert dataset.local_subjects() == [] and asked == []
+    assert "MOABB_DOWNLOAD_PROVIDER" not in os.environ  # restored
+    with pytest.raises(ValueError, match="none of its 109 subjects has its files on disk"):
+        dataset.load()
+
+
+@pytest.mark.slow
+def test_moabb_without_subjects_offline_answers_at_once(tmp_path):
+    """The command as a user runs it, MNE's data folder empty: one line, no retries."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MOABB_", "MNE_"))}
+    env.update(HOME=str(tmp_path), MNE_DATA=str(tmp_path / "mne_data"), OMP_NUM_THREADS="1")
+    (tmp_path / "mne_data").mkdir()
+    command = [sys.executable, "-m", "neuropipe.cli", "benchmark", "--datasets",
+               "moabb:PhysionetMI", "--no-progress", "--output", str(tmp_path / "out")]
+    done = subprocess.run(  # the timeout only guards against the former 4-6 minutes
+        command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    out = done.stdout + done.stderr
+    assert done.returncode == 2, out
+    assert "Retrying" not in out and "NEMAR" not in out, out
+    assert out.strip().splitlines() == [
+        "neuropipe: error: moabb:PhysionetMI: none of its 109 subjects has its files on disk "
+        "(MOABB finds none in MNE's data folder with the network refused), and neuropipe "
+        "downloads only subjects named: pass --subjects 1 2 (neuropipe benchmark) or "
+        "subjects=[1, 2] (load) to let MOABB download those."
+    ], out
