@@ -98,6 +98,47 @@ def test_user_folder_and_install_sample_data(tmp_path, monkeypatch):
     assert data_status("stevenson2011")["state"] == "complete"
 
 
+def test_empty_or_unchecked_folder_is_never_complete(tmp_path, monkeypatch):
+    """Sample-data status: empty = missing (passed over), no checksums = 'unverified'."""
+    monkeypatch.setenv("NEUROPIPE_DATA", str(tmp_path))
+    (tmp_path / "flint2012").mkdir()
+    shutil.copy(DATA / "flint2012" / "SHA256SUMS.txt", tmp_path / "flint2012")
+    status = data_status("flint2012")  # an empty folder, its checksum file only
+    assert status["state"] == "missing", status
+    assert "flint2012' (NEUROPIPE_DATA, an empty folder)" in status["detail"]
+    with pytest.raises(DataNotFoundError, match="an empty folder"):
+        find_data("flint2012")
+    shutil.copy(DATA / "flint2012" / "x.csv", tmp_path / "flint2012")  # z.csv missing
+    status = data_status("flint2012")
+    assert status["state"] == "partial" and status["missing"] == ["z.csv"], status
+    assert status["detail"] == "1 of 2 file(s) missing: z.csv"
+    (tmp_path / "flint2012" / "SHA256SUMS.txt").unlink()  # files, no checksums
+    status = data_status("flint2012")
+    assert status["state"] == "unverified", status
+    assert status["detail"].startswith("1 file(s), no checksums (SHA256SUMS.txt absent)")
+    table = list_datasets().set_index("name")
+    assert table.loc["flint2012", "status"] == "unverified"
+    assert table.loc["stevenson2011", "status"] == "missing"
+
+
+def test_abide_found_on_the_data_path_as_installed(tmp_path, monkeypatch):
+    """load_abide() and the fMRI benchmark read ABIDE from ~/neuropipe_data, not the package."""
+    from neuropipe.datasets.abide import abide_path, load_abide
+    from neuropipe.evaluation.runner import _family_data_root
+
+    monkeypatch.delenv("NEUROPIPE_DATA", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(paths, "repository_root", lambda: None)  # as an installed package
+    with pytest.raises(DataNotFoundError, match="neuropipe_data/abide-pcp-cc200' \\(per-user"):
+        load_abide()
+    (tmp_path / "neuropipe_data").mkdir()
+    (tmp_path / "neuropipe_data" / "abide-pcp-cc200").symlink_to(DATA / "abide-pcp-cc200")
+    assert abide_path() == tmp_path / "neuropipe_data" / "abide-pcp-cc200"
+    assert _family_data_root("abide-pcp-cc200", "fmri") == abide_path()
+    data = load_abide(sites=["OHSU"])
+    assert len(data.y) == 26 and data.atlas.parent == abide_path()
+
+
 def test_default_pipelines_dir(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert default_pipelines_dir() == REPO / "pipelines"  # in a clone, from any folder
