@@ -5,23 +5,72 @@ Every stage is a scikit-learn estimator over numpy arrays; see the sub-packages:
 ``selection``, ``decoders``, ``evaluation`` and ``report``.
 """
 
-from ._logging import get_log_level, set_log_level
-from .decoders import DiscriminativeKalmanFilter, KalmanFilterRegressor, NadarayaWatsonRegressor
-from .features import (
-    PSD,
-    SSVEPCCA,
-    TRCA,
-    AugmentedCovariances,
-    BandPower,
-    CCACorrelations,
-    Connectivity,
-    ConnectivityGraph,
-    GraphMetrics,
-    NodeStrength,
+import importlib
+
+#: Where each public name lives; a name's module is imported on first use (PEP 562), so
+#: ``import neuropipe`` (and the command line, which starts with it) loads no scientific
+#: library until a stage needs it.
+_LAZY = {
+    "get_log_level": "._logging",
+    "set_log_level": "._logging",
+    "DiscriminativeKalmanFilter": ".decoders",
+    "KalmanFilterRegressor": ".decoders",
+    "NadarayaWatsonRegressor": ".decoders",
+    "PSD": ".features",
+    "SSVEPCCA": ".features",
+    "TRCA": ".features",
+    "AugmentedCovariances": ".features",
+    "BandPower": ".features",
+    "CCACorrelations": ".features",
+    "Connectivity": ".features",
+    "ConnectivityGraph": ".features",
+    "GraphMetrics": ".features",
+    "NodeStrength": ".features",
+    "load": ".persistence",
+    "save": ".persistence",
+    "BandPass": ".preprocessing",
+    "EpochsToArray": ".preprocessing",
+    "FilterBank": ".preprocessing",
+    "PickChannels": ".preprocessing",
+    "StackBands": ".preprocessing",
+    "FisherSelector": ".selection",
+    "MutualInfoSelector": ".selection",
+    "R2Selector": ".selection",
+    "ROIMask": ".selection",
+    "ScoreSelector": ".selection",
+}
+
+
+#: Sub-packages reachable as attributes (``neuropipe.features.PSD`` after ``import neuropipe``).
+_SUBMODULES = (
+    "datasets",
+    "decoders",
+    "ensemble",
+    "evaluation",
+    "features",
+    "harmonization",
+    "io",
+    "model_selection",
+    "persistence",
+    "preprocessing",
+    "report",
+    "selection",
 )
-from .persistence import load, save
-from .preprocessing import BandPass, EpochsToArray, FilterBank, PickChannels, StackBands
-from .selection import FisherSelector, MutualInfoSelector, R2Selector, ROIMask, ScoreSelector
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module 'neuropipe' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY) | set(_SUBMODULES))
+
 
 __version__ = "0.1.0.dev0"
 

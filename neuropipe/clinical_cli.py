@@ -15,11 +15,6 @@ import os
 import sys
 from pathlib import Path
 
-import mne
-
-from .clinical import fit_recording, predict_recording, prediction_summary
-from .persistence import check_output_file
-
 __all__ = ["add_fit_parser", "add_predict_parser"]
 
 
@@ -57,6 +52,10 @@ def _optional_float(text: str):
 
 def _cmd_fit(args) -> int:
     # Errors propagate: neuropipe.cli.main prints expected ones as one line, exit code 2.
+    # Imported here, not at the top: `neuropipe benchmark` builds this parser too.
+    import mne
+
+    from .clinical import fit_recording
     from .evaluation.pipelines import find_pipeline
 
     pipeline_file, named = find_pipeline(args.pipeline)  # a file, or a name: "ts-lr"
@@ -82,6 +81,9 @@ def _cmd_fit(args) -> int:
 
 
 def _cmd_predict(args) -> int:
+    from .clinical import predict_recording, prediction_summary
+    from .persistence import check_output_file
+
     table = predict_recording(
         args.model,
         args.data,
