@@ -174,6 +174,19 @@ def _n_jobs(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    """A seed numpy accepts: an integer from 0 to 2**32 - 1."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(
+            f"expected a seed, an integer from 0 to 4294967295 (2**32 - 1), got {text!r}"
+        )
+    return value
+
+
 def _at_least(minimum: int):
     def parse(text: str) -> int:
         try:
@@ -253,7 +266,7 @@ def _check_planned(args, plans, families) -> None:
 
 def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
     from .evaluation.benchmark import summarize
-    from .evaluation.fmri import summarize_fmri
+    from .report.checks import fmri_summary
 
     family = results["family"]
     eeg, fmri, decoding = (results[family == f] for f in ("eeg", "fmri", "decoding"))
@@ -264,15 +277,19 @@ def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
             overall[["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]],
         )
     if not fmri.empty:
-        _print_table(
+        _print_table(  # the report's table (neuropipe report): one chance figure for both
             "Resting-state fMRI, ABIDE CC200 (249 subjects, autism vs control; accuracy):",
-            summarize_fmri(fmri),
+            fmri_summary(fmri),
+        )
+        print(
+            "pooled: accuracy over all test subjects; chance: pooled accuracy of predicting "
+            "each training fold's majority class; above_chance: pooled > chance_p95 (p < 0.05)."
         )
     if not eeg.empty:
         _print_table(f"EEG, {protocol} evaluation:", summarize(eeg))
         print(
             "Scores are means over subjects; chance_p95 is the score a no-information "
-            "classifier exceeds with p < 0.05."
+            "classifier exceeds with p < 0.05; fit_time is CPU seconds per fold."
         )
 
 
@@ -516,7 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--random-state",
-        type=int,
+        type=_seed,
         default=42,
         help="seed of the EEG folds (the fMRI folds keep their documented seed, 0)",
     )

@@ -364,7 +364,7 @@ def plot_fit_time(results, *, title=None, random_state=0):
             for dataset, sub in frame.groupby("dataset"):
                 _strip(ax, sub["time"], row, colours[dataset], rng)
         ax.set_xscale("log")
-        ax.set_xlabel("fit time per fold (s, log scale)")
+        ax.set_xlabel("fit CPU time per fold (CPU s, log scale)")
         handles = [
             matplotlib.lines.Line2D([], [], ls="", marker="o", color=colours[d], label=d)
             for d in datasets

@@ -23,8 +23,10 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from .._logging import logger
 from . import figures as F
 from . import models as M
+from .checks import fmri_summary, sensitivity_specificity, usable_rows
 
 __all__ = ["make_report"]
 
@@ -220,7 +222,7 @@ def _card(label, value, detail) -> dict:
     return {"label": label, "value": value, "detail": detail}
 
 
-def _cards(summary, decoding, leakage) -> list[dict]:
+def _cards(summary, decoding, leakage, fmri=None) -> list[dict]:
     cards = []
     if summary is not None:
         for dataset, frame in summary.groupby("dataset", sort=True):
@@ -243,6 +245,26 @@ def _cards(summary, decoding, leakage) -> list[dict]:
             cards.append(
                 _card(dataset, f"R² {best['score']:.2f}", f"{best['pipeline']} · decoding")
             )
+    for protocol, frame in () if fmri is None else fmri.groupby("evaluation", sort=True):
+        best = frame.iloc[0]  # fmri_summary sorts by pooled accuracy
+        verdict = (
+            "no chance threshold"
+            if pd.isna(best["chance_p95"])
+            else f"{'>' if best['above_chance'] else '≤'} p95 chance level "
+            f"{best['chance_p95']:.2f} (chance {best['chance']:.3f})"
+        )
+        sensitivity = (
+            ""
+            if pd.isna(best.get("sensitivity", np.nan))
+            else f" · sensitivity {best['sensitivity']:.2f}, specificity {best['specificity']:.2f}"
+        )
+        cards.append(
+            _card(
+                f"fMRI, {protocol}",
+                f"{best['pooled']:.2f}",
+                f"{best['pipeline']} · pooled accuracy · {verdict}{sensitivity}",
+            )
+        )
     if leakage is not None and not leakage.empty:
         worst = leakage.sort_values("gap", ascending=False).iloc[0]
         cards.append(
@@ -283,8 +305,12 @@ def _score_sections(results, summary, palette) -> list[_Section]:
                 "Pipelines sorted by mean score, best on top.",
             )
         ],
-        tables=[_score_grid(summary), _table(summary, "summary.csv", folded=True)],
+        tables=[
+            _score_grid(summary),
+            _table(summary.rename(columns={"fit_time": "fit_cpu_s"}), "summary.csv", folded=True),
+        ],
     )
+    scores.notes += _below_chance_notes(summary)
     pairwise = _Section(
         "pairwise",
         "Pairwise comparison of pipelines",
@@ -318,10 +344,11 @@ def _score_sections(results, summary, palette) -> list[_Section]:
         pairwise.tables.append(_table(shown, "All pairs", folded=True))
     timing = _Section(
         "timing",
-        "Fit time",
-        "Mean time to fit a pipeline on one training fold, per subject, on a log scale: "
-        "each grid decade is 10 times slower. Weigh a pipeline's score against its place "
-        "here.",
+        "Fit CPU time",
+        "Mean CPU time to fit a pipeline on one training fold, per subject, on a log scale "
+        "(CPU seconds of the process, time.process_time: machine load does not inflate "
+        "them; wall-clock time can be longer): each grid decade is 10 times slower. Weigh a "
+        "pipeline's score against its place here.",
         figures=[
             _Figure(
                 "fit_time",
@@ -331,6 +358,25 @@ def _score_sections(results, summary, palette) -> list[_Section]:
         ],
     )
     return [scores, pairwise, timing]
+
+
+def _below_chance_notes(summary) -> list[str]:
+    """EEG means not above their p95 chance level, said in words (the grid greys them)."""
+    if "chance_p95" not in summary:
+        return []
+    notes = []
+    for dataset, frame in summary.groupby("dataset", sort=True):
+        below = frame[~(frame["score"] > frame["chance_p95"])]
+        if below.empty:
+            continue
+        names = ", ".join(below["pipeline"].astype(str).head(5))
+        more = ", ..." if len(below) > 5 else ""
+        notes.append(
+            f"{dataset}: {len(below)} of {len(frame)} pipeline(s) have a mean score not above "
+            f"the p95 chance level ({frame['chance_p95'].mean():.2f}), so they are not shown "
+            f"to beat chance: {names}{more}."
+        )
+    return notes
 
 
 def _leakage_section(leakage) -> _Section:
@@ -365,11 +411,105 @@ def _decoding_section(decoding, palette) -> _Section:
     columns = ["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]
     section.tables.append(
         _table(
-            overall[[c for c in columns if c in overall]],
-            "decoding results (states averaged; score = R²)",
+            overall[[c for c in columns if c in overall]].rename(columns={"time": "fit_cpu_s"}),
+            "decoding results (states averaged; score = R²; fit_cpu_s: CPU seconds of the fit)",
         )
     )
     return section
+
+
+def _fmri_sensitivity(summary, index) -> pd.DataFrame:
+    """Add pooled ``sensitivity`` and ``specificity`` from the stored predictions (NaN
+    where a pipeline and protocol stored none); ``positive`` names the positive class."""
+    summary = summary.assign(sensitivity=np.nan, specificity=np.nan, positive="")
+    stored = index[index["family"] == "fmri"] if len(index) else index
+    for i, row in summary.iterrows():
+        match = stored[
+            (stored["pipeline"] == row["pipeline"]) & (stored["protocol"] == row["evaluation"])
+        ]
+        if match.empty:
+            continue
+        y_true, y_pred, labels, names = M.confusion_predictions(
+            M.load_artifacts(match.iloc[0]["path"])
+        )
+        if len(labels) != 2:
+            continue
+        sens, spec = sensitivity_specificity(y_true, y_pred, labels)
+        summary.loc[i, ["sensitivity", "specificity", "positive"]] = [sens, spec, names[-1]]
+    return summary
+
+
+def _fmri_notes(summary) -> list[str]:
+    """Per protocol, in words: how many pipelines beat chance, and what the best finds."""
+    notes = []
+    for protocol, frame in summary.groupby("evaluation", sort=True):
+        best, above = frame.iloc[0], frame[frame["above_chance"]]
+        threshold = (
+            f"the p < 0.05 chance threshold (pooled accuracy above {best['chance_p95']:.3f}, "
+            f"chance {best['chance']:.3f})"
+        )
+        if above.empty:
+            text = (
+                f"{protocol}: none of the {len(frame)} pipeline(s) is above {threshold}; "
+                f"the best, {best['pipeline']}, reaches {best['pooled']:.3f}."
+            )
+        elif len(above) == len(frame):
+            text = f"{protocol}: all {len(frame)} pipeline(s) are above {threshold}."
+        else:
+            below = ", ".join(frame[~frame["above_chance"]]["pipeline"].astype(str).head(5))
+            text = (
+                f"{protocol}: {len(above)} of {len(frame)} pipeline(s) are above {threshold}; "
+                f"not above: {below}{', ...' if len(frame) - len(above) > 5 else ''}."
+            )
+        if pd.notna(best["sensitivity"]):
+            text += (
+                f" {best['pipeline']} finds {best['sensitivity']:.0%} of the {best['positive']} "
+                f"subjects (sensitivity) and {best['specificity']:.0%} of the others "
+                f"(specificity)."
+            )
+        notes.append(text)
+    return notes
+
+
+def _fmri_section(table, index, source, models) -> tuple[_Section, pd.DataFrame]:
+    """fMRI diagnosis: pooled accuracy against one chance figure, said in words."""
+    summary = fmri_summary(table)
+    if models:
+        summary = _fmri_sensitivity(summary, index)
+    else:
+        summary = summary.assign(sensitivity=np.nan, specificity=np.nan, positive="")
+    figures = []
+    protocols = table["evaluation"] if "evaluation" in table else pd.Series("", table.index)
+    for protocol, frame in table.groupby(protocols, sort=True):
+        first = summary[summary["evaluation"] == protocol].iloc[0]
+        shown = frame.assign(chance=first["chance"], chance_p95=first["chance_p95"])
+        slug = re.sub(r"\W+", "_", str(protocol)).strip("_")
+        figures.append(
+            _Figure(
+                f"fmri_scores_{slug}" if protocols.nunique() > 1 else "fmri_scores",
+                F.plot_scores(shown, title=str(protocol) or None),
+                f"One point per test fold ({protocol}); dashed: chance "
+                f"({first['chance']:.3f}), dotted: p < 0.05 threshold of the pooled accuracy "
+                f"({first['chance_p95']:.3f}).",
+            )
+        )
+    shown = summary.assign(above_chance=summary["above_chance"].map({True: "yes", False: "no"}))
+    if shown["sensitivity"].isna().all():
+        shown = shown.drop(columns=["sensitivity", "specificity", "positive"])
+    section = _Section(
+        "fmri",
+        f"{source}: fMRI diagnosis",
+        "Accuracy of the diagnosis over all test subjects of a protocol (pooled: each "
+        "fold weighs by its subjects). Chance is the pooled accuracy of always predicting "
+        "each training fold's majority class, the figure the benchmark prints; a pipeline "
+        "beats chance at p < 0.05 only above chance_p95 (binomial, over the test subjects). "
+        "Sensitivity and specificity come from the stored predictions, pooled over the "
+        "folds. fit_cpu_s: CPU seconds of all the fits.",
+        figures=figures,
+        tables=[_table(shown, f"{source}, per pipeline and protocol")],
+        notes=_fmri_notes(summary),
+    )
+    return section, summary
 
 
 def _other_section(stem, table, source=None) -> _Section:
@@ -647,6 +787,23 @@ def _sections(folder, models):
             f"{folder} holds none of {list(KNOWN_FILES)} nor any CSV with dataset, pipeline "
             f"and score columns; run 'neuropipe benchmark --output {folder}' first."
         )
+    problems = []  # rows the report cannot use: left out, and said so
+    if results is not None:
+        results, found = usable_rows(results, "results.csv")
+        problems += found
+        if found and summary is not None:
+            summary = None  # recomputed from the usable rows, so table and figures agree
+            problems.append("summary.csv: recomputed from the usable rows of results.csv.")
+    if decoding is not None:
+        decoding, found = usable_rows(decoding, "decoding.csv")
+        problems += found
+    for stem in list(others):
+        others[stem], found = usable_rows(others[stem], f"{stem}.csv")
+        problems += found
+        if others[stem].empty:
+            del others[stem]
+    for problem in problems:
+        logger.warning("report: %s", problem)
     family = _split_families(results)
     eeg = family["eeg"]
     if decoding is None:
@@ -668,6 +825,17 @@ def _sections(folder, models):
         pd.concat([t["pipeline"] for t in (eeg, decoding) if t is not None] or [pd.Series()])
     )
     sections = []
+    if problems:
+        sections.append(
+            _Section(
+                "problems",
+                "Rows left out",
+                "Rows of the results folder the report could not use; every table, figure "
+                "and headline below is computed without them. Rerun the benchmark (with "
+                "--resume, only the damaged tasks) to restore them.",
+                notes=problems,
+            )
+        )
     if failures is not None and not failures.empty:
         sections.append(
             _Section(
@@ -703,12 +871,15 @@ def _sections(folder, models):
             else:
                 section.figures.insert(1, trajectory)
         sections.append(section)
+    fmri = None
     for stem, table in others.items():
-        section = _other_section(stem, table, sources.get(stem))
-        if models and stem == "fmri":
-            confusion = _fmri_confusion(table, index)
+        if stem == "fmri":
+            section, fmri = _fmri_section(table, index, sources.get(stem, "fmri.csv"), models)
+            confusion = _fmri_confusion(table, index) if models else None
             if confusion is not None:
                 section.figures.append(confusion)
+        else:
+            section = _other_section(stem, table, sources.get(stem))
         sections.append(section)
     unreadable = index.attrs.get("unreadable", [])
     if unreadable and sections:
@@ -716,7 +887,7 @@ def _sections(folder, models):
             f"{len(unreadable)} task artifact file(s) could not be read and were left out: "
             + "; ".join(unreadable[:3])
         )
-    return sections, (summary, decoding, leakage), index
+    return sections, (summary, decoding, leakage, fmri), index
 
 
 def _save(fig: _Figure, stem: Path) -> None:
@@ -832,7 +1003,7 @@ def make_report(
     figures_dir = (
         output.parent / f"{output.stem}_figures" if figures_dir is None else Path(figures_dir)
     )
-    sections, (summary, decoding, leakage), index = _sections(folder, models)
+    sections, headlines, index = _sections(folder, models)
     figures_dir.mkdir(parents=True, exist_ok=True)
     output.parent.mkdir(parents=True, exist_ok=True)
     figures = [fig for section in sections for fig in section.figures]
@@ -854,7 +1025,7 @@ def make_report(
                 Markup("<code>{}</code>").format(command),
             ],
             sections=sections,
-            cards=_cards(summary, decoding, leakage),
+            cards=_cards(*headlines),
             footer=f"Read {', '.join(files)}{stored}. Each figure is also in "
             f"{figures_dir}/ as PNG and SVG.",
         )
