@@ -285,7 +285,14 @@ def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
             "pooled: accuracy over all test subjects; chance: pooled accuracy of predicting "
             "each training fold's majority class; above_chance: pooled > chance_p95 (p < 0.05)."
         )
-    if not eeg.empty:
+    if not eeg.empty and protocol == "pseudo-online":
+        from .evaluation.pseudo_online import summarize_pseudo_online
+
+        _print_table(
+            "EEG, pseudo-online evaluation (nMCC: 0.5 is chance; means over subjects):",
+            summarize_pseudo_online(eeg),
+        )
+    elif not eeg.empty:
         _print_table(f"EEG, {protocol} evaluation:", summarize(eeg))
         print(
             "Scores are means over subjects; chance_p95 is the score a no-information "
@@ -540,8 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--protocol",
         default="within-session",
-        choices=["within-session", "cross-session", "cross-subject"],
-        help="evaluation protocol of the EEG pipelines (default within-session)",
+        choices=["within-session", "cross-session", "cross-subject", "pseudo-online"],
+        help="evaluation protocol of the EEG pipelines (default within-session); "
+        "pseudo-online: leave one run out, a window sliding over the held-out run, an idle "
+        "class, scored by nMCC, ITR, false activations/min and onset latency",
     )
     p.add_argument(
         "--fmri-protocols",

@@ -134,6 +134,74 @@ class EEGDataset:
                 )
         return EpochsData.concatenate(parts)
 
+    #: Label of everything that is not a task in a continuous run (pseudo-online).
+    idle_label = "idle"
+    #: Cues that mark rest, mapped to ``idle_label`` in continuous runs (event key -> label).
+    idle_events: dict = {}
+
+    def epoching(self, paradigm: str | None = None) -> dict:
+        """The epoching options of ``paradigm`` (``tmin``, ``tmax``, ``l_freq``...), as
+        :meth:`load` applies them by default.
+
+        Examples
+        --------
+        >>> SSVEPExo().epoching("SSVEP")
+        {'tmin': 2.0, 'tmax': 4.0, 'l_freq': 7.0, 'h_freq': 45.0}
+        """
+        paradigm = paradigm or next(iter(self.paradigms))
+        check_option("paradigm", paradigm, list(self.paradigms))
+        return dict(self.paradigms[paradigm])
+
+    def load_continuous(self, subject: int, paradigm: str | None = None) -> list:
+        """Every run of a subject as a continuous recording with the label in force.
+
+        Task cues are labelled as in :meth:`load` for as long as each lasts (its
+        annotation's duration, else until the next cue); rest cues (``idle_events``) and
+        every sample outside a cue are ``idle_label``.
+
+        Parameters
+        ----------
+        subject : int
+        paradigm : str | None
+            MOABB paradigm whose channels (``picks``) to keep; default the first.
+
+        Returns
+        -------
+        runs : list of ContinuousRun
+            In the order of :meth:`load`, unfiltered, in microvolts.
+
+        Examples
+        --------
+        >>> runs = EEGMMIDBLeftRight().load_continuous(1)
+        >>> [r.run for r in runs], sorted(set(runs[0].labels.tolist()))
+        (['R04', 'R08', 'R12'], ['idle', 'left_hand', 'right_hand'])
+        """
+        from ..io.eeg import read_continuous
+
+        if int(subject) not in self.subjects:
+            raise ValueError(
+                f"Subject {subject} is not in {str(self.path)!r}; available subjects of "
+                f"{self.name!r} there: {self.subjects}."
+            )
+        picks = self.epoching(paradigm).get("picks")
+        event_map = {**self.event_map, **self.idle_events}
+        runs = []
+        for session, files, events in self._subject_files(int(subject)):
+            for i, (path, run) in enumerate(files):
+                runs.append(
+                    read_continuous(
+                        path,
+                        event_map,
+                        idle_label=self.idle_label,
+                        picks=picks,
+                        events=None if events is None else events[i],
+                        subject=int(subject),
+                        session=session,
+                        run=run,
+                    )
+                )
+        return runs
+
 
 #: EEGMMIDB epochings: ``"moabb"`` is MOABB's default (``PhysionetMI.interval`` 0-3 s after
 #: the cue, ``LeftRightImagery`` / ``MotorImagery`` band 8-32 Hz, 160 Hz, all 64 channels);
@@ -175,6 +243,21 @@ class _EEGMMIDB(EEGDataset):
         """
         check_option("epoching", epoching, list(self.epochings))
         return super().load(subjects, paradigm, **{**self.epochings[epoching], **kwargs})
+
+    #: T0 marks the rest between cues (PhysioNet EEGMMIDB description).
+    idle_events = {"T0": "idle"}
+
+    def epoching(self, paradigm: str | None = None, epoching: str = "moabb") -> dict:
+        """The options :meth:`load` epochs with (default ``epoching="moabb"``: 0-3 s,
+        8-32 Hz).
+
+        Examples
+        --------
+        >>> EEGMMIDBLeftRight().epoching()
+        {'tmin': 0.0, 'tmax': 3.0, 'l_freq': 8.0, 'h_freq': 32.0}
+        """
+        check_option("epoching", epoching, list(self.epochings))
+        return {**super().epoching(paradigm), **self.epochings[epoching]}
 
     def _root(self) -> Path:
         nested = self.path / "MNE-eegbci-data" / "files" / "eegmmidb" / "1.0.0"
@@ -261,6 +344,8 @@ class SSVEPExo(EEGDataset):
 
     name = "ssvep-exo"
     folder = "ssvep_exo"
+    #: The no-stimulus trials (code 1) are the idle class of a continuous run.
+    idle_label = "rest"
     description = "SSVEP exoskeleton (Kalunga 2016), 4 classes, 8 ch, 256 Hz, 2 sessions"
     licence = "CC0 1.0 / CC-BY-4.0"
     event_map = {1: "rest", 2: "13", 3: "21", 4: "17"}

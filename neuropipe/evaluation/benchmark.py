@@ -52,13 +52,15 @@ def plan_benchmark(
     subjects : list of int | None
         Restrict every dataset to these subjects (those it has).
     protocol : str
-        A key of :data:`neuropipe.evaluation.protocols.EVALUATIONS`.
+        A key of :data:`neuropipe.evaluation.protocols.EVALUATIONS`, or
+        ``"pseudo-online"`` (:mod:`neuropipe.evaluation.pseudo_online`; filter-bank
+        paradigms are not planned).
 
     Returns
     -------
     tasks : list of BenchmarkTask
     """
-    check_option("protocol", protocol, list(EVALUATIONS))
+    check_option("protocol", protocol, [*EVALUATIONS, "pseudo-online"])
     names = list(EEG_DATASETS) if datasets is None else list(datasets)
     found = {}
     unknown = []
@@ -94,6 +96,8 @@ def plan_benchmark(
         if protocol == "cross-subject" and len(candidates) < 2:
             continue
         for paradigm in dataset.paradigms:
+            if protocol == "pseudo-online" and _filter_bank(dataset, paradigm):
+                continue  # one causally filtered signal is decided on: no filter bank
             for config in configs:
                 if paradigm not in config["paradigms"]:
                     continue
@@ -110,6 +114,13 @@ def plan_benchmark(
                             )
                         )
     return tasks
+
+
+def _filter_bank(dataset, paradigm) -> bool:
+    """Whether ``paradigm`` of ``dataset`` epochs through a filter bank."""
+    options = getattr(dataset, "paradigms", {})
+    options = options.get(paradigm) if isinstance(options, dict) else None
+    return isinstance(options, dict) and options.get("filter_bank") is not None
 
 
 #: The benchmark families, in the order their tasks are planned.
@@ -333,7 +344,9 @@ def run_benchmark(
         family (``"abide-pcp-cc200"``, ``"flint2012"``...); ``subjects`` restricts EEG.
     protocol : str
         EEG protocol: ``"within-session"`` (stratified k-fold per session, as MOABB),
-        ``"cross-session"`` or ``"cross-subject"``.
+        ``"cross-session"``, ``"cross-subject"`` or ``"pseudo-online"`` (leave one run
+        out, a sliding window over the held-out run, see
+        :mod:`neuropipe.evaluation.pseudo_online`).
     families : sequence of {"eeg", "fmri", "decoding"}
         The benchmark families to run, through the same runner.
     fmri_protocols : sequence of str | None

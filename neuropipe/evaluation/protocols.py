@@ -62,8 +62,20 @@ RESULT_COLUMNS = [
 #: Columns after :data:`RESULT_COLUMNS`, empty where a family has no value: ``family``
 #: (``"eeg"``, ``"fmri"`` or ``"decoding"``), ``n_train`` (training samples of an fMRI
 #: fold), ``state`` (decoding: ``"all"`` for the row averaged over states, else the state
-#: name), ``nrmse`` and ``maae`` (decoding errors).
-OPTIONAL_COLUMNS = ["family", "n_train", "state", "nrmse", "maae"]
+#: name), ``nrmse`` and ``maae`` (decoding errors); pseudo-online EEG rows
+#: (:mod:`neuropipe.evaluation.pseudo_online`) add ``itr_bits_min``,
+#: ``false_activations_min``, ``onset_latency_s`` and ``onset_detected``.
+OPTIONAL_COLUMNS = [
+    "family",
+    "n_train",
+    "state",
+    "nrmse",
+    "maae",
+    "itr_bits_min",
+    "false_activations_min",
+    "onset_latency_s",
+    "onset_detected",
+]
 
 #: The one schema of ``results.csv`` and of every task file, for the three families.
 #: ``score``: ROC-AUC or accuracy (``scoring``) for EEG, accuracy for fMRI, R² for decoding;
@@ -488,10 +500,14 @@ def evaluate(protocol: str, pipelines: dict, data, dataset: str, **kwargs) -> pd
         return evaluate_fmri_protocol(pipelines, data, protocol, dataset=dataset, **kwargs)
     if protocol == "time-ordered":
         return evaluate_time_ordered(pipelines, data, dataset=dataset, **kwargs)
+    if protocol == "pseudo-online":  # data: a PseudoOnlineData
+        from .pseudo_online import evaluate_pseudo_online
+
+        return evaluate_pseudo_online(pipelines, data, dataset, **kwargs)
     if protocol not in EVALUATIONS:
         check_option(
             "protocol",
             protocol,
-            [*EVALUATIONS, "leave-site-out", "stratified-10fold", "time-ordered"],
+            [*EVALUATIONS, "pseudo-online", "leave-site-out", "stratified-10fold", "time-ordered"],
         )
     return EVALUATIONS[protocol](pipelines, data, dataset, **kwargs)

@@ -538,6 +538,11 @@ def _evaluate_task(task, pipeline, n_splits, random_state, artifacts):
         kwargs = {"random_state": options["random_state"]}
     elif task_family(task) == "decoding":
         data, kwargs = _load_family(task.dataset, task.paradigm), {}
+    elif task.protocol == "pseudo-online":  # continuous runs, decided window by window
+        from .pseudo_online import load_pseudo_online
+
+        data = load_pseudo_online(task.dataset, task.paradigm, task.subject)
+        kwargs = {"random_state": random_state}
     else:
         # transformer fits on the same data shared by grid settings and pipelines
         pipeline = share_transformer_fits(pipeline)

@@ -22,12 +22,15 @@ import pandas as pd
 from .._validation import DataFileError, check_ch_names, check_freq_range
 
 __all__ = [
+    "ContinuousRun",
     "EpochsData",
     "RecordingWarning",
     "read_raw",
     "standardize_channel_names",
     "epochs_from_raw",
     "read_epochs",
+    "labels_in_force",
+    "read_continuous",
 ]
 
 #: Scale from MNE's volts to the microvolts neuropipe arrays hold (as MOABB does).
@@ -829,3 +832,203 @@ def read_epochs(
             )
         )
     return EpochsData.concatenate(parts)
+
+
+@dataclass
+class ContinuousRun:
+    """One continuous recording with the label in force at every sample.
+
+    What a pseudo-online evaluation slides its window over
+    (:mod:`neuropipe.evaluation.pseudo_online`) and what its idle epochs are cut from.
+
+    Attributes
+    ----------
+    data : ndarray, shape (n_channels, n_times)
+        The unfiltered recording in microvolts (MNE's volts x 1e6, as epochs hold).
+    sfreq : float
+        Sampling rate in Hz.
+    ch_names : list of str
+        Channel names, standardised.
+    labels : ndarray of str, shape (n_times,)
+        The label in force at each sample: a task class from a cue for as long as the
+        cue lasts, ``idle_label`` everywhere else.
+    events : pandas.DataFrame
+        One row per cue kept: ``sample`` (index into ``data``), ``end`` (first sample
+        after the cue's span), ``label`` and ``event`` (the original annotation or code).
+    idle_label : str
+        The label of everything that is not a task.
+    subject, session, run : object
+        Where the run comes from.
+    """
+
+    data: np.ndarray
+    sfreq: float
+    ch_names: list
+    labels: np.ndarray
+    events: pd.DataFrame
+    idle_label: str = "idle"
+    subject: object = None
+    session: object = None
+    run: object = None
+
+    @property
+    def n_times(self) -> int:
+        return self.data.shape[1]
+
+    def trials(self) -> pd.DataFrame:
+        """Task cues as ``onset``, ``end`` (seconds) and ``label``, idle cues left out."""
+        task = self.events[self.events["label"] != self.idle_label]
+        return pd.DataFrame(
+            {
+                "onset": task["sample"].to_numpy() / self.sfreq,
+                "end": task["end"].to_numpy() / self.sfreq,
+                "label": task["label"].to_numpy(),
+            }
+        )
+
+
+def _cue_table(raw, events, event_map) -> pd.DataFrame:
+    """Cues of ``event_map`` with their sample (from the first sample of ``raw``) and
+    duration in samples (0 when the source gives none: events arrays, stim channels)."""
+    if events is None and len(raw.annotations):
+        annotations = raw.annotations
+        samples = raw.time_as_index(
+            annotations.onset, use_rounding=True, origin=annotations.orig_time
+        )
+        keys = list(annotations.description)
+        durations = np.round(np.asarray(annotations.duration) * raw.info["sfreq"]).astype(int)
+    else:
+        found, _ = _raw_events(raw, events, None)
+        samples, keys = found[:, 0] - raw.first_samp, [int(c) for c in found[:, 2]]
+        durations = np.zeros(len(found), dtype=int)
+    lookup = {str(k): v for k, v in event_map.items()}
+    rows = [
+        (int(s), int(d), lookup[str(k)], str(k))
+        for s, d, k in zip(samples, durations, keys)
+        if str(k) in lookup and 0 <= s < raw.n_times
+    ]
+    if not rows:
+        raise DataFileError(
+            f"None of the events {list(event_map)} are in the recording; check the "
+            f"'event_map' keys."
+        )
+    table = pd.DataFrame(rows, columns=["sample", "duration", "label", "event"])
+    return table.sort_values("sample", kind="stable").reset_index(drop=True)
+
+
+def labels_in_force(events: pd.DataFrame, n_times: int, idle_label: str) -> tuple:
+    """The label in force at each sample, and where each cue's span ends.
+
+    A cue is in force from its sample for its duration; a cue without a duration (0) until
+    the next cue, the last one for the median spacing of the cues. Spans stop at the next
+    cue and at the end of the run; samples outside every span are ``idle_label``.
+
+    Parameters
+    ----------
+    events : pandas.DataFrame
+        ``sample``, ``duration`` (samples) and ``label`` of each cue, in time order.
+    n_times : int
+        Samples in the run.
+    idle_label : str
+
+    Returns
+    -------
+    labels : ndarray of str, shape (n_times,)
+    ends : ndarray of int, shape (n_cues,)
+        First sample after each cue's span.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> cues = pd.DataFrame({"sample": [2, 5], "duration": [2, 0], "label": ["L", "R"]})
+    >>> labels, ends = labels_in_force(cues, 10, "idle")
+    >>> labels.tolist(), ends.tolist()
+    (['idle', 'idle', 'L', 'L', 'idle', 'R', 'R', 'R', 'idle', 'idle'], [4, 8])
+    """
+    samples = events["sample"].to_numpy(dtype=int)
+    durations = events["duration"].to_numpy(dtype=int)
+    following = np.r_[samples[1:], n_times]
+    spacing = int(np.median(np.diff(samples))) if len(samples) > 1 else n_times
+    span = np.where(durations > 0, durations, following - samples)
+    span[-1] = durations[-1] if durations[-1] > 0 else spacing
+    ends = np.minimum(np.minimum(samples + span, following), n_times)
+    width = max([len(str(idle_label))] + [len(str(label)) for label in events["label"]])
+    labels = np.full(n_times, idle_label, dtype=f"<U{width}")
+    for start, end, label in zip(samples, ends, events["label"]):
+        labels[start:end] = label
+    return labels, ends
+
+
+def read_continuous(
+    path,
+    event_map: Mapping,
+    *,
+    idle_label: str = "idle",
+    picks=None,
+    events=None,
+    subject=None,
+    session=None,
+    run=None,
+    verbose="ERROR",
+) -> ContinuousRun:
+    """Read a recording as one continuous array with the label in force at every sample.
+
+    Parameters
+    ----------
+    path : str | Path
+        Recording file (any format :func:`read_raw` reads).
+    event_map : dict
+        Event key (annotation name such as ``"T1"`` or integer code) -> label; map the
+        rest cues to ``idle_label`` (``{"T0": "idle"}``) so they count as idle.
+    idle_label : str
+        Label of every sample outside a task cue.
+    picks : list of str | None
+        Channels to keep, in this order; default all EEG channels.
+    events : ndarray, shape (n_events, 3) | str | Path | None
+        Events (or a ``-eve.fif`` file) instead of the file's annotations.
+    subject, session, run : object
+        Written into the result.
+    verbose : str | bool
+        MNE verbosity.
+
+    Returns
+    -------
+    run : ContinuousRun
+        Unfiltered data in microvolts.
+
+    Examples
+    --------
+    >>> from neuropipe.datasets import bundled_path
+    >>> r = read_continuous(bundled_path("eegmmidb") / "S001" / "S001R04.edf",
+    ...                     {"T0": "idle", "T1": "left_hand", "T2": "right_hand"})
+    >>> r.data.shape, r.labels[:2].tolist(), len(r.trials())
+    ((64, 20000), ['idle', 'idle'], 15)
+    """
+    path = Path(path)
+    raw = read_raw(path, verbose=verbose)
+    standardize_channel_names(raw)
+    if isinstance(events, (str, os.PathLike)):
+        events = mne.read_events(events, verbose=verbose)
+    cues = _cue_table(raw, events, event_map)
+    labels, ends = labels_in_force(cues, raw.n_times, idle_label)
+    if picks is None:
+        picks = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
+        if not picks:
+            raise DataFileError(f"{path.name!r} has no EEG channel; pass 'picks' explicitly.")
+    unknown = [c for c in picks if c not in raw.ch_names]
+    if unknown:
+        raise ValueError(
+            f"Unknown channels {unknown} for {path.name!r}; available channels are {raw.ch_names}."
+        )
+    table = cues.assign(end=ends)[["sample", "end", "label", "event"]]
+    return ContinuousRun(
+        raw.get_data(picks=list(picks)) * EEG_UNIT_FACTOR,
+        float(raw.info["sfreq"]),
+        list(picks),
+        labels,
+        table,
+        idle_label,
+        subject,
+        session,
+        run,
+    )

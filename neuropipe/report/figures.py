@@ -12,7 +12,8 @@ arrays stored with it and returns a :class:`matplotlib.figure.Figure`:
 - :func:`plot_decoding_scores`: R² and nRMSE of continuous decoders;
 - :func:`plot_decoded_trajectories`: true vs decoded hand velocity;
 - :func:`plot_r2_maps`: R² maps of the feature-selection steps of spectral pipelines;
-- :func:`plot_confusion`: confusion matrix of test-fold predictions.
+- :func:`plot_confusion`: confusion matrix of test-fold predictions;
+- :func:`plot_pseudo_online_timeline`: label in force vs window decisions of one run.
 
 Nothing here fits a model: the model figures draw the arrays stored with the results
 (:mod:`neuropipe.evaluation.artifacts`, read by :mod:`neuropipe.report.models`).
@@ -35,9 +36,15 @@ __all__ = [
     "plot_decoded_trajectories",
     "plot_r2_maps",
     "plot_confusion",
+    "plot_pseudo_online_timeline",
 ]
 
-_SCORING_LABELS = {"roc_auc": "ROC AUC", "accuracy": "accuracy", "balanced_accuracy": "bal. acc."}
+_SCORING_LABELS = {
+    "roc_auc": "ROC AUC",
+    "accuracy": "accuracy",
+    "balanced_accuracy": "bal. acc.",
+    "nmcc": "nMCC",
+}
 _STYLE = {
     "axes.spines.top": False,
     "axes.spines.right": False,
@@ -677,6 +684,89 @@ def plot_confusion(y_true, y_pred, *, labels=None, display_labels=None, title=No
         fig.colorbar(display.im_, ax=ax, shrink=0.8, label="share of true class")
         accuracy = float(np.mean(y_pred == y_true))
         ax.set_title(title or f"accuracy {accuracy:.0%} ({len(y_true)} trials)")
+        fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_pseudo_online_timeline(
+    window_time, y_true, y_pred, *, classes=None, idle=None, title=None, max_seconds=None
+):
+    """True label in force vs the decision of every window of one held-out run.
+
+    Parameters
+    ----------
+    window_time : array-like, shape (n_windows,)
+        Time of each window's last sample, in seconds from the start of the run.
+    y_true, y_pred : array-like, shape (n_windows,)
+        Label in force at each window's end and the decision on it (codes or names).
+    classes : array-like of str | None
+        Names of the codes ``0..n_classes-1`` (the stored ``classes``); None: the labels.
+    idle : int | str | None
+        The idle class, drawn at the bottom.
+    title : str | None
+    max_seconds : float | None
+        Draw only the first ``max_seconds`` of the run.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        One row per class; the true label as a grey band, each decision as a dot (green
+        when it matches the label in force, red when not).
+
+    Examples
+    --------
+    >>> fig = plot_pseudo_online_timeline([1.0, 1.5, 2.0, 2.5], [0, 1, 1, 0], [0, 0, 1, 2],
+    ...                                   classes=["idle", "left", "right"], idle=0)
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['idle', 'left', 'right']
+    """
+    import matplotlib.pyplot as plt
+
+    times = np.asarray(window_time, dtype=float)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if not times.shape == y_true.shape == y_pred.shape or times.ndim != 1 or not len(times):
+        raise ValueError(
+            f"window_time, y_true and y_pred must be 1-D of one non-zero length, got "
+            f"{times.shape}, {y_true.shape} and {y_pred.shape}."
+        )
+    if max_seconds is not None:
+        keep = times <= times[0] + max_seconds
+        times, y_true, y_pred = times[keep], y_true[keep], y_pred[keep]
+    labels = list(np.unique(np.r_[y_true, y_pred]))
+    if classes is not None:
+        labels = sorted(set(labels) | set(range(len(classes))))
+    if idle is not None and idle in labels:
+        labels.remove(idle)
+        labels.insert(0, idle)
+    row = {label: i for i, label in enumerate(labels)}
+    names = [str(classes[label]) if classes is not None else str(label) for label in labels]
+    with _style(**{"axes.grid": False}):
+        fig, ax = plt.subplots(figsize=(9.0, 0.55 * len(labels) + 1.6))
+        step = np.median(np.diff(times)) if len(times) > 1 else 1.0
+        truth = np.array([row[v] for v in y_true])
+        ax.fill_between(
+            np.r_[times, times[-1] + step],
+            np.r_[truth, truth[-1]] - 0.3,
+            np.r_[truth, truth[-1]] + 0.3,
+            step="post",
+            color="#d0d0d0",
+            label="label in force",
+            linewidth=0,
+        )
+        decided = np.array([row[v] for v in y_pred])
+        correct = y_pred == y_true
+        for mask, colour, text in (
+            (correct, "#2a9d4b", "decision, right"),
+            (~correct, "#d1495b", "decision, wrong"),
+        ):
+            ax.plot(times[mask], decided[mask], "o", ms=3.5, color=colour, label=text)
+        ax.set_yticks(range(len(labels)), names)
+        ax.set_ylim(-0.7, len(labels) - 0.3)
+        ax.set_xlabel("time in the run (s, end of each window)")
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.28), ncol=3)
+        if title:
+            ax.set_title(title)
         fig.tight_layout()
     plt.close(fig)
     return fig

@@ -738,6 +738,59 @@ def _trajectory_figure(decoding, index, palette) -> _Figure | None:
     )
 
 
+def _pseudo_online_section(eeg, index, folder) -> _Section:
+    """Scores of the pseudo-online rows and the decisions of one held-out run."""
+    from ..evaluation.pseudo_online import summarize_pseudo_online
+
+    rows = eeg[eeg["evaluation"] == "pseudo-online"]
+    section = _Section(
+        "pseudo-online",
+        "Pseudo-online decoding",
+        "Each subject's runs left out in turn: the pipeline is fitted on the other runs' "
+        "task and idle epochs (causally band-passed) and decides on a window sliding over "
+        "the held-out run, scored against the label in force at each window's end. nMCC "
+        "0.5 is chance; false activations are task decisions started during rest; onset "
+        "latency is the median time from a cue to the first correct decision of its trial "
+        "(over the trials detected, whose share is onset_detected).",
+        tables=[_table(summarize_pseudo_online(rows), "Means over subjects (runs averaged first)")],
+    )
+    stored = _with_artifacts(rows, index[index["protocol"] == "pseudo-online"])
+    if stored.empty:
+        section.notes.append(
+            _NO_ARTIFACTS.format(
+                what="the pseudo-online runs", folder=folder, figure="the decision timeline"
+            )
+        )
+        return section
+    dataset = sorted(stored["dataset"].unique())[0]
+    frame = stored[stored["dataset"] == dataset]
+    pipeline = frame.groupby("pipeline")["score"].mean().idxmax()
+    subject, _ = _typical_subject(frame[frame["pipeline"] == pipeline])
+    chosen = frame[(frame["pipeline"] == pipeline) & (frame["subject"] == subject)]
+    fold = M.load_artifacts(chosen["path"].iloc[0])[0]
+    session = chosen.sort_values("session")["session"].iloc[0]
+    score = chosen.loc[chosen["session"] == session, "score"].iloc[0]
+    section.figures.append(
+        _Figure(
+            "pseudo_online_timeline",
+            F.plot_pseudo_online_timeline(
+                fold["window_time"],
+                fold["y_true"],
+                fold["y_pred"],
+                classes=fold.get("classes"),
+                idle=int(fold["idle"]),
+                title=f"{pipeline} on {dataset}, subject {subject}, run {session}",
+            ),
+            Markup(
+                "The held-out run {} of subject {} (the subject closest to the pipeline's "
+                "mean) decided by <b>{}</b>, the best pipeline on <b>{}</b> (nMCC {:.2f} on "
+                "this run): grey, the label in force; dots, the decision every {:g} s."
+            ).format(session, subject, pipeline, dataset, score, float(fold["step"])),
+        )
+    )
+    return section
+
+
 def _fmri_confusion(table, index) -> _Figure | None:
     """Confusion matrix of the best fMRI pipeline, pooled over the test folds of one protocol
     (leave-site-out when stored, else the first protocol with artifacts)."""
@@ -852,6 +905,8 @@ def _sections(folder, models):
         if models:
             sections.append(_confusion_section(eeg, index, folder))
         sections.append(timing)
+        if (eeg["evaluation"] == "pseudo-online").any():
+            sections.append(_pseudo_online_section(eeg, index, folder))
     if leakage is not None and not leakage.empty:
         sections.append(_leakage_section(leakage))
     if eeg is not None and models:
