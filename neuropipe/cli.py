@@ -229,6 +229,16 @@ def _families(args) -> list[str]:
 
 
 def _pipeline_folder(args, family: str, families) -> list[Path] | None:
+def _pipeline_arg(text: str) -> str:
+    """A --pipelines entry: a folder or file as given, a pipeline's name (ts-lr) its file."""
+    path = Path(text)
+    if path.exists() or path.suffix or len(path.parts) > 1:
+        return text
+    from .evaluation.pipelines import find_pipeline
+
+    return str(find_pipeline(text)[0])
+
+
     """The --pipelines folders and files of a family (family_sources), or None when none."""
     from .evaluation.pipelines import family_sources
 
@@ -338,6 +348,8 @@ def _cmd_benchmark(args) -> int:
 
         args.pipelines = [str(default_pipelines_dir())]
     start = time.perf_counter()
+    else:
+        args.pipelines = [_pipeline_arg(text) for text in args.pipelines]
     families = _families(args)
     if args.scheduler is not None:
         check_scheduler_address(args.scheduler)
@@ -505,9 +517,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--pipelines",
         nargs="+",
         default=None,
-        help="folders or files of pipelines, ours (.py) and MOABB's (.yml) side by side "
-        "(default ./pipelines, else the pipelines installed with neuropipe; decoding "
-        "pipelines are read from FOLDER/decoding/)",
+        help="folders or files of pipelines, ours (.py) and MOABB's (.yml) side by side, "
+        "or pipeline names (ts-lr: `neuropipe pipelines` lists them) (default ./pipelines, "
+        "else the pipelines installed with neuropipe; fMRI and decoding pipelines are read "
+        "from FOLDER/fmri/ and FOLDER/decoding/, and from the files given)",
     )
     p.add_argument(
         "--paradigms",

@@ -128,6 +128,21 @@ def test_benchmark_with_a_decoding_file_only(tmp_path, capsys):
     assert (
         "has no fmri pipeline" in err and "pass --pipelines FOLDER or a fmri pipeline FILE" in err
     )
+    # by name, as `neuropipe pipelines` lists it
+    args = [
+        "benchmark",
+        "--pipelines",
+        "wiener",
+        "--datasets",
+        "flint2012",
+        "--no-progress",
+        "--no-report",
+        "--output",
+        str(tmp_path / "out3"),
+    ]
+    assert main(args) == 0 and "flint2012   Wiener" in capsys.readouterr().out
+    assert main([*args[:2], "wienerr", *args[3:]]) == 2
+    assert "No pipeline named 'wienerr'" in capsys.readouterr().err
 
 
 def test_fit_takes_a_pipeline_name(tmp_path, capsys):
