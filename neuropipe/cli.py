@@ -32,7 +32,6 @@ def _cmd_datasets(args) -> int:
     return 0
 
 
-def _print_table(title: str, table: pd.DataFrame) -> None:
 def _cmd_pipelines(args) -> int:
     from .datasets.paths import default_pipelines_dir
     from .evaluation.pipelines import list_pipelines
@@ -58,6 +57,7 @@ def _cmd_pipelines(args) -> int:
     return 0
 
 
+def _print_table(title: str, table: pd.DataFrame) -> None:
     print(f"\n{title}")
     with pd.option_context("display.width", 160, "display.float_format", "{:.3f}".format):
         print(table.to_string(index=False))
@@ -228,7 +228,6 @@ def _families(args) -> list[str]:
     return list(args.paradigms)
 
 
-def _pipeline_folder(args, family: str, families) -> list[Path] | None:
 def _pipeline_arg(text: str) -> str:
     """A --pipelines entry: a folder or file as given, a pipeline's name (ts-lr) its file."""
     path = Path(text)
@@ -239,6 +238,7 @@ def _pipeline_arg(text: str) -> str:
     return str(find_pipeline(text)[0])
 
 
+def _pipeline_folder(args, family: str, families) -> list[Path] | None:
     """The --pipelines folders and files of a family (family_sources), or None when none."""
     from .evaluation.pipelines import family_sources
 
@@ -347,9 +347,9 @@ def _cmd_benchmark(args) -> int:
         from .datasets.paths import default_pipelines_dir
 
         args.pipelines = [str(default_pipelines_dir())]
-    start = time.perf_counter()
     else:
         args.pipelines = [_pipeline_arg(text) for text in args.pipelines]
+    start = time.perf_counter()
     families = _families(args)
     if args.scheduler is not None:
         check_scheduler_address(args.scheduler)
@@ -502,6 +502,19 @@ def build_parser() -> argparse.ArgumentParser:
     _add_console_options(p, defaults=False)
 
     p = sub.add_parser(
+        "pipelines",
+        help="list the pipeline files: name, family, default or opt-in, summary",
+        description="List the pipeline files (./pipelines when there is one, else those "
+        "installed with neuropipe) by family: the NAME that load_pipeline('NAME') and "
+        "neuropipe fit --pipeline NAME take, default or opt-in (--include-slow), the "
+        "display name used in result tables and the file's one-line summary.",
+    )
+    p.add_argument("--pipelines", help="the pipelines folder to list (default as benchmark)")
+    p.add_argument("--family", nargs="+", choices=PARADIGM_FAMILIES, help="only these families")
+    p.set_defaults(func=_cmd_pipelines)
+    _add_console_options(p, defaults=False)
+
+    p = sub.add_parser(
         "benchmark",
         help="run every pipeline file on every bundled dataset of its paradigm",
         description="Every EEG pipeline in PIPELINES on every bundled dataset whose paradigm "
@@ -530,19 +543,6 @@ def build_parser() -> argparse.ArgumentParser:
         help="which benchmarks to run (default: the families of --datasets, else all)",
     )
     p.add_argument(
-    p = sub.add_parser(
-        "pipelines",
-        help="list the pipeline files: name, family, default or opt-in, summary",
-        description="List the pipeline files (./pipelines when there is one, else those "
-        "installed with neuropipe) by family: the NAME that load_pipeline('NAME') and "
-        "neuropipe fit --pipeline NAME take, default or opt-in (--include-slow), the "
-        "display name used in result tables and the file's one-line summary.",
-    )
-    p.add_argument("--pipelines", help="the pipelines folder to list (default as benchmark)")
-    p.add_argument("--family", nargs="+", choices=PARADIGM_FAMILIES, help="only these families")
-    p.set_defaults(func=_cmd_pipelines)
-    _add_console_options(p, defaults=False)
-
         "--datasets",
         nargs="+",
         help="dataset names (default: all); they imply their family (eeg, fmri, decoding)",
