@@ -5,7 +5,14 @@ the benchmark runner (joblib / Dask), leakage. The protocols' splitters are in
 from .benchmark import leakage_report, plan_benchmark, run_benchmark, summarize
 from .chance import chance_level
 from .leakage import optimistic_vs_leakfree
-from .pipelines import as_pipeline_dict, load_pipeline_file, load_pipelines
+from .pipelines import (
+    as_pipeline_dict,
+    find_pipeline,
+    list_pipelines,
+    load_pipeline,
+    load_pipeline_file,
+    load_pipelines,
+)
 from .protocols import (
     EVALUATIONS,
     RESULTS_SCHEMA,
@@ -26,7 +33,10 @@ __all__ = [
     "evaluate_cross_subject",
     "evaluate_folds",
     "evaluate_within_session",
+    "find_pipeline",
     "leakage_report",
+    "list_pipelines",
+    "load_pipeline",
     "load_pipeline_file",
     "load_pipelines",
     "optimistic_vs_leakfree",
