@@ -8,10 +8,11 @@ the same :class:`~neuropipe.io.EpochsData` (not a copy: evaluations read it, nev
 The cache is bounded in bytes and forgets the least recently used subjects first. Each process
 (a joblib or Dask worker) has its own; results never depend on it.
 
-:func:`share_transformer_fits` does the same for the fitted transformer steps of pipelines:
-every :class:`~sklearn.pipeline.Pipeline` inside an estimator (inside a
-:class:`~sklearn.model_selection.GridSearchCV` too) gets one process-wide ``joblib.Memory``, so
-a tangent space fitted on the same covariances is fitted once for the six SVM settings of an
+:func:`share_transformer_fits` does the same for the fitted transformer steps of pipelines
+where caching costs less than computing (the steps after per-epoch covariances, and the
+pipelines inside a :class:`~sklearn.model_selection.GridSearchCV`; not a pipeline on raw
+epochs, whose hashing costs as much as its fit): they get one process-wide
+``joblib.Memory``, so a tangent space fitted on the same covariances is fitted once for the six SVM settings of an
 inner grid, and once for TS+LR and TS+SVM on the same training fold (scikit-learn's own
 ``Pipeline(memory=...)`` mechanism: a cached fit returns the transformer fitted on the same
 data with the same parameters, so the scores do not change). It also computes the leading
@@ -281,31 +282,43 @@ def _split_per_epoch(pipeline, memory):
     if not n:
         return None
     rest = pipeline.steps[n:]
-    if len(rest) > 1:
+    if len(rest) > 1:  # on covariances: hashing them costs a few % of a tangent-space fit
         rest = [("shared_fits", Pipeline(rest))]
-        _set_memory(rest[0][1], memory)
+        _set_memory(rest[0][1], memory, in_search=True)
     name = "_".join(name for name, _ in pipeline.steps[:n])
     return Pipeline([(name, PerEpochSteps(Pipeline(pipeline.steps[:n]))), *rest])
 
 
-def _set_memory(estimator, memory):
+def _set_memory(estimator, memory, in_search=False):
+    """Give ``memory`` to the pipelines inside searches (each transformer is refitted once per
+    setting on the same split, so a cached fit is reused), not to the others."""
     if isinstance(estimator, Pipeline):
-        estimator.memory = memory
+        if in_search:
+            estimator.memory = memory
         for _, step in estimator.steps:
-            _set_memory(step, memory)
+            _set_memory(step, memory, in_search)
     elif isinstance(estimator, (GridSearchCV, RandomizedSearchCV)):
-        _set_memory(estimator.estimator, memory)
+        _set_memory(estimator.estimator, memory, True)
 
 
 def share_transformer_fits(estimator, memory=None):
-    """A clone of ``estimator`` whose pipelines cache their transformer fits in ``memory``.
+    """A clone of ``estimator`` whose pipelines cache their transformer fits in ``memory``
+    where caching costs less than computing.
+
+    A step is cached only where its fit can be reused at a small price: the steps after a
+    per-epoch covariance prefix (:class:`PerEpochSteps`; their input, covariance matrices,
+    hashes in a few % of a tangent-space fit, and a fit is shared by every pipeline with the
+    same steps on the same fold) and the pipelines inside a ``GridSearchCV`` /
+    ``RandomizedSearchCV`` (refitted once per setting on the same split). A pipeline on raw
+    epochs outside a search is left uncached: hashing its input and storing the output cost
+    about 30 % of a CSP fit (``docs/performance.md``, "Small jobs") for a fit no other task
+    repeats.
 
     Parameters
     ----------
     estimator : estimator
-        Any scikit-learn estimator; the :class:`~sklearn.pipeline.Pipeline` objects in it,
-        its own steps and the ``estimator`` of a ``GridSearchCV`` / ``RandomizedSearchCV``
-        included, get ``memory``. Other meta-estimators are left as they are.
+        Any scikit-learn estimator; the :class:`~sklearn.pipeline.Pipeline` objects in it
+        get ``memory`` as above. Other meta-estimators are left as they are.
     memory : joblib.Memory | str | None
         Where fits are cached; None uses :func:`transformer_memory`, shared by every
         estimator of this process.
@@ -321,9 +334,11 @@ def share_transformer_fits(estimator, memory=None):
     >>> from sklearn.decomposition import PCA
     >>> from sklearn.linear_model import LogisticRegression
     >>> from sklearn.pipeline import make_pipeline
-    >>> shared = share_transformer_fits(make_pipeline(PCA(2), LogisticRegression()))
-    >>> shared.memory is transformer_memory()
-    True
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> search = GridSearchCV(make_pipeline(PCA(2), LogisticRegression()), {"pca__whiten": [0, 1]})
+    >>> shared = share_transformer_fits(make_pipeline(PCA(3), search))
+    >>> shared.memory is None, shared[-1].estimator.memory is transformer_memory()
+    (True, True)
     """
     estimator = clone(estimator)
     try:  # joblib.Memory keys fits by pickling the steps: leave unpicklable ones uncached

@@ -1,18 +1,31 @@
 """Feature stages: spectra, connectivity, augmented covariances, graph metrics, SSVEP."""
 
-from .augmented import AugmentedCovariances, augmented_covariances
-from .connectivity import Connectivity, NodeStrength, node_strength, spectral_connectivity
-from .embedding import AutoAugmentedCovariances
-from .graph import (
-    ConnectivityGraph,
-    EdgeVector,
-    GraphMetrics,
-    graph_metrics,
-    square_participation,
-    triangle_participation,
-)
-from .spectral import PSD, BandPower, psd_array
-from .ssvep import SSVEPCCA, TRCA, CCACorrelations, canonical_correlations
+import importlib
+
+#: Where each public name lives; its module is imported on first use (PEP 562), so a pipeline
+#: that needs one stage (``neuropipe.features.spectral``) does not load the others' libraries.
+_LAZY = {
+    "AugmentedCovariances": "augmented",
+    "augmented_covariances": "augmented",
+    "Connectivity": "connectivity",
+    "NodeStrength": "connectivity",
+    "node_strength": "connectivity",
+    "spectral_connectivity": "connectivity",
+    "AutoAugmentedCovariances": "embedding",
+    "ConnectivityGraph": "graph",
+    "EdgeVector": "graph",
+    "GraphMetrics": "graph",
+    "graph_metrics": "graph",
+    "square_participation": "graph",
+    "triangle_participation": "graph",
+    "PSD": "spectral",
+    "BandPower": "spectral",
+    "psd_array": "spectral",
+    "SSVEPCCA": "ssvep",
+    "TRCA": "ssvep",
+    "CCACorrelations": "ssvep",
+    "canonical_correlations": "ssvep",
+}
 
 __all__ = [
     "PSD",
@@ -36,3 +49,15 @@ __all__ = [
     "square_participation",
     "triangle_participation",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY))
