@@ -321,11 +321,10 @@ def _edited_run12(tmp_path, name, edit):
     return tmp_path / name
 
 
-def _volts(content):
-    """Header units 'uV' -> 'V': every sample reads 1e6 times too large (wrong unit)."""
-    for i in range(64):
-        offset = 256 + N_SIGNALS * 96 + 8 * i
-        content[offset : offset + 8] = b"V       "
+def _volts(data):
+    """Every sample 1e6 times too large (a wrong unit). An EDF header that says 'V' for
+    'uV' is refused when the file is read (tests/test_reliability_data.py)."""
+    data *= 1e6
 
 
 def _zero_c3(data):
@@ -350,7 +349,7 @@ def test_clean_run_is_labelled_without_flags(real_model):
 @pytest.mark.parametrize(
     ("name", "edit", "match"),
     [
-        ("volts.edf", _volts, r"amplitudes are 9\.\d+e\+05 times those of the calibration.*unit"),
+        ("v_raw.fif", _volts, r"amplitudes are 9\.\d+e\+05 times those of the calibration.*unit"),
         ("dead_raw.fif", _zero_c3, r"\['C3'\] are flat \(zero variance\).*dead"),
         ("weak_raw.fif", _weak_c3, r"more than 10 times \(C3 x0.00\d+\): dead or flat"),
     ],
@@ -402,7 +401,7 @@ def test_cli_refuses_wrong_unit_in_one_line(real_model, tmp_path, capsys):
     from neuropipe.cli import main
 
     model = real_model.save(tmp_path / "m.skops")
-    path = _edited_run12(tmp_path, "volts.edf", _volts)
+    path = _edited_run12(tmp_path, "v_raw.fif", _volts)
     assert main(["predict", "--model", model, "--data", path, "-o", tmp_path / "x.csv"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("neuropipe: error:") and "times those of the calibration" in err

@@ -60,14 +60,39 @@ from pathlib import Path
 
 import numpy as np
 
+from .._logging import logger
 from .._validation import DataFileError, check_option
 from ..io.eeg import EpochsData, epochs_from_raw, read_epochs, standardize_channel_names
 
-__all__ = ["BIDSDataset", "MOABBDataset", "TOMLDataset", "open_dataset", "is_dataset_spec"]
+__all__ = [
+    "BIDSDataset",
+    "DatasetSpecError",
+    "MOABBDataset",
+    "TOMLDataset",
+    "open_dataset",
+    "is_dataset_spec",
+]
 
 #: The file a folder or a BIDS root uses to describe its epoching.
 CONFIG_NAME = "neuropipe.toml"
-_KEYS = ("name", "paradigm", "interval", "band", "events", "subjects", "picks", "task")
+_KEYS = (
+    "name",
+    "paradigm",
+    "interval",
+    "band",
+    "events",
+    "subjects",
+    "picks",
+    "task",
+    "on_ch_mismatch",
+)
+#: mne-bids' choices when channels.tsv and the recording name channels differently.
+_CH_MISMATCH = ("raise", "reorder", "rename")
+
+
+class DatasetSpecError(ValueError):
+    """A dataset spec (TOML description, BIDS root) is malformed; the message names the
+    field and the fix. Raised when the dataset is opened, before any task starts."""
 
 
 def _read_toml(path: Path) -> dict:
@@ -82,34 +107,131 @@ def _read_toml(path: Path) -> dict:
         raise DataFileError(f"{str(path)!r} is not valid TOML: {exc}") from exc
 
 
+def _pair(config, key, source, what, example, *, minimum=None):
+    """``config[key]`` as two increasing finite numbers, or a DatasetSpecError."""
+    value = config[key]
+    numbers = (
+        isinstance(value, list)
+        and len(value) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value)
+        and all(np.isfinite(value))
+    )
+    if not numbers:
+        raise DatasetSpecError(
+            f"{source}: {key!r} must be {what} (two numbers), e.g. {key} = {example}, got "
+            f"{value!r}."
+        )
+    low, high = (float(v) for v in value)
+    if not low < high:
+        raise DatasetSpecError(
+            f"{source}: {key!r} = {value!r} is reversed or empty: the first value must be "
+            f"lower than the second, e.g. {key} = {[min(low, high), max(low, high)]}."
+        )
+    if minimum is not None and low < minimum:
+        raise DatasetSpecError(
+            f"{source}: {key!r} = {value!r} starts below {minimum:g}; frequencies are >= 0 Hz."
+        )
+    return low, high
+
+
 def _epoching(config: dict, source: str) -> tuple[dict, dict, list]:
-    """Event map, epoching keyword arguments and paradigm names of a TOML config."""
+    """Event map, epoching keyword arguments and paradigm names of a TOML config, every
+    field checked (type, order, known paradigm) with its name and the fix."""
+    from ..evaluation.pipelines import KNOWN_PARADIGMS
+
     unknown = sorted(set(config) - set(_KEYS))
     if unknown:
-        raise ValueError(f"{source}: unknown keys {unknown}; the keys are {list(_KEYS)}.")
+        raise DatasetSpecError(f"{source}: unknown keys {unknown}; the keys are {list(_KEYS)}.")
     for key in ("events", "interval", "paradigm"):
         if key not in config:
-            raise ValueError(
+            raise DatasetSpecError(
                 f"{source} lacks {key!r}: give 'events' (event -> label), 'interval' "
                 f"([tmin, tmax] in s) and 'paradigm' (e.g. \"LeftRightImagery\")."
             )
     events = config["events"]
     if not isinstance(events, dict) or not events:
-        raise ValueError(f"{source}: 'events' must be a table of event -> label, got {events!r}.")
-    interval = config["interval"]
-    if not (isinstance(interval, list) and len(interval) == 2):
-        raise ValueError(f"{source}: 'interval' must be [tmin, tmax] in s, got {interval!r}.")
-    options = {"tmin": float(interval[0]), "tmax": float(interval[1])}
+        raise DatasetSpecError(
+            f"{source}: 'events' must be a table of event -> label, e.g. [events] T1 = "
+            f'"left_hand", got {events!r}.'
+        )
+    labels = [v for v in events.values() if not isinstance(v, (str, int)) or str(v) == ""]
+    if labels:
+        raise DatasetSpecError(
+            f"{source}: [events] maps each event to a class label (a non-empty string), got "
+            f'{labels[0]!r}; write e.g. T1 = "left_hand".'
+        )
+    tmin, tmax = _pair(config, "interval", source, "[tmin, tmax] in s", "[0.5, 2.5]")
+    options = {"tmin": tmin, "tmax": tmax}
     if "band" in config:
-        band = config["band"]
-        if not (isinstance(band, list) and len(band) == 2):
-            raise ValueError(f"{source}: 'band' must be [l_freq, h_freq] in Hz, got {band!r}.")
-        options["l_freq"], options["h_freq"] = band
+        options["l_freq"], options["h_freq"] = _pair(
+            config, "band", source, "[l_freq, h_freq] in Hz", "[8.0, 30.0]", minimum=0.0
+        )
     if "picks" in config:
-        options["picks"] = list(config["picks"])
+        picks = config["picks"]
+        if not isinstance(picks, list) or not picks or not all(isinstance(c, str) for c in picks):
+            raise DatasetSpecError(
+                f"{source}: 'picks' must be a list of channel names, e.g. picks = [\"C3\", "
+                f'"Cz", "C4"], got {picks!r}.'
+            )
+        options["picks"] = list(picks)
     paradigms = config["paradigm"]
-    paradigms = [paradigms] if isinstance(paradigms, str) else list(paradigms)
-    return {k: str(v) for k, v in events.items()}, options, paradigms
+    paradigms = [paradigms] if isinstance(paradigms, str) else paradigms
+    if not isinstance(paradigms, list) or not paradigms:
+        raise DatasetSpecError(
+            f"{source}: 'paradigm' must be a paradigm name or a list of them, e.g. paradigm = "
+            f'"LeftRightImagery", got {config["paradigm"]!r}.'
+        )
+    strange = [p for p in paradigms if p not in KNOWN_PARADIGMS]
+    if strange:
+        raise DatasetSpecError(
+            f"{source}: 'paradigm' lists {strange}, which no pipeline file can declare; the "
+            f"paradigms are {list(KNOWN_PARADIGMS)}."
+        )
+    for key in ("name", "task"):
+        if key in config and not isinstance(config[key], str):
+            raise DatasetSpecError(f"{source}: {key!r} must be a string, got {config[key]!r}.")
+    return {k: str(v) for k, v in events.items()}, options, list(paradigms)
+
+
+def _numbered_subjects(labels, source, what) -> dict:
+    """``{subject number: label}``, refusing two labels that read as the same number."""
+    numbers = {}
+    for index, label in enumerate(labels, start=1):
+        numbers.setdefault(_subject_number(label, index), []).append(label)
+    clashes = {n: found for n, found in numbers.items() if len(found) > 1}
+    if clashes:
+        number, found = next(iter(clashes.items()))
+        raise DatasetSpecError(
+            f"{source}: {what} {found} all read as subject {number} (a label is read by its "
+            f"digits, a label without digits by its position), so one would replace the "
+            f"other's recordings; give each subject its own number."
+        )
+    return {n: found[0] for n, found in numbers.items()}
+
+
+def _check_events_present(event_map, recordings, source) -> None:
+    """Refuse an [events] key found in no recording, and a recording with none of them.
+
+    ``recordings`` is a list of ``(name, available)``: the event keys of each recording
+    (``{key: code}``, as :func:`neuropipe.io.eeg._raw_events` returns them).
+    """
+    from ..io.eeg import _match_events
+
+    seen = set()
+    for name, available in recordings:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the files that lack some events say so at load
+            try:
+                seen |= set(_match_events(event_map, available, "ignore", name))
+            except DataFileError as exc:
+                raise DatasetSpecError(f"{source}: {exc}") from exc
+    absent = [k for k in event_map if k not in seen]
+    if absent:
+        holds = sorted({str(k) for _, available in recordings for k in available})
+        raise DatasetSpecError(
+            f"{source}: [events] {absent} occur in none of its {len(recordings)} recording(s) "
+            f"(they hold {holds[:12]}); fix the event names in [events]."
+        )
 
 
 def _subject_number(label: str, index: int) -> int:
@@ -140,9 +262,7 @@ class _UserDataset:
         paradigm = paradigm or next(iter(self.paradigms))
         check_option("paradigm", paradigm, list(self.paradigms))
         subjects = (
-            self.default_subjects
-            if subjects is None
-            else [int(s) for s in np.atleast_1d(subjects)]
+            self.default_subjects if subjects is None else [int(s) for s in np.atleast_1d(subjects)]
         )
         unknown = [s for s in subjects if s not in self._subjects]
         if unknown:
@@ -170,6 +290,10 @@ class TOMLDataset(_UserDataset):
             raise FileNotFoundError(f"Dataset description {str(self.config_file)!r} not found.")
         config = _read_toml(self.config_file)
         source = repr(str(self.config_file))
+        if "on_ch_mismatch" in config:
+            raise DatasetSpecError(
+                f"{source}: 'on_ch_mismatch' applies to BIDS roots (channels.tsv) only; remove it."
+            )
         self.event_map, self.options, paradigms = _epoching(config, source)
         self.paradigms = {p: {} for p in paradigms}
         self.name = name or str(path)
@@ -179,14 +303,50 @@ class TOMLDataset(_UserDataset):
             raise ValueError(
                 f"{source} lacks a [subjects] table of subject -> files (or session -> files)."
             )
+        numbers = _numbered_subjects(list(table), source, "[subjects] labels")
         self._subjects = {}
-        for label, entry in table.items():
+        for number, label in numbers.items():
+            entry = table[label]
             sessions = entry if isinstance(entry, dict) else {"0": entry}
-            files = {str(s): self._resolve(f, source) for s, f in sessions.items()}
-            self._subjects[_subject_number(label, len(self._subjects) + 1)] = files
+            if not sessions:
+                raise DatasetSpecError(
+                    f"{source}: subject {label!r} lists no session; give files, e.g. "
+                    f'{label} = ["S001/run1.edf"].'
+                )
+            files = {str(s): self._resolve(f, source, label) for s, f in sessions.items()}
+            self._subjects[number] = files
+        self._check_events(source)
 
-    def _resolve(self, entries, source) -> list[Path]:
-        entries = [entries] if isinstance(entries, str) else list(entries)
+    def _check_events(self, source):
+        """Up front: every [events] key is in some recording, and every recording holds
+        one of them (headers and annotations only; the samples are read at load)."""
+        from ..io.eeg import _raw_events, read_raw
+
+        recordings = []
+        for sessions in self._subjects.values():
+            for files in sessions.values():
+                for file in files:
+                    with warnings.catch_warnings():
+                        warnings.simplefilter("ignore")  # said again when the file loads
+                        raw = read_raw(file, preload=False)
+                        try:
+                            _, available = _raw_events(raw, None, None)
+                        except DataFileError as exc:
+                            raise DatasetSpecError(f"{source}: {file.name}: {exc}") from exc
+                    recordings.append((repr(file.name), available))
+        _check_events_present(self.event_map, recordings, source)
+
+    def _resolve(self, entries, source, label) -> list[Path]:
+        entries = [entries] if isinstance(entries, str) else entries
+        if (
+            not isinstance(entries, list)
+            or not entries
+            or not all(isinstance(e, str) and e for e in entries)
+        ):
+            raise DatasetSpecError(
+                f"{source}: subject {label!r} must list file names (strings, relative to the "
+                f'TOML file), e.g. {label} = ["S001/run1.edf"], got {entries!r}.'
+            )
         root = self.config_file.parent
         files = []
         for entry in entries:
@@ -231,10 +391,35 @@ class BIDSDataset(_UserDataset):
         ``root/neuropipe.toml``. ``task`` restricts to one BIDS task.
     name : str | None
         Name used in result tables; default ``str(root)``.
+    on_ch_mismatch : {"raise", "reorder", "rename", "warn"} | None
+        What to do when ``channels.tsv`` and the recording name channels differently
+        (mne-bids' ``read_raw_bids`` option): ``"reorder"`` when they hold the same
+        names in another order, ``"rename"`` when the order is right and the names
+        differ, ``"warn"`` to ignore ``channels.tsv`` (its bad channels too); default the
+        TOML key ``on_ch_mismatch``, else ``"raise"``.
+
+    Notes
+    -----
+    Checked when the dataset is opened (:class:`DatasetSpecError` naming the field):
+    the epoching keys, unique subject numbers, and that every ``[events]`` key is a
+    ``trial_type`` of some ``events.tsv``. At load: channels marked ``bad`` in
+    ``channels.tsv`` are left out of the epochs of every recording loaded together (and
+    said in the log), events with an ``n/a`` onset are counted in a
+    :class:`~neuropipe.io.eeg.RecordingWarning`, and MNE's reading warnings (a truncated
+    file...) come through as :class:`~neuropipe.io.eeg.RecordingWarning`, as for the
+    bundled files.
     """
 
     def __init__(
-        self, root, events=None, interval=None, band=None, paradigm=None, task=None, name=None
+        self,
+        root,
+        events=None,
+        interval=None,
+        band=None,
+        paradigm=None,
+        task=None,
+        name=None,
+        on_ch_mismatch=None,
     ):
         import mne_bids
 
@@ -246,19 +431,97 @@ class BIDSDataset(_UserDataset):
         config_file = self.root / CONFIG_NAME
         config = _read_toml(config_file) if config_file.is_file() else {}
         given = {"events": events, "interval": interval, "band": band, "paradigm": paradigm}
-        config.update({k: (list(v) if isinstance(v, tuple) else v) for k, v in given.items()
-                       if v is not None})
+        config.update(
+            {k: (list(v) if isinstance(v, tuple) else v) for k, v in given.items() if v is not None}
+        )
         self.task = task or config.pop("task", None)
         source = f"BIDS root {str(self.root)!r} (settings from {CONFIG_NAME} or arguments)"
+        self.on_ch_mismatch = on_ch_mismatch or config.pop("on_ch_mismatch", "raise")
+        if self.on_ch_mismatch not in _CH_MISMATCH + ("warn",):
+            raise DatasetSpecError(
+                f"{source}: 'on_ch_mismatch' must be one of {list(_CH_MISMATCH) + ['warn']}, "
+                f"got {self.on_ch_mismatch!r}."
+            )
         self.event_map, self.options, paradigms = _epoching(config, source)
         self.paradigms = {p: {} for p in paradigms}
         self.name = name or str(root)
         labels = mne_bids.get_entity_vals(self.root, "subject")
         if not labels:
             raise DataFileError(f"{str(self.root)!r} holds no sub-* folder.")
-        self._subjects = {}
-        for index, label in enumerate(labels, start=1):
-            self._subjects[_subject_number(label, index)] = label
+        self._subjects = _numbered_subjects(labels, source, "BIDS subjects")
+        recordings = []
+        for label in self._subjects.values():
+            for bids_path in self._recordings(label):
+                table = self._events_table(bids_path)
+                types = [] if table is None else table["trial_type"].astype(str).unique()
+                recordings.append((repr(bids_path.basename), {t: i for i, t in enumerate(types)}))
+        _check_events_present(self.event_map, recordings, source)
+
+    @staticmethod
+    def _events_table(bids_path):
+        """The recording's ``events.tsv`` (onset and trial_type as text), or None."""
+        import pandas as pd
+
+        fpath = Path(bids_path.fpath)
+        events = fpath.with_name(fpath.name.rsplit("_", 1)[0] + "_events.tsv")
+        if not events.is_file():
+            return None
+        table = pd.read_csv(events, sep="\t", dtype=str, keep_default_na=False)
+        if "trial_type" not in table or "onset" not in table:
+            return None
+        return table
+
+    def _count_na_onsets(self, bids_path) -> None:
+        """Warn with the number of listed events whose onset is ``n/a`` (mne-bids drops
+        them)."""
+        from ..io.eeg import RecordingWarning
+
+        table = self._events_table(bids_path)
+        if table is None:
+            return
+        listed = table[table["trial_type"].isin([str(k) for k in self.event_map])]
+        na = listed["onset"].str.strip().str.lower().isin(["n/a", "nan", ""])
+        if na.any():
+            counts = listed[na]["trial_type"].value_counts().sort_index()
+            detail = ", ".join(f"{t} {n}" for t, n in counts.items())
+            warnings.warn(
+                f"{bids_path.basename}: {int(na.sum())} of {len(listed)} events have an 'n/a' "
+                f"onset in events.tsv and are dropped ({detail}); give their onsets or "
+                f"remove the rows.",
+                RecordingWarning,
+                stacklevel=3,
+            )
+
+    def _read(self, bids_path):
+        """Read one recording: neuropipe's header checks and MNE's warnings, as
+        :func:`neuropipe.io.eeg.read_raw`, and the channel-mismatch choice in words."""
+        import mne_bids
+
+        from ..io.eeg import _check_edf_header, _check_finite_samples, _file_format, mne_warnings
+
+        fpath = Path(bids_path.fpath)
+        fmt = _file_format(fpath)
+        if fmt in ("EDF", "BDF"):
+            _check_edf_header(fpath, fmt)
+        self._count_na_onsets(bids_path)
+        with mne_warnings(bids_path.basename):
+            try:
+                raw = mne_bids.read_raw_bids(
+                    bids_path, on_ch_mismatch=self.on_ch_mismatch, verbose="WARNING"
+                )
+            except RuntimeError as exc:
+                if "mismatch" not in str(exc).lower():
+                    raise
+                raise DataFileError(
+                    f"{bids_path.basename}: channels.tsv and the recording name the channels "
+                    f"differently. Set on_ch_mismatch in {CONFIG_NAME} (or "
+                    f'BIDSDataset(on_ch_mismatch=...)): "reorder" if they hold the same '
+                    f'names in another order, "rename" if the order is right and the names '
+                    f'differ, "warn" to ignore channels.tsv.'
+                ) from exc
+            raw.load_data(verbose="WARNING")
+        _check_finite_samples(raw, fpath)
+        return raw
 
     def _recordings(self, label: str):
         import mne_bids
@@ -276,6 +539,7 @@ class BIDSDataset(_UserDataset):
                 f"Subject {label!r} of {str(self.root)!r} has no EEG recording"
                 f"{f' of task {self.task!r}' if self.task else ''}."
             )
+
         def order(path):  # run 4 before run 12
             run = str(path.run or "")
             return (path.session or "", path.task or "", int(run) if run.isdigit() else 0, run)
@@ -290,27 +554,43 @@ class BIDSDataset(_UserDataset):
         epochs : EpochsData
             One session per BIDS session; ``run`` is the BIDS run (or task) label.
         """
-        import mne_bids
 
         subjects, paradigm = self._check_load(subjects, paradigm)
         options = {**self.options, **self.paradigms[paradigm], **kwargs}
+        recordings = [
+            (subject, bids_path, self._read(bids_path))
+            for subject in subjects
+            for bids_path in self._recordings(self._subjects[subject])
+        ]
+        for _, _, raw in recordings:
+            standardize_channel_names(raw)
+        # channels.tsv's bad channels: left out of every recording loaded together, so the
+        # epochs keep one channel set
+        bads = sorted({c for _, _, raw in recordings for c in raw.info["bads"]})
+        if bads:
+            marked = sorted({p.basename for _, p, raw in recordings if raw.info["bads"]})
+            logger.warning(
+                "%s: channels %s are marked bad in channels.tsv (%s) and are left out of the "
+                "epochs of the %d recording(s) loaded.",
+                self.name,
+                bads,
+                ", ".join(marked[:3]) + (", ..." if len(marked) > 3 else ""),
+                len(recordings),
+            )
         parts = []
-        for subject in subjects:
-            for bids_path in self._recordings(self._subjects[subject]):
-                raw = mne_bids.read_raw_bids(bids_path, verbose="ERROR")
-                raw.load_data(verbose="ERROR")
-                standardize_channel_names(raw)
-                parts.append(
-                    epochs_from_raw(
-                        raw,
-                        self.event_map,
-                        subject=subject,
-                        session=bids_path.session or "0",
-                        run=bids_path.run or bids_path.task or "0",
-                        source=repr(bids_path.basename),
-                        **options,
-                    )
+        for subject, bids_path, raw in recordings:
+            raw.drop_channels([c for c in bads if c in raw.ch_names])
+            parts.append(
+                epochs_from_raw(
+                    raw,
+                    self.event_map,
+                    subject=subject,
+                    session=bids_path.session or "0",
+                    run=bids_path.run or bids_path.task or "0",
+                    source=repr(bids_path.basename),
+                    **options,
                 )
+            )
         return EpochsData.concatenate(parts)
 
 
@@ -520,9 +800,13 @@ class MOABBDataset(_UserDataset):
                 self.dataset, subjects=subjects, return_epochs=not filter_bank
             )
             if filter_bank:  # 4-D arrays: channel names and rate from the first recording
-                raw = next(iter(next(iter(
-                    self.dataset.get_data(subjects[:1])[subjects[0]].values()
-                )).values()))
+                raw = next(
+                    iter(
+                        next(
+                            iter(self.dataset.get_data(subjects[:1])[subjects[0]].values())
+                        ).values()
+                    )
+                )
                 picks = mne.pick_types(raw.info, eeg=True, exclude="bads")
                 sfreq, ch_names = raw.info["sfreq"], [raw.ch_names[i] for i in picks]
                 X = data
@@ -539,9 +823,10 @@ def is_dataset_spec(spec) -> bool:
     if spec.startswith(("moabb:", "bids:")):
         return True
     path = Path(spec)
-    return path.suffix == ".toml" or (path.is_dir() and (
-        (path / CONFIG_NAME).is_file() or (path / "dataset_description.json").is_file()
-    ))
+    return path.suffix == ".toml" or (
+        path.is_dir()
+        and ((path / CONFIG_NAME).is_file() or (path / "dataset_description.json").is_file())
+    )
 
 
 def open_dataset(spec):
@@ -560,9 +845,9 @@ def open_dataset(spec):
     """
     text = str(spec)
     if text.startswith("moabb:"):
-        return MOABBDataset(text[len("moabb:"):], name=text)
+        return MOABBDataset(text[len("moabb:") :], name=text)
     if text.startswith("bids:"):
-        return BIDSDataset(text[len("bids:"):], name=text)
+        return BIDSDataset(text[len("bids:") :], name=text)
     path = Path(text)
     if path.is_dir() and (path / "dataset_description.json").is_file():
         return BIDSDataset(path, name=text)

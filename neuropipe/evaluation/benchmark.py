@@ -16,8 +16,9 @@ from contextlib import contextmanager
 
 import pandas as pd
 
-from .._validation import check_option
+from .._validation import DataFileError, check_option
 from ..datasets import EEG_DATASETS, get_dataset
+from ..datasets.user import DatasetSpecError
 from .pipelines import family_sources, load_pipelines
 from .protocols import EVALUATIONS, RESULTS_SCHEMA
 from .runner import BenchmarkTask, TaskStore, run_tasks
@@ -69,8 +70,8 @@ def plan_benchmark(
             raise TypeError(f"Dataset names must be strings, got {name!r}.")
         try:
             found[name] = get_dataset(name)
-        except FileNotFoundError:  # a known dataset whose files are not there: say where
-            raise
+        except (FileNotFoundError, DataFileError, DatasetSpecError):
+            raise  # a known dataset whose files are not there, or a malformed spec: say where
         except (ValueError, TypeError) as exc:
             unknown.append((name, " ".join(str(exc).split())))
     if unknown:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import warnings
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -140,8 +141,7 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
     _check_magic(path, fmt)
     if fmt in ("EDF", "BDF"):
         _check_edf_header(path, fmt)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with mne_warnings(path.name):
         try:
             raw = mne.io.read_raw(path, preload=preload, verbose=_at_least_warning(verbose))
         except Exception as exc:
@@ -149,13 +149,23 @@ def read_raw(path, *, preload: bool = True, verbose="ERROR") -> mne.io.BaseRaw:
                 f"Could not read {str(path)!r} as {fmt}: {type(exc).__name__}: {exc}. The file "
                 f"may be truncated or corrupt; re-export or re-download it."
             ) from exc
-    for record in caught:
-        warnings.warn(f"{path.name}: MNE: {record.message}", RecordingWarning, stacklevel=2)
     if raw.n_times == 0:
         raise DataFileError(f"{str(path)!r} holds no samples.")
     if raw.preload:
         _check_finite_samples(raw, path)
     return raw
+
+
+@contextmanager
+def mne_warnings(name: str):
+    """Catch MNE's warnings while reading ``name`` and re-emit them as
+    :class:`RecordingWarning` prefixed with the file name (read at WARNING verbosity at
+    least, so none is silenced)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield
+    for record in caught:
+        warnings.warn(f"{name}: MNE: {record.message}", RecordingWarning, stacklevel=3)
 
 
 def _at_least_warning(verbose):
@@ -172,6 +182,7 @@ class _EDFHeader:
     """The fields of an EDF / BDF header that scaling and length depend on."""
 
     labels: list
+    units: list
     n_records: int
     record_seconds: float
     physical_min: np.ndarray
@@ -226,6 +237,7 @@ def _read_edf_header(path: Path, fmt: str) -> _EDFHeader | None:
         return None
     return _EDFHeader(
         labels=column(0, 16),
+        units=column(96, 8),
         n_records=n_records,
         record_seconds=record_seconds,
         physical_min=numbers(104),
@@ -236,6 +248,54 @@ def _read_edf_header(path: Path, fmt: str) -> _EDFHeader | None:
         header_bytes=256 * (n_signals + 1),
         bytes_per_sample=3 if fmt == "BDF" else 2,
     )
+
+
+#: Physical units of an EDF / BDF header that MNE scales, in microvolts per unit; MNE reads
+#: any other unit, and a blank one, as volts.
+VOLTAGE_UNITS = {"uv": 1.0, "µv": 1.0, "μv": 1.0, "mv": 1e3, "v": 1e6, "nv": 1e-3}
+#: Plausible span (physical maximum - minimum, in microvolts) of a channel recorded in
+#: volts: from 1 µV to 10 V. EEG amplifiers span about 1 mV (EDF, +-3.2 mV or +-8 mV
+#: typical) to 0.5 V (BioSemi BDF); a span outside is a wrong unit or a corrupt range,
+#: and would load the samples at the wrong scale (x1e6 for volts written for
+#: microvolts).
+PHYSICAL_SPAN_UV = (1.0, 1e7)
+
+
+def _check_units(path: Path, header: _EDFHeader, signal: np.ndarray) -> None:
+    """Refuse channels whose physical range in microvolts is absurd; warn about units that
+    are not a voltage (MNE reads them, and a blank unit, as volts)."""
+    units = [u.lower().replace(" ", "") for u in header.units]
+    factor = np.array([VOLTAGE_UNITS.get(u, 1e6) for u in units])
+    blank = np.array([u == "" for u in units])
+    voltage = np.array([u in VOLTAGE_UNITS for u in units]) | blank
+    other = signal & ~voltage
+    if other.any():
+        found = sorted({header.units[i] for i in np.flatnonzero(other)})
+        names = [header.labels[i] for i in np.flatnonzero(other)]
+        warnings.warn(
+            f"{path.name}: channel(s) {names[:5]}{' ...' if len(names) > 5 else ''} have "
+            f"physical unit(s) {found}, not a voltage; MNE reads them as volts (1e6 times "
+            f"their value in microvolts). Drop them (picks) if they are not EEG, or fix the "
+            f"header's physical dimension.",
+            RecordingWarning,
+            stacklevel=4,
+        )
+    with np.errstate(invalid="ignore", over="ignore"):
+        span = np.abs(header.physical_max - header.physical_min) * factor
+    low, high = PHYSICAL_SPAN_UV
+    absurd = signal & voltage & ((span < low) | (span > high))
+    if absurd.any():
+        i = int(np.flatnonzero(absurd)[0])
+        names = [header.labels[k] for k in np.flatnonzero(absurd)]
+        unit = f"unit {header.units[i]!r}" if header.units[i] else "a blank unit (read as volts)"
+        raise DataFileError(
+            f"{str(path)!r}: channel(s) {names[:5]}{' ...' if len(names) > 5 else ''} have a "
+            f"physical range of {span[i]:.3g} µV ({header.physical_min[i]:g} to "
+            f"{header.physical_max[i]:g}, {unit}), outside the {low:g} µV to {high:g} µV "
+            f"(10 V) of any EEG amplifier: the unit or the range in the header is wrong, and "
+            f"the samples would load at the wrong scale. Fix the header's physical dimension "
+            f"(e.g. 'uV') or its physical minimum / maximum, or re-export the recording."
+        )
 
 
 def _check_edf_header(path: Path, fmt: str) -> None:
@@ -278,6 +338,7 @@ def _check_edf_header(path: Path, fmt: str) -> None:
         if (signal & bad).any():
             names = [header.labels[i] for i in np.flatnonzero(signal & bad)]
             raise DataFileError(f"{str(path)!r}: " + message.format(names=names))
+    _check_units(path, header, signal)
     record_bytes = int(header.samples_per_record.sum()) * header.bytes_per_sample
     if header.n_records <= 0 or record_bytes <= 0:
         return  # -1: unknown number of records (allowed while recording)
