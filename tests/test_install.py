@@ -188,27 +188,46 @@ def test_wheel_installed_outside_the_clone(tmp_path):
 
     where = run(str(python), "-c", "import neuropipe; print(neuropipe.__file__)")
     assert where.startswith(str(venv)), where
-    # sample data into the per-user folder, from the clone's data/ (checksummed); the
-    # default --pipelines is the copy installed with the wheel (hands/feet: the MotorImagery
-    # pipelines, a minute on one core)
+    neuropipe = str(venv / "bin" / "neuropipe")
+    # sample data of the three families into the per-user folder, from the clone's data/
+    # (checksummed); nothing of the clone is read after this
     run(str(python), "-c", "from neuropipe.datasets import install_sample_data as i; "
-        f"i({str(DATA)!r}, names=['eegmmidb'])")
-    out = run(str(venv / "bin" / "neuropipe"), "datasets")
+        f"i({str(DATA)!r}, names=['eegmmidb', 'abide-pcp-cc200', 'flint2012'])")
+    out = run(neuropipe, "datasets")
     assert "eegmmidb-leftright" in out and "ssvep-exo: missing" in out
+    table = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line.strip()}
+    assert "complete" in table["abide-pcp-cc200"] and "complete" in table["flint2012"]
+    # the installed pipeline files, by family, and by name
+    out = run(neuropipe, "pipelines")
+    shipped = Path(out.splitlines()[0].split(" in ")[1].split(":")[0])
+    assert shipped.is_relative_to(venv) and shipped.name == "_pipelines", out
+    for family, name in (("eeg", "ts-lr"), ("fmri", "tangent-logreg"), ("decoding", "kalman")):
+        assert f"\n{family} (" in out and f"\n  {name} " in out, out
+    # a small benchmark of each family: --pipelines takes installed files of every family
+    files = [shipped / "ts_lr.py", shipped / "fmri" / "connectome_logreg.py",
+             shipped / "decoding" / "wiener.py"]
     out = run(
-        str(venv / "bin" / "neuropipe"), "benchmark", "--paradigms", "eeg",
-        "--datasets", "eegmmidb-handsfeet", "--subjects", "1", "--n-splits", "3",
+        neuropipe, "benchmark", "--paradigms", "eeg", "fmri", "decoding",
+        "--datasets", "eegmmidb-handsfeet", "abide-pcp-cc200", "flint2012", "--subjects", "1",
+        "--n-splits", "3", "--fmri-protocols", "leave-site-out", "--pipelines", *map(str, files),
         "--no-progress", "--no-leakage", "--no-report", "--output", "out",
     )
-    assert "TS+LR" in out and "CSP+LDA" in out
     import pandas as pd
 
     results = pd.read_csv(work / "out" / "results.csv")
-    assert set(results["subject"]) == {1} and results["score"].between(0, 1).all()
-    assert {"TS+LR", "CSP+LDA"} <= set(results["pipeline"])
+    assert results["score"].between(-1, 1).all()
+    found = results.groupby("family")["pipeline"].unique().map(set).to_dict()
+    assert found == {"eeg": {"TS+LR"}, "fmri": {"connectome-logreg"}, "decoding": {"Wiener"}}
+    assert set(results.loc[results["family"] == "eeg", "subject"]) == {1}
+    assert set(results.loc[results["family"] == "decoding", "dataset"]) == {"flint2012"}
+    # a pipeline by name calibrates a model on the installed sample data
+    runs = [str(home / "neuropipe_data" / "eegmmidb" / "S001" / f"S001R{r:02d}.edf") for r in (6, 10)]
+    out = run(neuropipe, "fit", "--pipeline", "ts-lr", "--data", *runs, "--events",
+              "T1=hands,T2=feet", "-o", "model.skops")
+    assert "Calibrated 'TS+LR'" in out and (work / "model.skops").is_file()
     # the report renders from the results folder alone: no pipelines folder in `work`
     assert not (work / "pipelines").exists()
-    out = run(str(venv / "bin" / "neuropipe"), "report", "out", "-o", "report.html")
+    out = run(neuropipe, "report", "out", "-o", "report.html")
     assert "report.html" in out
     page = (work / "report.html").read_text()
-    assert "TS+LR" in page and "CSP+LDA" in page
+    assert "TS+LR" in page and "connectome-logreg" in page and "Wiener" in page

@@ -27,6 +27,24 @@ def _env(tmp_path):
     return env
 
 
+#: A python block of a markdown file (the README's, docs/*.md's: tests/test_docs.py).
+PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", flags=re.S)
+
+
+def run_blocks(blocks, cwd, tmp_path, timeout=600):
+    """Run markdown python blocks as one script (later blocks use earlier names).
+
+    In a new process, from ``cwd``, with a fresh ``HOME`` and ``MNE_DATA`` and one BLAS
+    thread; returns the finished process (``returncode``, ``stdout``, ``stderr``).
+    """
+    script = tmp_path / "blocks.py"
+    script.write_text("\n".join(blocks))
+    return subprocess.run(
+        [sys.executable, str(script)], cwd=cwd, env=_env(tmp_path), capture_output=True,
+        text=True, timeout=timeout,
+    )
+
+
 def test_readme_paths_exist():
     paths = set(re.findall(r"(?<![\w/])((?:pipelines|data|docs)/[\w./-]+\.\w+)", README))
     assert "pipelines/ts_lr.py" in paths and "data/eegmmidb/S001/S001R04.edf" in paths
@@ -36,14 +54,9 @@ def test_readme_paths_exist():
 
 @pytest.mark.slow
 def test_readme_python_blocks_run_as_written(tmp_path):
-    blocks = re.findall(r"```python\n(.*?)```", README, flags=re.S)
+    blocks = PYTHON_BLOCK.findall(README)
     assert len(blocks) >= 5
-    script = tmp_path / "readme.py"
-    script.write_text("\n".join(blocks))
-    done = subprocess.run(
-        [sys.executable, str(script)], cwd=REPO, env=_env(tmp_path), capture_output=True,
-        text=True, timeout=600,
-    )
+    done = run_blocks(blocks, REPO, tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     scores = [float(x) for x in re.findall(r"^(0\.\d+)$", done.stdout, flags=re.M)]
     assert len(scores) == 2 and scores[0] == pytest.approx(scores[1])  # arrays == mne.Epochs
