@@ -275,8 +275,18 @@ class ComBat(TransformerMixin, BaseEstimator):
                 f"X has no column(s) {missing} ({what}); available columns are {list(X.columns)}."
             )
         site = X[self.site].astype(str).to_numpy()
-        Z = X[list(self.covariates or [])].to_numpy(dtype=np.float64)
-        return site, Z
+        covariates = X[list(self.covariates or [])]
+        numeric = covariates.apply(pd.to_numeric, errors="coerce")
+        text = numeric.isna() & covariates.notna()
+        if text.to_numpy().any():
+            column = text.any().idxmax()
+            rows = covariates.index[text[column]]
+            raise ValueError(
+                f"Covariate column {column!r} holds text where numbers belong "
+                f"({covariates.at[rows[0], column]!r} in row {rows[0]!r}, {len(rows)} row(s) in "
+                f"all); convert it to numbers (missing values as NaN) before ComBat."
+            )
+        return site, numeric.to_numpy(dtype=np.float64)
 
     def _features(self, X, y=None, fit=False):
         if isinstance(self.features, str) and self.features == "passthrough":

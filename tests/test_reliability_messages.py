@@ -41,3 +41,44 @@ def test_decoders_on_text_targets(make):
     # numbers written as text: the same model as the numbers
     as_text = make().fit(X, y.astype(str)).predict(X[:5])
     np.testing.assert_allclose(as_text, make().fit(X, y).predict(X[:5]), rtol=1e-6)
+
+
+def test_text_in_a_numeric_covariate_is_named():
+    import pandas as pd
+
+    from neuropipe.harmonization import ComBat
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.standard_normal((20, 3)), columns=list("abc"))
+    X["SITE_ID"] = ["KKI", "NYU"] * 10
+    X["AGE"] = pd.Series(np.arange(20.0), dtype=object)
+    X.loc[3, "AGE"] = "twelve"
+    with pytest.raises(ValueError, match=r"column 'AGE' holds text .*\('twelve' in row 3"):
+        ComBat(site="SITE_ID", covariates=["AGE"]).fit_transform(X)
+    X.loc[3, "AGE"] = np.nan  # a missing value is imputed, not refused
+    assert ComBat(site="SITE_ID", covariates=["AGE"]).fit_transform(X).shape == (20, 3)
+
+
+def test_full_disk_error_names_the_file(tmp_path, monkeypatch, capsys):
+    import errno
+    import os
+
+    import pandas as pd
+
+    from neuropipe.evaluation import runner
+
+    real_fdopen = os.fdopen
+
+    def full(fd, *args, **kwargs):
+        real_fdopen(fd).close()
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(runner.os, "fdopen", full)
+    target = tmp_path / "results.csv"
+    with pytest.raises(OSError, match="No space left on device") as info:
+        runner.write_csv_atomic(pd.DataFrame({"a": [1]}), target)
+    assert info.value.filename == str(target) and str(target) in str(info.value)
+    assert list(tmp_path.iterdir()) == []  # no temporary file left
+    assert cli._one_line(info.value) == (
+        f"No space left on device: {str(target)!r}; check the path and the disk"
+    )

@@ -116,6 +116,14 @@ class BenchmarkTask:
 # --------------------------------------------------------------------------------------
 
 
+def _named(exc: OSError, path: Path) -> OSError:
+    """The error of writing ``path``, naming it: a full disk's says only "No space left on
+    device", without the file."""
+    if exc.filename is not None:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))
+
+
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
     path = Path(path)
@@ -127,6 +135,9 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _named(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -767,6 +778,9 @@ def _atomic_write_artifacts(path: Path, folds: list, meta: dict) -> str:
         os.chmod(tmp, 0o666 & ~umask)
         digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise _named(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
