@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from neuropipe.datasets.abide import DEFAULT_PATH, load_abide
-from neuropipe.evaluation.fmri import RANDOM_STATE, evaluate_fmri, summarize_fmri
+from neuropipe.evaluation.fmri import RANDOM_STATE, evaluate_fmri_protocol, summarize_fmri
 from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.features._subject_cache import subject_cache
 
@@ -56,7 +56,6 @@ def run(
     configs,
     protocols,
     resume,
-    n_jobs,
     shuffle_seed=None,
     out=OUT,
     report_only=False,
@@ -89,17 +88,16 @@ def run(
                 print(f"{config['name']:32s} {protocol:18s} not run", flush=True)
                 continue
             start = time.perf_counter()
-            # the per-subject cache (2 GB) is on in this process; joblib workers of
-            # --n-jobs > 1 run without it (same scores, more time)
+            # the per-subject cache (2 GB) is on, as in the benchmark runner
             with warnings.catch_warnings(), subject_cache(2048):
                 warnings.simplefilter("ignore", category=UserWarning)
-                res = evaluate_fmri(
+                res = evaluate_fmri_protocol(
                     {config["name"]: config["pipeline"]},
                     dataset,
-                    [protocol],
+                    protocol,
                     random_state=fold_seed,
-                    n_jobs=n_jobs,
                 )
+            res["time"] = res["time"] + res["predict_time"]  # fit + predict CPU seconds
             res["wall"] = time.perf_counter() - start
             res["peak_mb"] = _peak_mb()
             res.to_csv(path, index=False)
@@ -211,7 +209,6 @@ def main(argv=None):
     parser.add_argument("--pipelines", default=str(REPO / "pipelines" / "fmri"))
     parser.add_argument("--only", nargs="*", default=None, help="pipeline names to run")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS))
-    parser.add_argument("--n-jobs", type=int, default=1)
     parser.add_argument("--out", default=str(OUT), help="folder of the per-pipeline CSVs")
     parser.add_argument("--resume", action="store_true", help="reuse the CSVs in --out")
     parser.add_argument(
@@ -252,7 +249,6 @@ def main(argv=None):
                 configs,
                 ["stratified-10fold"],
                 args.resume,
-                args.n_jobs,
                 args.shuffled,
                 Path(args.out),
                 args.report_only,
@@ -267,7 +263,6 @@ def main(argv=None):
         configs,
         args.protocols,
         args.resume,
-        args.n_jobs,
         args.shuffled,
         Path(args.out),
         args.report_only,

@@ -32,8 +32,6 @@ __all__ = [
     "run_benchmark",
     "summarize",
     "leakage_report",
-    "run_decoding_benchmark",
-    "run_fmri_benchmark",
     "check_scheduler_address",
     "dask_client",
 ]
@@ -525,71 +523,3 @@ def leakage_report(
     )
     table["gap"] = table["optimistic"] - table["leak_free"]
     return table.reset_index()
-
-
-def run_decoding_benchmark(
-    pipelines_dir="pipelines", progress: bool = True, datasets=None, include_slow: bool = False
-) -> pd.DataFrame:
-    """Run the pipelines of ``pipelines_dir/decoding`` on every bundled decoding dataset.
-
-    :func:`run_benchmark` with ``families=["decoding"]`` (the same runner and results
-    schema) in a temporary task store; each dataset is split in time order by its own
-    protocol (see :func:`neuropipe.evaluation.decoding.evaluate_time_ordered`).
-
-    Parameters
-    ----------
-    pipelines_dir : str | Path
-        Folder whose ``decoding/`` sub-folder holds the decoding pipeline files.
-    progress : bool
-        Show a progress bar.
-    datasets : list of str | None
-        Decoding datasets to run (default all of ``DECODING_DATASETS``).
-    include_slow : bool
-        Also run the decoding pipelines marked ``"slow": True``.
-
-    Returns
-    -------
-    results : pandas.DataFrame
-        The decoding rows (``state="all"`` rows hold the R^2 averaged over states, the
-        pooled nRMSE and the MAAE); empty without decoding pipelines.
-    """
-    if datasets is not None:
-        plan_decoding([], datasets)  # unknown names fail here, as before
-    results = run_benchmark(
-        pipelines_dir,
-        datasets,
-        families=["decoding"],
-        include_slow=include_slow,
-        progress=progress,
-    )
-    return results if results.attrs["n_tasks"] else pd.DataFrame()
-
-
-def run_fmri_benchmark(pipelines_dir="pipelines", protocols=None, n_jobs: int = 1) -> pd.DataFrame:
-    """Run the pipelines of ``pipelines_dir/fmri`` on the bundled ABIDE subset.
-
-    :func:`run_benchmark` with ``families=["fmri"]`` (the same runner and results schema)
-    in a temporary task store.
-
-    Parameters
-    ----------
-    pipelines_dir : str | Path
-        Folder whose ``fmri/`` sub-folder holds the fMRI pipeline files.
-    protocols : tuple of str | None
-        Default the quick set: stratified 5-fold by site and label, and leave-one-site-out
-        (``PROTOCOLS``, the 10-fold table of ``docs/fmri.md``, is
-        ``neuropipe benchmark --fmri-protocols stratified-10fold leave-site-out``).
-    n_jobs : int
-        Parallel tasks (one per pipeline and protocol).
-
-    Returns
-    -------
-    results : pandas.DataFrame
-        One row per pipeline, protocol and fold (see
-        :func:`neuropipe.evaluation.fmri.evaluate_fmri_protocol`); empty without fMRI
-        pipelines.
-    """
-    results = run_benchmark(
-        pipelines_dir, families=["fmri"], fmri_protocols=protocols, n_jobs=n_jobs, progress=False
-    )
-    return results if results.attrs["n_tasks"] else pd.DataFrame()

@@ -12,8 +12,7 @@ Two protocols (splitters of :mod:`neuropipe.model_selection`):
 Each fold is scored by accuracy next to its chance level: the accuracy of predicting the
 training majority class on the test fold (:func:`~neuropipe.evaluation.chance.chance_level`
 with ``y_train``). :func:`evaluate_fmri_protocol` gives the rows of the benchmark's one
-results schema; :func:`evaluate_fmri` is the same evaluation in the table of
-``docs/fmri.md``.
+results schema; :func:`summarize_fmri` makes the table of ``docs/fmri.md`` from them.
 
 ``neuropipe benchmark --datasets abide-pcp-cc200 --fmri-protocols stratified-10fold
 leave-site-out`` runs the table of ``docs/fmri.md`` through the benchmark's runner.
@@ -25,15 +24,11 @@ import re
 
 import numpy as np
 import pandas as pd
-from joblib import Parallel, delayed
 from threadpoolctl import threadpool_limits
-from tqdm import tqdm
 
 from .._validation import check_labels
-from ..datasets.paths import installed_pipelines_dir
 from ..model_selection import make_splitter
 from .chance import chance_level
-from .pipelines import as_pipeline_dict, load_pipelines
 from .protocols import _keep_artifacts, evaluate_folds, to_schema
 
 __all__ = [
@@ -41,16 +36,12 @@ __all__ = [
     "PROTOCOLS",
     "QUICK_PROTOCOLS",
     "RANDOM_STATE",
-    "evaluate_fmri",
     "evaluate_fmri_protocol",
     "fmri_splits",
     "is_fmri_protocol",
-    "load_pipeline_files",
     "summarize_fmri",
 ]
 
-#: The fMRI pipeline files that come with neuropipe (installed copy, or the clone's).
-PIPELINE_DIR = installed_pipelines_dir() / "fmri"
 #: The bundled fMRI dataset (ABIDE preprocessed connectomes, CC200 atlas).
 FMRI_DATASET = "abide-pcp-cc200"
 #: Protocols of the full results table (docs/fmri.md).
@@ -187,105 +178,14 @@ def evaluate_fmri_protocol(
     return to_schema(rows, "fmri")
 
 
-def evaluate_fmri(
-    pipelines,
-    dataset=None,
-    protocols=PROTOCOLS,
-    random_state=RANDOM_STATE,
-    n_jobs=1,
-    verbose=False,
-):
-    """Cross-validate fMRI diagnosis pipelines under multi-site protocols.
-
-    The evaluation of :func:`evaluate_fmri_protocol` (that of ``neuropipe benchmark``), in
-    the table of ``docs/fmri.md``.
-
-    Parameters
-    ----------
-    pipelines : dict of str to estimator, or list of pipeline configs
-        Classifiers taking the dataset's ``X`` (for the bundled ABIDE data, a DataFrame
-        with a ``'timeseries'`` column and covariates; see ``pipelines/fmri``), or the
-        configs of :func:`load_pipeline_files`.
-    dataset : Bunch | None
-        Object with ``X``, ``y``, ``site`` and ``name`` (as returned by
-        :func:`neuropipe.datasets.abide.load_abide`); None loads the bundled ABIDE subset.
-    protocols : sequence of str
-        ``'stratified-<k>fold'`` and/or ``'leave-site-out'``.
-    random_state : int
-        Seed of the stratified folds.
-    n_jobs : int
-        Number of joblib workers; each runs the folds of one pipeline x protocol with one
-        BLAS thread (products of small matrices are faster so on a busy machine).
-    verbose : bool
-        Show a progress bar.
-
-    Returns
-    -------
-    results : pandas.DataFrame
-        One row per pipeline x protocol x fold, with columns ``dataset``, ``pipeline``,
-        ``evaluation`` (protocol), ``subject`` (``'all'``), ``session`` (fold name or
-        held-out site), ``score`` (accuracy), ``chance`` (majority-class accuracy on the
-        same fold), ``time`` (fit + predict CPU seconds), ``samples`` (test subjects) and
-        ``n_train``.
-
-    Examples
-    --------
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.linear_model import LogisticRegression
-    >>> from neuropipe.features.graph import ConnectivityGraph, GraphMetrics
-    >>> from neuropipe.datasets.abide import load_abide
-    >>> data = load_abide(sites=["OHSU", "KKI"])
-    >>> clf = make_pipeline(ConnectivityGraph(), GraphMetrics(), LogisticRegression())
-    >>> res = evaluate_fmri({"motifs": clf}, data, protocols=["leave-site-out"])
-    >>> res[["session", "samples"]].values.tolist()
-    [['KKI', 48], ['OHSU', 26]]
-    """
-    if dataset is None:
-        from ..datasets.abide import load_abide
-
-        dataset = load_abide()
-    if isinstance(pipelines, list) and pipelines and isinstance(pipelines[0], dict):
-        pipelines = as_pipeline_dict(pipelines)
-    if not isinstance(pipelines, dict) or not pipelines:
-        raise ValueError(
-            "pipelines must be a non-empty dict {name: estimator} or a list of pipeline "
-            "configs; for MOABB-style files use load_pipeline_files('pipelines/fmri')."
-        )
-    if isinstance(protocols, str):
-        protocols = [protocols]
-    _check_fmri_data(dataset)
-    for protocol in protocols:  # bad protocols and too-small groups fail before any fit
-        fmri_splits(protocol, dataset.y, dataset.site, random_state)
-    tasks = [(name, pipe, protocol) for name, pipe in pipelines.items() for protocol in protocols]
-    # one task per pipeline x protocol: X (~60 MB of time series) is sent to a worker once
-    outputs = Parallel(n_jobs=n_jobs)(
-        delayed(evaluate_fmri_protocol)({name: pipe}, dataset, protocol, random_state=random_state)
-        for name, pipe, protocol in tqdm(tasks, disable=not verbose, desc="fMRI CV")
-    )
-    results = pd.concat(outputs, ignore_index=True)
-    return pd.DataFrame(
-        {
-            "dataset": results["dataset"],
-            "pipeline": results["pipeline"],
-            "evaluation": results["evaluation"],
-            "subject": "all",
-            "session": results["session"],
-            "score": results["score"],
-            "chance": results["chance"],
-            "time": results["time"] + results["predict_time"],
-            "samples": results["samples"],
-            "n_train": results["n_train"].astype(int),
-        }
-    )
-
-
 def summarize_fmri(results):
     """One row per pipeline x protocol: mean and sd of the fold accuracies, and chance.
 
     Parameters
     ----------
     results : pandas.DataFrame
-        Output of :func:`evaluate_fmri`.
+        Rows of :func:`evaluate_fmri_protocol` (one or several protocols), or of
+        ``neuropipe benchmark``'s ``results.csv``.
 
     Returns
     -------
@@ -321,25 +221,3 @@ def summarize_fmri(results):
     return summary[
         ["pipeline", "evaluation", "folds", "score_mean", "score_std", "pooled", "chance", "time"]
     ]
-
-
-def load_pipeline_files(path=PIPELINE_DIR, paradigm="fmri", include_slow=False):
-    """The pipeline configs of the files in ``path`` that list ``paradigm``.
-
-    :func:`~neuropipe.evaluation.pipelines.load_pipelines` with the fMRI defaults: the same
-    list of configs (``name``, ``paradigms``, ``pipeline``, ``source``...), which
-    :func:`evaluate_fmri` takes as it is.
-
-    Parameters
-    ----------
-    path : str | path-like
-        Folder of pipeline files (default: the repository's ``pipelines/fmri``).
-    paradigm : str
-        Keep pipelines whose ``'paradigms'`` list contains it.
-    include_slow : bool
-        Also keep pipelines marked ``"slow": True`` (``benchmarks/bench_fmri.py`` runs all).
-    """
-    configs = load_pipelines(path, include_slow=include_slow, paradigm=paradigm)
-    if not configs and not load_pipelines(path, include_slow=True):
-        raise FileNotFoundError(f"No pipeline files in {str(path)!r}.")
-    return configs

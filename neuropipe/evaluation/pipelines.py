@@ -179,8 +179,7 @@ def load_pipeline_file(path) -> list[dict]:
 def load_pipelines(paths, include_slow: bool = False, paradigm: str | None = None) -> list[dict]:
     """Load pipeline files: every file directly in a folder (sorted by name), or single files.
 
-    :func:`load_pipeline_file`, :func:`load_pipelines` and
-    :func:`neuropipe.evaluation.fmri.load_pipeline_files` all return this one shape, a list
+    :func:`load_pipeline_file` and :func:`load_pipelines` both return this one shape, a list
     of configs; :func:`as_pipeline_dict` turns it into ``{name: estimator}``.
 
     Parameters

@@ -10,28 +10,14 @@ from sklearn.utils import Bunch
 from threadpoolctl import threadpool_limits
 
 from neuropipe.datasets.abide import load_abide
+from neuropipe.datasets.paths import installed_pipelines_dir
 from neuropipe.evaluation.chance import chance_level
-from neuropipe.evaluation.fmri import (
-    evaluate_fmri,
-    fmri_splits,
-    load_pipeline_files,
-    summarize_fmri,
-)
-from neuropipe.evaluation.pipelines import as_pipeline_dict
+from neuropipe.evaluation.fmri import evaluate_fmri_protocol, fmri_splits, summarize_fmri
+from neuropipe.evaluation.pipelines import as_pipeline_dict, load_pipelines
+from neuropipe.evaluation.protocols import RESULTS_SCHEMA
 from neuropipe.features.graph import ConnectivityGraph, EdgeVector
 
-COLUMNS = [
-    "dataset",
-    "pipeline",
-    "evaluation",
-    "subject",
-    "session",
-    "score",
-    "chance",
-    "time",
-    "samples",
-    "n_train",
-]
+FMRI_PIPELINES = installed_pipelines_dir() / "fmri"
 
 
 def _synthetic(n_per_site=(20, 12, 10), n_rois=6, seed=0):
@@ -103,17 +89,22 @@ def test_leave_site_out_needs_two_sites():
         fmri_splits("leave-site-out", np.array([0, 1, 0, 1]), np.array(["A"] * 4))
 
 
-def test_evaluate_fmri_matches_manual_cross_validation():
+def test_evaluate_fmri_protocol_matches_manual_cross_validation():
     data = _synthetic()
     pipe = make_pipeline(
         ConnectivityGraph(density=None, binarize=False, absolute=False),
         EdgeVector(),
         LogisticRegression(),
     )
-    res = evaluate_fmri({"conn": pipe}, data, protocols=("stratified-4fold", "leave-site-out"))
-    assert list(res.columns) == COLUMNS
+    res = pd.concat(
+        [
+            evaluate_fmri_protocol({"conn": pipe}, data, p)
+            for p in ("stratified-4fold", "leave-site-out")
+        ]
+    )
+    assert list(res.columns) == RESULTS_SCHEMA
     assert len(res) == 4 + 3
-    assert set(res["subject"]) == {"all"} and set(res["dataset"]) == {"synthetic"}
+    assert res["subject"].isna().all() and set(res["dataset"]) == {"synthetic"}
     for protocol in ("stratified-4fold", "leave-site-out"):
         splits = fmri_splits(protocol, data.y, data.site)
         rows = res[res["evaluation"] == protocol]
@@ -125,13 +116,11 @@ def test_evaluate_fmri_matches_manual_cross_validation():
     assert res["score"].mean() > 0.9  # the coupling sign is easy to read from the edges
 
 
-def test_evaluate_fmri_bad_input():
+def test_evaluate_fmri_protocol_bad_input():
     data = _synthetic()
-    with pytest.raises(ValueError, match="non-empty dict"):
-        evaluate_fmri([], data)
     data.y = data.y[:-1]
     with pytest.raises(ValueError, match="dataset.X has 42 subjects but dataset.y has 41"):
-        evaluate_fmri({"a": LogisticRegression()}, data)
+        evaluate_fmri_protocol({"a": LogisticRegression()}, data, "leave-site-out")
 
 
 def test_summarize_pooled_and_mean():
@@ -151,7 +140,7 @@ def test_summarize_pooled_and_mean():
 
 
 def test_pipeline_files_run_on_dataset_X():
-    configs = load_pipeline_files()
+    configs = load_pipelines(FMRI_PIPELINES, paradigm="fmri")
     assert isinstance(configs, list) and {"name", "pipeline", "source"} <= set(configs[0])
     assert {c["name"] for c in configs} == {
         "connectome-logreg",
@@ -160,7 +149,7 @@ def test_pipeline_files_run_on_dataset_X():
         "onnela-motifs-logreg",
         "combined-logreg",
     }  # the default job; the others are marked slow (at chance, or slow to run)
-    pipelines = as_pipeline_dict(load_pipeline_files(include_slow=True))
+    pipelines = as_pipeline_dict(load_pipelines(FMRI_PIPELINES, include_slow=True, paradigm="fmri"))
     assert set(pipelines) >= {
         "connectome-logreg",
         "ledoitwolf-connectome-logreg",
@@ -199,11 +188,9 @@ def test_pipeline_files_run_on_dataset_X():
 @pytest.mark.slow
 def test_connectome_baseline_beats_chance_on_abide():
     """Real-data claim: the connectome baseline is well above chance on all 249 subjects."""
-    pipelines = as_pipeline_dict(load_pipeline_files())
-    res = evaluate_fmri(
-        {"connectome-logreg": pipelines["connectome-logreg"]},
-        protocols=("stratified-5fold",),
-        n_jobs=2,
+    pipelines = as_pipeline_dict(load_pipelines(FMRI_PIPELINES, paradigm="fmri"))
+    res = evaluate_fmri_protocol(
+        {"connectome-logreg": pipelines["connectome-logreg"]}, load_abide(), "stratified-5fold"
     )
     summary = summarize_fmri(res).iloc[0]
     assert summary["chance"] == pytest.approx(142 / 249, abs=0.01)
@@ -220,7 +207,7 @@ def test_tangent_pipeline_learns_real_labels_and_is_at_chance_on_shuffled_ones()
     pipe = make_pipeline(
         TangentConnectome(metric="logeuclid"), StandardScaler(), LogisticRegression()
     )
-    real = summarize_fmri(evaluate_fmri({"t": pipe}, data, ["leave-site-out"])).iloc[0]
+    real = summarize_fmri(evaluate_fmri_protocol({"t": pipe}, data, "leave-site-out")).iloc[0]
     assert real["pooled"] > 0.9
     rng = np.random.default_rng(0)
     scores = []
@@ -230,6 +217,6 @@ def test_tangent_pipeline_learns_real_labels_and_is_at_chance_on_shuffled_ones()
             idx = np.flatnonzero(data.site == s)
             y[idx] = rng.permutation(y[idx])
         shuffled = Bunch(X=data.X, y=y, site=data.site, name="shuffled")
-        res = evaluate_fmri({"t": pipe}, shuffled, ["leave-site-out"])
+        res = evaluate_fmri_protocol({"t": pipe}, shuffled, "leave-site-out")
         scores.append(summarize_fmri(res).iloc[0]["pooled"])
     assert abs(np.mean(scores) - 0.5) < 0.12

@@ -13,7 +13,7 @@ from neuropipe.evaluation.artifacts import load_artifacts
 from neuropipe.evaluation.benchmark import dask_client, run_benchmark, summarize
 from neuropipe.evaluation.chance import chance_level
 from neuropipe.evaluation.decoding import evaluate_time_ordered
-from neuropipe.evaluation.fmri import evaluate_fmri, evaluate_fmri_protocol
+from neuropipe.evaluation.fmri import evaluate_fmri_protocol
 from neuropipe.evaluation.protocols import RESULTS_SCHEMA, evaluate, evaluate_folds
 from neuropipe.model_selection import (
     CrossSessionSplitter,
@@ -126,9 +126,9 @@ def test_fmri_and_decoding_rows_have_the_one_schema_and_match_the_wrappers():
     assert list(fmri.columns) == RESULTS_SCHEMA
     assert fmri["family"].unique().tolist() == ["fmri"] and fmri["subject"].isna().all()
     assert fmri["session"].tolist() == ["KKI", "OHSU"] and (fmri["chance_p95"] > 0).all()
-    old = evaluate_fmri({"std": _fmri_pipeline()}, data, protocols=["leave-site-out"])
-    np.testing.assert_array_equal(old["score"], fmri["score"])
-    np.testing.assert_array_equal(old["chance"], fmri["chance"])
+    direct = evaluate_fmri_protocol({"std": _fmri_pipeline()}, data, "leave-site-out")
+    np.testing.assert_array_equal(direct["score"], fmri["score"])
+    np.testing.assert_array_equal(direct["chance"], fmri["chance"])
     assert [int(f["row"]) for f in folds] == [0, 1]
     assert [len(f["y_pred"]) for f in folds] == fmri["samples"].tolist()
     # decoding: R² rows of the same schema, those of a plain fit on the training bins
