@@ -82,3 +82,23 @@ def test_full_disk_error_names_the_file(tmp_path, monkeypatch, capsys):
     assert cli._one_line(info.value) == (
         f"No space left on device: {str(target)!r}; check the path and the disk"
     )
+
+
+def test_offline_moabb_download_is_said_in_our_words(monkeypatch):
+    import moabb.paradigms
+    import requests
+
+    from neuropipe.datasets import MOABBDataset
+
+    def offline(*args, **kwargs):
+        raise requests.exceptions.ConnectionError(
+            "HTTPSConnectionPool(host='physionet.org', port=443): Max retries exceeded"
+        )
+
+    dataset = MOABBDataset("PhysionetMI")
+    monkeypatch.setattr(moabb.paradigms.LeftRightImagery, "get_data", offline)
+    with pytest.raises(ConnectionError, match=r"moabb:PhysionetMI: subject\(s\) \[1\] are not "):
+        dataset.load(subjects=[1], paradigm="LeftRightImagery")
+    with pytest.raises(ConnectionError) as info:
+        dataset.load(subjects=[1], paradigm="LeftRightImagery")
+    assert "HTTPSConnectionPool" not in str(info.value) and "no network?" in str(info.value)

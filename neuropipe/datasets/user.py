@@ -796,9 +796,20 @@ class MOABBDataset(_UserDataset):
             _moabb_upstream() if on_disk else nullcontext(),
         ):
             runner = getattr(moabb.paradigms, paradigm)(**options)
-            data, labels, meta = runner.get_data(
-                self.dataset, subjects=subjects, return_epochs=not filter_bank
-            )
+            try:
+                data, labels, meta = runner.get_data(
+                    self.dataset, subjects=subjects, return_epochs=not filter_bank
+                )
+            except Exception as exc:
+                if not _network_error(exc):
+                    raise
+                raise ConnectionError(
+                    f"{self.name}: subject(s) {subjects} are not all on disk and MOABB could "
+                    f"not download them ({type(exc).__name__}, no network?); connect to the "
+                    f"internet, or copy the files into MNE's data folder "
+                    f"(neuropipe.datasets.moabb_bridge.install_eegbci_offline for EEGBCI) and "
+                    f"name only subjects found there (MOABBDataset.local_subjects())."
+                ) from exc
             if filter_bank:  # 4-D arrays: channel names and rate from the first recording
                 raw = next(
                     iter(
@@ -815,6 +826,19 @@ class MOABBDataset(_UserDataset):
                 X = data.get_data() * self.dataset.unit_factor
         meta = meta.reset_index(drop=True)
         return EpochsData(np.asarray(X), np.asarray(labels), float(sfreq), ch_names, meta)
+
+
+def _network_error(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is a failed download: requests', urllib3's,
+    urllib's or the socket's errors, which say so in their own words."""
+    while exc is not None:
+        module = type(exc).__module__.split(".")[0]
+        if module in ("requests", "urllib3", "urllib", "pooch", "socket") or isinstance(
+            exc, (ConnectionError, TimeoutError, socket.gaierror)
+        ):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def is_dataset_spec(spec) -> bool:
