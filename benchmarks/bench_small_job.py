@@ -8,8 +8,8 @@ included. The MOABB side is ``benchmarks/moabb_small_job.py`` (MOABB's
 ``WithinSessionEvaluation`` on its ``PhysionetMI``, offline on the bundled EDF files laid
 out beforehand, outside the timing). neuropipe runs
 ``neuropipe benchmark --pipelines pipelines/csp_lda.py pipelines/ts_lr.py --datasets
-eegmmidb-leftright --subjects 1 2 3 --no-report --no-leakage --no-progress`` into a fresh
-output folder. Scores are asserted equal per subject and pipeline (MOABB stores float32).
+eegmmidb-leftright --subjects 1 2 3 --no-report --no-leakage --no-progress --include-slow``
+into a fresh output folder. Scores are asserted equal per subject and pipeline (MOABB stores float32).
 
 Usage (from the repository root)::
 
@@ -61,6 +61,7 @@ def run_neuropipe(subjects, env):
         "--no-report",
         "--no-leakage",
         "--no-progress",
+        "--include-slow",  # CSP+LDA may be an opt-in reference pipeline
         "-q",
     ]
     wall = _timed(command, env)
