@@ -15,6 +15,7 @@ from sklearn.base import clone
 from ..datasets.decoding import load_flint2012, load_stevenson2011
 from ..decoders.metrics import maae, nrmse, r2
 from ..model_selection import INNER_SPLIT, TimeOrderedSplit
+from .protocols import _keep_artifacts, evaluate_folds, to_schema
 
 __all__ = [
     "validation_score",
@@ -75,8 +76,6 @@ def evaluate_time_ordered(pipelines, data, *, dataset=None, split=None, artifact
         ``evaluation`` ``"TimeOrderedSplit"``, ``scoring`` ``"r2"``, ``chance`` 0 (R² of
         predicting the mean), ``time`` fit CPU seconds, ``samples`` training bins.
     """
-    from .protocols import _keep_artifacts, evaluate_folds, to_schema
-
     split = TimeOrderedSplit(**data.protocol) if split is None else split
     options = {"state_names": data.state_names, "bin_size": getattr(data, "bin_size", None)}
     rows = []
