@@ -36,6 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy.signal import butter, sosfilt
+from sklearn.pipeline import Pipeline
 
 from .._validation import check_positive_int, check_sfreq
 
@@ -267,13 +268,28 @@ class SlidingWindowDecoder:
         for end in ends:
             stop = end + 1 - start
             epoch = buffer[np.newaxis, :, stop - self.n_window : stop]
-            row = [end, end / self.sfreq, self.model.predict(epoch)[0]]
-            if self._has_proba:
-                row.extend(self.model.predict_proba(epoch)[0])
-            rows.append(row)
+            rows.append([end, end / self.sfreq, *self._decide(epoch)])
         keep = min(self.n_window - 1, buffer.shape[1])
         self._tail = buffer[:, buffer.shape[1] - keep :].copy()
         return self._frame(rows)
+
+    def _decide(self, epoch):
+        """``[label, *probas]`` of one window.
+
+        For a scikit-learn ``Pipeline`` with ``predict_proba``, the window goes through
+        the transformers once and the final estimator gives both, as
+        ``Pipeline.predict`` and ``Pipeline.predict_proba`` would each (same steps, same
+        results, half the work).
+        """
+        model = self.model
+        if not self._has_proba:
+            return [model.predict(epoch)[0]]
+        if isinstance(model, Pipeline) and len(model.steps) > 1:
+            for _, step in model.steps[:-1]:
+                if step is not None and step != "passthrough":
+                    epoch = step.transform(epoch)
+            model = model.steps[-1][1]
+        return [model.predict(epoch)[0], *model.predict_proba(epoch)[0]]
 
     def _frame(self, rows):
         frame = pd.DataFrame(rows, columns=self.columns)
