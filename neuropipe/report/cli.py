@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shlex
-import sys
 import time
 from pathlib import Path
 
@@ -54,12 +53,6 @@ def _cmd_report(args) -> int:
     from .html import make_report
 
     start = time.perf_counter()
-    if args.pipelines is not None:
-        print(
-            "neuropipe: note: --pipelines is deprecated and ignored; the report draws the "
-            "model figures from the arrays stored in RESULTS_DIR/tasks/.",
-            file=sys.stderr,
-        )
     folder = Path(args.results_dir)
     _check_results_folder(folder)
     output = Path(args.output)
@@ -114,11 +107,6 @@ def add_report_parser(subparsers):
         "--figures-dir",
         default=None,
         help="folder for the PNG/SVG figures (default <output stem>_figures/)",
-    )
-    parser.add_argument(
-        "--pipelines",
-        default=None,
-        help="deprecated and ignored: the model figures come from RESULTS_DIR/tasks/*.npz",
     )
     parser.add_argument(
         "--no-models",

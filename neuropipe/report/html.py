@@ -15,7 +15,6 @@ import base64
 import datetime
 import io
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -982,8 +981,6 @@ def make_report(
     *,
     models=True,
     command=None,
-    pipelines_dir=None,
-    fit_models=None,
 ) -> Path:
     """Write the HTML report of a ``neuropipe benchmark`` results folder.
 
@@ -1014,10 +1011,6 @@ def make_report(
         figures.
     command : str | None
         Command shown in the header; default the Python call.
-    pipelines_dir : str | Path | None
-        Deprecated and ignored: the report no longer refits pipelines.
-    fit_models : bool | None
-        Deprecated alias of ``models``.
 
     Returns
     -------
@@ -1034,20 +1027,6 @@ def make_report(
 
     from .. import __version__
 
-    if pipelines_dir is not None:
-        warnings.warn(
-            "make_report(pipelines_dir=...) is ignored: the report reads the task artifacts "
-            "of the results folder and refits nothing; drop the argument.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-    if fit_models is not None:
-        warnings.warn(
-            "make_report(fit_models=...) is deprecated; use models=...",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        models = fit_models
     folder = Path(results_dir)
     if not folder.is_dir():
         raise FileNotFoundError(

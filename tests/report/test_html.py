@@ -313,15 +313,6 @@ def test_report_from_csv_files_only(tmp_path):
         _decode_png(raw)
 
 
-def test_report_deprecated_arguments_warn(tmp_path):
-    with pytest.warns(DeprecationWarning, match="pipelines_dir"):
-        with pytest.raises(FileNotFoundError):
-            make_report(tmp_path / "missing", pipelines_dir="pipelines")
-    with pytest.warns(DeprecationWarning, match="models="):
-        with pytest.raises(FileNotFoundError):
-            make_report(tmp_path / "missing", fit_models=False)
-
-
 def test_report_needs_benchmark_files(tmp_path):
     with pytest.raises(FileNotFoundError, match="neuropipe benchmark --output"):
         make_report(tmp_path / "missing")
@@ -343,10 +334,6 @@ def test_cli_report_writes_the_page(tmp_path, capsys):
     assert out.is_file() and (tmp_path / "site" / "bench_figures" / "01_scores.svg").is_file()
     assert f"neuropipe report {folder} -o {out} --no-models" in out.read_text()
     assert str(out) in capsys.readouterr().out
-    args = parser.parse_args(["report", str(tmp_path / "no"), "--pipelines", "nowhere"])
-    with pytest.raises(FileNotFoundError):
-        args.func(args)
-    assert "--pipelines is deprecated and ignored" in capsys.readouterr().err
 
 
 def test_fmri_confusion_pools_the_stored_folds_of_one_protocol(results_copy):
