@@ -325,14 +325,16 @@ class Target:
     strategy: object
     check: object
     inputs: str = ""
+    #: Fewer examples for targets that read whole recordings (a fraction of the profile's).
+    share: float = 1.0
 
 
 TARGETS: list[Target] = []
 
 
-def target(name, module, inputs):
+def target(name, module, inputs, share=1.0):
     def register(func):
-        TARGETS.append(Target(name, module, func.strategy, func, inputs))
+        TARGETS.append(Target(name, module, func.strategy, func, inputs, share))
         return func
 
     return register
@@ -652,7 +654,11 @@ def check_autofeat(case):
 def decoding_case(draw):
     mode, X = draw(arrays([(3, 40), (1, 4)]))
     n = len(X) if isinstance(X, np.ndarray) and X.ndim else 0
-    y_mode = draw(st.sampled_from(["valid", "valid", "1d", "nonfinite", "length", "constant"]))
+    y_mode = draw(
+        st.sampled_from(
+            ["valid", "valid", "1d", "nonfinite", "length", "constant", "words", "numtext"]
+        )
+    )
     rng = np.random.default_rng(draw(st.integers(0, 2**16)))
     y = np.cumsum(rng.standard_normal((max(n, 1), 2)), axis=0)[:n]
     if y_mode == "1d":
@@ -663,6 +669,10 @@ def decoding_case(draw):
         y = y[:-1]
     elif y_mode == "constant":
         y[:] = 1.0
+    elif y_mode == "words":  # class names where states belong
+        y = np.where(y > 0, "up", "down")
+    elif y_mode == "numtext":  # numbers written as text: read as the numbers
+        y = y.astype(str)
     return mode, X, y_mode, y, draw(arrays([(1, 10), (1, 4)]))
 
 
@@ -674,7 +684,9 @@ def _check_decoder(name, make, case, check_covs=False):
     ok, fitted = out.call(make().fit, X, y)
     if not ok:
         return
-    assert y_mode in ("valid", "1d", "constant"), f"{name} accepted bad states ({y_mode})"
+    assert y_mode in ("valid", "1d", "constant", "numtext"), (
+        f"{name} accepted bad states ({y_mode})"
+    )
     for data_mode, data in ((mode, X), X_new):
         kwargs = {"return_cov": True} if check_covs else {}
         ok, result = out.call(fitted.predict, data, **kwargs)
@@ -1474,6 +1486,305 @@ def check_read_roi_timeseries(case, tmp):
         out.finite(result)
 
 
+# ---------------------------------------------------------------------------------------
+# Dataset specs (TOML, BIDS), results tables and sizes (issue 28, item 8)
+# ---------------------------------------------------------------------------------------
+
+#: Values drawn for each field of a TOML dataset spec: valid ones three times as often.
+TOML_FIELDS = {
+    "paradigm": (['"LeftRightImagery"', '["LeftRightImagery", "MotorImagery"]'],
+                 ['"Left"', "3", "[]"]),
+    "interval": (["[0.0, 2.0]", "[-0.5, 1.0]"],
+                 ["[2.0, 0.0]", '["a", 1]', "[1.0]", "[0, 0]", "2.0", "[nan, 1.0]", "[true, 2]",
+                  "[0.0, 40.0]"]),
+    "band": ([None, "[8.0, 30.0]"], ["[30.0, 8.0]", "[-1.0, 8.0]", '"8-30"', "[8.0, 200.0]"]),
+    "events": (['{ T1 = "left", T2 = "right" }', "{ T1 = 3 }"],
+               ['{ T9 = "x" }', "{}", '{ T1 = "" }', '"T1"', '{ T1 = "left", T7 = "right" }']),
+    "picks": ([None, '["C3", "Cz", "C4"]'], ['"C3"', "[]", '["Nope"]', "[1, 2]"]),
+    "subjects": (['{ 1 = ["rec.edf"] }', '{ 1 = { A = ["rec.edf"], B = ["r*.edf"] } }'],
+                 ['{ 1 = ["rec.edf"], S01 = ["rec.edf"] }', "{ 1 = [] }", '{ 1 = ["none.edf"] }',
+                  "{ 1 = [3] }", '{ 1 = ["*.xyz"] }', "{}"]),
+    "extra": ([None], ["nonsense = 1", 'on_ch_mismatch = "reorder"', "name = 3", "[[["]),
+}  # fmt: skip
+
+
+@st.composite
+def toml_specs(draw):
+    """Draw ``(mode, text)``: a TOML spec with one or two fields drawn from TOML_FIELDS."""
+    values, bad = {}, []
+    for key, (valid, invalid) in TOML_FIELDS.items():
+        values[key] = draw(mostly(valid, invalid))
+        if values[key] in invalid:
+            bad.append(key)
+    lines = [f"{k} = {v}" for k, v in values.items() if v is not None and k != "extra"]
+    if values["extra"] is not None:
+        lines.insert(0, values["extra"])
+    return ("valid" if not bad else "+".join(bad)), "\n".join(lines) + "\n"
+
+
+@target(
+    "TOMLDataset",
+    "neuropipe.datasets.user",
+    "TOML specs: each field valid or malformed (types, order, unknown paradigm, absent "
+    "events, clashing subject labels, missing / empty / non-string files, unknown keys, "
+    "syntax errors)",
+)
+@strategy(toml_specs())
+def check_toml_dataset(case, tmp):
+    from neuropipe.datasets import get_dataset
+
+    mode, text = case
+    (Path(tmp) / "rec.edf").write_bytes(_small_edf())
+    path = Path(tmp) / "spec.toml"
+    path.write_text(text)
+    out = Outcome("TOMLDataset", mode)
+    ok, dataset = out.call(get_dataset, str(path))
+    if not ok:
+        return
+    assert not set(mode.split("+")) & {"subjects", "paradigm", "events"}, (
+        f"TOMLDataset accepted a malformed spec ({mode}):\n{text}"
+    )
+    assert len(set(dataset.subjects)) == len(dataset.subjects)
+    ok, data = out.call(dataset.load, subjects=dataset.subjects[:1])
+    if ok:
+        assert len(data) > 0 and set(data.y) <= {"left", "right", "3"}
+        out.finite(data.X, "epochs")
+
+
+@functools.lru_cache(maxsize=1)
+def _bids_template() -> Path:
+    """A BIDS root (one subject, one run) made from the small EDF by mne_bids."""
+    import mne
+    from mne_bids import BIDSPath, write_raw_bids
+
+    folder = Path(tempfile.mkdtemp(prefix="neuropipe_fuzz_bids_"))
+    (folder / "rec.edf").write_bytes(_small_edf())
+    raw = mne.io.read_raw_edf(folder / "rec.edf", verbose="ERROR")
+    root = folder / "root"
+    path = BIDSPath(subject="001", task="mi", run=1, root=root, datatype="eeg")
+    write_raw_bids(raw, path, verbose=False, overwrite=True)
+    return root
+
+
+@dataclass(frozen=True)
+class BidsCase:
+    """Changes made to a copy of the BIDS template (its repr shows them)."""
+
+    na_onsets: int = 0
+    bads: tuple = ()
+    rename: bool = False
+    on_ch_mismatch: object = None
+    clash: bool = False
+    truncate: float = 1.0
+    events: str = "T1 T2"
+
+    @property
+    def mode(self) -> str:
+        changes = [k for k, v in vars(self).items() if v != vars(BidsCase())[k]]
+        return "+".join(changes) or "valid"
+
+
+@st.composite
+def bids_cases(draw):
+    return BidsCase(
+        na_onsets=draw(mostly([0], [1, 2, 5])),
+        bads=tuple(draw(st.lists(st.sampled_from(["C3..", "Cz..", "Oz.."]), max_size=2))),
+        rename=draw(mostly([False], [True])),
+        on_ch_mismatch=draw(mostly([None], ["raise", "reorder", "rename", "warn", "fix", 3])),
+        clash=draw(mostly([False], [True])),
+        truncate=draw(mostly([1.0], [0.5, 0.9, 0.01])),
+        events=draw(mostly(["T1 T2"], ["T9", "T1 T7"])),
+    )
+
+
+def _edit_tsv(path, edit):
+    import pandas as pd
+
+    table = pd.read_csv(path, sep="\t", dtype=str, keep_default_na=False)
+    edit(table)
+    table.to_csv(path, sep="\t", index=False)
+
+
+@target(
+    "BIDSDataset",
+    "neuropipe.datasets.user",
+    "a BIDS copy: n/a onsets, channels.tsv bad or renamed channels, on_ch_mismatch values, "
+    "clashing subject labels, truncated recordings, absent events",
+    share=0.25,
+)
+@strategy(bids_cases())
+def check_bids_dataset(case, tmp):
+    import shutil
+
+    from neuropipe.datasets import BIDSDataset
+
+    root = Path(tmp) / "bids"
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(_bids_template(), root)
+    eeg = root / "sub-001" / "eeg"
+    events = [e for e in case.events.split()]
+    labels = dict(zip(events, ["left", "right"]))
+    (root / "neuropipe.toml").write_text(
+        'paradigm = "LeftRightImagery"\ninterval = [0.0, 2.0]\n[events]\n'
+        + "".join(f'{k} = "{v}"\n' for k, v in labels.items())
+    )
+    if case.na_onsets:
+
+        def na(table):
+            rows = table.index[table["trial_type"].isin(["T1", "T2"])][: case.na_onsets]
+            table.loc[rows, "onset"] = "n/a"
+
+        _edit_tsv(next(eeg.glob("*_events.tsv")), na)
+    if case.bads or case.rename:
+
+        def channels(table):
+            table.loc[table["name"].isin(case.bads), "status"] = "bad"
+            if case.rename:
+                table.loc[5, "name"] = "Renamed"
+
+        _edit_tsv(next(eeg.glob("*_channels.tsv")), channels)
+    if case.truncate < 1:
+        edf = next(eeg.glob("*_eeg.edf"))
+        edf.write_bytes(edf.read_bytes()[: int(edf.stat().st_size * case.truncate)])
+    if case.clash:
+        shutil.copytree(root / "sub-001", root / "sub-1")
+        for old in (root / "sub-1").rglob("sub-001*"):
+            old.rename(old.with_name(old.name.replace("sub-001", "sub-1")))
+    out = Outcome("BIDSDataset", case.mode)
+    ok, dataset = out.call(BIDSDataset, root, on_ch_mismatch=case.on_ch_mismatch)
+    if not ok:
+        return
+    assert not case.clash and case.events == "T1 T2", f"BIDSDataset accepted {case}"
+    ok, data = out.call(dataset.load)
+    if not ok:
+        return
+    assert not case.rename or case.on_ch_mismatch in ("rename", "reorder", "warn")
+    out.finite(data.X, "epochs")
+    standard = {"C3..": "C3", "Cz..": "Cz", "Oz..": "Oz"}
+    if case.on_ch_mismatch != "warn":  # "warn" ignores channels.tsv, its bads too
+        assert not {standard[c] for c in case.bads} & set(data.ch_names), "bad channels used"
+    assert len(data) <= 2 - min(case.na_onsets, 2) + 0  # T1 and T2 once each in 13 s
+
+
+@st.composite
+def results_tables(draw):
+    """Draw ``(mode, table)``: a results table with rows damaged or repeated."""
+    import pandas as pd
+
+    n = draw(st.integers(0, 12))
+    rng = np.random.default_rng(draw(st.integers(0, 2**16)))
+    scoring = draw(st.sampled_from(["roc_auc", "accuracy", "r2", "other"]))
+    table = pd.DataFrame(
+        {
+            "dataset": "d",
+            "evaluation": "WithinSession",
+            "pipeline": rng.choice(["a", "b", "NA"], n),
+            "subject": rng.integers(1, 4, n),
+            "session": "0",
+            "scoring": scoring,
+            "score": rng.uniform(0, 1, n),
+            "chance": 0.5,
+        }
+    )
+    modes = draw(st.lists(st.sampled_from(["nan", "inf", "range", "repeat", "clash", "chance"])))
+    for mode in modes:
+        if table.empty:
+            break
+        i = int(rng.integers(0, len(table)))
+        if mode in ("nan", "inf", "range", "chance"):
+            column = "chance" if mode == "chance" else "score"
+            value = {"nan": np.nan, "inf": -np.inf, "range": 7.5, "chance": np.inf}[mode]
+            table.loc[table.index[i], column] = value
+        else:
+            extra = table.iloc[[i]]
+            table = pd.concat([table, extra.assign(score=0.123) if mode == "clash" else extra])
+    return "+".join(modes) or "valid", table
+
+
+@target(
+    "usable_rows",
+    "neuropipe.report.checks",
+    "results tables: NaN, infinite or out-of-range scores, infinite chance, repeated and "
+    "conflicting keys",
+)
+@strategy(results_tables())
+def check_usable_rows(case):
+    from neuropipe.report.checks import KEY_COLUMNS, SCORE_RANGES, usable_rows
+
+    mode, table = case
+    out = Outcome("usable_rows", mode)
+    ok, result = out.call(usable_rows, table, "results.csv")
+    assert ok, result
+    rows, problems = result
+    score = rows["score"].to_numpy(dtype=float)
+    assert np.all(np.isfinite(score)) and np.all(np.isfinite(rows["chance"]))
+    low, high = SCORE_RANGES.get(table["scoring"].iloc[0] if len(table) else "", (-1e300, 1e300))
+    assert np.all((score >= low) & (score <= high))
+    assert not rows.duplicated([c for c in KEY_COLUMNS if c in rows]).any()
+    said = sum(int(re.search(r": (\d+) row", p).group(1)) for p in problems)
+    assert said == len(table) - len(rows), (problems, len(table), len(rows))
+
+
+@st.composite
+def size_cases(draw):
+    step = draw(st.sampled_from(["lag_features", "augmented", "graphs", "connectivity"]))
+    if step == "lag_features":
+        return (
+            step,
+            (draw(st.integers(1, 200)), draw(st.integers(1, 20))),
+            draw(st.integers(0, 5000)),
+        )
+    if step == "augmented":
+        channels, order = draw(st.integers(1, 16)), draw(st.integers(1, 200))
+        return step, (2, channels, order + 2 + draw(st.integers(0, 50))), order
+    if step == "graphs":
+        return step, (2, 20, draw(st.integers(2, 600))), None
+    return step, (2, draw(st.integers(2, 400)), 64), None
+
+
+#: The memory budget while the size cases run: small, so random sizes cross it cheaply.
+SIZE_BUDGET = 4 * 2**20
+
+
+@target(
+    "memory guards",
+    "neuropipe._validation",
+    "lag_features, augmented_covariances, ConnectivityGraph and spectral_connectivity on "
+    "random sizes around a 4 MB budget",
+)
+@strategy(size_cases())
+def check_memory_guards(case):
+    from neuropipe._validation import MemoryBudgetError
+    from neuropipe.decoders import lag_features
+    from neuropipe.features import augmented_covariances
+    from neuropipe.features.connectivity import spectral_connectivity
+    from neuropipe.features.graph import ConnectivityGraph
+
+    step, shape, parameter = case
+    X = np.random.default_rng(0).standard_normal(shape)
+    calls = {
+        "lag_features": lambda: lag_features(X, bins_before=parameter),
+        "augmented": lambda: augmented_covariances(X, order=parameter, estimator="oas"),
+        "graphs": lambda: ConnectivityGraph(kind="correlation").fit_transform(list(X)),
+        "connectivity": lambda: spectral_connectivity(X, 64.0, metric="coh", fmin=8, fmax=12),
+    }
+    out = Outcome("memory guards", step)
+    saved = os.environ.get("NEUROPIPE_MEMORY_BUDGET")
+    os.environ["NEUROPIPE_MEMORY_BUDGET"] = str(SIZE_BUDGET)
+    try:
+        ok, result = out.call(calls[step])
+    finally:
+        if saved is None:
+            del os.environ["NEUROPIPE_MEMORY_BUDGET"]
+        else:
+            os.environ["NEUROPIPE_MEMORY_BUDGET"] = saved
+    if ok:
+        result = result[0] if isinstance(result, tuple) else result  # (con, freqs)
+        assert result.nbytes <= SIZE_BUDGET, f"{step}: {result.nbytes} bytes passed the budget"
+    else:
+        assert isinstance(result, MemoryBudgetError) or step == "augmented", result
+
+
 @pytest.fixture(scope="module")
 def warm_up(tmp_path_factory):
     """Pay one-off costs (imports, cached files, the clinical model) outside the deadline."""
@@ -1494,7 +1805,7 @@ def warm_up(tmp_path_factory):
 def test_fuzz(tgt, tmp_path, warm_up):
     takes_tmp = "tmp" in inspect.signature(tgt.check).parameters
 
-    @FUZZ
+    @settings(FUZZ, max_examples=max(1, int(FUZZ.max_examples * tgt.share)))
     @given(case=tgt.strategy)
     def run(case):
         tgt.check(case, tmp_path) if takes_tmp else tgt.check(case)

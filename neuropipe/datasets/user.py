@@ -509,9 +509,12 @@ class BIDSDataset(_UserDataset):
                 raw = mne_bids.read_raw_bids(
                     bids_path, on_ch_mismatch=self.on_ch_mismatch, verbose="WARNING"
                 )
-            except RuntimeError as exc:
-                if "mismatch" not in str(exc).lower():
-                    raise
+            except Exception as exc:
+                if not (isinstance(exc, RuntimeError) and "mismatch" in str(exc).lower()):
+                    raise DataFileError(
+                        f"Could not read {bids_path.basename!r}: {type(exc).__name__}: {exc}. "
+                        f"The file may be truncated or corrupt; re-export or re-download it."
+                    ) from exc
                 raise DataFileError(
                     f"{bids_path.basename}: channels.tsv and the recording name the channels "
                     f"differently. Set on_ch_mismatch in {CONFIG_NAME} (or "

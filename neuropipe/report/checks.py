@@ -96,7 +96,7 @@ def usable_rows(table: pd.DataFrame, source: str) -> tuple[pd.DataFrame, list[st
         high = bounds[known].map(lambda b: b[1]).astype(float)
         outside = pd.Series(False, index=table.index)
         outside[known] = (score[known] < low) | (score[known] > high)
-        detail = table["scoring"].astype(str) + " " + score.map("{:.3g}".format)
+        detail = table["scoring"].astype(str) + " " + score.map("{:.3g}".format).astype(str)
         drop(outside, "with a score outside its scoring's range", detail)
     for column in ("chance", "chance_p95"):
         if column in table.columns:
