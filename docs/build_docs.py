@@ -31,7 +31,7 @@ MODULES = [
     ("neuropipe.preprocessing", "Preprocessing (MNE input, channels, filters)"),
     ("neuropipe.features", "Features"),
     ("neuropipe.selection", "Feature selection"),
-    ("neuropipe.model_selection", "Model selection (searches)"),
+    ("neuropipe.model_selection", "Model selection (splitters and searches)"),
     ("neuropipe.decoders", "Continuous decoders"),
     ("neuropipe.evaluation", "Evaluation and benchmark"),
     ("neuropipe.report", "Reports"),
