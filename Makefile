@@ -20,6 +20,9 @@ demo: $(STAMP)
 
 ## The whole test suite, slow real-data tests included, then every docstring example (as CI runs it).
 # pytest exits 5 when it collects no test: that is a failure here, never a pass.
+# One BLAS/OpenMP thread per process unless you set OMP_NUM_THREADS (tests/conftest.py does
+# the same for pytest run by hand; `neuropipe` limits its own: docs/performance.md).
+test: export OMP_NUM_THREADS ?= 1
 test: $(STAMP)
 	$(BIN)/ruff check neuropipe tests pipelines benchmarks
 	$(BIN)/python -m pytest -q -p no:cacheprovider; rc=$$?; \

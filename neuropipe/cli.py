@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import tempfile
@@ -475,6 +476,13 @@ def _add_console_options(parser, defaults: bool) -> None:
         help="show the full traceback of an error",
         **({"default": False} if defaults else default),
     )
+    group.add_argument(
+        "--threads",
+        type=_at_least(1),
+        help="BLAS/OpenMP threads per parallel task (default 1, or $NEUROPIPE_THREADS; an "
+        "OMP_NUM_THREADS you set is kept); capped so that tasks x threads <= cores",
+        **({"default": None} if defaults else default),
+    )
 
 
 def _log_level(args) -> str:
@@ -627,6 +635,7 @@ def main(argv=None) -> int:
     failed (the others are kept and reported).
     """
     from ._logging import log_level_context
+    from ._threads import THREADS_ENV, blas_threads, limit_threads
 
     parser = build_parser()
     try:
@@ -635,8 +644,12 @@ def main(argv=None) -> int:
         return exc.code if isinstance(exc.code, int) else EXIT_ERROR
     args.log_level = _log_level(args)
     args.argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    previous = os.environ.get(THREADS_ENV)
     try:
-        with log_level_context(args.log_level):
+        if args.threads is not None:  # the runner and its workers read it
+            os.environ[THREADS_ENV] = str(args.threads)
+        threads = blas_threads(getattr(args, "n_jobs", 1))
+        with log_level_context(args.log_level), limit_threads(threads):
             for attribute, option in _OUTPUT_FILES.get(args.command, []):
                 _writable_file(getattr(args, attribute, None), option)
             status = args.func(args)
@@ -660,6 +673,11 @@ def main(argv=None) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+    finally:
+        if previous is None:
+            os.environ.pop(THREADS_ENV, None)
+        else:
+            os.environ[THREADS_ENV] = previous
     if args.command in ("fit", "predict") and status == 1:
         return EXIT_ERROR  # clinical's handlers print their one-line error and return 1
     return status

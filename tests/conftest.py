@@ -1,14 +1,26 @@
 """Shared fixtures: quiet MNE, a non-interactive matplotlib backend, no network, tiny
 fMRI / decoding pipeline files, and a record of the benchmark tasks the runner executes."""
 
+import os
 import socket
 
 import matplotlib
 import mne
 import pytest
+from threadpoolctl import threadpool_limits
+
+from neuropipe._threads import USER_THREAD_ENV, blas_threads
 
 matplotlib.use("Agg")
 mne.set_log_level("ERROR")
+
+# One BLAS / OpenMP thread per test process and for the processes it starts (CLI runs,
+# README blocks), unless the user set OMP_NUM_THREADS & co.: with default threads, a busy
+# 2-core machine made `make test` 3x slower (docs/performance.md, "A shared machine").
+if blas_threads() is not None:
+    for _name in USER_THREAD_ENV:
+        os.environ[_name] = "1"
+    threadpool_limits(limits=1)  # this process: its BLAS is loaded already
 
 
 @pytest.fixture
