@@ -165,6 +165,13 @@ FIXED = [
     ("F21", "read_epochs", "band edges above Nyquist reached scipy", "tests/io/test_eeg.py"),
     ("F22", "ConnectivityGraph", "ROIs with underflowing variance", "tests/features/test_graph.py"),
     ("F23", "ConnectivityGraph", "singular partial correlation", "tests/features/test_graph.py"),
+    (
+        "F24",
+        "BIDSDataset",
+        "a recording cut inside its header gave MNE's bare ValueError",
+        "tests/test_reliability_data.py",
+    ),
+    ("F25", "usable_rows", "an empty table failed in pandas", "tests/test_reliability_report.py"),
 ]
 
 

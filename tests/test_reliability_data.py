@@ -217,3 +217,10 @@ def test_bids_spec_errors_are_up_front(bids_root):
     (bids_root / "neuropipe.toml").write_text(textwrap.dedent(HEAD).replace("[0.0, 3.0]", "3"))
     with pytest.raises(DatasetSpecError, match="'interval' must be"):
         BIDSDataset(bids_root)
+
+
+def test_bids_recording_cut_inside_its_header_is_a_data_file_error(bids_root):
+    edf = _sidecar(bids_root, "eeg", ".edf")
+    edf.write_bytes(edf.read_bytes()[:3000])  # found by tests/test_fuzz.py (F24)
+    with pytest.raises(DataFileError, match="truncated or corrupt"):
+        BIDSDataset(bids_root).load()

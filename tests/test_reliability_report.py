@@ -119,6 +119,7 @@ def test_one_chance_figure_pooled_as_the_screen_table():
     assert rows["chance"].mean() == pytest.approx(0.65)  # the other figure, no longer shown
 
 
+@pytest.mark.slow
 def test_fmri_section_has_a_headline_words_and_sensitivity(folder, tmp_path):
     copy = tmp_path / "results"
     shutil.copytree(folder, copy)
@@ -149,3 +150,9 @@ def test_fmri_section_has_a_headline_words_and_sensitivity(folder, tmp_path):
     # EEG means not above their p95 chance level, in words (the grid only greys them)
     assert "synthetic-mi: 1 of 2 pipeline(s) have a mean score not above the p95 chance" in text
     assert "not shown to beat chance: PSD+LDA." in text
+
+
+def test_empty_table_has_no_usable_row_and_no_error(folder):
+    empty = pd.read_csv(folder / "results.csv").iloc[:0]  # found by tests/test_fuzz.py (F25)
+    rows, problems = usable_rows(empty, "results.csv")
+    assert rows.empty and problems == []

@@ -9,6 +9,7 @@ import textwrap
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from neuropipe import cli
 from neuropipe.evaluation import runner
@@ -83,6 +84,7 @@ def _benchmark(folder, output, *extra):
     return pd.read_csv(output / "results.csv").set_index("pipeline")["score"]
 
 
+@pytest.mark.slow
 def test_resume_recomputes_when_a_loaded_pipeline_file_changes(tmp_path, capsys):
     folder = tmp_path / "pipelines"
     folder.mkdir()

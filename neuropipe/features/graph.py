@@ -827,10 +827,12 @@ class ConnectivityGraph(TransformerMixin, BaseEstimator):
         -------
         self : ConnectivityGraph
         """
-        from nilearn.connectome import ConnectivityMeasure
-
         self._validate_params()
         X = _check_subjects(X)
+        _check_graph_size(len(X), X[0].shape[1])  # before nilearn holds every covariance
+
+        from nilearn.connectome import ConnectivityMeasure
+
         estimator = (
             LedoitWolf(store_precision=False)
             if self.cov_estimator is None
@@ -839,8 +841,7 @@ class ConnectivityGraph(TransformerMixin, BaseEstimator):
         if "store_precision" in estimator.get_params():  # nilearn never reads it; saves a pinvh
             estimator.set_params(store_precision=False)
         self.measure_ = ConnectivityMeasure(cov_estimator=estimator, kind=self.kind)
-        if self.kind == "tangent":  # nilearn holds every subject's covariance and whitening
-            _check_graph_size(len(X), X[0].shape[1])
+        if self.kind == "tangent":
             with _one_blas_thread():
                 self.measure_.fit(X)
         self.n_rois_ = X[0].shape[1]
