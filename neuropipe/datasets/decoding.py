@@ -4,16 +4,16 @@
   paper's own session, Burkhart et al. 2020, section 4.5).
 - ``stevenson2011``: 171 sorted M1 units, 50 ms bins (Stevenson et al. 2011).
 
-Each loader reads the copy in ``data/<name>/`` (``$NEUROPIPE_DATA/<name>/`` if set, see
-:func:`neuropipe.datasets.eeg.bundled_path`) or a folder of the same layout,
-checks it against ``SHA256SUMS.txt`` when that file is present, and returns a
+Each loader reads ``<name>/`` on the sample-data path (``$NEUROPIPE_DATA``, else the
+clone's ``data/``, else ``~/neuropipe_data``: :func:`neuropipe.datasets.paths.find_data`)
+or a folder of the same layout, checks it against ``SHA256SUMS.txt`` when that file is
+present (:func:`neuropipe.datasets.paths.verify_folder`), and returns a
 :class:`sklearn.utils.Bunch` that knows its evaluation protocol and provenance.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 
 from sklearn.utils import Bunch
@@ -21,7 +21,7 @@ from sklearn.utils import Bunch
 from .._validation import DataFileError
 from ..io.decoding import read_decoding_csv, read_decoding_mat
 from .eeg import bundled_path
-from .paths import file_sha256
+from .paths import verify_folder
 
 __all__ = ["load_flint2012", "load_stevenson2011"]
 
@@ -38,37 +38,20 @@ def _folder(path, name: str, files: list[str]) -> Path:
 
 
 def _verify(folder: Path) -> None:
-    """Check the files listed in ``SHA256SUMS.txt`` (``sha256sum`` format), if there is one."""
+    """Check the files listed in ``SHA256SUMS.txt``, if there is one (the first problem raises)."""
+    missing, mismatched = verify_folder(folder, cached=False)
     sums = folder / "SHA256SUMS.txt"
-    if not sums.is_file():
-        return
-    try:
-        lines = sums.read_text().splitlines()
-    except UnicodeDecodeError as exc:
-        raise DataFileError(f"{str(sums)!r} is not a text file of checksums: {exc}") from exc
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        parts = line.split(maxsplit=1)
-        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
-            raise DataFileError(
-                f"Line {number} of {str(sums)!r} is not '<sha256 hex digest>  <file name>': "
-                f"{line!r}; fix the line, or pass verify=False."
-            )
-        expected, name = parts[0].lower(), parts[1].strip().removeprefix("*")
-        path = folder / name
-        if not path.is_file():
-            raise FileNotFoundError(
-                f"{str(path)!r}, listed in {str(sums)!r}, is missing; restore it, or pass "
-                f"verify=False."
-            )
-        digest = file_sha256(path)
-        if digest != expected:
-            raise DataFileError(
-                f"{str(path)!r} does not match its checksum in {str(sums)!r} (got {digest}): "
-                f"it is corrupt or was modified; restore the file, or pass verify=False to "
-                f"load it anyway."
-            )
+    if mismatched:
+        raise DataFileError(
+            f"{str(folder / mismatched[0])!r} does not match its checksum in {str(sums)!r}: "
+            f"it is corrupt or was modified; restore the file, or pass verify=False to load "
+            f"it anyway."
+        )
+    if missing:
+        raise FileNotFoundError(
+            f"{str(folder / missing[0])!r}, listed in {str(sums)!r}, is missing; restore it, "
+            f"or pass verify=False."
+        )
 
 
 #: What each loader returns besides the arrays: the feature names' prefix, then the

@@ -32,6 +32,7 @@ True
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import warnings
 from importlib import resources
@@ -173,13 +174,18 @@ def file_sha256(path) -> str:
 def _read_sums(folder: Path) -> dict[str, str]:
     sums = {}
     path = folder / _SUMS
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
+    try:
+        lines = path.read_text().splitlines()
+    except UnicodeDecodeError as exc:
+        raise DataFileError(f"{str(path)!r} is not a text file of checksums: {exc}") from exc
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         parts = line.split(maxsplit=1)
-        if len(parts) != 2 or len(parts[0]) != 64:
+        if len(parts) != 2 or not re.fullmatch(r"[0-9a-fA-F]{64}", parts[0]):
             raise DataFileError(
-                f"Line {number} of {str(path)!r} is not '<sha256>  <file>': {line!r}."
+                f"Line {number} of {str(path)!r} is not '<sha256>  <file>': {line!r}; "
+                f"fix the line (as sha256sum writes it)."
             )
         sums[parts[1].strip().lstrip("*")] = parts[0].lower()
     return sums
