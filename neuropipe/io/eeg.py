@@ -165,7 +165,7 @@ def mne_warnings(name: str):
         warnings.simplefilter("always")
         yield
     for record in caught:
-        warnings.warn(f"{name}: MNE: {record.message}", RecordingWarning, stacklevel=3)
+        warnings.warn(f"{name}: MNE: {record.message}", RecordingWarning, stacklevel=4)
 
 
 def _at_least_warning(verbose):
