@@ -378,6 +378,36 @@ def _channel_names(ch_names, n_channels):
     return ch_names
 
 
+def _scale_free_power(X, power, log, name):
+    """``power(X)`` (a spectrum: it grows with the square of the amplitude), computed on
+    each epoch and channel divided by its largest absolute value and scaled back.
+
+    ``power`` returns ``(values, extra)``. With ``log`` the result is
+    ``log10(power(X / s)) + 2 log10(s)``, so that amplitudes of 1e-160, whose powers
+    underflow float64, give the features of the same signal at 1 shifted by a constant,
+    not the same value for every epoch. Without ``log``, epochs whose powers would fall
+    below float64's smallest normal number are refused. A flat channel keeps power 0
+    (log: the floor ``log10(tiny)``).
+    """
+    scale = np.max(np.abs(X), axis=-1, keepdims=True)
+    flat = scale == 0
+    scale[flat] = 1.0
+    values, extra = power(X / scale)
+    if log:
+        with np.errstate(divide="ignore"):
+            logs = np.log10(np.maximum(values, np.finfo(float).tiny)) + 2 * np.log10(scale)
+        return np.where(flat | (values <= 0), np.log10(np.finfo(float).tiny), logs), extra
+    small = ~flat & (scale < np.sqrt(np.finfo(float).tiny))
+    if small.any():
+        raise ValueError(
+            f"{name}: X holds epochs with amplitudes down to {float(scale[small].min()):.3g}, "
+            f"whose powers fall below float64's smallest normal number (2.2e-308), so every "
+            f"such epoch would get the same features. Use log=True (scale-free), or rescale "
+            f"X (e.g. x1e6 from volts to microvolts)."
+        )
+    return values * scale**2, extra
+
+
 class _EpochTransformer(TransformerMixin, BaseEstimator):
     """Shared shell: validate 3-D epochs in fit, remember channels, check them later.
 
@@ -503,7 +533,12 @@ class PSD(_EpochTransformer):
         self.bandwidth, self.log, self.ch_names, self.flatten = bandwidth, log, ch_names, flatten
 
     def _psd(self, X):
-        psd, freqs = psd_array(
+        return _scale_free_power(
+            X, lambda scaled: self._psd_of(scaled), self.log, type(self).__name__
+        )
+
+    def _psd_of(self, X):
+        return psd_array(
             X,
             self.sfreq,
             method=self.method,
@@ -516,9 +551,6 @@ class PSD(_EpochTransformer):
             detrend=self.detrend,
             bandwidth=self.bandwidth,
         )
-        if self.log:
-            psd = np.log10(np.maximum(psd, np.finfo(float).tiny))
-        return psd, freqs
 
     def _fit(self, X):
         _, self.freqs_ = self._psd(X)
@@ -630,6 +662,11 @@ class BandPower(_EpochTransformer):
         self._band_power(X)
 
     def _band_power(self, X):
+        return _scale_free_power(
+            X, lambda scaled: (self._band_power_of(scaled), None), self.log, "BandPower"
+        )[0]
+
+    def _band_power_of(self, X):
         fmin = min(lo for _, lo, _ in self.bands_)
         fmax = max(hi for _, _, hi in self.bands_)
         psd, freqs = psd_array(X, self.sfreq, method=self.method, fmin=fmin, fmax=fmax)
@@ -642,8 +679,6 @@ class BandPower(_EpochTransformer):
                     f"{self.method!r} spectrum; widen the band."
                 )
             out[..., i] = psd[..., mask].mean(axis=-1)
-        if self.log:
-            out = np.log10(np.maximum(out, np.finfo(float).tiny))
         return out
 
     def transform(self, X):
