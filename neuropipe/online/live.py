@@ -27,8 +27,11 @@ works without it.
 from __future__ import annotations
 
 import csv
+import os
+import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import mne
 import numpy as np
@@ -54,7 +57,18 @@ class StreamError(ConnectionError):
     """An LSL stream was not found, stalled, or delivered samples faster than decoded."""
 
 
+#: liblsl's configuration when the user has none ($LSLAPICFG): its log limited to fatal
+#: errors, so that a replay's end does not print "Stream transmission broke off" on
+#: stderr (neuropipe reports a lost stream itself).
+_LSL_CONFIG = "[log]\nlevel = -3\n"
+
+
 def _lsl():
+    if "LSLAPICFG" not in os.environ:  # read by liblsl at its first use
+        path = Path(tempfile.gettempdir()) / "neuropipe_lsl_api.cfg"
+        if not path.exists() or path.read_text() != _LSL_CONFIG:
+            path.write_text(_LSL_CONFIG)
+        os.environ["LSLAPICFG"] = str(path)
     try:
         import mne_lsl  # noqa: F401
     except ImportError as exc:  # pragma: no cover - mne-lsl is a dependency
