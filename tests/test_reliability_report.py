@@ -156,3 +156,16 @@ def test_empty_table_has_no_usable_row_and_no_error(folder):
     empty = pd.read_csv(folder / "results.csv").iloc[:0]  # found by tests/test_fuzz.py (F25)
     rows, problems = usable_rows(empty, "results.csv")
     assert rows.empty and problems == []
+
+
+def test_full_disk_while_writing_the_report_names_the_file(folder, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    def full(self, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "write_bytes", full)
+    with pytest.raises(OSError, match="No space left on device") as info:
+        make_report(folder, tmp_path / "r.html", models=False)
+    assert info.value.filename.endswith(".png") and str(tmp_path) in info.value.filename

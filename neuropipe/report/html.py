@@ -15,6 +15,7 @@ import base64
 import datetime
 import io
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -944,6 +945,17 @@ def _sections(folder, models):
     return sections, (summary, decoding, leakage, fmri), index
 
 
+@contextmanager
+def _naming(path: Path):
+    """A write error names ``path`` (a full disk's says only "No space left on device")."""
+    from ..evaluation.runner import _named
+
+    try:
+        yield
+    except OSError as exc:
+        raise _named(exc, path) from exc
+
+
 def _save(fig: _Figure, stem: Path) -> None:
     """Write ``stem.png`` and ``stem.svg``; keep the PNG as base64 and its display width.
 
@@ -955,8 +967,10 @@ def _save(fig: _Figure, stem: Path) -> None:
     buffer = io.BytesIO()
     fig.figure.savefig(buffer, format="png", dpi=_DPI, bbox_inches="tight")
     png = buffer.getvalue()
-    stem.with_suffix(".png").write_bytes(png)
-    fig.figure.savefig(stem.with_suffix(".svg"), format="svg", bbox_inches="tight")
+    with _naming(stem.with_suffix(".png")):
+        stem.with_suffix(".png").write_bytes(png)
+    with _naming(stem.with_suffix(".svg")):
+        fig.figure.savefig(stem.with_suffix(".svg"), format="svg", bbox_inches="tight")
     with Image.open(io.BytesIO(png)) as image:
         width, height = image.size
     fig.data = base64.b64encode(png).decode("ascii")
@@ -1064,7 +1078,8 @@ def make_report(
             f"{figures_dir}/ as PNG and SVG.",
         )
     )
-    output.write_text(page, encoding="utf-8")
+    with _naming(output):
+        output.write_text(page, encoding="utf-8")
     for fig in figures:
         plt.close(fig.figure)
     return output
