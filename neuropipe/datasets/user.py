@@ -90,6 +90,11 @@ _KEYS = (
 _CH_MISMATCH = ("raise", "reorder", "rename")
 
 
+#: Specs whose recordings' events were checked in this process: (event map, then path,
+#: size and modification time of every file).
+_CHECKED_SPECS: set = set()
+
+
 class DatasetSpecError(ValueError):
     """A dataset spec (TOML description, BIDS root) is malformed; the message names the
     field and the fix. Raised when the dataset is opened, before any task starts."""
@@ -322,6 +327,12 @@ class TOMLDataset(_UserDataset):
         one of them (headers and annotations only; the samples are read at load)."""
         from ..io.eeg import _raw_events, read_raw
 
+        files = [f for sessions in self._subjects.values() for fs in sessions.values() for f in fs]
+        key = (repr(sorted(self.event_map.items())),) + tuple(
+            (str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files
+        )
+        if key in _CHECKED_SPECS:  # opened again in this process (a task, a worker)
+            return
         recordings = []
         for sessions in self._subjects.values():
             for files in sessions.values():
@@ -335,6 +346,7 @@ class TOMLDataset(_UserDataset):
                             raise DatasetSpecError(f"{source}: {file.name}: {exc}") from exc
                     recordings.append((repr(file.name), available))
         _check_events_present(self.event_map, recordings, source)
+        _CHECKED_SPECS.add(key)
 
     def _resolve(self, entries, source, label) -> list[Path]:
         entries = [entries] if isinstance(entries, str) else entries
