@@ -2,7 +2,8 @@
 
 Every stage is a scikit-learn estimator over numpy arrays; see the sub-packages:
 ``io`` (readers), ``datasets`` (bundled data), ``preprocessing``, ``features``,
-``selection``, ``decoders``, ``evaluation`` and ``report``.
+``selection``, ``decoders``, ``model_selection`` (splitters and searches), ``evaluation``
+and ``report``. Names are imported on first use, so ``import neuropipe`` is instant.
 """
 
 import importlib
