@@ -68,3 +68,22 @@ def test_splitters_plug_into_cross_val_score_and_grid_search():
     assert search.n_splits_ == 1 and make_splitter("time-ordered").gap == 0
     frame = pd.DataFrame({"x": X[:, 0], SITE_COLUMN: sites})
     assert SiteGroupKFold(3).get_n_splits(frame) == 3
+
+
+def test_a_saved_search_names_the_public_path_of_its_splitter(tmp_path):
+    import skops.io as sio
+    from sklearn.linear_model import Ridge
+
+    from neuropipe.model_selection import time_ordered_search
+    from neuropipe.persistence import load, save, untrusted_types
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    y = X @ [1.0, -1.0, 0.5] + rng.normal(scale=0.1, size=50)
+    search = time_ordered_search(Ridge(), {"alpha": [0.1, 1.0]}).fit(X, y)
+    path = save(search, tmp_path / "search.skops")
+    types = sio.get_untrusted_types(file=path)
+    assert "neuropipe.model_selection.TimeOrderedSplit" in types
+    assert not any("evaluation" in name for name in types)
+    assert untrusted_types(path) == []  # trusted by neuropipe.persistence
+    np.testing.assert_array_equal(load(path).predict(X), search.predict(X))
