@@ -243,3 +243,17 @@ def test_report_draws_the_decision_timeline(tmp_path):
     rows.assign(subject=1).to_csv(tmp_path / "results.csv", index=False)
     page = make_report(tmp_path, tmp_path / "report.html").read_text()
     assert "Pseudo-online decoding" in page and "pseudo_online_timeline" in page
+
+
+def test_benchmark_command_writes_pseudo_online_rows(tmp_path, capsys):
+    from neuropipe.cli import main
+    from neuropipe.evaluation.runner import read_results
+
+    argv = ["benchmark", "--protocol", "pseudo-online", "--datasets", "ssvep-exo"]
+    argv += ["--subjects", "1", "--pipelines", "pipelines/cca_ssvep.py"]
+    assert main([*argv, "--output", str(tmp_path), "--no-report", "--no-progress"]) == 0
+    results = read_results(tmp_path / "results.csv")
+    assert len(results) == 2 and set(results["evaluation"]) == {"pseudo-online"}
+    assert results[["itr_bits_min", "false_activations_min", "onset_detected"]].notna().all().all()
+    assert (results["score"] > results["chance_p95"]).all()  # SSVEP S001 decodes online
+    assert "pseudo-online evaluation" in capsys.readouterr().out
