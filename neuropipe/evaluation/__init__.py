@@ -22,6 +22,7 @@ from .protocols import (
     evaluate_folds,
     evaluate_within_session,
 )
+from .pseudo_online import evaluate_pseudo_online, load_pseudo_online, summarize_pseudo_online
 
 __all__ = [
     "EVALUATIONS",
@@ -32,6 +33,7 @@ __all__ = [
     "evaluate_cross_session",
     "evaluate_cross_subject",
     "evaluate_folds",
+    "evaluate_pseudo_online",
     "evaluate_within_session",
     "find_pipeline",
     "leakage_report",
@@ -39,8 +41,10 @@ __all__ = [
     "load_pipeline",
     "load_pipeline_file",
     "load_pipelines",
+    "load_pseudo_online",
     "optimistic_vs_leakfree",
     "plan_benchmark",
     "run_benchmark",
     "summarize",
+    "summarize_pseudo_online",
 ]
