@@ -49,7 +49,6 @@ from moabb.pipelines.classification import SSVEP_CCA, SSVEP_TRCA
 from pyriemann.classification import MDM
 from pyriemann.estimation import Covariances
 from pyriemann.tangentspace import TangentSpace
-from sklearn.base import clone
 from sklearn.dummy import DummyClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
@@ -60,6 +59,7 @@ from neuropipe.evaluation.chance import chance_level
 from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.evaluation.protocols import evaluate_cross_session, evaluate_within_session
 from neuropipe.features.ssvep import SSVEPCCA, TRCA
+from neuropipe.preprocessing import with_recording_info
 
 ROOT = Path(__file__).resolve().parents[1]
 DATASET = "ssvep-exo"
@@ -137,7 +137,7 @@ def run_three_class(data3) -> pd.DataFrame:
         for train, test in splits:
             for name, (pipeline, takes_epochs) in pipelines.items():
                 start = time.process_time()  # CPU time: not inflated by machine load
-                model = clone(pipeline)
+                model = with_recording_info(pipeline, data3)  # arrays: the rate
                 if takes_epochs:
                     model.fit(epochs[train], y[train])
                     pred = np.asarray(model.predict(epochs[test]))
@@ -349,7 +349,8 @@ from neuropipe.evaluation.pipelines import load_pipeline_file
 
 ep = load_dataset("ssvep-exo", subjects=[3], paradigm="SSVEP")   # 2-4 s, 7-45 Hz
 best = load_pipeline_file("pipelines/fbcca_fbts_ssvep.py")[0]["pipeline"]
-print(cross_val_score(best, ep.X, ep.y, cv=5).mean())   # both sessions pooled: 0.985
+epochs = ep.to_mne()   # mne.Epochs carry the rate and channel names the pipeline needs
+print(cross_val_score(best, epochs, ep.y, cv=5).mean())   # both sessions pooled: 0.985
 ```
 
 ## How the best pipeline was built

@@ -38,7 +38,7 @@ def main():
     subjects = args.subjects
     pipelines = {
         c["name"]: c["pipeline"]
-        for c in load_pipelines("pipelines")
+        for c in load_pipelines("pipelines", include_slow=True)  # CSP+LDA is opt-in
         if c["name"] in ("CSP+LDA", "TS+LR", "TS+SVM")
     }
     home = tempfile.mkdtemp()

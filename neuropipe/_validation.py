@@ -17,6 +17,9 @@ __all__ = [
     "check_option",
     "check_epochs",
     "check_sfreq",
+    "data_sfreq",
+    "RecordingArray",
+    "recording_info",
     "check_freq_range",
     "check_labels",
     "check_spd",
@@ -262,6 +265,106 @@ def as_epochs_array(X, scale=None, sfreq=None):
     factor = EPOCHS_SCALE if scale is None else float(scale)
     data = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)
     return data * factor
+
+
+class RecordingArray(np.ndarray):
+    """Epochs in microvolts that carry their channel names and sampling rate.
+
+    What :class:`~neuropipe.preprocessing.EpochsToArray` returns for ``mne.Epochs`` (or
+    when told the recording), so that the steps after it in a pipeline, which see arrays,
+    still know the rate (``BandPower``, ``CCACorrelations``...) and the channels
+    (``PickChannels``) of the data. Slices along the epochs and element-wise results of
+    the same shape keep them; anything that changes the channels or samples drops them
+    (back to a plain array, as does ``np.asarray``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> X = RecordingArray(np.zeros((4, 2, 10)), ch_names=["C3", "C4"], sfreq=100.0)
+    >>> X[:2].sfreq, (X - 1.0).ch_names, X[:, :1].ch_names
+    (100.0, ['C3', 'C4'], None)
+    """
+
+    def __new__(cls, X, ch_names=None, sfreq=None):
+        out = np.asarray(X).view(cls)
+        out.ch_names = None if ch_names is None else list(ch_names)
+        out.sfreq = None if sfreq is None else float(sfreq)
+        return out
+
+    def __array_finalize__(self, obj):
+        same = isinstance(obj, RecordingArray) and np.shape(obj)[1:] == self.shape[1:]
+        self.ch_names = getattr(obj, "ch_names", None) if same else None
+        self.sfreq = getattr(obj, "sfreq", None) if same else None
+
+    def __array_wrap__(self, array, context=None, return_scalar=False):
+        """Results of another shape (means, reductions) are plain arrays."""
+        out = super().__array_wrap__(array, context, return_scalar)
+        if isinstance(out, RecordingArray) and out.shape[1:] != self.shape[1:]:
+            return out.view(np.ndarray)
+        return out
+
+
+def recording_info(X):
+    """``(channel names, rate)`` that ``X`` carries: ``mne.Epochs`` (their EEG channels) or a
+    :class:`RecordingArray`; ``(None, None)`` for anything else.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> recording_info(np.zeros((1, 2, 3)))
+    (None, None)
+    """
+    parts = epochs_parts(X)
+    if parts:
+        import mne
+
+        info = parts[0].info
+        picks = mne.pick_types(info, eeg=True, meg=False, exclude=[])
+        names = [info["ch_names"][i] for i in picks] if len(picks) else list(info["ch_names"])
+        return names, float(info["sfreq"])
+    if isinstance(X, RecordingArray):
+        return X.ch_names, X.sfreq
+    return None, None
+
+
+def data_sfreq(sfreq, X, owner: str) -> float:
+    """The sampling rate of ``X``: that of ``mne.Epochs`` or of a :class:`RecordingArray`,
+    else ``sfreq``; else an error.
+
+    Parameters
+    ----------
+    sfreq : float | None
+        The estimator's ``sfreq`` parameter (None: take it from the data).
+    X : mne.Epochs | list of mne.Epochs | array-like
+        The input of ``fit``.
+    owner : str
+        The estimator's name, for the message.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data_sfreq(160, np.zeros((1, 2, 3)), "PSD")
+    160.0
+    >>> data_sfreq(None, np.zeros((1, 2, 3)), "PSD")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: PSD needs the sampling rate of array input: pass sfreq=..., fit it on mne.Epochs ...
+    """
+    _, rate = recording_info(X)
+    if rate is not None:
+        if sfreq is not None and not np.isclose(rate, float(sfreq)):
+            raise ValueError(
+                f"The epochs are sampled at {rate:g} Hz but the estimator was given "
+                f"sfreq={sfreq}; resample the epochs or set sfreq to match (or to None)."
+            )
+        return rate
+    if sfreq is None:
+        raise ValueError(
+            f"{owner} needs the sampling rate of array input: pass sfreq=..., fit it on "
+            f"mne.Epochs (they carry theirs), or give a whole pipeline the recording's rate "
+            f"with neuropipe.preprocessing.with_recording_info(pipeline, epochs)."
+        )
+    return check_sfreq(sfreq)
 
 
 def check_epochs(

@@ -51,6 +51,14 @@ import mne
 import numpy as np
 import pandas as pd
 
+from ._input_checks import (
+    amplitude_statistics,
+    check_channel_amplitudes,
+    check_flat_channels,
+    check_same_sfreq,
+    check_unit_scale,
+    log_variance,
+)
 from ._validation import (
     DataFileError,
     check_ch_names,
@@ -61,6 +69,7 @@ from ._validation import (
 from .evaluation.pipelines import KNOWN_PARADIGMS, load_pipeline_file
 from .io.eeg import epochs_from_raw, read_epochs, read_raw, standardize_channel_names
 from .persistence import check_output_file, load, save
+from .preprocessing import with_recording_info
 
 __all__ = [
     "ClinicalModel",
@@ -79,15 +88,6 @@ _FORMAT = "neuropipe.clinical"
 #: Version 2 added the calibration statistics (``ClinicalModel.calibration``).
 _FORMAT_VERSION = 2
 
-#: A recording is refused when its median amplitude (over epochs and channels) differs
-#: from the calibration's by more than this factor, either way (a unit error: 1e6 for
-#: volts read as microvolts). On EEGMMIDB runs 12 against runs 4 + 8 of the same
-#: subject, the factor stays within 1.16 (6 subjects).
-SCALE_LIMIT = 10.0
-#: A channel is refused when its amplitude, relative to the other channels, differs
-#: from the calibration's by more than this factor (flat / dead or disconnected channel).
-#: EEGMMIDB runs 12 vs 4 + 8: within 1.54.
-CHANNEL_LIMIT = 10.0
 #: An epoch is flagged as an outlier when a channel's amplitude in it differs from that
 #: channel's calibration mean by more than this factor (on the log-variance scale, at
 #: least 5 calibration standard deviations away as well).
@@ -327,17 +327,6 @@ def _check_pipeline_sfreq(pipeline, sfreq, source):
                 )
 
 
-def _log_variance(X):
-    """Log-variance over time of each epoch and channel, (n_epochs, n_channels).
-
-    Filter-bank epochs ``(n_epochs, n_channels, n_times, n_bands)``: mean over bands.
-    A flat channel gives ``-inf``.
-    """
-    with np.errstate(divide="ignore"):
-        logvar = np.log(np.var(X, axis=2))
-    return logvar.mean(axis=-1) if logvar.ndim == 3 else logvar
-
-
 def _potato_log_distances(X, covmean):
     """Log Riemannian distance of each epoch's (OAS) covariance to ``covmean``."""
     from pyriemann.estimation import Covariances
@@ -403,7 +392,7 @@ def calibration_statistics(X, ch_names, source="the calibration data") -> dict:
     DataFileError
         If a channel is flat (zero variance) in a calibration epoch.
     """
-    logvar = _log_variance(X)
+    logvar = log_variance(X)
     flat = ~np.isfinite(logvar)
     if flat.any():
         names = [ch_names[i] for i in np.flatnonzero(flat.any(axis=0))]
@@ -413,12 +402,7 @@ def calibration_statistics(X, ch_names, source="the calibration data") -> dict:
             f"calibrated on them would label garbage; fix the recording or interpolate the "
             f"channels (raw.interpolate_bads) before calibrating."
         )
-    ddof = 1 if len(X) > 1 else 0
-    statistics = {
-        "logvar_mean": logvar.mean(axis=0).tolist(),
-        # a floor, so that a channel steady over few epochs does not flag every new one
-        "logvar_std": np.maximum(logvar.std(axis=0, ddof=ddof), 0.05).tolist(),
-    }
+    statistics = amplitude_statistics(logvar)
     if X.ndim == 3 and len(X) >= 3:
         statistics.update(_potato_reference(X))
     return statistics
@@ -450,43 +434,24 @@ def check_quality(model, X, source="the recording") -> pd.DataFrame:
     ------
     DataFileError
         If the recording as a whole is outside the calibration: a channel flat in half of
-        the epochs or more, a median amplitude more than :data:`SCALE_LIMIT` times the
-        calibration's either way (another unit), or a channel whose amplitude relative to
-        the others differs by more than :data:`CHANNEL_LIMIT` times (dead or disconnected).
+        the epochs or more, a median amplitude more than
+        :data:`~neuropipe._input_checks.SCALE_LIMIT` times the calibration's either way
+        (another unit), or a channel whose amplitude relative to the others differs by more
+        than :data:`~neuropipe._input_checks.CHANNEL_LIMIT` times (dead or disconnected).
     """
     stats = model.calibration
     mean, std = np.asarray(stats["logvar_mean"]), np.asarray(stats["logvar_std"])
     names = list(model.ch_names)
-    logvar = _log_variance(X)
-    flat = ~np.isfinite(logvar)
-    dead = flat.mean(axis=0) >= 0.5
-    if dead.any():
-        raise DataFileError(
-            f"{source}: channel(s) {[names[i] for i in np.flatnonzero(dead)]} are flat (zero "
-            f"variance) in at least half of its {len(X)} epochs: dead or disconnected "
-            f"electrodes, so its epochs would be labelled from garbage. Fix the recording or "
-            f"interpolate the channels (raw.interpolate_bads) before predicting."
-        )
-    shift = np.median(logvar, axis=0) - mean
-    scale = float(np.median(shift))
-    if abs(scale) > 2 * np.log(SCALE_LIMIT):
-        raise DataFileError(
-            f"{source}: its amplitudes are {np.exp(scale / 2):.3g} times those of the "
-            f"calibration recordings (median over channels and epochs; at most "
-            f"{SCALE_LIMIT:g} times either way is accepted). It is most likely in another "
-            f"unit (1e+06: volts read as microvolts, 1e-06 the reverse) or gain: convert it "
-            f"to the calibration's unit, or calibrate a model on recordings like it."
-        )
-    relative = shift - scale
-    odd = np.flatnonzero(np.abs(relative) > 2 * np.log(CHANNEL_LIMIT))
-    if len(odd):
-        detail = ", ".join(f"{names[i]} x{np.exp(relative[i] / 2):.3g}" for i in odd)
-        raise DataFileError(
-            f"{source}: channel amplitudes relative to the other channels differ from the "
-            f"calibration's by more than {CHANNEL_LIMIT:g} times ({detail}): dead or flat "
-            f"(below 1) or disconnected / noisy (above 1) electrodes. Fix them or interpolate "
-            f"them (raw.interpolate_bads) before predicting, or calibrate again."
-        )
+    logvar = log_variance(X)
+    check_flat_channels(logvar, names, source)
+    scale = check_unit_scale(
+        logvar,
+        mean,
+        source,
+        reference="those of the calibration recordings",
+        fix="convert it to the calibration's unit, or calibrate a model on recordings like it.",
+    )
+    check_channel_amplitudes(logvar, mean, scale, names, source)
     deviation = logvar - mean
     with np.errstate(invalid="ignore"):
         z = deviation / std
@@ -583,7 +548,7 @@ def fit_recording(
     _check_pipeline_sfreq(config["pipeline"], epochs.sfreq, source)
     check_labels(epochs.y, len(epochs), min_per_class=2)
     calibration = calibration_statistics(epochs.X, epochs.ch_names, source)
-    pipeline = config["pipeline"].fit(epochs.X, epochs.y)
+    pipeline = with_recording_info(config["pipeline"], epochs).fit(epochs.X, epochs.y)
     labels, counts = np.unique(epochs.y, return_counts=True)
     model = ClinicalModel(
         pipeline=pipeline,
@@ -610,12 +575,14 @@ def fit_recording(
 
 def _check_recording(model, raw, source):
     sfreq = check_sfreq(raw.info["sfreq"])
-    if not np.isclose(sfreq, model.sfreq):
-        raise ValueError(
-            f"{source} is sampled at {sfreq:g} Hz but the model was calibrated at "
-            f"{model.sfreq:g} Hz; resample the recording (raw.resample({model.sfreq:g})) or "
-            f"calibrate a model at {sfreq:g} Hz."
-        )
+    check_same_sfreq(
+        sfreq,
+        model.sfreq,
+        source,
+        fitted="the model was calibrated",
+        fix=f"resample the recording (raw.resample({model.sfreq:g})) or calibrate a model "
+        f"at {sfreq:g} Hz.",
+    )
     eeg = [raw.ch_names[i] for i in mne.pick_types(raw.info, eeg=True, exclude=[])]
     check_ch_names(model.ch_names, eeg, context=f"of {source}")
 

@@ -23,7 +23,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import as_epochs_array, check_epochs, check_n_channels, check_option
+from ._validation import (
+    as_epochs_array,
+    check_epochs,
+    check_n_channels,
+    check_option,
+    data_sfreq,
+)
 from .preprocessing import FilterBank
 
 __all__ = ["FilterBankTangentSpace", "MI_BANDS", "make_stacking"]
@@ -76,7 +82,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
     ['8-12Hz_ts0', '8-12Hz_ts1']
     """
 
-    def __init__(self, sfreq, bands=MI_BANDS, estimator="oas", metric="riemann", order=4):
+    def __init__(self, sfreq=None, bands=MI_BANDS, estimator="oas", metric="riemann", order=4):
         self.sfreq = sfreq
         self.bands = bands
         self.estimator = estimator
@@ -84,7 +90,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         self.order = order
 
     def _band_covariances(self, X):
-        X = as_epochs_array(X, sfreq=self.sfreq)
+        X = as_epochs_array(X, sfreq=self.sfreq_)
         X = check_n_channels(self, check_epochs(X, name="X", ndim=3))
         banded = self.filter_bank_.transform(X)
         covariances = Covariances(estimator=self.estimator)
@@ -105,8 +111,9 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         self : FilterBankTangentSpace
         """
         check_option("metric", self.metric, ["riemann", "logeuclid"])
-        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq), name="X", ndim=3)
-        self.filter_bank_ = FilterBank(self.sfreq, [tuple(b) for b in self.bands], self.order)
+        self.sfreq_ = data_sfreq(self.sfreq, X, "FilterBankTangentSpace")
+        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq_), name="X", ndim=3)
+        self.filter_bank_ = FilterBank(self.sfreq_, [tuple(b) for b in self.bands], self.order)
         self.filter_bank_.fit(X)
         self.n_channels_ = X.shape[1]
         self.tangent_spaces_ = [

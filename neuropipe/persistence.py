@@ -53,6 +53,7 @@ __all__ = [
 TRUSTED_TYPES = (
     # neuropipe
     "neuropipe.preprocessing.EpochsToArray",
+    "neuropipe._validation.RecordingArray",  # an ndarray with channel names and rate
     "neuropipe.preprocessing.PickChannels",
     "neuropipe.preprocessing.BandPass",
     "neuropipe.preprocessing.FilterBank",

@@ -15,8 +15,16 @@ from scipy.signal import butter, sosfiltfilt
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._input_checks import (
+    amplitude_statistics,
+    check_flat_channels,
+    check_same_sfreq,
+    check_unit_scale,
+    log_variance,
+)
 from ._validation import (
     EPOCHS_SCALE,
+    RecordingArray,
     as_epochs_array,
     check_ch_names,
     check_epochs,
@@ -26,9 +34,12 @@ from ._validation import (
     check_positive_int,
     check_sfreq,
     epochs_parts,
+    recording_info,
 )
 
 __all__ = [
+    "SENSORIMOTOR",
+    "with_recording_info",
     "EpochsToArray",
     "PickChannels",
     "BandPass",
@@ -39,56 +50,233 @@ __all__ = [
 ]
 
 
+#: The 21 sensorimotor positions of the 10-10 system over the motor strip (FC5-FC6, C5-C6,
+#: CP5-CP6), where left/right hand imagery desynchronises the mu and beta rhythms: what
+#: ``PickChannels(picks=SENSORIMOTOR)`` keeps of whatever montage the data has.
+SENSORIMOTOR = (
+    "FC5 FC3 FC1 FCz FC2 FC4 FC6 C5 C3 C1 Cz C2 C4 C6 CP5 CP3 CP1 CPz CP2 CP4 CP6"
+).split()
+
+
+def _check_names_length(names, n_channels):
+    if names is not None and len(names) != n_channels:
+        raise ValueError(
+            f"'ch_names' has {len(names)} names but X has {n_channels} channels; pass one "
+            f"name per channel (e.g. epochs.ch_names), in the order of the channels."
+        )
+
+
+def with_recording_info(estimator, recording=None, *, ch_names=None, sfreq=None):
+    """A clone of ``estimator`` told the channel names and rate of array input.
+
+    Pipeline files leave the recording's facts to the data: every ``sfreq`` parameter
+    left at None (``BandPower``, ``PSD``, ``FilterBank``, ``CCACorrelations``...) and the
+    ``ch_names`` of :class:`EpochsToArray` and :class:`PickChannels` left at None are set
+    here; steps given ``mne.Epochs`` read them from ``epochs.info``, but arrays carry
+    none. ``neuropipe benchmark``, the evaluation protocols and ``neuropipe fit`` call it
+    with the data they load (:class:`~neuropipe.io.EpochsData`).
+
+    Parameters
+    ----------
+    estimator : estimator
+        A pipeline or any estimator; it is not modified.
+    recording : EpochsData | mne.Epochs | mne.Info | None
+        Where the names and rate come from (``ch_names`` / ``sfreq`` attributes, or
+        ``info``); the EEG channels of MNE objects.
+    ch_names : list of str | None
+        Channel names of the arrays, in order (instead of ``recording``'s).
+    sfreq : float | None
+        Sampling rate in Hz (instead of ``recording``'s).
+
+    Returns
+    -------
+    estimator : estimator
+        The clone, with the parameters it left at None set.
+
+    Examples
+    --------
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from neuropipe.features.spectral import BandPower
+    >>> pipe = make_pipeline(EpochsToArray(), PickChannels(picks=["C3", "C4"]), BandPower())
+    >>> filled = with_recording_info(pipe, ch_names=["C3", "Cz", "C4"], sfreq=160.0)
+    >>> filled[1].ch_names, filled[2].sfreq, pipe[2].sfreq
+    (['C3', 'Cz', 'C4'], 160.0, None)
+    """
+    from sklearn.base import clone
+
+    if recording is not None:
+        info = getattr(recording, "info", recording if hasattr(recording, "keys") else None)
+        if info is not None:  # mne.Epochs / Raw / Info
+            import mne
+
+            picks = mne.pick_types(info, eeg=True, meg=False, exclude=[])
+            names = [info["ch_names"][i] for i in picks] if len(picks) else info["ch_names"]
+            rate = info["sfreq"]
+        else:
+            names, rate = getattr(recording, "ch_names", None), getattr(recording, "sfreq", None)
+        ch_names = list(names) if ch_names is None and names is not None else ch_names
+        sfreq = float(rate) if sfreq is None and rate is not None else sfreq
+    estimator = clone(estimator)
+    if not hasattr(estimator, "get_params"):
+        return estimator
+    params = estimator.get_params(deep=True)
+    updates = {}
+    for key, value in params.items():
+        if value is not None:
+            continue
+        owner = params[key.rpartition("__")[0]] if "__" in key else estimator
+        name = key.rpartition("__")[2]
+        if name == "sfreq" and sfreq is not None:
+            updates[key] = float(sfreq)
+        elif name == "ch_names" and ch_names is not None:
+            if isinstance(owner, (EpochsToArray, PickChannels)):
+                updates[key] = list(ch_names)
+    return estimator.set_params(**updates) if updates else estimator
+
+
 class EpochsToArray(TransformerMixin, BaseEstimator):
-    """Turn ``mne.Epochs`` into a microvolt array; pass arrays through unchanged.
+    """Turn ``mne.Epochs`` into a microvolt array, and refuse epochs unlike the fitted ones.
 
     The first step of neuropipe's shipped EEG pipelines, so that they take ``mne.Epochs``
     (e.g. MOABB's ``get_data(..., return_epochs=True)``) as well as the arrays of
-    :class:`neuropipe.io.EpochsData`, with the same predictions.
+    :class:`neuropipe.io.EpochsData`, with the same predictions; and so that a fitted
+    pipeline, saved or not, checks what ``predict`` is given as ``neuropipe predict``
+    checks a recording (:mod:`neuropipe._input_checks`, the same functions and words):
+
+    - the channels: their number, and for ``mne.Epochs`` their names and order (the
+      ``ch_names`` recorded at fit: from ``mne.Epochs`` or the parameter);
+    - the sampling rate (``mne.Epochs``) and the samples per epoch (arrays, which carry no
+      rate: another rate or window changes it);
+    - the unit: a median amplitude more than 10 times that of the training epochs either
+      way (volts given for microvolts is 1e-6) is refused;
+    - flat channels (zero variance in half of the epochs or more) and NaN are refused.
+
+    Each refusal is one ``ValueError`` (a :class:`~neuropipe.DataFileError` for the unit
+    and flat channels) naming the problem and the fix. 2-D input ``(n_samples,
+    n_features)`` passes through unchecked but for its number of columns.
 
     Parameters
     ----------
     scale : float | None
         Factor applied to the volts of ``mne.Epochs``; default ``1e6`` (microvolts, the
         unit of neuropipe's and MOABB's arrays). Arrays are never scaled.
+    ch_names : list of str | None
+        Channel names of array input, in order (``mne.Epochs`` carry theirs; given both,
+        they must agree). Set by :func:`with_recording_info`.
+    sfreq : float | None
+        Sampling rate of array input in Hz (``mne.Epochs`` carry theirs). Set by
+        :func:`with_recording_info`.
 
     Attributes
     ----------
     n_channels_ : int
         Number of channels (second axis) seen in ``fit``.
+    n_times_ : int | None
+        Samples per epoch seen in ``fit`` (None for 2-D input).
+    ch_names_ : list of str | None
+        Channel names seen in ``fit`` (None when neither ``mne.Epochs`` nor ``ch_names``).
+    sfreq_ : float | None
+        Sampling rate seen in ``fit`` (None when unknown).
+    amplitude_ : dict | None
+        Per-channel mean and standard deviation of the log-variance of the training epochs
+        (:func:`~neuropipe._input_checks.amplitude_statistics`).
 
     Examples
     --------
     >>> import mne, numpy as np
     >>> info = mne.create_info(["C3", "C4"], 100.0, "eeg")
-    >>> epochs = mne.EpochsArray(np.full((3, 2, 50), 5e-6), info, verbose="ERROR")
-    >>> EpochsToArray().fit_transform(epochs)[0, 0, :3].tolist()
-    [5.0, 5.0, 5.0]
-    >>> EpochsToArray().fit_transform(np.ones((3, 2, 50))).max()
-    np.float64(1.0)
+    >>> X = np.random.default_rng(0).normal(size=(3, 2, 50))
+    >>> epochs = mne.EpochsArray(X * 1e-6, info, verbose="ERROR")
+    >>> step = EpochsToArray().fit(epochs)
+    >>> np.allclose(step.transform(epochs), X), step.ch_names_, step.sfreq_
+    (True, ['C3', 'C4'], 100.0)
+    >>> step.transform(X * 1e-6)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    neuropipe._validation.DataFileError: X: its amplitudes are ... times those of the epochs EpochsToArray was fitted on ...
+    >>> step.transform(epochs.copy().reorder_channels(["C4", "C3"]))
+    Traceback (most recent call last):
+    ...
+    ValueError: Channels of X are in a different order than at fit time; reorder them (e.g. raw.reorder_channels(['C3', 'C4'])).
     """
 
-    def __init__(self, scale=None):
+    def __init__(self, scale=None, ch_names=None, sfreq=None):
         self.scale = scale
+        self.ch_names = ch_names
+        self.sfreq = sfreq
 
     def _as_array(self, X, reset):
         scale = EPOCHS_SCALE if self.scale is None else self.scale
+        X = as_epochs_array(X, scale=scale)
+        if not reset and isinstance(X, np.ndarray) and X.ndim >= 3:  # 2-D: scikit-learn's
+            check_n_channels(self, X)
         return validate_data(
-            self,
-            as_epochs_array(X, scale=scale),
-            reset=reset,
-            allow_nd=True,
-            ensure_all_finite=False,
-            dtype=np.float64,
+            self, X, reset=reset, allow_nd=True, ensure_all_finite=False, dtype=np.float64
         )
 
+    def _names(self):
+        if self.ch_names_ is not None:
+            return list(self.ch_names_)
+        return [f"channel {i}" for i in range(self.n_channels_)]
+
     def fit(self, X, y=None):
-        self._as_array(X, reset=True)
+        names, sfreq = recording_info(X)
+        if names is not None and self.ch_names is not None:
+            check_ch_names(self.ch_names, names, context="of the mne.Epochs")
+        if sfreq is not None and self.sfreq is not None:
+            check_same_sfreq(
+                sfreq,
+                self.sfreq,
+                "X",
+                fitted="EpochsToArray was given sfreq",
+                fix="set sfreq to match, or leave it at None: mne.Epochs carry their rate.",
+            )
+        X = self._as_array(X, reset=True)
+        self.n_channels_ = X.shape[1] if X.ndim >= 2 else 1
+        self.ch_names_ = names if names is not None else self.ch_names
+        self.ch_names_ = None if self.ch_names_ is None else [str(c) for c in self.ch_names_]
+        rate = sfreq if sfreq is not None else self.sfreq
+        self.sfreq_ = None if rate is None else check_sfreq(rate)
+        self.n_times_, self.amplitude_ = None, None
+        if X.ndim in (3, 4):
+            X = check_epochs(X, ndim=X.ndim)
+            _check_names_length(self.ch_names_, X.shape[1])
+            logvar = log_variance(X)
+            check_flat_channels(logvar, self._names(), "X", action="fitting")
+            self.n_times_, self.amplitude_ = X.shape[2], amplitude_statistics(logvar)
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        return self._as_array(X, reset=False)
+        names, sfreq = recording_info(X)
+        if names is not None and self.ch_names_ is not None:
+            check_ch_names(self.ch_names_, names, context="of X")
+        if sfreq is not None and self.sfreq_ is not None:
+            check_same_sfreq(
+                sfreq,
+                self.sfreq_,
+                "X",
+                fitted="EpochsToArray was fitted",
+                fix=f"resample the epochs (epochs.resample({self.sfreq_:g})) or fit the "
+                f"pipeline on epochs at {sfreq:g} Hz.",
+            )
+        X = self._as_array(X, reset=False)
+        if self.n_times_ is None:
+            return X
+        X = check_n_channels(self, check_epochs(X, ndim=X.ndim), axis=2, unit="samples per epoch")
+        logvar = log_variance(X)
+        check_flat_channels(logvar, self._names(), "X")
+        check_unit_scale(
+            logvar,
+            np.asarray(self.amplitude_["logvar_mean"]),
+            "X",
+            reference="those of the epochs EpochsToArray was fitted on",
+            fix="arrays hold microvolts (mne.Epochs are converted): multiply volts by 1e6, or "
+            "fit the pipeline on data in the unit you give it.",
+        )
+        if self.ch_names_ is None and self.sfreq_ is None:
+            return X
+        return RecordingArray(X, ch_names=self.ch_names_, sfreq=self.sfreq_)
 
     def get_feature_names_out(self, input_features=None):
         """Pass the names through: the epochs' channels are unchanged.
@@ -101,60 +289,106 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
+        tags.input_tags.allow_nan = True  # 2-D input passes through; epochs are checked
         tags.input_tags.three_d_array = True
         return tags
 
 
 class PickChannels(TransformerMixin, BaseEstimator):
-    """Keep a subset of channels of ``(n_epochs, n_channels, n_times)`` epochs by name.
+    """Keep channels of ``(n_epochs, n_channels, n_times)`` epochs by name, from any montage.
+
+    The names to keep are resolved against the data's channels at ``fit``: those of
+    ``mne.Epochs``, or ``ch_names`` for arrays (set from the recording by
+    :func:`with_recording_info`, as ``neuropipe benchmark`` and ``neuropipe fit`` do).
+    With ``min_channels``, ``picks`` is a wish list, e.g. :data:`SENSORIMOTOR`: the
+    channels of it that the recording has are kept (in the order of ``picks``), and fewer
+    than ``min_channels`` of them is an error naming what is missing.
 
     Parameters
     ----------
-    ch_names : list of str
-        Names of the channels of the input, in order.
+    ch_names : list of str | None
+        Names of the channels of array input, in order (``mne.Epochs`` carry theirs).
     picks : list of str
         Channels to keep, in the output order.
+    min_channels : int | None
+        Least number of ``picks`` the data must have; None: all of them.
+
+    Attributes
+    ----------
+    picks_ : list of str
+        The channels kept.
+    indices_ : ndarray of int
+        Their indices in the input.
+    n_channels_ : int
+        Number of input channels seen in ``fit``.
 
     Examples
     --------
     >>> import numpy as np
     >>> X = np.arange(2 * 3 * 4, dtype=float).reshape(2, 3, 4)
-    >>> PickChannels(["C3", "Cz", "C4"], ["C4", "C3"]).fit_transform(X)[0, :, 0]
-    array([8., 0.])
+    >>> picked = PickChannels(["C3", "Cz", "C4"], ["C4", "C3"]).fit_transform(X)
+    >>> picked[0, :, 0].tolist(), picked.ch_names
+    ([8.0, 0.0], ['C4', 'C3'])
+    >>> PickChannels(["C3", "Cz", "C4"], SENSORIMOTOR, min_channels=3).fit(X).picks_
+    ['C3', 'Cz', 'C4']
     """
 
-    def __init__(self, ch_names, picks):
+    def __init__(self, ch_names=None, picks=None, min_channels=None):
         self.ch_names = ch_names
         self.picks = picks
+        self.min_channels = min_channels
 
     def fit(self, X, y=None):
+        names, _ = recording_info(X)
         X = check_epochs(X)
-        if X.shape[1] != len(self.ch_names):
+        if names is None:
+            names = self.ch_names
+        if names is None:
             raise ValueError(
-                f"X has {X.shape[1]} channels but 'ch_names' lists {len(self.ch_names)}."
+                "PickChannels picks channels by name, but X is an array without channel "
+                "names; fit it on mne.Epochs, pass ch_names=[...], or give a whole pipeline "
+                "the recording's names with with_recording_info(pipeline, epochs)."
             )
-        if len(self.picks) == 0:
+        names = [str(c) for c in names]
+        if X.shape[1] != len(names):
+            raise ValueError(f"X has {X.shape[1]} channels but 'ch_names' lists {len(names)}.")
+        picks = [] if self.picks is None else [str(c) for c in self.picks]
+        if len(picks) == 0:
+            raise ValueError(f"'picks' is empty; give at least one channel name from {names}.")
+        found = [c for c in picks if c in names]
+        unknown = [c for c in picks if c not in names]
+        if self.min_channels is None:
+            if unknown:
+                raise ValueError(f"Unknown channels {unknown}; 'ch_names' has {names}.")
+        elif len(found) < check_positive_int("min_channels", self.min_channels):
             raise ValueError(
-                f"'picks' is empty; give at least one channel name from {list(self.ch_names)}."
+                f"X has {len(found)} of the {len(picks)} channels to pick {found}, fewer than "
+                f"the {self.min_channels} this pipeline needs (its channels: {names}); give "
+                f"the channels their 10-20 names (raw.rename_channels), or use a pipeline on "
+                f"every channel."
             )
-        unknown = [c for c in self.picks if c not in self.ch_names]
-        if unknown:
-            raise ValueError(f"Unknown channels {unknown}; 'ch_names' has {list(self.ch_names)}.")
-        self.indices_ = np.array([list(self.ch_names).index(c) for c in self.picks], dtype=int)
+        self.picks_ = found
+        self.indices_ = np.array([names.index(c) for c in found], dtype=int)
+        self.ch_names_ = names
         self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
         check_is_fitted(self)
+        names, sfreq = recording_info(X)
         X = check_n_channels(self, check_epochs(X))
-        return X[:, self.indices_]
+        if names is not None:  # mne.Epochs: picked by name, whatever their order
+            check_ch_names(sorted(self.ch_names_), sorted(names), context="of X")
+            X = X[:, [names.index(c) for c in self.picks_]]
+        else:
+            X = X[:, self.indices_]
+        return RecordingArray(X, ch_names=self.picks_, sfreq=sfreq)
 
     def get_feature_names_out(self, input_features=None):
         check_is_fitted(self)
         if input_features is not None:
-            check_ch_names(self.ch_names, input_features)
-        return np.asarray(self.picks, dtype=object)
+            check_ch_names(self.ch_names_, input_features)
+        return np.asarray(self.picks_, dtype=object)
 
 
 def _bandpass_sos(sfreq, l_freq, h_freq, order):
@@ -369,15 +603,21 @@ class FilterBank(TransformerMixin, BaseEstimator):
     @staticmethod
     def _as_array(X, sfreq):
         """(epochs or filter-bank epochs as an array, the mne.Epochs' rate or None)."""
+        _, rate = recording_info(X)
         parts = epochs_parts(X)
         X = as_epochs_array(X, sfreq=sfreq)
         if parts:
-            return check_epochs(X), float(parts[0].info["sfreq"])
+            return check_epochs(X), rate
         try:
             ndim = np.ndim(X)
         except ValueError:  # ragged: check_epochs names the problem
             ndim = 3
-        return check_epochs(X, ndim=4 if ndim == 4 else 3), None
+        if rate is not None and sfreq is not None and not np.isclose(rate, float(sfreq)):
+            raise ValueError(
+                f"The epochs are sampled at {rate:g} Hz but the estimator was given "
+                f"sfreq={sfreq}; resample the epochs or set sfreq to match (or to None)."
+            )
+        return check_epochs(X, ndim=4 if ndim == 4 else 3), rate
 
     def fit(self, X, y=None):
         check_option("method", self.method, ["scipy", "mne"])
@@ -512,5 +752,7 @@ class CommonAverageReference(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
+        names, sfreq = recording_info(X)
         X = check_n_channels(self, check_epochs(as_epochs_array(X)))
-        return X - X.mean(axis=1, keepdims=True)
+        out = X - X.mean(axis=1, keepdims=True)
+        return out if names is None and sfreq is None else RecordingArray(out, names, sfreq)

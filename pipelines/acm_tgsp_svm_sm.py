@@ -1,6 +1,7 @@
 """ACM + tangent space + SVM on the 21 sensorimotor channels, OAS-shrunk, order/lag by CV.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz with EEGMMIDB's channel names,
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage whose channels have
+10-20 names (at least C3, Cz and C4 of the sensorimotor ones), at any rate,
 band-passed 8-32 Hz (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
 
 Augmented covariances (Carrara & Papadopoulo 2023) that hold up on a 64-channel montage:
@@ -21,14 +22,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.svm import SVC
 
 from neuropipe.model_selection import EmbeddingSearchCV
-from neuropipe.preprocessing import EpochsToArray, PickChannels
-
-EEGMMIDB_CHANNELS = (
-    "FC5 FC3 FC1 FCz FC2 FC4 FC6 C5 C3 C1 Cz C2 C4 C6 CP5 CP3 CP1 CPz CP2 CP4 CP6 "
-    "Fp1 Fpz Fp2 AF7 AF3 AFz AF4 AF8 F7 F5 F3 F1 Fz F2 F4 F6 F8 FT7 FT8 T7 T8 T9 T10 "
-    "TP7 TP8 P7 P5 P3 P1 Pz P2 P4 P6 P8 PO7 PO3 POz PO4 PO8 O1 Oz O2 Iz"
-).split()
-SENSORIMOTOR = EEGMMIDB_CHANNELS[:21]
+from neuropipe.preprocessing import SENSORIMOTOR, EpochsToArray, PickChannels
 
 PIPELINE = {
     "name": "ACM+TS+SVM (sensorimotor, OAS)",
@@ -36,7 +30,7 @@ PIPELINE = {
     "family": "ACM",
     "pipeline": make_pipeline(
         EpochsToArray(),
-        PickChannels(EEGMMIDB_CHANNELS, SENSORIMOTOR),
+        PickChannels(picks=SENSORIMOTOR, min_channels=3),
         EmbeddingSearchCV(
             make_pipeline(
                 TangentSpace(metric={"mean": "logeuclid", "map": "riemann"}), SVC(kernel="rbf")

@@ -1,6 +1,6 @@
 """CAR + log band power (mu, beta) of every channel + shrinkage LDA.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-32 Hz
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage and rate, band-passed 8-32 Hz
 (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
 
 PSD family, the Graz band-power design in HappyFeat's spirit (Pfurtscheller's ERD/ERS
@@ -27,7 +27,7 @@ PIPELINE = {
     "pipeline": make_pipeline(
         EpochsToArray(),
         CommonAverageReference(),
-        BandPower(sfreq=160.0, bands=("mu", "beta"), method="welch", log=True, flatten=True),
+        BandPower(bands=("mu", "beta"), method="welch", log=True, flatten=True),
         LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
     ),
 }

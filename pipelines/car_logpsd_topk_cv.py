@@ -1,6 +1,6 @@
 """CAR + log PSD + top-k R² (k up to all features, by inner CV) + shrinkage LDA.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-32 Hz
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage and rate, band-passed 8-32 Hz
 (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
 
 PSD family: ``psd_r2_cv.py``'s search restricted to what a shrinkage LDA can use, and
@@ -36,7 +36,7 @@ PIPELINE = {
     "pipeline": make_pipeline(
         EpochsToArray(),
         CommonAverageReference(),
-        PSD(sfreq=160.0, method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
+        PSD(method="welch", fmin=8.0, fmax=32.0, fres=1.0, log=True),
         selection_search(
             freqs=np.arange(8.0, 33.0),
             bands=(None,),

@@ -1,6 +1,6 @@
 """CAR + multitaper log power in six 4 Hz bands (8-32 Hz) of every channel + shrinkage LDA.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-32 Hz
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage and rate, band-passed 8-32 Hz
 (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
 
 PSD family, HappyFeat's per-channel spectra with a lower-variance estimator: common average
@@ -29,7 +29,7 @@ PIPELINE = {
     "pipeline": make_pipeline(
         EpochsToArray(),
         CommonAverageReference(),
-        BandPower(sfreq=160.0, bands=BANDS, method="multitaper", log=True, flatten=True),
+        BandPower(bands=BANDS, method="multitaper", log=True, flatten=True),
         LinearDiscriminantAnalysis(solver="lsqr", shrinkage="auto"),
     ),
 }

@@ -18,5 +18,5 @@ from neuropipe.features.ssvep import SSVEPCCA
 PIPELINE = {
     "name": "CCA",
     "paradigms": ["SSVEP"],
-    "pipeline": SSVEPCCA(sfreq=256.0, freqs=[13.0, 17.0, 21.0], n_harmonics=2),
+    "pipeline": SSVEPCCA(freqs=[13.0, 17.0, 21.0], n_harmonics=2),
 }

@@ -1,7 +1,8 @@
 """FBCCA + harmonic filter-bank tangent space, soft vote: the best SSVEP pipeline.
 
-Input: epochs ``(n_epochs, 8, n_times)`` at 256 Hz (MOABB's ``SSVEP`` paradigm on the
-SSVEP exoskeleton set: 2-4 s, 7-45 Hz). Two models of different evidence, averaged:
+Input: epochs ``(n_epochs, n_channels, n_times)`` at any rate (MOABB's ``SSVEP`` paradigm;
+on the SSVEP exoskeleton set 8 occipital channels at 256 Hz, 2-4 s, 7-45 Hz). Two models
+of different evidence, averaged:
 
 - ``fbcca``: filter-bank CCA scores + logistic regression (``fbcca_lr_ssvep.py``): how
   much each epoch locks onto 13/17/21 Hz references, phase-blind, 3 features;
@@ -41,7 +42,7 @@ PIPELINE = {
                 (
                     "fbcca",
                     make_pipeline(
-                        CCACorrelations(256.0, FREQS, n_harmonics=2, bands=SUBBANDS, weights="chen"),
+                        CCACorrelations(freqs=FREQS, n_harmonics=2, bands=SUBBANDS, weights="chen"),
                         StandardScaler(),
                         LogisticRegression(C=1.0, max_iter=1000),
                     ),
@@ -49,7 +50,7 @@ PIPELINE = {
                 (
                     "fbts",
                     make_pipeline(
-                        FilterBank(256.0, harmonic_bands(FREQS, 2, half_width=2.0, h_freq=45.0)),
+                        FilterBank(bands=harmonic_bands(FREQS, 2, half_width=2.0, h_freq=45.0)),
                         StackBands(),
                         Covariances(estimator="oas"),
                         TangentSpace(metric="riemann"),

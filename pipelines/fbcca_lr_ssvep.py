@@ -24,9 +24,7 @@ PIPELINE = {
     "paradigms": ["SSVEP"],
     "pipeline": make_pipeline(
         EpochsToArray(),
-        CCACorrelations(
-            sfreq=256.0, freqs=[13.0, 17.0, 21.0], n_harmonics=2, bands=SUBBANDS, weights="chen"
-        ),
+        CCACorrelations(freqs=[13.0, 17.0, 21.0], n_harmonics=2, bands=SUBBANDS, weights="chen"),
         StandardScaler(),
         LogisticRegression(C=1.0, max_iter=1000),
     ),

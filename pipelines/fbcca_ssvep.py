@@ -22,7 +22,5 @@ SUBBANDS = [(8.0 * m, 44.0) for m in range(1, 6)]
 PIPELINE = {
     "name": "FBCCA",
     "paradigms": ["SSVEP"],
-    "pipeline": SSVEPCCA(
-        sfreq=256.0, freqs=[13.0, 17.0, 21.0], n_harmonics=2, bands=SUBBANDS
-    ),
+    "pipeline": SSVEPCCA(freqs=[13.0, 17.0, 21.0], n_harmonics=2, bands=SUBBANDS),
 }

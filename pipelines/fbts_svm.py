@@ -35,7 +35,7 @@ PIPELINE = {
     "family": "new",
     "pipeline": make_pipeline(
         EpochsToArray(),
-        FilterBankTangentSpace(sfreq=160.0),
+        FilterBankTangentSpace(),
         GridSearchCV(
             Pipeline([("select", SelectKBest(f_classif)), ("svc", SVC(kernel="linear"))]),
             {"select__k": [1000, 4000, "all"], "svc__C": [0.1, 1.0]},

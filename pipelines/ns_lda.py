@@ -1,6 +1,6 @@
 """|ImCoh| node strength + R² AutoFeat + LDA: HappyFeat's "Connectivity" pipeline, leak-free.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-30 Hz.
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage and rate, band-passed 8-30 Hz.
 
 HappyFeat parity (OpenViBE "Connectivity Measure" box, Cattai et al. 2021):
 
@@ -37,9 +37,7 @@ PIPELINE = {
     "slow": True,
     "pipeline": make_pipeline(
         EpochsToArray(),
-        Connectivity(
-            sfreq=160.0, metric="abs_imcoh", fmin=8.0, fmax=30.0, fres=1.0, window=0.25, step=0.161
-        ),
+        Connectivity(metric="abs_imcoh", fmin=8.0, fmax=30.0, fres=1.0, window=0.25, step=0.161),
         NodeStrength(),
         R2Selector(k=3, rule="autofeat"),
         LinearDiscriminantAnalysis(),

@@ -1,6 +1,6 @@
 """CAR + |ImCoh| node strength + R² selection + shrinkage LDA, settings chosen by inner CV.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-32 Hz
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage and rate, band-passed 8-32 Hz
 (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
 
 HappyFeat's "Connectivity" workflow (Cattai et al. 2021; Desbois et al. 2024), leak-free
@@ -35,9 +35,7 @@ PIPELINE = {
     "pipeline": make_pipeline(
         EpochsToArray(),
         CommonAverageReference(),
-        Connectivity(
-            sfreq=160.0, metric="abs_imcoh", fmin=8.0, fmax=32.0, fres=1.0, window=0.25, step=0.161
-        ),
+        Connectivity(metric="abs_imcoh", fmin=8.0, fmax=32.0, fres=1.0, window=0.25, step=0.161),
         NodeStrength(),
         selection_search(freqs=np.arange(8.0, 33.0)),
     ),

@@ -1,6 +1,6 @@
 """Burg PSD + R² AutoFeat + LDA: HappyFeat's "PowSpectrumGraz" pipeline, leak-free.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-30 Hz.
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage and rate, band-passed 8-30 Hz.
 
 HappyFeat parity (OpenViBE ``sc2-extract`` / ``sc2-train-composite``):
 
@@ -41,7 +41,6 @@ PIPELINE = {
     "pipeline": make_pipeline(
         EpochsToArray(),
         PSD(
-            sfreq=160.0,
             method="burg",
             fmin=8.0,
             fmax=30.0,

@@ -1,6 +1,6 @@
 """Burg PSD and |ImCoh| node strength, each with R² AutoFeat, + shrinkage LDA.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz (EEGMMIDB), band-passed 8-30 Hz.
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage and rate, band-passed 8-30 Hz.
 
 HappyFeat's "Psd+Connect" mixed pipeline: AutoFeat runs separately on the PSD map and on
 the node-strength map (3 channel/frequency pairs each, as in ``psd_lda.py`` and
@@ -38,7 +38,6 @@ PIPELINE = {
                     "psd",
                     make_pipeline(
                         PSD(
-                            sfreq=160.0,
                             method="burg",
                             fmin=8.0,
                             fmax=30.0,
@@ -54,7 +53,6 @@ PIPELINE = {
                     "ns",
                     make_pipeline(
                         Connectivity(
-                            sfreq=160.0,
                             metric="abs_imcoh",
                             fmin=8.0,
                             fmax=30.0,

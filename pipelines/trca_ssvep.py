@@ -25,5 +25,5 @@ PIPELINE = {
     "name": "FB-TRCA",
     "paradigms": ["SSVEP"],
     "slow": True,
-    "pipeline": TRCA(sfreq=256.0, bands=SUBBANDS, ensemble=True),
+    "pipeline": TRCA(bands=SUBBANDS, ensemble=True),
 }

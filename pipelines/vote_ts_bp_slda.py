@@ -1,6 +1,7 @@
 """Soft vote of a sensorimotor tangent-space LDA and a whole-scalp band-power LDA.
 
-Input: epochs ``(n_epochs, 64, n_times)`` at 160 Hz with EEGMMIDB's channel names,
+Input: epochs ``(n_epochs, n_channels, n_times)`` of any montage whose channels have
+10-20 names (at least C3, Cz and C4 of the sensorimotor ones), at any rate,
 band-passed 8-32 Hz (MOABB's default ``LeftRightImagery`` epochs, 0-3 s).
 
 Not a pipeline of MOABB, pyRiemann or HappyFeat. Two feature families, each ending in the
@@ -29,13 +30,13 @@ from sklearn.ensemble import VotingClassifier
 from sklearn.pipeline import make_pipeline
 
 from neuropipe.features.spectral import BandPower
-from neuropipe.preprocessing import CommonAverageReference, EpochsToArray, PickChannels
+from neuropipe.preprocessing import (
+    SENSORIMOTOR,
+    CommonAverageReference,
+    EpochsToArray,
+    PickChannels,
+)
 
-EEGMMIDB_CHANNELS = (
-    "FC5 FC3 FC1 FCz FC2 FC4 FC6 C5 C3 C1 Cz C2 C4 C6 CP5 CP3 CP1 CPz CP2 CP4 CP6 "
-    "Fp1 Fpz Fp2 AF7 AF3 AFz AF4 AF8 F7 F5 F3 F1 Fz F2 F4 F6 F8 FT7 FT8 T7 T8 T9 T10 "
-    "TP7 TP8 P7 P5 P3 P1 Pz P2 P4 P6 P8 PO7 PO3 POz PO4 PO8 O1 Oz O2 Iz"
-).split()
 BANDS = {f"{lo}-{lo + 4}Hz": (float(lo), float(lo + 4)) for lo in range(8, 32, 4)}
 
 
@@ -54,7 +55,7 @@ PIPELINE = {
                 (
                     "ts",
                     make_pipeline(
-                        PickChannels(EEGMMIDB_CHANNELS, EEGMMIDB_CHANNELS[:21]),
+                        PickChannels(picks=SENSORIMOTOR, min_channels=3),
                         Covariances(estimator="oas"),
                         TangentSpace(metric="riemann"),
                         _slda(),
@@ -64,9 +65,7 @@ PIPELINE = {
                     "bp",
                     make_pipeline(
                         CommonAverageReference(),
-                        BandPower(
-                            sfreq=160.0, bands=BANDS, method="multitaper", log=True, flatten=True
-                        ),
+                        BandPower(bands=BANDS, method="multitaper", log=True, flatten=True),
                         _slda(),
                     ),
                 ),

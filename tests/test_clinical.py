@@ -153,9 +153,15 @@ def test_mismatched_recording_is_refused(recordings, model_path, name, match):
         predict_recording(model_path, recordings[name])
 
 
-def test_pipeline_written_for_another_rate_is_refused(recordings):
+def test_pipeline_written_for_another_rate_is_refused(recordings, tmp_path):
+    # the shipped files take the rate from the recording...
+    model = fit_recording(PSD_LDA, recordings["rate"], EVENTS, 0.5, 2.5)
+    assert model.sfreq == 128.0 and model.pipeline.get_params()["psd__sfreq"] == 128.0
+    # ...one that writes a rate is refused on a recording at another
+    fixed = tmp_path / "psd_lda_160.py"
+    fixed.write_text(PSD_LDA.read_text().replace("PSD(\n", "PSD(\n            sfreq=160.0,\n"))
     with pytest.raises(ValueError, match=r"'psd__sfreq' is 160.0 Hz.*sampled at 128 Hz"):
-        fit_recording(PSD_LDA, recordings["rate"], EVENTS, 0.5, 2.5)
+        fit_recording(fixed, recordings["rate"], EVENTS, 0.5, 2.5)
 
 
 def test_non_eeg_pipeline_is_refused(recordings):

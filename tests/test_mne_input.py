@@ -23,6 +23,7 @@ from neuropipe.preprocessing import (
     FilterBank,
     PickChannels,
     stimulus_bands,
+    with_recording_info,
 )
 
 PIPELINES_DIR = default_pipelines_dir()
@@ -142,6 +143,9 @@ def test_shipped_pipeline_same_predictions_from_epochs(config, mi_data):
     def pick(epochs, mask):
         return epochs[np.flatnonzero(mask)]
 
+    # arrays carry no rate or channel names: the pipeline is told them, as neuropipe
+    # benchmark does (with_recording_info); mne.Epochs carry theirs to every step
+    arrays_pipeline = with_recording_info(arrays_pipeline, data)
     expected = _fit_predict(arrays_pipeline, data.X[train], data.y[train], data.X[test])
     got = _fit_predict(config["pipeline"], pick(as_mne, train), data.y[train], pick(as_mne, test))
     np.testing.assert_array_equal(got[0], expected[0])

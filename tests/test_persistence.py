@@ -27,6 +27,7 @@ from neuropipe._validation import DataFileError
 from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.features.spectral import PSD
 from neuropipe.persistence import TRUSTED_TYPES, UntrustedTypesError, load, save, untrusted_types
+from neuropipe.preprocessing import with_recording_info
 from neuropipe.selection import R2Selector
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,33 +96,19 @@ def _fmri_subjects():
     return X, y
 
 
-def _picked_channels(pipeline):
-    """Channel names a ``PickChannels`` step of ``pipeline`` keeps, or ``None``."""
-    from neuropipe.preprocessing import PickChannels
-
-    for value in pipeline.get_params(deep=True).values():
-        if isinstance(value, PickChannels):
-            return list(value.ch_names)
-    return None
-
-
 def _data(config, eeg):
+    """``(X, y, recording)``: data of the pipeline's paradigm, and its channel names and
+    rate for :func:`~neuropipe.preprocessing.with_recording_info`."""
     paradigms = set(config["paradigms"])
     if "decoding" in paradigms:
-        return _decoding_bins()
+        return (*_decoding_bins(), {})
     if "fmri" in paradigms:
-        return _fmri_subjects()
+        return (*_fmri_subjects(), {})
     if paradigms <= {"FilterBankSSVEP"}:
-        return _filter_bank_epochs()
+        return (*_filter_bank_epochs(), {"sfreq": 128.0})
     if paradigms <= {"SSVEP"}:
-        return _ssvep_epochs()
-    picked = _picked_channels(config["pipeline"])
-    if picked is not None:  # a pipeline that picks its own channels gets all 64 of them
-        from neuropipe.datasets import load_dataset
-
-        full = load_dataset("eegmmidb-leftright", subjects=[1])
-        return full.X, full.y
-    return eeg.X, eeg.y
+        return (*_ssvep_epochs(), {"sfreq": 256.0})
+    return eeg.X, eeg.y, {"ch_names": eeg.ch_names, "sfreq": eeg.sfreq}
 
 
 def _shrink_searches(pipeline):
@@ -157,10 +144,11 @@ def _configs():
 @pytest.mark.parametrize(("path", "index"), list(_configs()))
 def test_pipeline_file_round_trip(path, index, eeg, tmp_path):
     config = load_pipeline_file(path)[index]
-    X, y = _data(config, eeg)
+    X, y, recording = _data(config, eeg)
     n_train = int(0.7 * len(y))
     take = (lambda a, idx: a.iloc[idx]) if isinstance(X, pd.DataFrame) else (lambda a, i: a[i])
-    fitted = _shrink_searches(config["pipeline"]).fit(take(X, slice(0, n_train)), y[:n_train])
+    pipeline = with_recording_info(_shrink_searches(config["pipeline"]), **recording)
+    fitted = pipeline.fit(take(X, slice(0, n_train)), y[:n_train])
     X_test = take(X, slice(n_train, None))
     target = tmp_path / "model.skops"
     save(fitted, target)

@@ -174,8 +174,10 @@ def test_epochs_to_array_scales_mne_epochs_only():
     np.testing.assert_allclose(EpochsToArray().fit_transform(epochs), X)
     np.testing.assert_allclose(EpochsToArray(scale=1e3).fit_transform(epochs), X * 1e-3)
     np.testing.assert_array_equal(EpochsToArray(scale=1e3).fit_transform(X), X)
-    with pytest.raises(ValueError, match="has 3 features, but EpochsToArray is expecting 2"):
+    with pytest.raises(ValueError, match="X has 3 channels but EpochsToArray was fitted on 2;"):
         EpochsToArray().fit(X).transform(np.zeros((1, 3, 20)))
+    with pytest.raises(ValueError, match="X has 3 features, but EpochsToArray is expecting 2"):
+        EpochsToArray().fit(X[:, :, 0]).transform(np.zeros((1, 3)))  # 2-D: scikit-learn's
 
 
 # --- FilterBank as MOABB's FilterBankSSVEP: its filter, its bands, its arrays unchanged -------

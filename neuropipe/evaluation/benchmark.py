@@ -483,6 +483,7 @@ def leakage_report(
     from sklearn.model_selection import StratifiedKFold
     from sklearn.preprocessing import LabelEncoder
 
+    from ..preprocessing import with_recording_info
     from .leakage import has_selection_step, optimistic_vs_leakfree
 
     configs = [
@@ -499,7 +500,8 @@ def leakage_report(
             if len(set(y)) != 2:
                 continue
             cv = StratifiedKFold(n_splits, shuffle=True, random_state=random_state)
-            result = optimistic_vs_leakfree(by_name[task.pipeline], data.X[index], y, cv=cv)
+            pipeline = with_recording_info(by_name[task.pipeline], data)
+            result = optimistic_vs_leakfree(pipeline, data.X[index], y, cv=cv)
             rows.append(
                 {
                     "dataset": task.dataset,

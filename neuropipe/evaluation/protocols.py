@@ -25,6 +25,7 @@ from sklearn.preprocessing import LabelEncoder
 from .._validation import check_labels, check_option, check_positive_int
 from ..io.eeg import EpochsData
 from ..model_selection import CrossSessionSplitter, CrossSubjectSplitter, WithinSessionSplitter
+from ..preprocessing import with_recording_info
 from .chance import chance_level
 
 __all__ = [
@@ -320,6 +321,7 @@ def evaluate_within_session(
         (``time`` / ``predict_time``: mean fit / scoring CPU time of a fold in seconds).
     """
     check_positive_int("n_splits", n_splits, minimum=2)
+    pipelines = _told_recording(pipelines, data)
     options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = []
     groups = data.metadata.groupby(["subject", "session"], sort=True).indices
@@ -345,6 +347,12 @@ def evaluate_within_session(
                 }
             )
     return to_schema(rows, "eeg")
+
+
+def _told_recording(pipelines: dict, data) -> dict:
+    """The pipelines told the channel names and rate of ``data``'s arrays (the parameters
+    they leave to the data: :func:`~neuropipe.preprocessing.with_recording_info`)."""
+    return {name: with_recording_info(p, data) for name, p in pipelines.items()}
 
 
 def _artifact_options(data, encoder) -> dict:
@@ -393,6 +401,7 @@ def evaluate_cross_session(
     session tested, ``samples`` the number of training epochs); folds of
     :class:`~neuropipe.model_selection.CrossSessionSplitter`.
     """
+    pipelines = _told_recording(pipelines, data)
     options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = []
     for subject, index in data.metadata.groupby("subject", sort=True).indices.items():
@@ -450,6 +459,7 @@ def evaluate_cross_subject(
         for train, test in CrossSubjectSplitter().split(data.X, y, groups=groups)
         if subjects is None or groups[test[0]] in subjects
     ]
+    pipelines = _told_recording(pipelines, data)
     jobs = [(n, p, split) for split in splits for n, p in pipelines.items()]
     options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = _evaluate_held_out(

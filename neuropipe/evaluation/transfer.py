@@ -30,6 +30,7 @@ from sklearn.preprocessing import LabelEncoder
 
 from .._validation import check_labels, check_positive_int
 from ..io.eeg import EpochsData
+from ..preprocessing import with_recording_info
 from .chance import chance_level
 from .protocols import RESULT_COLUMNS
 
@@ -193,6 +194,7 @@ def evaluate_transfer(
         )
     y_all = LabelEncoder().fit_transform(data.y)
     domains = np.asarray([str(s) for s in subjects])
+    pipelines = {name: with_recording_info(p, data) for name, p in pipelines.items()}
     rows = []
     for target in sorted(np.unique(subjects)):
         if targets is not None and target not in targets:

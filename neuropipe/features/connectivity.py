@@ -421,7 +421,7 @@ class Connectivity(_EpochTransformer):
 
     def __init__(
         self,
-        sfreq,
+        sfreq=None,
         metric="abs_imcoh",
         fmin=1.0,
         fmax=None,
@@ -442,7 +442,7 @@ class Connectivity(_EpochTransformer):
     def _connectivity(self, X):
         return spectral_connectivity(
             X,
-            self.sfreq,
+            self.sfreq_,
             metric=self.metric,
             fmin=self.fmin,
             fmax=self.fmax,

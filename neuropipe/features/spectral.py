@@ -27,6 +27,7 @@ from neuropipe._validation import (
     check_option,
     check_positive_int,
     check_sfreq,
+    data_sfreq,
 )
 
 __all__ = ["BANDS", "BandPower", "PSD", "burg_ar", "psd_array"]
@@ -432,7 +433,8 @@ class _EpochTransformer(TransformerMixin, BaseEstimator):
         self : object
             The fitted transformer.
         """
-        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq))
+        self.sfreq_ = data_sfreq(self.sfreq, X, type(self).__name__)
+        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq_))
         self.ch_names_ = _channel_names(self.ch_names, X.shape[1])
         self.n_channels_ = X.shape[1]
         self._fit(X[:1])
@@ -440,7 +442,7 @@ class _EpochTransformer(TransformerMixin, BaseEstimator):
 
     def _validate_transform(self, X):
         check_is_fitted(self)
-        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq))
+        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq_))
         return check_n_channels(self, X)
 
     def _output(self, features):
@@ -514,7 +516,7 @@ class PSD(_EpochTransformer):
 
     def __init__(
         self,
-        sfreq,
+        sfreq=None,
         method="burg",
         fmin=1.0,
         fmax=None,
@@ -540,7 +542,7 @@ class PSD(_EpochTransformer):
     def _psd_of(self, X):
         return psd_array(
             X,
-            self.sfreq,
+            self.sfreq_,
             method=self.method,
             fmin=self.fmin,
             fmax=self.fmax,
@@ -647,7 +649,13 @@ class BandPower(_EpochTransformer):
     """
 
     def __init__(
-        self, sfreq, bands=("mu", "beta"), method="welch", log=False, ch_names=None, flatten=False
+        self,
+        sfreq=None,
+        bands=("mu", "beta"),
+        method="welch",
+        log=False,
+        ch_names=None,
+        flatten=False,
     ):
         self.sfreq = sfreq
         self.bands = bands
@@ -669,7 +677,7 @@ class BandPower(_EpochTransformer):
     def _band_power_of(self, X):
         fmin = min(lo for _, lo, _ in self.bands_)
         fmax = max(hi for _, _, hi in self.bands_)
-        psd, freqs = psd_array(X, self.sfreq, method=self.method, fmin=fmin, fmax=fmax)
+        psd, freqs = psd_array(X, self.sfreq_, method=self.method, fmin=fmin, fmax=fmax)
         out = np.empty(psd.shape[:2] + (len(self.bands_),))
         for i, (name, lo, hi) in enumerate(self.bands_):
             mask = (freqs >= lo - 1e-9) & (freqs <= hi + 1e-9)

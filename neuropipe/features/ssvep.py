@@ -34,6 +34,7 @@ from .._validation import (
     check_n_channels,
     check_positive_int,
     check_sfreq,
+    data_sfreq,
 )
 from ..preprocessing import FilterBank
 
@@ -357,7 +358,14 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
     """
 
     def __init__(
-        self, sfreq, freqs, n_harmonics=2, bands=None, weights=None, n_components=1, order=4
+        self,
+        sfreq=None,
+        freqs=None,
+        n_harmonics=2,
+        bands=None,
+        weights=None,
+        n_components=1,
+        order=4,
     ):
         self.sfreq = sfreq
         self.freqs = freqs
@@ -379,8 +387,12 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
         -------
         self
         """
+        self.sfreq_ = sfreq = data_sfreq(self.sfreq, X, "CCACorrelations")
         X = check_epochs(X)
-        sfreq = check_sfreq(self.sfreq)
+        if self.freqs is None:
+            raise ValueError(
+                "CCACorrelations needs the stimulation frequencies: pass freqs=[...] in Hz."
+            )
         _check_freqs(self.freqs, sfreq, check_positive_int("n_harmonics", self.n_harmonics))
         check_positive_int("n_components", self.n_components)
         if self.bands is not None and len(self.bands) == 0:
@@ -406,11 +418,11 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         X = check_n_channels(self, check_epochs(X))
-        Y = sinusoidal_references(self.freqs, self.sfreq, X.shape[-1], self.n_harmonics)
+        Y = sinusoidal_references(self.freqs, self.sfreq_, X.shape[-1], self.n_harmonics)
         rho = np.stack(
             [
                 canonical_correlations(Xb, Y, self.n_components)
-                for Xb in _filter_bank(X, self.sfreq, self.bands, self.order)
+                for Xb in _filter_bank(X, self.sfreq_, self.bands, self.order)
             ],
             axis=1,
         )  # (n, n_bands, n_freqs, n_components)
@@ -511,7 +523,7 @@ class SSVEPCCA(_ScoreClassifier):
     [13.0, 17.0, nan]
     """
 
-    def __init__(self, sfreq, freqs=None, n_harmonics=2, bands=None, weights="chen", order=4):
+    def __init__(self, sfreq=None, freqs=None, n_harmonics=2, bands=None, weights="chen", order=4):
         self.sfreq = sfreq
         self.freqs = freqs
         self.n_harmonics = n_harmonics
@@ -521,7 +533,7 @@ class SSVEPCCA(_ScoreClassifier):
 
     def _cca(self, freqs):
         return CCACorrelations(
-            self.sfreq,
+            self.sfreq_,
             freqs,
             n_harmonics=self.n_harmonics,
             bands=self.bands,
@@ -558,7 +570,7 @@ class SSVEPCCA(_ScoreClassifier):
                 f"freqs=[13, 17, 21]."
             )
         else:
-            stim = _check_freqs(self.freqs, check_sfreq(self.sfreq), self.n_harmonics)
+            stim = _check_freqs(self.freqs, check_sfreq(self.sfreq_), self.n_harmonics)
             if len(classes) > len(stim) + 1:
                 raise ValueError(
                     f"y has {len(classes)} classes but freqs gives {len(stim)} stimulus "
@@ -575,7 +587,7 @@ class SSVEPCCA(_ScoreClassifier):
                 f"SSVEPCCA needs at least one stimulus class and at most one class without "
                 f"stimulus; got frequencies {dict(zip(classes.tolist(), out.tolist()))}."
             )
-        _check_freqs(out[~np.isnan(out)], check_sfreq(self.sfreq), self.n_harmonics)
+        _check_freqs(out[~np.isnan(out)], check_sfreq(self.sfreq_), self.n_harmonics)
         return out
 
     def fit(self, X, y):
@@ -590,6 +602,7 @@ class SSVEPCCA(_ScoreClassifier):
         -------
         self
         """
+        self.sfreq_ = data_sfreq(self.sfreq, X, "SSVEPCCA")
         X = check_epochs(X)
         y = check_labels(y, len(X))
         self.classes_ = np.unique(y)
@@ -677,7 +690,7 @@ class TRCA(_ScoreClassifier):
     1.0
     """
 
-    def __init__(self, sfreq, bands=None, ensemble=True, weights="chen", order=4):
+    def __init__(self, sfreq=None, bands=None, ensemble=True, weights="chen", order=4):
         self.sfreq = sfreq
         self.bands = bands
         self.ensemble = ensemble
@@ -697,14 +710,14 @@ class TRCA(_ScoreClassifier):
         -------
         self
         """
+        self.sfreq_ = data_sfreq(self.sfreq, X, "TRCA")
         X = check_epochs(X)
         y = check_labels(y, len(X), min_per_class=2)
-        check_sfreq(self.sfreq)
         self.classes_ = np.unique(y)
         n_bands = 1 if self.bands is None else len(self.bands)
         self.weights_ = np.ones(1) if self.bands is None else _fusion_weights(self.weights, n_bands)
         filters, templates = [], []
-        for Xb in _filter_bank(X, self.sfreq, self.bands, self.order):
+        for Xb in _filter_bank(X, self.sfreq_, self.bands, self.order):
             Xb = Xb - Xb.mean(axis=-1, keepdims=True)
             filters.append(np.stack([trca_filters(Xb[y == c])[0][:, 0] for c in self.classes_], 1))
             templates.append(np.stack([Xb[y == c].mean(axis=0) for c in self.classes_]))
@@ -728,7 +741,7 @@ class TRCA(_ScoreClassifier):
         X = check_n_channels(self, check_epochs(X))
         check_n_channels(self, X, axis=-1, unit="samples per epoch")
         scores = np.zeros((len(X), len(self.classes_)))
-        for b, Xb in enumerate(_filter_bank(X, self.sfreq, self.bands, self.order)):
+        for b, Xb in enumerate(_filter_bank(X, self.sfreq_, self.bands, self.order)):
             Xb = Xb - Xb.mean(axis=-1, keepdims=True)
             for k in range(len(self.classes_)):
                 W = self.filters_[b] if self.ensemble else self.filters_[b][:, [k]]

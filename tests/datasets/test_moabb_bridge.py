@@ -59,7 +59,7 @@ def test_moabb_within_session_matches_ours_offline(mne_home, no_network):
 
     pipelines = {
         c["name"]: c["pipeline"]
-        for c in load_pipelines("pipelines")
+        for c in load_pipelines("pipelines", include_slow=True)  # CSP+LDA is opt-in
         if c["name"] in ("CSP+LDA", "TS+LR")
     }
     evaluation = WithinSessionEvaluation(

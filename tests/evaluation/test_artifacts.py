@@ -127,11 +127,13 @@ def test_real_psd_fold_scores_are_f_classif_r2_of_the_training_trials():
 
     from neuropipe.datasets import load_dataset
     from neuropipe.evaluation.pipelines import load_pipeline_file
+    from neuropipe.preprocessing import with_recording_info
 
     ep = load_dataset("eegmmidb-leftright", subjects=[1])
     y = LabelEncoder().fit_transform(ep.y)
     train, test = next(StratifiedKFold(5, shuffle=True, random_state=42).split(ep.X, y))
-    pipe = load_pipeline_file(PIPELINES / "psd_lda.py")[0]["pipeline"].fit(ep.X[train], y[train])
+    pipe = with_recording_info(load_pipeline_file(PIPELINES / "psd_lda.py")[0]["pipeline"], ep)
+    pipe.fit(ep.X[train], y[train])
     art = fold_artifacts(
         pipe, ep.X[test], y[test], pipe.predict(ep.X[test]), family="eeg", ch_names=ep.ch_names
     )

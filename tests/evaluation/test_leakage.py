@@ -95,6 +95,7 @@ def test_bundled_pipelines_show_the_gap_on_real_eeg(filename):
     from sklearn.preprocessing import LabelEncoder
 
     from neuropipe.datasets import load_dataset
+    from neuropipe.preprocessing import with_recording_info
 
     config = _load_pipeline(filename)
     assert config["paradigms"] == ["LeftRightImagery"]
@@ -102,7 +103,8 @@ def test_bundled_pipelines_show_the_gap_on_real_eeg(filename):
         "eegmmidb-leftright", subjects=[1], tmin=0.5, tmax=2.5, l_freq=8.0, h_freq=30.0
     )
     y = LabelEncoder().fit_transform(ep.y)
+    pipeline = with_recording_info(config["pipeline"], ep)  # the rate comes from the data
     res = optimistic_vs_leakfree(
-        config["pipeline"], ep.X, y, cv=StratifiedKFold(5, shuffle=True, random_state=42)
+        pipeline, ep.X, y, cv=StratifiedKFold(5, shuffle=True, random_state=42)
     )
     assert res["gap"] > 0.15

@@ -112,7 +112,7 @@ def test_default_epochs_and_scores_identical_to_moabb_defaults(offline_moabb, tm
     assert (ours.y == y).all()
     pipelines = {
         c["name"]: c["pipeline"]
-        for c in load_pipelines("pipelines")
+        for c in load_pipelines("pipelines", include_slow=True)  # CSP+LDA is opt-in
         if c["name"] in ("CSP+LDA", "TS+LR", "TS+SVM")
     }
     moabb = WithinSessionEvaluation(

@@ -25,6 +25,7 @@ from neuropipe.features.ssvep import (
     sinusoidal_references,
     trca_filters,
 )
+from neuropipe.preprocessing import with_recording_info
 
 SFREQ = 256.0
 
@@ -214,7 +215,8 @@ def test_ssvep_pipeline_files_load_and_fit(ssvep):
     for config in configs:
         if config["paradigms"] != ["SSVEP"]:
             continue
-        pipeline = config["pipeline"].fit(ssvep.X[subject1], ssvep.y[subject1])
+        pipeline = with_recording_info(config["pipeline"], ssvep)
+        pipeline.fit(ssvep.X[subject1], ssvep.y[subject1])
         assert set(pipeline.predict(ssvep.X[~subject1][:8])) <= set(ssvep.y)
 
 
