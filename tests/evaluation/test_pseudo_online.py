@@ -218,7 +218,6 @@ def _synthetic_run(seed, sfreq=100.0, seconds=60):
     return ContinuousRun(data, sfreq, ["C3", "Cz", "C4"], in_force, events, run=f"r{seed}")
 
 
-@pytest.mark.slow
 def test_report_draws_the_decision_timeline(tmp_path):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.pipeline import make_pipeline
