@@ -819,11 +819,20 @@ def _completed(tasks, n_splits, random_state, n_jobs, scheduler, log_level):
         for future in as_completed(futures):
             yield future.result()
         return
+    from contextlib import nullcontext
+
     from joblib import Parallel, delayed, parallel_config
 
     threads = blas_threads(n_jobs)
     jobs = (delayed(execute_task)(t, n_splits, random_state, log_level) for t in tasks)
-    with limit_threads(threads), parallel_config(inner_max_num_threads=threads):
+    # loky workers start with the limit (joblib sets their thread variables); n_jobs=1 runs
+    # here, under limit_threads
+    workers = (
+        parallel_config(backend="loky", inner_max_num_threads=threads)
+        if threads is not None and n_jobs != 1
+        else nullcontext()
+    )
+    with limit_threads(threads), workers:
         yield from Parallel(n_jobs=n_jobs, return_as="generator_unordered")(jobs)
 
 
