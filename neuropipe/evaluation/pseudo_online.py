@@ -275,6 +275,7 @@ def evaluate_pseudo_online(
         training epochs, ``time`` the fit's and ``predict_time`` the decisions' CPU
         seconds, ``n_classes`` the classes with idle.
     """
+    from ..preprocessing import with_recording_info
     from .artifacts import fold_artifacts
     from .protocols import to_schema
 
@@ -295,6 +296,11 @@ def evaluate_pseudo_online(
         )
         for run in runs
     ]
+    # the channel names and rate the pipelines leave to the data (as the offline protocols)
+    told = {
+        name: with_recording_info(pipeline, ch_names=runs[0].ch_names, sfreq=runs[0].sfreq)
+        for name, pipeline in pipelines.items()
+    }
     idle = runs[0].idle_label
     encoder = LabelEncoder().fit(np.concatenate([y for _, y in epochs] + [[idle]]))
     idle_code = int(encoder.transform([idle])[0])
@@ -310,7 +316,7 @@ def evaluate_pseudo_online(
             y_train = rng.permutation(y_train)
         trials = run.trials()
         trials["label"] = encoder.transform(trials["label"].to_numpy())
-        for name, pipeline in pipelines.items():
+        for name, pipeline in told.items():
             estimator = clone(pipeline)
             start = time.process_time()
             estimator.fit(X_train, y_train)
