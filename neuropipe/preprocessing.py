@@ -134,6 +134,57 @@ def with_recording_info(estimator, recording=None, *, ch_names=None, sfreq=None)
     return estimator.set_params(**updates) if updates else estimator
 
 
+def _channel_labels(estimator):
+    if estimator.ch_names_ is not None:
+        return list(estimator.ch_names_)
+    return [f"channel {i}" for i in range(estimator.n_channels_)]
+
+
+def _record_input(estimator, X, names):
+    """Record on ``estimator`` what its transform checks new epochs against: channel names
+    (``ch_names_``), samples per epoch (``n_times_``) and amplitudes (``amplitude_``) of the
+    training epochs ``X`` (3-D or 4-D, validated); flat channels are refused."""
+    _check_names_length(names, X.shape[1])
+    estimator.ch_names_ = None if names is None else [str(c) for c in names]
+    logvar = log_variance(X)
+    check_flat_channels(logvar, _channel_labels(estimator), "X", action="fitting")
+    estimator.n_times_, estimator.amplitude_ = X.shape[2], amplitude_statistics(logvar)
+    estimator.amplitude_["ndim"] = X.ndim  # filter-bank (4-D) or plain (3-D) epochs
+
+
+def _check_recording(estimator, names, sfreq):
+    """Refuse channel names / a rate that ``X`` carries (mne.Epochs) unlike the fitted ones."""
+    if names is not None and estimator.ch_names_ is not None:
+        check_ch_names(estimator.ch_names_, names, context="of X")
+    if sfreq is not None and estimator.sfreq_ is not None:
+        check_same_sfreq(
+            sfreq,
+            estimator.sfreq_,
+            "X",
+            fitted=f"{type(estimator).__name__} was fitted",
+            fix=f"resample the epochs (epochs.resample({estimator.sfreq_:g})) or fit the "
+            f"pipeline on epochs at {sfreq:g} Hz.",
+        )
+
+
+def _check_amplitudes(estimator, X):
+    """Refuse epochs of another length, in another unit or with flat channels."""
+    check_n_channels(estimator, X, axis=2, unit="samples per epoch")
+    if X.ndim != estimator.amplitude_["ndim"]:  # filtered vs unfiltered: not comparable
+        return X
+    logvar = log_variance(X)
+    check_flat_channels(logvar, _channel_labels(estimator), "X")
+    check_unit_scale(
+        logvar,
+        np.asarray(estimator.amplitude_["logvar_mean"]),
+        "X",
+        reference=f"those of the epochs {type(estimator).__name__} was fitted on",
+        fix="arrays hold microvolts (mne.Epochs are converted): multiply volts by 1e6, or "
+        "fit the pipeline on data in the unit you give it.",
+    )
+    return X
+
+
 class EpochsToArray(TransformerMixin, BaseEstimator):
     """Turn ``mne.Epochs`` into a microvolt array, and refuse epochs unlike the fitted ones.
 
@@ -179,7 +230,7 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
         Sampling rate seen in ``fit`` (None when unknown).
     amplitude_ : dict | None
         Per-channel mean and standard deviation of the log-variance of the training epochs
-        (:func:`~neuropipe._input_checks.amplitude_statistics`).
+        (:func:`~neuropipe._input_checks.amplitude_statistics`) and their rank (``ndim``).
 
     Examples
     --------
@@ -214,11 +265,6 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
             self, X, reset=reset, allow_nd=True, ensure_all_finite=False, dtype=np.float64
         )
 
-    def _names(self):
-        if self.ch_names_ is not None:
-            return list(self.ch_names_)
-        return [f"channel {i}" for i in range(self.n_channels_)]
-
     def fit(self, X, y=None):
         names, sfreq = recording_info(X)
         if names is not None and self.ch_names is not None:
@@ -233,47 +279,22 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
             )
         X = self._as_array(X, reset=True)
         self.n_channels_ = X.shape[1] if X.ndim >= 2 else 1
-        self.ch_names_ = names if names is not None else self.ch_names
-        self.ch_names_ = None if self.ch_names_ is None else [str(c) for c in self.ch_names_]
+        names = names if names is not None else self.ch_names
+        self.ch_names_ = None if names is None else [str(c) for c in names]
         rate = sfreq if sfreq is not None else self.sfreq
         self.sfreq_ = None if rate is None else check_sfreq(rate)
         self.n_times_, self.amplitude_ = None, None
         if X.ndim in (3, 4):
-            X = check_epochs(X, ndim=X.ndim)
-            _check_names_length(self.ch_names_, X.shape[1])
-            logvar = log_variance(X)
-            check_flat_channels(logvar, self._names(), "X", action="fitting")
-            self.n_times_, self.amplitude_ = X.shape[2], amplitude_statistics(logvar)
+            _record_input(self, check_epochs(X, ndim=X.ndim), self.ch_names_)
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        names, sfreq = recording_info(X)
-        if names is not None and self.ch_names_ is not None:
-            check_ch_names(self.ch_names_, names, context="of X")
-        if sfreq is not None and self.sfreq_ is not None:
-            check_same_sfreq(
-                sfreq,
-                self.sfreq_,
-                "X",
-                fitted="EpochsToArray was fitted",
-                fix=f"resample the epochs (epochs.resample({self.sfreq_:g})) or fit the "
-                f"pipeline on epochs at {sfreq:g} Hz.",
-            )
+        _check_recording(self, *recording_info(X))
         X = self._as_array(X, reset=False)
         if self.n_times_ is None:
             return X
-        X = check_n_channels(self, check_epochs(X, ndim=X.ndim), axis=2, unit="samples per epoch")
-        logvar = log_variance(X)
-        check_flat_channels(logvar, self._names(), "X")
-        check_unit_scale(
-            logvar,
-            np.asarray(self.amplitude_["logvar_mean"]),
-            "X",
-            reference="those of the epochs EpochsToArray was fitted on",
-            fix="arrays hold microvolts (mne.Epochs are converted): multiply volts by 1e6, or "
-            "fit the pipeline on data in the unit you give it.",
-        )
+        X = _check_amplitudes(self, check_epochs(X, ndim=X.ndim))
         if self.ch_names_ is None and self.sfreq_ is None:
             return X
         return RecordingArray(X, ch_names=self.ch_names_, sfreq=self.sfreq_)
@@ -570,6 +591,10 @@ class FilterBank(TransformerMixin, BaseEstimator):
         Number of bands.
     filters_ : list of BandPass
         One fitted band-pass per band (``method="scipy"`` on epochs only).
+    ch_names_, n_times_, amplitude_
+        What ``transform`` checks new epochs against, as :class:`EpochsToArray` does (the
+        first step of the filter-bank SSVEP pipelines): channel names and rate of
+        ``mne.Epochs``, samples per epoch, unit and flat channels.
 
     Examples
     --------
@@ -589,7 +614,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
     >>> fb = FilterBank(bands=None, method="mne").fit(epochs)
     >>> fb.bands_, fb.sfreq_, fb.transform(epochs).shape
     ([(12.5, 13.5)], 128.0, (2, 3, 256, 1))
-    >>> banked = np.zeros((2, 3, 256, 1))
+    >>> banked = np.random.default_rng(1).standard_normal((2, 3, 256, 1))
     >>> fb.transform(banked) is banked
     True
     """
@@ -623,6 +648,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
         check_option("method", self.method, ["scipy", "mne"])
         check_positive_int("order", self.order)
         parts = epochs_parts(X)
+        ch_names, _ = recording_info(X)
         X, epochs_sfreq = self._as_array(X, self.sfreq)
         sfreq = self.sfreq if self.sfreq is not None else epochs_sfreq
         self.sfreq_ = None if sfreq is None else check_sfreq(sfreq)
@@ -642,6 +668,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
                 raise ValueError("'bands' is empty; give at least one (low, high) band.")
         self.bands_ = bands
         self.n_channels_ = X.shape[1]
+        _record_input(self, X, ch_names)
         if X.ndim == 4:
             self.n_bands_ = X.shape[-1]
             self._check_banked(X)
@@ -686,12 +713,14 @@ class FilterBank(TransformerMixin, BaseEstimator):
 
     def transform(self, X):
         check_is_fitted(self)
+        _check_recording(self, *recording_info(X))
         X, _ = self._as_array(X, self.sfreq_)
         X = check_n_channels(self, X)
         if X.ndim == 4:
             self._check_banked(X)
-            return X
+            return _check_amplitudes(self, X)
         self._check_can_filter()
+        X = _check_amplitudes(self, X)
         if self.method == "mne":
             return np.stack(
                 [_mne_iir(X, self.sfreq_, low, high, self.order) for low, high in self.bands_],

@@ -126,3 +126,20 @@ def test_mne_epochs_names_and_rate_must_agree_with_the_parameters(s001):
     step = EpochsToArray().fit(epochs)
     assert step.ch_names_ == s001.ch_names and step.sfreq_ == 160.0
     np.testing.assert_allclose(step.transform(s001.X[:10]), s001.X[:10])  # arrays: no names
+
+
+def test_filter_bank_first_step_checks_too():
+    """The filter-bank SSVEP pipelines start with FilterBank, which checks as EpochsToArray."""
+    data = load_dataset("ssvep-exo", subjects=[1], paradigm="SSVEP")
+    epochs = data.to_mne()
+    config = load_pipeline_file(default_pipelines_dir() / "fb_mdm_ssvep.py")[0]
+    model = config["pipeline"].fit(epochs, data.y)
+    assert model[0].ch_names_ == data.ch_names and model[0].n_times_ == 513
+    assert set(model.predict(epochs[:5])) <= set(data.y)
+    with pytest.raises(ValueError, match="Channels of X are in a different order"):
+        model.predict(epochs.copy().reorder_channels(data.ch_names[::-1]))
+    with pytest.raises(ValueError, match="X is sampled at 128 Hz but FilterBank was fitted at"):
+        model.predict(epochs.copy().resample(128.0))
+    flat = epochs.copy().apply_function(lambda x: 0.0 * x, picks=["Oz"], channel_wise=True)
+    with pytest.raises(DataFileError, match=r"channel\(s\) \['Oz'\] are flat"):
+        model.predict(flat)

@@ -245,7 +245,7 @@ def test_filter_bank_passes_filter_bank_epochs_through():
 def test_filter_bank_says_what_it_lacks():
     X = np.random.default_rng(0).standard_normal((6, 2, 512))
     with pytest.raises(ValueError, match="was fitted on arrays, which carry none; .* bands="):
-        FilterBank(bands=None).fit(np.zeros((2, 2, 100, 3))).transform(X)
+        FilterBank(bands=None).fit(np.ones((2, 2, 100, 3)).cumsum(axis=2)).transform(X)
     with pytest.raises(ValueError, match="was fitted on arrays, which carry none"):
         FilterBank(256.0, bands=None).fit(X)
     with pytest.raises(ValueError, match="needs their sampling rate: pass sfreq"):
