@@ -35,10 +35,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import butter, sosfilt
+from scipy.signal import butter, sosfilt, sosfilt_zi
 from sklearn.pipeline import Pipeline
 
-from .._validation import check_positive_int, check_sfreq
+from .._validation import check_option, check_positive_int, check_sfreq
 
 __all__ = ["SlidingWindowDecoder", "causal_filter", "decide_run"]
 
@@ -68,6 +68,19 @@ def _band_sos(sfreq, l_freq, h_freq, filter_order):
     return None
 
 
+def _initial_state(sos, first, filter_init):
+    """sosfilt's state before the first sample: zeros, or the steady state of its value.
+
+    ``first`` is the first sample, shape (n_channels, 1). ``"steady"`` is the state the
+    filter would be in had the signal stayed at that value forever (scipy's
+    ``sosfilt_zi``): a DC offset then causes no step transient.
+    """
+    check_option("filter_init", filter_init, ["zeros", "steady"])
+    if filter_init == "zeros":
+        return np.zeros((sos.shape[0], first.shape[0], 2))
+    return sosfilt_zi(sos)[:, np.newaxis, :] * first[np.newaxis, :, :]
+
+
 def _as_chunk(chunk, name="chunk"):
     """A finite float64 array of shape (n_channels, n_samples), or a clear error."""
     chunk = np.asarray(chunk, dtype=np.float64)
@@ -84,12 +97,14 @@ def _as_chunk(chunk, name="chunk"):
     return chunk
 
 
-def causal_filter(data, sfreq, l_freq, h_freq, filter_order=4):
+def causal_filter(data, sfreq, l_freq, h_freq, filter_order=4, *, filter_init="zeros"):
     """Band-pass a continuous run causally, as :class:`SlidingWindowDecoder` does.
 
     A Butterworth filter of order ``filter_order`` over ``[l_freq, h_freq]`` (high-pass
     only if ``h_freq`` is None, low-pass only if ``l_freq`` is None), applied forward in
-    time with :func:`scipy.signal.sosfilt` from a zero initial state.
+    time with :func:`scipy.signal.sosfilt` from a zero initial state (``filter_init=
+    "zeros"``) or from the steady state of the first sample (``"steady"``: a DC offset,
+    as DC-coupled amplifiers give, causes no step transient).
 
     Parameters
     ----------
@@ -101,6 +116,8 @@ def causal_filter(data, sfreq, l_freq, h_freq, filter_order=4):
         Pass band edges in Hz; None for no high-pass / no low-pass.
     filter_order : int
         Order of the Butterworth filter.
+    filter_init : {"zeros", "steady"}
+        Initial state of the filter.
 
     Returns
     -------
@@ -117,9 +134,10 @@ def causal_filter(data, sfreq, l_freq, h_freq, filter_order=4):
     """
     data = _as_chunk(data, "data")
     sos = _band_sos(sfreq, l_freq, h_freq, filter_order)
-    if sos is None:
+    if sos is None or data.shape[1] == 0:
+        check_option("filter_init", filter_init, ["zeros", "steady"])
         return data.copy()
-    zi = np.zeros((sos.shape[0], data.shape[0], 2))
+    zi = _initial_state(sos, data[:, :1], filter_init)
     return sosfilt(sos, data, axis=-1, zi=zi)[0]
 
 
@@ -144,6 +162,10 @@ class SlidingWindowDecoder:
         Order of the Butterworth filter.
     classes : list | None
         Names of the probability columns; default ``model.classes_``.
+    filter_init : {"zeros", "steady"}
+        Initial state of the causal filter: zeros (the default), or the steady state of
+        the first sample, so that an amplifier's DC offset causes no step transient (see
+        :func:`causal_filter`).
 
     Attributes
     ----------
@@ -173,7 +195,17 @@ class SlidingWindowDecoder:
     """
 
     def __init__(
-        self, model, sfreq, *, window, step, l_freq=None, h_freq=None, filter_order=4, classes=None
+        self,
+        model,
+        sfreq,
+        *,
+        window,
+        step,
+        l_freq=None,
+        h_freq=None,
+        filter_order=4,
+        classes=None,
+        filter_init="zeros",
     ):
         if not hasattr(model, "predict"):
             raise TypeError(
@@ -190,6 +222,7 @@ class SlidingWindowDecoder:
         self.h_freq = h_freq
         self.filter_order = filter_order
         self._sos = _band_sos(self.sfreq, l_freq, h_freq, filter_order)
+        self.filter_init = check_option("filter_init", filter_init, ["zeros", "steady"])
         self._has_proba = hasattr(model, "predict_proba")
         if classes is None:
             classes = getattr(model, "classes_", None)
@@ -247,8 +280,6 @@ class SlidingWindowDecoder:
                 raise ValueError("chunk has no channels; push shape (n_channels, n_samples).")
             self.n_channels = chunk.shape[0]
             self._tail = np.zeros((self.n_channels, 0))
-            if self._sos is not None:
-                self._zi = np.zeros((self._sos.shape[0], self.n_channels, 2))
         elif chunk.shape[0] != self.n_channels:
             raise ValueError(
                 f"chunk has {chunk.shape[0]} channels, but the decoder received "
@@ -256,6 +287,8 @@ class SlidingWindowDecoder:
                 f"order (or reset() for a new recording)."
             )
         if self._sos is not None and chunk.shape[1]:
+            if self._zi is None:  # the first sample sets the initial state
+                self._zi = _initial_state(self._sos, chunk[:, :1], self.filter_init)
             chunk, self._zi = sosfilt(self._sos, chunk, axis=-1, zi=self._zi)
         start = self.n_samples - self._tail.shape[1]  # sample index of buffer[:, 0]
         buffer = np.concatenate([self._tail, chunk], axis=1)
@@ -300,7 +333,16 @@ class SlidingWindowDecoder:
 
 
 def decide_run(
-    model, data, sfreq, *, window, step, l_freq=None, h_freq=None, filter_order=4
+    model,
+    data,
+    sfreq,
+    *,
+    window,
+    step,
+    l_freq=None,
+    h_freq=None,
+    filter_order=4,
+    filter_init="zeros",
 ) -> pd.DataFrame:
     """The decisions of one :class:`SlidingWindowDecoder` over a whole continuous run.
 
@@ -320,6 +362,8 @@ def decide_run(
         Causal Butterworth pass band in Hz (see :func:`causal_filter`).
     filter_order : int
         Order of the Butterworth filter.
+    filter_init : {"zeros", "steady"}
+        Initial state of the causal filter (see :func:`causal_filter`).
 
     Returns
     -------
@@ -343,6 +387,7 @@ def decide_run(
         l_freq=l_freq,
         h_freq=h_freq,
         filter_order=filter_order,
+        filter_init=filter_init,
     )
     data = _as_chunk(data, "data")
     if data.shape[1] < decoder.n_window:

@@ -81,12 +81,13 @@ def _lsl():
     return lsl, player, stream
 
 
-def model_decoder(model, step, *, filter_order=4) -> SlidingWindowDecoder:
+def model_decoder(model, step, *, filter_order=4, filter_init="steady") -> SlidingWindowDecoder:
     """The sliding-window decoder of a calibrated model.
 
     The window holds as many samples as the calibration epochs
     (``round((tmax - tmin) * sfreq) + 1``: MNE includes ``tmax``); the causal band-pass is
-    the calibration's ``l_freq`` / ``h_freq``.
+    the calibration's ``l_freq`` / ``h_freq``, started by default from the steady state of
+    the first sample, so that an amplifier's DC offset causes no step transient.
 
     Parameters
     ----------
@@ -96,6 +97,8 @@ def model_decoder(model, step, *, filter_order=4) -> SlidingWindowDecoder:
         Time between two decisions in seconds.
     filter_order : int
         Order of the causal Butterworth band-pass.
+    filter_init : {"steady", "zeros"}
+        Initial state of the filter (see :func:`~neuropipe.online.causal_filter`).
 
     Returns
     -------
@@ -134,6 +137,7 @@ def model_decoder(model, step, *, filter_order=4) -> SlidingWindowDecoder:
         l_freq=ep["l_freq"],
         h_freq=ep["h_freq"],
         filter_order=filter_order,
+        filter_init=filter_init,
         classes=model.classes if hasattr(model.pipeline, "predict_proba") else None,
     )
 

@@ -49,9 +49,9 @@ def _chunks(data, sizes):
     return out
 
 
-@pytest.mark.parametrize("seed", [0, 1, 2])
-def test_chunked_equals_whole_run_bitwise(model, run, seed):
-    kwargs = dict(window=0.5, step=0.07, l_freq=8.0, h_freq=30.0)
+@pytest.mark.parametrize("seed, filter_init", [(0, "zeros"), (1, "zeros"), (2, "steady")])
+def test_chunked_equals_whole_run_bitwise(model, run, seed, filter_init):
+    kwargs = dict(window=0.5, step=0.07, l_freq=8.0, h_freq=30.0, filter_init=filter_init)
     whole = decide_run(model, run, SFREQ, **kwargs)
     rng = np.random.default_rng(seed)
     sizes = rng.integers(0, 60, size=40)  # includes empty and 1-sample chunks
@@ -83,6 +83,21 @@ def test_each_decision_is_the_model_on_the_filtered_window(model, run):
         # the pipeline's transformers run once for both: the same numbers, bit for bit
         assert row[["proba_left", "proba_right"]].tolist() == model.predict_proba(epoch)[0].tolist()
         assert row["label"] == model.predict(epoch)[0]
+
+
+def test_steady_initial_state_removes_the_dc_transient(run):
+    offset = np.array([[5000.0], [-20000.0], [300.0]])  # DC-coupled amplifier offsets, uV
+    flat = causal_filter(np.repeat(offset, 200, axis=1), SFREQ, 8.0, 30.0, filter_init="steady")
+    np.testing.assert_allclose(flat, 0.0, atol=1e-8)
+    zeros = causal_filter(np.repeat(offset, 200, axis=1), SFREQ, 8.0, 30.0)
+    assert np.abs(zeros[1, :20]).max() > 1000.0  # the step response of a zero start
+    # on a signal, the offset changes nothing: filter(x + c) == filter(x), both steady
+    steady = causal_filter(run + offset, SFREQ, 8.0, 30.0, filter_init="steady")
+    np.testing.assert_allclose(
+        steady, causal_filter(run, SFREQ, 8.0, 30.0, filter_init="steady"), atol=1e-7
+    )
+    with pytest.raises(ValueError, match="'filter_init' parameter"):
+        causal_filter(run, SFREQ, 8.0, 30.0, filter_init="mean")
 
 
 class _FirstSample:

@@ -170,7 +170,14 @@ def test_replayed_run_gives_the_offline_decisions(tmp_path, capsys):
     raw = standardize_channel_names(read_raw(FOLDER / "S001R12.edf"))
     data = raw.get_data(picks=model.ch_names)[:, offset : offset + 800] * 1e6
     offline = decide_run(
-        model.pipeline, data, 160.0, window=321 / 160, step=0.0625, l_freq=8.0, h_freq=30.0
+        model.pipeline,
+        data,
+        160.0,
+        window=321 / 160,
+        step=0.0625,
+        l_freq=8.0,
+        h_freq=30.0,
+        filter_init="steady",
     )
     columns = ["sample", "time", "label", "proba_left", "proba_right"]
     pd.testing.assert_frame_equal(
