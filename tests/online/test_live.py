@@ -186,3 +186,13 @@ def test_replayed_run_gives_the_offline_decisions(tmp_path, capsys):
     assert received and received == live["label"].tolist()[-len(received) :]
     assert (live["latency_ms"] >= 0).all()
     assert np.all(np.diff(live["lsl_time"]) > 0)
+
+
+def test_replay_alignment_locates_the_first_chunk_received():
+    from neuropipe.online.live import _locate
+
+    data = np.random.default_rng(0).standard_normal((3, 500))
+    assert _locate(data[:, 123:133], data) == 123
+    assert _locate(data[:, 123:133] + 1.0, data) is None  # not in the file
+    flat = np.zeros((3, 500))
+    assert _locate(flat[:, :10], flat) is None  # ambiguous: no alignment rather than a guess
