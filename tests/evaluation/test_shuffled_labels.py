@@ -13,6 +13,7 @@ from sklearn.preprocessing import LabelEncoder
 from neuropipe.datasets import load_dataset
 from neuropipe.evaluation.leakage import optimistic_vs_leakfree
 from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.preprocessing import with_recording_info
 from neuropipe.selection import R2Selector
 
 
@@ -33,7 +34,7 @@ def spectra():
     for subject in (1, 2):
         data = load_dataset("eegmmidb-leftright", subjects=[subject])
         out[subject] = (
-            steps[:-1].fit_transform(data.X),
+            with_recording_info(steps[:-1], data).fit_transform(data.X),
             LabelEncoder().fit_transform(data.y),
             steps[-1],
         )
