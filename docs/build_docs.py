@@ -34,6 +34,7 @@ MODULES = [
     ("neuropipe.model_selection", "Model selection (splitters and searches)"),
     ("neuropipe.decoders", "Continuous decoders"),
     ("neuropipe.evaluation", "Evaluation and benchmark"),
+    ("neuropipe.online", "Online decoding (sliding window, LSL)"),
     ("neuropipe.report", "Reports"),
     ("neuropipe.persistence", "Saving models"),
 ]
