@@ -15,6 +15,7 @@ import numpy as np
 __all__ = [
     "DataFileError",
     "check_option",
+    "numeric_columns",
     "check_epochs",
     "check_sfreq",
     "data_sfreq",
@@ -158,6 +159,54 @@ def check_option(name: str, value, allowed: Iterable):
     return value
 
 
+def numeric_columns(table, columns, *, what: str, fix: str, where=None) -> np.ndarray:
+    """``columns`` of a DataFrame as float64 (NaN where missing); text where a number
+    belongs is refused naming the column, the value, its row and the fix.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The table (a phenotype table, ``X`` of the fMRI pipelines).
+    columns : list of str
+        Columns that must hold numbers; missing values (NaN, empty fields) are kept.
+    what : str
+        What the columns are, starting the message (``"Covariate"``).
+    fix : str
+        The fix the message ends with.
+    where : callable | None
+        Says where a row is from its index label (default ``"row <label>"``).
+
+    Returns
+    -------
+    values : ndarray of float64, shape (n_rows, len(columns))
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = pd.DataFrame({"AGE": ["12.5", None, "twelve"]})
+    >>> numeric_columns(table.iloc[:2], ["AGE"], what="Covariate", fix="fix it.").ravel()
+    array([12.5,  nan])
+    >>> numeric_columns(table, ["AGE"], what="Covariate", fix="fix it.")
+    Traceback (most recent call last):
+    ...
+    ValueError: Covariate column 'AGE' holds text where numbers belong ('twelve' in row 2, 1 row(s) in all); fix it.
+    """
+    import pandas as pd
+
+    cells = table[list(columns)]
+    numeric = cells.apply(pd.to_numeric, errors="coerce")
+    text = numeric.isna() & cells.notna()
+    if text.to_numpy().any():
+        column = text.any().idxmax()
+        rows = cells.index[text[column]]
+        place = f"row {rows[0]!r}" if where is None else where(rows[0])
+        raise ValueError(
+            f"{what} column {column!r} holds text where numbers belong "
+            f"({cells.at[rows[0], column]!r} in {place}, {len(rows)} row(s) in all); {fix}"
+        )
+    return numeric.to_numpy(dtype=np.float64)
+
+
 def check_positive_int(name: str, value, minimum: int = 1) -> int:
     """Return ``value`` as int if it is an integer >= ``minimum``."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -219,6 +268,31 @@ def epochs_parts(X):
     return []
 
 
+def _refuse_bad_channels(names, bads) -> None:
+    """Refuse epochs whose channels ``names`` (those a step would use) include ``bads``.
+
+    Neither dropped nor kept silently: dropping them would fit a montage the recordings
+    given to ``predict`` may not share, keeping them would fit on what the user marked as
+    unusable; the choice (drop or interpolate) is the user's, made once on the epochs.
+
+    Examples
+    --------
+    >>> _refuse_bad_channels(["C3", "C4"], ["EOG"])
+    >>> _refuse_bad_channels(["C3", "C4"], ["C4"])
+    Traceback (most recent call last):
+    ...
+    ValueError: Channel(s) ['C4'] of the mne.Epochs are marked bad (info['bads']) and would be used; drop them (epochs.drop_channels(epochs.info['bads'])) or interpolate them (epochs.interpolate_bads()) before fitting, and do the same to the epochs given to predict.
+    """
+    used = [c for c in names if c in set(bads)]
+    if used:
+        raise ValueError(
+            f"Channel(s) {used} of the mne.Epochs are marked bad (info['bads']) and would be "
+            f"used; drop them (epochs.drop_channels(epochs.info['bads'])) or interpolate them "
+            f"(epochs.interpolate_bads()) before fitting, and do the same to the epochs given "
+            f"to predict."
+        )
+
+
 def as_epochs_array(X, scale=None, sfreq=None):
     """Return the data of ``mne.Epochs`` as a microvolt array; anything else unchanged.
 
@@ -237,6 +311,12 @@ def as_epochs_array(X, scale=None, sfreq=None):
     -------
     X : ndarray | array-like
         The EEG channels (all channels when there is none) of the epochs times ``scale``.
+
+    Raises
+    ------
+    ValueError
+        If some of those channels are marked bad in ``info['bads']``, naming them and the
+        fix (drop or interpolate them first): they are never used silently.
 
     Examples
     --------
@@ -261,6 +341,7 @@ def as_epochs_array(X, scale=None, sfreq=None):
         picks = mne.pick_types(part.info, eeg=True, meg=False, exclude=[])
         if len(picks) == 0:
             picks = np.arange(len(part.ch_names))
+        _refuse_bad_channels([part.ch_names[i] for i in picks], part.info["bads"])
         arrays.append(part.get_data(picks=picks))
     factor = EPOCHS_SCALE if scale is None else float(scale)
     data = arrays[0] if len(arrays) == 1 else np.concatenate(arrays, axis=0)

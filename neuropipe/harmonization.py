@@ -31,7 +31,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from ._validation import check_labels, check_option
+from ._validation import check_labels, check_option, numeric_columns
 
 __all__ = ["ComBat", "combat_fit", "combat_transform"]
 
@@ -275,18 +275,13 @@ class ComBat(TransformerMixin, BaseEstimator):
                 f"X has no column(s) {missing} ({what}); available columns are {list(X.columns)}."
             )
         site = X[self.site].astype(str).to_numpy()
-        covariates = X[list(self.covariates or [])]
-        numeric = covariates.apply(pd.to_numeric, errors="coerce")
-        text = numeric.isna() & covariates.notna()
-        if text.to_numpy().any():
-            column = text.any().idxmax()
-            rows = covariates.index[text[column]]
-            raise ValueError(
-                f"Covariate column {column!r} holds text where numbers belong "
-                f"({covariates.at[rows[0], column]!r} in row {rows[0]!r}, {len(rows)} row(s) in "
-                f"all); convert it to numbers (missing values as NaN) before ComBat."
-            )
-        return site, numeric.to_numpy(dtype=np.float64)
+        covariates = numeric_columns(
+            X,
+            self.covariates or [],
+            what="Covariate",
+            fix="convert it to numbers (missing values as NaN) before ComBat.",
+        )
+        return site, covariates
 
     def _features(self, X, y=None, fit=False):
         if isinstance(self.features, str) and self.features == "passthrough":

@@ -302,7 +302,8 @@ def save(obj, path) -> Path:
     ------
     OSError
         If ``path`` cannot be written (see :func:`check_output_file`), checked before
-        serialising; no ``.part`` file is left behind on failure.
+        serialising; no ``.part`` file is left behind on failure. An error while writing
+        (a full disk) names ``path`` (``exc.filename``).
 
     Warns
     -----
@@ -330,6 +331,10 @@ def save(obj, path) -> Path:
     try:
         tmp.write_bytes(data)
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk's error says only "No space left on device"
+        from .evaluation.runner import _named
+
+        raise _named(exc, path) from exc
     finally:  # nothing left behind if writing or moving failed
         tmp.unlink(missing_ok=True)
     return path

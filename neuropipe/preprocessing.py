@@ -200,7 +200,10 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
       rate: another rate or window changes it);
     - the unit: a median amplitude more than 10 times that of the training epochs either
       way (volts given for microvolts is 1e-6) is refused;
-    - flat channels (zero variance in half of the epochs or more) and NaN are refused.
+    - flat channels (zero variance in half of the epochs or more) and NaN are refused;
+    - channels marked bad in ``info['bads']`` of ``mne.Epochs`` are refused, at ``fit`` as
+      at ``predict``, naming them and the fix (drop or interpolate them first), so that
+      the recorded ``ch_names_`` never hold a channel the user marked unusable.
 
     Each refusal is one ``ValueError`` (a :class:`~neuropipe.DataFileError` for the unit
     and flat channels) naming the problem and the fix. 2-D input ``(n_samples,

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch
 
-from .._validation import check_option
+from .._validation import check_option, numeric_columns
 from ..io.fmri import load_roi_timeseries, read_roi_timeseries
 from .paths import find_data, verify_folder
 
@@ -146,8 +146,10 @@ def _read_folder(path: Path, verify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     if verify:
         _verify(path)
     files = _find_subject_files(path)
-    pheno = pd.read_csv(_find_phenotypes(path))
+    table = _find_phenotypes(path)
+    pheno = pd.read_csv(table)
     pheno = pheno.drop(columns=[c for c in pheno.columns if c.startswith("Unnamed")])
+    line = dict(zip(pheno["FILE_ID"], pheno.index + 2))  # line 1: the column names
     pheno = pheno.set_index("FILE_ID")
     missing = sorted(set(files["FILE_ID"]) - set(pheno.index))
     if missing:
@@ -155,7 +157,15 @@ def _read_folder(path: Path, verify: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
             f"{len(missing)} subject(s) in {str(path)!r} have no phenotype row (first: "
             f"{missing[0]}); use the PCP phenotype table {PHENOTYPE_FILE}."
         )
-    return files.reset_index(drop=True), pheno.loc[files["FILE_ID"]]
+    pheno = pheno.loc[files["FILE_ID"]]
+    numeric_columns(  # one error naming the cell, not numpy's or scikit-learn's at fit
+        pheno,
+        COVARIATES,
+        what=f"{str(table)!r}: phenotype",
+        fix="correct the value in the file (leave a missing value empty).",
+        where=lambda subject: f"the row of subject {subject}, line {line[subject]}",
+    )
+    return files.reset_index(drop=True), pheno
 
 
 def _zero_columns(timeseries):
