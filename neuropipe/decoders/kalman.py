@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
 
-from .._validation import check_option, check_positive_int, check_spd
+from .._validation import (
+    _as_float_array,
+    check_magnitude,
+    check_option,
+    check_positive_int,
+    check_spd,
+)
 from ._filter import (
     FilterPredictMixin,
     checked_state_model,
     column_scale,
     fit_state_model,
     information_filter,
+    information_step,
+    prior_step,
     validate_fit_data,
 )
 
@@ -182,7 +191,8 @@ class KalmanFilterRegressor(FilterPredictMixin, RegressorMixin, BaseEstimator):
     Notes
     -----
     Predictions depend on the order of the rows of ``X``: a filter carries its state
-    from one row to the next.
+    from one row to the next. ``predict(X)`` equals :meth:`init_state` followed by
+    :meth:`step` on each row (to a relative ``1e-12``), the causal online use.
 
     Examples
     --------
@@ -198,6 +208,10 @@ class KalmanFilterRegressor(FilterPredictMixin, RegressorMixin, BaseEstimator):
     >>> means, covs = kf.predict(X[500:], return_cov=True)
     >>> means.shape, covs.shape
     ((100, 2), (100, 2, 2))
+    >>> state = kf.init_state()
+    >>> online = np.array([kf.step(x) for x in X[500:]])
+    >>> bool(np.max(np.abs(online - means)) < 1e-12)
+    True
     """
 
     def __init__(self, fit_intercept=True, n_derivatives=0, steady_state=False):
@@ -220,6 +234,7 @@ class KalmanFilterRegressor(FilterPredictMixin, RegressorMixin, BaseEstimator):
         self : KalmanFilterRegressor
         """
         X, Y, self._y_1d = validate_fit_data(self, X, y, observation_model=True)
+        self.__dict__.pop("_online", None)  # the online state of the previous model
         check_positive_int("n_derivatives", self.n_derivatives, minimum=0)
         check_option("steady_state", self.steady_state, [False, True])
         if self.fit_intercept:
@@ -262,3 +277,66 @@ class KalmanFilterRegressor(FilterPredictMixin, RegressorMixin, BaseEstimator):
 
     def _state_units(self):
         return self._aug_scale[: len(self.state_mean_)]
+
+    def init_state(self):
+        """Reset the online filter before a new sequence of :meth:`step` calls.
+
+        The first step starts from the stationary prior, as :meth:`predict` does.
+
+        Returns
+        -------
+        self : KalmanFilterRegressor
+        """
+        check_is_fitted(self)
+        A, Gamma, H, Lambda, S = self._model
+        gain = np.linalg.solve(Lambda, H)  # as kalman_filter computes it
+        # mean, covariance, steady-state transition (once converged, with steady_state)
+        self._online = (None, None, None, gain, H.T @ gain, np.linalg.inv(S))
+        return self
+
+    def step(self, x, return_cov=False):
+        """Advance the online filter by one bin (causal: uses this bin and the past only).
+
+        Parameters
+        ----------
+        x : array-like, shape (n_features,)
+            Neural features of the new bin.
+        return_cov : bool
+            Also return the filtered covariance.
+
+        Returns
+        -------
+        mean : ndarray, shape (n_states,)
+            Filtered state, the row :meth:`predict` gives for this bin.
+        cov : ndarray, shape (n_states, n_states)
+            Filtered covariance. Only if ``return_cov``.
+        """
+        if not hasattr(self, "_online"):
+            raise RuntimeError("No filter state: call init_state() before the first step().")
+        x = _as_float_array(x, "x")
+        if x.shape != (self.n_features_in_,):
+            raise ValueError(
+                f"x must be one bin of shape ({self.n_features_in_},), got shape {x.shape}."
+            )
+        if not np.all(np.isfinite(x)):
+            raise ValueError("x contains NaN or infinite values; drop or impute the bin.")
+        check_magnitude(x, "x")
+        mu, sigma, J, gain, P, S_inv = self._online
+        A, Gamma = self._model[:2]
+        b = ((x - self.feature_mean_) / self.feature_scale_) @ gain
+        if mu is None:
+            mu, sigma = prior_step(b, P, S_inv)
+        elif J is not None:  # steady state, as information_filter continues
+            mu = b @ sigma.T + J @ mu
+        else:
+            new_mu, new_sigma = information_step(mu, sigma, b, P, A, Gamma)
+            if self.steady_state and np.max(np.abs(new_sigma - sigma)) <= 1e-12 * np.max(
+                np.abs(sigma)
+            ):
+                J = new_sigma @ np.linalg.inv(A @ new_sigma @ A.T + Gamma) @ A
+            mu, sigma = new_mu, new_sigma
+        self._online = (mu, sigma, J, gain, P, S_inv)
+        out, cov = self._output(mu[None], sigma[None], True)
+        d = len(self.state_mean_)
+        out, cov = np.reshape(out, -1), np.reshape(cov, (d, d))
+        return (out, cov) if return_cov else out
