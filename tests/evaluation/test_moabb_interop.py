@@ -33,6 +33,9 @@ def offline_moabb(tmp_path, monkeypatch, no_network):
     from moabb.paradigms import FilterBankSSVEP, LeftRightImagery
 
     monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    # set, so that MOABB's evaluations do not write it into ~/.mne/mne-python.json
+    # (a path that pytest deletes, which then broke the next session's run)
+    monkeypatch.setenv("MOABB_RESULTS", str(tmp_path))
     physionet = physionet_mi(subjects=[1], root=tmp_path)
     ssvep = BundledSSVEPExo(subjects=[1])
     monkeypatch.setattr(LeftRightImagery, "datasets", property(lambda self: [physionet]))
