@@ -14,6 +14,7 @@ import numpy as np
 
 __all__ = [
     "DataFileError",
+    "error_naming_path",
     "check_option",
     "numeric_columns",
     "check_epochs",
@@ -916,3 +917,32 @@ def check_array_input(X, name: str = "X", *, ndim=2):
         # targets, and numpy would fail on text later in its own words
         return values
     return X
+
+
+def error_naming_path(exc: OSError, path) -> OSError:
+    """The error of writing ``path``, naming it (a full disk's says only "No space left on
+    device", without the file).
+
+    Parameters
+    ----------
+    exc : OSError
+        The error raised while writing.
+    path : str | Path
+        The file being written.
+
+    Returns
+    -------
+    error : OSError
+        ``exc`` itself when it already names a file, else the same error naming ``path``.
+
+    Examples
+    --------
+    >>> import errno
+    >>> error_naming_path(OSError(errno.ENOSPC, "No space left on device"), "out/model.skops")
+    OSError(28, 'No space left on device')
+    >>> str(_)
+    "[Errno 28] No space left on device: 'out/model.skops'"
+    """
+    if exc.filename is not None:
+        return exc
+    return OSError(exc.errno, exc.strerror or str(exc), str(path))

@@ -36,7 +36,7 @@ from pathlib import Path
 import skops.io as sio
 from skops.io.exceptions import UNTRUSTED_TYPE_REASONS, UntrustedTypesFoundException
 
-from ._validation import DataFileError
+from ._validation import DataFileError, error_naming_path
 
 __all__ = [
     "TRUSTED_TYPES",
@@ -332,9 +332,7 @@ def save(obj, path) -> Path:
         tmp.write_bytes(data)
         os.replace(tmp, path)
     except OSError as exc:  # a full disk's error says only "No space left on device"
-        from .evaluation.runner import _named
-
-        raise _named(exc, path) from exc
+        raise error_naming_path(exc, path) from exc
     finally:  # nothing left behind if writing or moving failed
         tmp.unlink(missing_ok=True)
     return path

@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
+from .._validation import error_naming_path
+
 __all__ = [
     "BenchmarkTask",
     "ResumeReport",
@@ -116,14 +118,6 @@ class BenchmarkTask:
 # --------------------------------------------------------------------------------------
 
 
-def _named(exc: OSError, path: Path) -> OSError:
-    """The error of writing ``path``, naming it: a full disk's says only "No space left on
-    device", without the file."""
-    if exc.filename is not None:
-        return exc
-    return OSError(exc.errno, exc.strerror or str(exc), str(path))
-
-
 def _atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
     path = Path(path)
@@ -137,7 +131,7 @@ def _atomic_write_bytes(path: Path, data: bytes) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise _named(exc, path) from exc
+        raise error_naming_path(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -780,7 +774,7 @@ def _atomic_write_artifacts(path: Path, folds: list, meta: dict) -> str:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise _named(exc, path) from exc
+        raise error_naming_path(exc, path) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -24,6 +24,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .._logging import logger
+from .._validation import error_naming_path
 from . import figures as F
 from . import models as M
 from .checks import fmri_summary, sensitivity_specificity, usable_rows
@@ -948,12 +949,10 @@ def _sections(folder, models):
 @contextmanager
 def _naming(path: Path):
     """A write error names ``path`` (a full disk's says only "No space left on device")."""
-    from ..evaluation.runner import _named
-
     try:
         yield
     except OSError as exc:
-        raise _named(exc, path) from exc
+        raise error_naming_path(exc, path) from exc
 
 
 def _save(fig: _Figure, stem: Path) -> None:
