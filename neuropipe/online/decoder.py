@@ -35,10 +35,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.signal import butter, sosfilt, sosfilt_zi
+from scipy.signal import sosfilt, sosfilt_zi
 from sklearn.pipeline import Pipeline
 
 from .._validation import check_option, check_positive_int, check_sfreq
+from ..preprocessing import _bandpass_sos
 
 __all__ = ["SlidingWindowDecoder", "causal_filter", "decide_run"]
 
@@ -55,17 +56,12 @@ def _band_sos(sfreq, l_freq, h_freq, filter_order):
                 f"for sfreq={sfreq:g} Hz, got {value!r}; use None for no "
                 f"{'high' if name == 'l_freq' else 'low'}-pass."
             )
-    if l_freq is not None and h_freq is not None:
-        if float(l_freq) >= float(h_freq):
-            raise ValueError(f"'l_freq' ({l_freq} Hz) must be lower than 'h_freq' ({h_freq} Hz).")
-        return butter(
-            filter_order, [float(l_freq), float(h_freq)], "bandpass", fs=sfreq, output="sos"
-        )
-    if l_freq is not None:
-        return butter(filter_order, float(l_freq), "highpass", fs=sfreq, output="sos")
-    if h_freq is not None:
-        return butter(filter_order, float(h_freq), "lowpass", fs=sfreq, output="sos")
-    return None
+    if l_freq is not None and h_freq is not None and float(l_freq) >= float(h_freq):
+        raise ValueError(f"'l_freq' ({l_freq} Hz) must be lower than 'h_freq' ({h_freq} Hz).")
+    if l_freq is None and h_freq is None:
+        return None
+    # the design of neuropipe.preprocessing's filters (l_freq 0: no high-pass, h_freq None: no low-pass)
+    return _bandpass_sos(sfreq, 0.0 if l_freq is None else l_freq, h_freq, filter_order)
 
 
 def _initial_state(sos, first, filter_init):
