@@ -30,9 +30,11 @@ from sklearn.utils import Bunch
 
 from .._validation import check_option, numeric_columns
 from ..io.fmri import load_roi_timeseries, read_roi_timeseries
+from .base import Dataset
 from .paths import find_data, verify_folder
 
 __all__ = [
+    "ABIDE",
     "load_abide",
     "abide_path",
     "DEFAULT_PATH",
@@ -172,7 +174,21 @@ def _zero_columns(timeseries):
     return [np.flatnonzero(~np.any(ts != 0, axis=0)) for ts in timeseries]
 
 
-def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = "keep") -> Bunch:
+def _paths(path) -> list[Path]:
+    """The folders of ``path`` (one, several, or None for :func:`abide_path`)."""
+    if path is None:
+        return [abide_path()]
+    if isinstance(path, (str, os.PathLike)):
+        return [Path(os.fspath(path))]
+    paths = [Path(os.fspath(p)) for p in path]
+    if not paths:
+        raise ValueError("path is an empty list; pass at least one ABIDE folder.")
+    return paths
+
+
+def load_abide(
+    path=None, *, sites=None, subjects=None, verify: bool = False, zero_rois: str = "keep"
+) -> Bunch:
     """Load ABIDE I CC200 ROI time series with diagnosis, site and phenotypes.
 
     Parameters
@@ -189,6 +205,9 @@ def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = 
         nilearn's ``fetch_abide_pcp`` downloads).
     sites : str | list of str | None
         Keep only these sites (``SITE_ID`` values such as ``'NYU'``). None keeps all.
+    subjects : list of str | None
+        Keep only these subjects (PCP ``FILE_ID`` values such as ``'OHSU_0050142'``), in
+        the order of the folders. None keeps all.
     verify : bool
         Check every file against each folder's ``SHA256SUMS.txt`` before loading.
     zero_rois : {'keep', 'drop', 'raise'}
@@ -228,14 +247,7 @@ def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = 
     (26, (78, 200), 12)
     """
     check_option("zero_rois", zero_rois, ["keep", "drop", "raise"])
-    if path is None:
-        paths = [abide_path()]
-    elif isinstance(path, (str, os.PathLike)):
-        paths = [Path(os.fspath(path))]
-    else:
-        paths = [Path(os.fspath(p)) for p in path]
-        if not paths:
-            raise ValueError("path is an empty list; pass at least one ABIDE folder.")
+    paths = _paths(path)
     parts = [_read_folder(p, verify) for p in paths]
     files = pd.concat([f for f, _ in parts], ignore_index=True)
     pheno = pd.concat([p for _, p in parts])
@@ -254,6 +266,17 @@ def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = 
                 f"{sorted(pheno['SITE_ID'].unique())}."
             )
         keep = pheno["SITE_ID"].isin(sites).to_numpy()
+        files, pheno = files[keep].reset_index(drop=True), pheno[keep]
+    if subjects is not None:
+        subjects = [str(s) for s in np.atleast_1d(subjects)]
+        unknown = sorted(set(subjects) - set(pheno.index))
+        if unknown:
+            raise ValueError(
+                f"Subjects {unknown[:5]} are not in the ABIDE folder(s) {[str(p) for p in paths]}"
+                f"{f' (sites {sites})' if sites is not None else ''}; the subjects are PCP "
+                f"FILE_IDs such as {pheno.index[0]!r} (see ABIDE().subjects)."
+            )
+        keep = pheno.index.isin(subjects)
         files, pheno = files[keep].reset_index(drop=True), pheno[keep]
     timeseries = load_roi_timeseries(files["file"])
     zeros = _zero_columns(timeseries)
@@ -305,3 +328,74 @@ def load_abide(path=None, *, sites=None, verify: bool = False, zero_rois: str = 
         name="abide-pcp-cc200" if len(paths) == 1 else f"abide-pcp-cc200 ({len(paths)} folders)",
         description="\n\n".join(p.read_text() for p in provenance),
     )
+
+
+class ABIDE(Dataset):
+    """ABIDE I CC200 ROI time series as a dataset (``"abide-pcp-cc200"``, modality fMRI).
+
+    :meth:`load` returns what :func:`load_abide` returns for the same folders.
+
+    Parameters
+    ----------
+    path : str | path-like | list of them | None
+        Folder(s) of the data, as :func:`load_abide` takes them; None: the bundled
+        249-subject copy on the sample-data path (:func:`abide_path`).
+
+    Attributes
+    ----------
+    path : Path | list of Path
+        The folder, or the list of folders when several are given.
+
+    Examples
+    --------
+    >>> dataset = ABIDE()
+    >>> dataset.modality, dataset.paradigms, len(dataset.subjects), dataset.subjects[0]
+    ('fmri', ['fmri'], 249, 'KKI_0050772')
+    >>> data = dataset.load(subjects=["OHSU_0050142", "KKI_0050772"])
+    >>> data.subjects.tolist(), data.timeseries[1].shape
+    (['KKI_0050772', 'OHSU_0050142'], (78, 200))
+    """
+
+    name = "abide-pcp-cc200"
+    modality = "fmri"
+    paradigms = ["fmri"]
+    folder = FOLDER
+    data_type = "fMRI"
+    classes = "autism vs control (ROI time series, CC200)"
+    licence = "ABIDE: non-commercial research"
+    description = "neuropipe.datasets.load_abide()"
+
+    def __init__(self, path=None):
+        paths = _paths(path)
+        self.path = paths[0] if len(paths) == 1 else paths
+
+    @property
+    def subjects(self) -> list[str]:
+        """The PCP ``FILE_ID`` of every subject in the folder(s), in load order."""
+        paths = self.path if isinstance(self.path, list) else [self.path]
+        ids = []
+        for folder in paths:
+            if not folder.is_dir():
+                raise FileNotFoundError(f"ABIDE data folder not found: {str(folder)!r}.")
+            ids.extend(_find_subject_files(folder)["FILE_ID"].astype(str))
+        return ids
+
+    def load(self, subjects=None, paradigm=None, **kwargs) -> Bunch:
+        """:func:`load_abide` of :attr:`path`.
+
+        Parameters
+        ----------
+        subjects : list of str | None
+            PCP ``FILE_ID`` values to keep; default all.
+        paradigm : {"fmri", None}
+            The only paradigm of the dataset.
+        **kwargs
+            ``sites``, ``verify``, ``zero_rois`` of :func:`load_abide`.
+
+        Returns
+        -------
+        data : sklearn.utils.Bunch
+            As :func:`load_abide`.
+        """
+        self.check_paradigm(paradigm)
+        return load_abide(self.path, subjects=subjects, **kwargs)

@@ -16,14 +16,16 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 from sklearn.utils import Bunch
 
 from .._validation import DataFileError
 from ..io.decoding import read_decoding_csv, read_decoding_mat
+from .base import Dataset
 from .eeg import bundled_path
 from .paths import verify_folder
 
-__all__ = ["load_flint2012", "load_stevenson2011"]
+__all__ = ["Flint2012", "Stevenson2011", "load_flint2012", "load_stevenson2011"]
 
 
 def _folder(path, name: str, files: list[str]) -> Path:
@@ -172,3 +174,87 @@ def load_stevenson2011(path=None, verify=True):
         _verify(folder)
     X, y = read_decoding_mat(folder / fname, state_rows=[0, 1])
     return _bunch("stevenson2011", folder, X, y)
+
+
+class _DecodingSession(Dataset):
+    """One bundled recording session (subject 1) with hand velocity: modality decoding."""
+
+    modality = "decoding"
+    paradigms = ["decoding"]
+    data_type = "spikes"
+
+    def __init__(self, path=None):
+        super().__init__(bundled_path(self.folder) if path is None else path)
+
+    @property
+    def subjects(self) -> list[int]:
+        """``[1]``: one monkey, one session."""
+        return [1]
+
+    def load(self, subjects=None, paradigm=None, verify=True) -> Bunch:
+        """The loader's Bunch of :attr:`path` (see :func:`load_flint2012`,
+        :func:`load_stevenson2011`).
+
+        Parameters
+        ----------
+        subjects : list of int | None
+            ``[1]`` or None (the one session).
+        paradigm : {"decoding", None}
+            The only paradigm of the dataset.
+        verify : bool
+            Check the files against ``SHA256SUMS.txt`` (when the folder has one).
+
+        Returns
+        -------
+        data : sklearn.utils.Bunch
+        """
+        self.check_paradigm(paradigm)
+        if subjects is not None and [int(s) for s in np.atleast_1d(subjects)] != [1]:
+            raise ValueError(
+                f"{self.name!r} has one subject, 1; got subjects={subjects!r} (pass None or [1])."
+            )
+        return self._loader(self.path, verify=verify)
+
+
+class Flint2012(_DecodingSession):
+    """The Flint et al. (2012) session as a dataset (``"flint2012"``): :meth:`load`
+    returns what :func:`load_flint2012` returns.
+
+    Parameters
+    ----------
+    path : str | Path | None
+        Folder with ``x.csv`` and ``z.csv``; ``None`` uses the bundled copy.
+
+    Examples
+    --------
+    >>> Flint2012().load().X.shape
+    (7792, 10)
+    """
+
+    name = folder = "flint2012"
+    classes = "hand velocity decoding (M1, 100 ms bins)"
+    licence = "MIT (data: CRCNS)"
+    description = "neuropipe.datasets.load_flint2012()"
+    _loader = staticmethod(load_flint2012)
+
+
+class Stevenson2011(_DecodingSession):
+    """The Stevenson et al. (2011) session as a dataset (``"stevenson2011"``):
+    :meth:`load` returns what :func:`load_stevenson2011` returns.
+
+    Parameters
+    ----------
+    path : str | Path | None
+        Folder with ``m1_stevenson_2011.mat``; ``None`` uses the bundled copy.
+
+    Examples
+    --------
+    >>> Stevenson2011().load().X.shape
+    (15536, 171)
+    """
+
+    name = folder = "stevenson2011"
+    classes = "hand velocity decoding (171 M1 units, 50 ms bins)"
+    licence = "MIT (data: DREAM)"
+    description = "neuropipe.datasets.load_stevenson2011()"
+    _loader = staticmethod(load_stevenson2011)

@@ -14,6 +14,7 @@ import numpy as np
 
 from .._validation import DataFileError, check_option
 from ..io.eeg import EpochsData, read_epochs
+from .base import Dataset
 
 __all__ = ["bundled_path", "EEGDataset", "EEGMMIDBLeftRight", "EEGMMIDBHandsFeet", "SSVEPExo"]
 
@@ -47,11 +48,12 @@ def bundled_path(name: str = "") -> Path:
     return find_data(name)
 
 
-class EEGDataset:
+class EEGDataset(Dataset):
     """Base class of an EEG dataset stored as files, one or more per subject and session.
 
     Subclasses define ``name``, ``folder``, ``event_map``, ``paradigms`` (MOABB paradigm
-    name -> epoching keyword arguments), ``_find_subjects`` and ``_subject_files``.
+    name -> epoching keyword arguments), ``_find_subjects`` and ``_subject_files``; the
+    modality is ``"eeg"`` (see :class:`~neuropipe.datasets.Dataset`).
 
     Parameters
     ----------
@@ -59,10 +61,8 @@ class EEGDataset:
         Folder of the dataset; default the bundled copy.
     """
 
-    name = ""
-    folder = ""
-    description = ""
-    licence = ""
+    modality = "eeg"
+    data_type = "EEG"
     event_map: dict = {}
     paradigms: dict = {}
 
@@ -76,6 +76,28 @@ class EEGDataset:
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self.name!r}: subjects {self.subjects}, {self.path}>"
+
+    @classmethod
+    def table_row(cls) -> dict:
+        """As :meth:`Dataset.table_row`, the classes being the labels of ``event_map``."""
+        classes = ", ".join(sorted(set(map(str, cls.event_map.values()))))
+        return {**super().table_row(), "classes": classes}
+
+    def left_out(self) -> list[int]:
+        """Subjects with a folder in :attr:`path` that the dataset does not load (runs it
+        needs are missing).
+
+        Examples
+        --------
+        >>> EEGMMIDBHandsFeet().left_out()  # the other bundled subjects lack runs 6, 10, 14
+        [2, 3, 4, 5, 6]
+        """
+        found = set()
+        for folder in self.path.rglob("*"):
+            match = re.fullmatch(r"(?:S|subject|sub-)(\d+)", folder.name)
+            if match and folder.is_dir():
+                found.add(int(match.group(1)))
+        return sorted(found - set(self.subjects))
 
     @property
     def subjects(self) -> list[int]:
@@ -105,8 +127,7 @@ class EEGDataset:
         epochs : EpochsData
             With ``subject``, ``session`` and ``run`` in ``metadata``.
         """
-        paradigm = paradigm or next(iter(self.paradigms))
-        check_option("paradigm", paradigm, list(self.paradigms))
+        paradigm = self.check_paradigm(paradigm)
         options = {**self.paradigms[paradigm], **kwargs}
         available = self.subjects
         if subjects is None:
@@ -148,9 +169,7 @@ class EEGDataset:
         >>> SSVEPExo().epoching("SSVEP")
         {'tmin': 2.0, 'tmax': 4.0, 'l_freq': 7.0, 'h_freq': 45.0}
         """
-        paradigm = paradigm or next(iter(self.paradigms))
-        check_option("paradigm", paradigm, list(self.paradigms))
-        return dict(self.paradigms[paradigm])
+        return dict(self.paradigms[self.check_paradigm(paradigm)])
 
     def load_continuous(self, subject: int, paradigm: str | None = None) -> list:
         """Every run of a subject as a continuous recording with the label in force.

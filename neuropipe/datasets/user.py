@@ -61,8 +61,9 @@ from pathlib import Path
 import numpy as np
 
 from .._logging import logger
-from .._validation import DataFileError, check_option
+from .._validation import DataFileError
 from ..io.eeg import EpochsData, epochs_from_raw, read_epochs, standardize_channel_names
+from .base import MOABB_PARADIGMS, Dataset
 
 __all__ = [
     "BIDSDataset",
@@ -142,8 +143,6 @@ def _pair(config, key, source, what, example, *, minimum=None):
 def _epoching(config: dict, source: str) -> tuple[dict, dict, list]:
     """Event map, epoching keyword arguments and paradigm names of a TOML config, every
     field checked (type, order, known paradigm) with its name and the fix."""
-    from ..evaluation.pipelines import KNOWN_PARADIGMS
-
     unknown = sorted(set(config) - set(_KEYS))
     if unknown:
         raise DatasetSpecError(f"{source}: unknown keys {unknown}; the keys are {list(_KEYS)}.")
@@ -186,11 +185,11 @@ def _epoching(config: dict, source: str) -> tuple[dict, dict, list]:
             f"{source}: 'paradigm' must be a paradigm name or a list of them, e.g. paradigm = "
             f'"LeftRightImagery", got {config["paradigm"]!r}.'
         )
-    strange = [p for p in paradigms if p not in KNOWN_PARADIGMS]
+    strange = [p for p in paradigms if p not in MOABB_PARADIGMS]
     if strange:
         raise DatasetSpecError(
-            f"{source}: 'paradigm' lists {strange}, which no pipeline file can declare; the "
-            f"paradigms are {list(KNOWN_PARADIGMS)}."
+            f"{source}: 'paradigm' lists {strange}, which are not MOABB paradigm names; the "
+            f"paradigms of an EEG dataset are {list(MOABB_PARADIGMS)}."
         )
     for key in ("name", "task"):
         if key in config and not isinstance(config[key], str):
@@ -244,10 +243,12 @@ def _subject_number(label: str, index: int) -> int:
     return int(digits.group(1)) if digits else index
 
 
-class _UserDataset:
-    """Shared shell: ``subjects``, ``paradigms`` and checks of ``load``'s arguments."""
+class _UserDataset(Dataset):
+    """Shared shell: ``subjects``, ``paradigms`` and checks of ``load``'s arguments; an EEG
+    :class:`~neuropipe.datasets.Dataset` (``path`` is set by each kind)."""
 
-    name = ""
+    modality = "eeg"
+    data_type = "EEG"
     paradigms: dict = {}
 
     def __repr__(self) -> str:
@@ -264,8 +265,7 @@ class _UserDataset:
         return self.subjects
 
     def _check_load(self, subjects, paradigm):
-        paradigm = paradigm or next(iter(self.paradigms))
-        check_option("paradigm", paradigm, list(self.paradigms))
+        paradigm = self.check_paradigm(paradigm)
         subjects = (
             self.default_subjects if subjects is None else [int(s) for s in np.atleast_1d(subjects)]
         )
@@ -289,6 +289,7 @@ class TOMLDataset(_UserDataset):
     """
 
     def __init__(self, path, name=None):
+        super().__init__()  # path None: the description lists files, which may lie anywhere
         path = Path(path)
         self.config_file = path / CONFIG_NAME if path.is_dir() else path
         if not self.config_file.is_file():
@@ -435,7 +436,8 @@ class BIDSDataset(_UserDataset):
     ):
         import mne_bids
 
-        self.root = Path(root)
+        super().__init__(root)
+        self.root = self.path
         if not (self.root / "dataset_description.json").is_file():
             raise FileNotFoundError(
                 f"{str(self.root)!r} is not a BIDS root (no dataset_description.json)."
@@ -730,6 +732,7 @@ class MOABBDataset(_UserDataset):
     def __init__(self, code, name=None):
         import moabb.paradigms
 
+        super().__init__()  # path None: the files are in MNE's data folder
         self.dataset = _moabb_dataset(code)
         self.name = name or f"moabb:{code}"
         self._subjects = {int(s): s for s in self.dataset.subject_list}
