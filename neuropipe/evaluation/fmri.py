@@ -58,7 +58,7 @@ def is_fmri_protocol(protocol) -> bool:
     return protocol == "leave-site-out" or bool(_STRATIFIED.match(str(protocol)))
 
 
-def fmri_splits(protocol, y, site, random_state=RANDOM_STATE):
+def fmri_splits(protocol, y, site, random_state=RANDOM_STATE, *, cv=None):
     """Train/test splits of one protocol.
 
     Parameters
@@ -71,6 +71,9 @@ def fmri_splits(protocol, y, site, random_state=RANDOM_STATE):
         Acquisition site of each subject.
     random_state : int
         Shuffling seed of the stratified folds.
+    cv : cross-validator | None
+        The protocol's splitter, given the sites as ``groups`` (default
+        ``make_splitter(protocol, random_state=random_state)``).
 
     Returns
     -------
@@ -95,7 +98,8 @@ def fmri_splits(protocol, y, site, random_state=RANDOM_STATE):
             f"'stratified-<k>fold' (e.g. 'stratified-10fold') and 'leave-site-out', but got "
             f"{protocol!r} instead."
         )
-    cv = make_splitter(protocol, random_state=random_state)
+    if cv is None:
+        cv = make_splitter(protocol, random_state=random_state)
     splits = list(cv.split(y, y, groups=site))
     if protocol == "leave-site-out":
         return [(str(site[test][0]), train, test) for train, test in splits]
@@ -110,7 +114,7 @@ def _check_fmri_data(data):
 
 
 def evaluate_fmri_protocol(
-    pipelines, data, protocol, *, dataset=None, random_state=RANDOM_STATE, artifacts=None
+    pipelines, data, protocol, *, dataset=None, random_state=RANDOM_STATE, artifacts=None, cv=None
 ) -> pd.DataFrame:
     """Cross-validate fMRI pipelines under one protocol: rows of the one results schema.
 
@@ -129,6 +133,9 @@ def evaluate_fmri_protocol(
         Seed of the stratified folds.
     artifacts : list | None
         If a list, the report's arrays of every fold are appended to it.
+    cv : cross-validator | None
+        The protocol's splitter (built once by the benchmark); default the one of
+        ``protocol`` seeded with ``random_state`` (see :func:`fmri_splits`).
 
     Returns
     -------
@@ -141,7 +148,7 @@ def evaluate_fmri_protocol(
         ``predict_time`` fit / prediction CPU seconds.
     """
     y = _check_fmri_data(data)
-    splits = fmri_splits(protocol, y, data.site, random_state)
+    splits = fmri_splits(protocol, y, data.site, random_state, cv=cv)
     rows = []
     for name, pipeline in pipelines.items():
         # products of small matrices are faster with one BLAS thread on a busy machine

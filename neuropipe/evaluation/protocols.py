@@ -284,6 +284,7 @@ def evaluate_within_session(
     scoring: str | None = None,
     n_permutations: int = 0,
     artifacts: list | None = None,
+    cv=None,
 ) -> pd.DataFrame:
     """Stratified k-fold cross-validation in each subject's session.
 
@@ -313,6 +314,9 @@ def evaluate_within_session(
     artifacts : list | None
         If a list, the report's arrays of every fold are appended to it (see
         :func:`evaluate_folds`; ``row`` is the row of the returned table).
+    cv : cross-validator | None
+        The splitter of each session's epochs (its ``n_splits`` replaces ``n_splits``);
+        default ``WithinSessionSplitter(n_splits, random_state=random_state)``.
 
     Returns
     -------
@@ -320,12 +324,13 @@ def evaluate_within_session(
         One row per pipeline, subject and session, columns :data:`RESULTS_SCHEMA`
         (``time`` / ``predict_time``: mean fit / scoring CPU time of a fold in seconds).
     """
-    check_positive_int("n_splits", n_splits, minimum=2)
+    if cv is None:
+        cv = WithinSessionSplitter(n_splits, random_state=random_state)
+    n_splits = check_positive_int("n_splits", getattr(cv, "n_splits", n_splits), minimum=2)
     pipelines = _told_recording(pipelines, data)
     options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = []
     groups = data.metadata.groupby(["subject", "session"], sort=True).indices
-    cv = WithinSessionSplitter(n_splits, random_state=random_state)
     for (subject, session), index in groups.items():
         encoder = LabelEncoder()
         X, y = data.X[index], encoder.fit_transform(data.y[index])
@@ -394,13 +399,16 @@ def evaluate_cross_session(
     n_permutations: int = 0,
     random_state: int | None = 42,
     artifacts: list | None = None,
+    cv=None,
 ) -> pd.DataFrame:
     """Leave one session out, within each subject (subjects with one session are skipped).
 
     Returns one row per pipeline, subject and held-out session (``session`` is the
-    session tested, ``samples`` the number of training epochs); folds of
-    :class:`~neuropipe.model_selection.CrossSessionSplitter`.
+    session tested, ``samples`` the number of training epochs); folds of ``cv`` (default
+    :class:`~neuropipe.model_selection.CrossSessionSplitter`), split with each subject's
+    metadata as ``groups``.
     """
+    cv = CrossSessionSplitter() if cv is None else cv
     pipelines = _told_recording(pipelines, data)
     options = dict(scoring=scoring, n_permutations=n_permutations, random_state=random_state)
     rows = []
@@ -410,7 +418,7 @@ def evaluate_cross_session(
             continue
         encoder = LabelEncoder()
         X, y = data.X[index], encoder.fit_transform(data.y[index])
-        splits = list(CrossSessionSplitter().split(X, y, groups=meta))
+        splits = list(cv.split(X, y, groups=meta))
         sessions = meta["session"].to_numpy()
         jobs = [(n, p, split) for n, p in pipelines.items() for split in splits]
         rows += _evaluate_held_out(
@@ -437,6 +445,7 @@ def evaluate_cross_subject(
     n_permutations: int = 0,
     random_state: int | None = 42,
     artifacts: list | None = None,
+    cv=None,
 ) -> pd.DataFrame:
     """Leave one subject out: train on all other subjects, test on the held-out one.
 
@@ -445,9 +454,11 @@ def evaluate_cross_subject(
     subjects : list | None
         Held-out subjects to evaluate (default all); training always uses every other
         subject in ``data``.
+    cv : cross-validator | None
+        Splits the epochs with their subjects as ``groups``, one subject per test fold;
+        default :class:`~neuropipe.model_selection.CrossSubjectSplitter`.
 
-    Returns one row per pipeline and held-out subject (``session`` is ``"all"``); folds of
-    :class:`~neuropipe.model_selection.CrossSubjectSplitter`.
+    Returns one row per pipeline and held-out subject (``session`` is ``"all"``).
     """
     groups = data.metadata["subject"].to_numpy()
     if np.unique(groups).size < 2:
@@ -456,7 +467,9 @@ def evaluate_cross_subject(
     y = encoder.fit_transform(data.y)
     splits = [
         (train, test)
-        for train, test in CrossSubjectSplitter().split(data.X, y, groups=groups)
+        for train, test in (CrossSubjectSplitter() if cv is None else cv).split(
+            data.X, y, groups=groups
+        )
         if subjects is None or groups[test[0]] in subjects
     ]
     pipelines = _told_recording(pipelines, data)
