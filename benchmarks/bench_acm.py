@@ -56,8 +56,8 @@ from sklearn.svm import SVC
 from threadpoolctl import threadpool_limits
 from tqdm import tqdm
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import get_dataset, load_dataset
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.features.augmented import augmented_covariances
 from neuropipe.features.embedding import AutoAugmentedCovariances
 

@@ -38,9 +38,9 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.decoders import DiscriminativeKalmanFilter, KalmanFilterRegressor, maae, nrmse, r2
 from neuropipe.evaluation.decoding import DECODING_DATASETS, validation_score
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.model_selection import TimeOrderedSplit
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -161,8 +161,8 @@ def _score(name, pipeline, data, subject):
 def run(subjects, include_slow, n_jobs, pipelines_dir, only, exclude, epoching) -> tuple:
     from joblib import Parallel, delayed
 
+    from neuropipe.benchmark.pipeline_files import load_pipelines
     from neuropipe.datasets import load_dataset
-    from neuropipe.evaluation.pipelines import load_pipelines
 
     configs = [
         c
@@ -225,7 +225,7 @@ def merge(csv: Path | None, results: pd.DataFrame) -> pd.DataFrame:
 
 def current_sets(results: pd.DataFrame, pipelines_dir) -> pd.DataFrame:
     """``family`` and ``set`` columns as the pipeline files say now."""
-    from neuropipe.evaluation.pipelines import load_pipelines
+    from neuropipe.benchmark.pipeline_files import load_pipelines
 
     info = {c["name"]: c for c in load_pipelines(pipelines_dir, include_slow=True)}
     results = results[results["pipeline"].isin(list(info) + list(REFERENCES))].copy()

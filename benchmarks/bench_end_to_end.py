@@ -11,7 +11,7 @@ TS+SVM, FgMDM, ACM+TS+SVM fast). Each repeat runs, in one process on one BLAS th
    and ``FgMDM``) in place of ``pipelines/fgmdm.py`` (the same model written as pyRiemann
    steps and neuropipe's faster shrinkage-LDA solve), the other files unchanged
    (``--no-moabb-reference`` skips it);
-3. neuropipe's :func:`~neuropipe.evaluation.benchmark.run_benchmark` (the code behind
+3. neuropipe's :func:`~neuropipe.benchmark.runner.run_benchmark` (the code behind
    ``neuropipe benchmark``, one job, a fresh task store, its in-process caches of epochs,
    per-epoch covariances and transformer fits emptied).
 
@@ -39,11 +39,10 @@ import mne
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from neuropipe.benchmark import run_benchmark
+from neuropipe.benchmark.cache import clear_epoch_cache, transformer_memory
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets.moabb_bridge import physionet_mi
-from neuropipe.evaluation import runner
-from neuropipe.evaluation.benchmark import run_benchmark
-from neuropipe.evaluation.cache import clear_epoch_cache, transformer_memory
-from neuropipe.evaluation.pipelines import load_pipeline_file
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = ["csp_lda.py", "ts_lr.py", "ts_svm.py", "fgmdm.py", "acm_tgsp_svm_fast.py"]
@@ -93,9 +92,6 @@ def run_moabb(files, subjects, reference=False):
 
 def run_neuropipe(files, subjects):
     # every repeat starts cold: no epochs, no transformer fits left from the last one
-    load = getattr(runner, "_load", None)
-    if hasattr(load, "cache_clear"):
-        load.cache_clear()
     clear_epoch_cache()
     transformer_memory().clear(warn=False)
     results = run_benchmark(

@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets.abide import DEFAULT_PATH, load_abide
 from neuropipe.evaluation.fmri import RANDOM_STATE, evaluate_fmri_protocol, summarize_fmri
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.features._subject_cache import subject_cache
 
 REPO = Path(__file__).resolve().parents[1]

@@ -36,9 +36,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from neuropipe.evaluation.benchmark import run_benchmark
+from neuropipe.benchmark import run_benchmark, write_csv_atomic
 from neuropipe.evaluation.pseudo_online import summarize_pseudo_online
-from neuropipe.evaluation.runner import write_csv_atomic
 
 COLUMNS = [
     "offline",

@@ -13,7 +13,7 @@ import time
 
 import pandas as pd
 
-from neuropipe.evaluation.benchmark import dask_client, run_benchmark
+from neuropipe.benchmark import dask_client, run_benchmark
 
 KEYS = ["dataset", "subject", "session", "pipeline"]
 

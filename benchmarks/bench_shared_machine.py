@@ -30,7 +30,7 @@ SNIPPET = """
 import sys
 from sklearn.model_selection import cross_val_score
 from neuropipe.datasets import load_dataset
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe._threads import blas_threads, limit_threads
 
 epochs = load_dataset("eegmmidb-leftright", subjects=[1])

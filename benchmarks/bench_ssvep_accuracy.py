@@ -54,9 +54,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import load_dataset
 from neuropipe.evaluation.chance import chance_level
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.evaluation.protocols import evaluate_cross_session, evaluate_within_session
 from neuropipe.features.ssvep import SSVEPCCA, TRCA
 from neuropipe.preprocessing import with_recording_info
@@ -345,7 +345,7 @@ protocol, so it is a check of the ranking above on a split that no choice saw.
 ```python
 from sklearn.model_selection import cross_val_score
 from neuropipe.datasets import load_dataset
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 
 ep = load_dataset("ssvep-exo", subjects=[3], paradigm="SSVEP")   # 2-4 s, 7-45 Hz
 best = load_pipeline_file("pipelines/fbcca_fbts_ssvep.py")[0]["pipeline"]

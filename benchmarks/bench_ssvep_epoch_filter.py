@@ -21,8 +21,8 @@ import time
 import pandas as pd
 from sklearn.base import clone
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import load_dataset
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.evaluation.protocols import evaluate_within_session
 from neuropipe.preprocessing import stimulus_bands
 

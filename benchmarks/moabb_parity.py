@@ -18,9 +18,9 @@ import warnings
 import mne
 import pandas as pd
 
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets import load_dataset
 from neuropipe.datasets.moabb_bridge import physionet_mi
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.evaluation.protocols import evaluate_within_session
 
 

@@ -3,7 +3,8 @@
 Every stage is a scikit-learn estimator over numpy arrays; see the sub-packages:
 ``io`` (readers), ``datasets`` (bundled data), ``preprocessing``, ``features``,
 ``selection``, ``decoders``, ``model_selection`` (splitters and searches), ``evaluation``
-and ``report``. Names are imported on first use, so ``import neuropipe`` is instant.
+(the fold maths), ``benchmark`` (planning, runner, task store, pipeline files) and
+``report``. Names are imported on first use, so ``import neuropipe`` is instant.
 """
 
 import importlib
@@ -44,6 +45,7 @@ _LAZY = {
 
 #: Sub-packages reachable as attributes (``neuropipe.features.PSD`` after ``import neuropipe``).
 _SUBMODULES = (
+    "benchmark",
     "datasets",
     "decoders",
     "ensemble",

@@ -34,8 +34,8 @@ def _cmd_datasets(args) -> int:
 
 
 def _cmd_pipelines(args) -> int:
+    from .benchmark.pipeline_files import list_pipelines
     from .datasets.paths import default_pipelines_dir
-    from .evaluation.pipelines import list_pipelines
 
     folder = Path(args.pipelines) if args.pipelines else default_pipelines_dir()
     table = list_pipelines(folder)
@@ -71,7 +71,7 @@ def _scheduler(args):
     if address is None:
         yield None
         return
-    from .evaluation.benchmark import dask_client
+    from .benchmark.execution import dask_client
 
     with dask_client(address, n_workers=max(args.n_jobs, 2)) as client:
         print(f"Dask scheduler: {client.scheduler.address}")
@@ -207,7 +207,7 @@ def _at_least(minimum: int):
 
 
 def _dataset_family(name: str) -> str:
-    from .evaluation.benchmark import dataset_family
+    from .benchmark.planning import dataset_family
 
     return dataset_family(name)
 
@@ -234,14 +234,14 @@ def _pipeline_arg(text: str) -> str:
     path = Path(text)
     if path.exists() or path.suffix or len(path.parts) > 1:
         return text
-    from .evaluation.pipelines import find_pipeline
+    from .benchmark.pipeline_files import find_pipeline
 
     return str(find_pipeline(text)[0])
 
 
 def _pipeline_folder(args, family: str, families) -> list[Path] | None:
     """The --pipelines folders and files of a family (family_sources), or None when none."""
-    from .evaluation.pipelines import family_sources
+    from .benchmark.pipeline_files import family_sources
 
     sources = family_sources(args.pipelines, family)
     if sources:
@@ -276,7 +276,7 @@ def _check_planned(args, plans, families) -> None:
 
 
 def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
-    from .evaluation.benchmark import summarize
+    from .benchmark.summary import summarize
     from .report.checks import fmri_summary
 
     family = results["family"]
@@ -312,7 +312,7 @@ def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
 
 
 def _no_tasks_error(args, eeg_datasets) -> CLIError:
-    from .evaluation.pipelines import load_pipelines
+    from .benchmark.pipeline_files import load_pipelines
 
     configs = load_pipelines(args.pipelines, include_slow=args.include_slow)
     listed = sorted({p for c in configs for p in c["paradigms"]})
@@ -335,14 +335,11 @@ def _no_tasks_error(args, eeg_datasets) -> CLIError:
 
 
 def _cmd_benchmark(args) -> int:
-    from .evaluation.benchmark import (
-        check_scheduler_address,
-        leakage_report,
-        plan_families,
-        run_benchmark,
-        summarize,
-    )
-    from .evaluation.runner import write_csv_atomic
+    from .benchmark.execution import check_scheduler_address
+    from .benchmark.planning import plan_families
+    from .benchmark.results import write_csv_atomic
+    from .benchmark.runner import run_benchmark
+    from .benchmark.summary import leakage_report, summarize
 
     if args.pipelines is None:  # ./pipelines, else the copy shipped with the package
         from .datasets.paths import default_pipelines_dir

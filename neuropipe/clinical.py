@@ -66,7 +66,7 @@ from ._validation import (
     check_option,
     check_sfreq,
 )
-from .evaluation.pipelines import KNOWN_PARADIGMS, load_pipeline_file
+from .benchmark.pipeline_files import KNOWN_PARADIGMS, load_pipeline_file
 from .io.eeg import epochs_from_raw, read_epochs, read_raw, standardize_channel_names
 from .persistence import check_output_file, load, save
 from .preprocessing import with_recording_info

@@ -55,8 +55,8 @@ def _cmd_fit(args) -> int:
     # Imported here, not at the top: `neuropipe benchmark` builds this parser too.
     import mne
 
+    from .benchmark.pipeline_files import find_pipeline
     from .clinical import fit_recording
-    from .evaluation.pipelines import find_pipeline
 
     pipeline_file, named = find_pipeline(args.pipeline)  # a file, or a name: "ts-lr"
     with mne.utils.use_log_level("ERROR"):

@@ -75,14 +75,14 @@ def add_family_pipelines():
 @pytest.fixture
 def executed_tasks(monkeypatch):
     """The list of tasks the benchmark runner executes from now on (in this process)."""
-    from neuropipe.evaluation import runner
+    from neuropipe.benchmark import execution
 
     tasks = []
-    original = runner.execute_task
+    original = execution.execute_task
 
     def record(task, *args):
         tasks.append(task)
         return original(task, *args)
 
-    monkeypatch.setattr(runner, "execute_task", record)
+    monkeypatch.setattr(execution, "execute_task", record)
     return tasks

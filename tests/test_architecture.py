@@ -2,11 +2,13 @@
 
 Layers, bottom to top (docs/design.md draws them): private helpers; ``io``; the estimator
 rooms (``preprocessing``, ``features``, ``selection``, ``decoders``, ``harmonization``,
-``ensemble``); ``model_selection`` (splitters and searches); ``datasets`` and
-``persistence``; ``evaluation`` and ``online`` (the sliding-window decoder); ``clinical``,
-``report`` and the live LSL client; the command lines. A module imports only from its own
-layer or lower ones, at module level or inside a function; pipeline files import
-model-building tools only from the estimator rooms and ``model_selection``.
+``ensemble``); ``model_selection`` (splitters and searches); ``datasets``, ``persistence``
+and ``discovery``; ``evaluation`` (the fold maths) and ``online`` (the sliding-window
+decoder); ``benchmark`` (planning, runner, task store, fingerprints, results tables, caches,
+Dask, pipeline files); ``clinical``, ``report`` and the live LSL client; the command lines.
+A module imports only from its own layer or lower ones, at module level or inside a
+function; pipeline files import model-building tools only from the estimator rooms and
+``model_selection``.
 """
 
 import ast
@@ -29,17 +31,14 @@ LAYERS = [
         "neuropipe.ensemble",
     ),
     ("neuropipe.model_selection",),
-    ("neuropipe.datasets", "neuropipe.persistence"),
+    ("neuropipe.datasets", "neuropipe.persistence", "neuropipe.discovery"),
     ("neuropipe.evaluation", "neuropipe.online"),
+    ("neuropipe.benchmark",),
     ("neuropipe.clinical", "neuropipe.report", "neuropipe.online.live"),
     ("neuropipe.cli", "neuropipe.clinical_cli", "neuropipe.online.cli", "neuropipe.report.cli"),
 ]
 #: Upward imports still in the tree, each with what removes it (issue 25).
-KNOWN_UPWARD = {
-    # the list of MOABB paradigm names lives with the pipeline-file loader; it moves down
-    # with the dataset registry (issue 25 item 2)
-    ("neuropipe.datasets.user", "neuropipe.evaluation.pipelines"),
-}
+KNOWN_UPWARD: set = set()
 #: The one circle left (through function-level imports): ``protocols.evaluate`` dispatches
 #: on the protocol name into the family modules, which call ``protocols.evaluate_folds``.
 #: Paradigm objects that own their evaluation (issue 25 item 3) remove it.
@@ -64,7 +63,7 @@ PIPELINE_ROOMS = (
 #: names these modules).
 PIPELINE_EXTRAS = {
     "neuropipe.datasets.abide": {"COVARIATES", "SITE_COLUMN"},
-    "neuropipe.evaluation.pipelines": {"load_pipeline_file"},
+    "neuropipe.benchmark.pipeline_files": {"load_pipeline_file"},
 }
 
 

@@ -254,8 +254,8 @@ def _damage(output: Path, kind: str) -> None:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     """Pipeline folders, a prefilled output folder and the oracle's scores."""
+    from neuropipe.benchmark.pipeline_files import load_pipeline_file
     from neuropipe.datasets import get_dataset
-    from neuropipe.evaluation.pipelines import load_pipeline_file
     from neuropipe.evaluation.protocols import evaluate_within_session
 
     root = tmp_path_factory.mktemp("generated")
@@ -333,7 +333,7 @@ def test_generated_benchmark(world, tmp_path, capsys, case):
         if not had_results and output.is_dir():
             assert not (output / "results.csv").exists()
         return
-    from neuropipe.evaluation.runner import read_results
+    from neuropipe.benchmark import read_results
 
     if case["resume"]:
         assert "Resume: " in out

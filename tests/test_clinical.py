@@ -15,6 +15,7 @@ import pytest
 from sklearn.base import clone
 
 from neuropipe._validation import DataFileError
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.clinical import (
     ClinicalModel,
     fit_recording,
@@ -25,7 +26,6 @@ from neuropipe.clinical import (
 )
 from neuropipe.clinical_cli import add_fit_parser, add_predict_parser
 from neuropipe.datasets import bundled_path
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.io import read_epochs
 from neuropipe.persistence import UntrustedTypesError, save
 

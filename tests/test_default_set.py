@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets import default_pipelines_dir
-from neuropipe.evaluation.pipelines import load_pipelines
 
 CSV = Path(__file__).resolve().parents[1] / "docs" / "eeg_accuracy.csv"
 MI = {"LeftRightImagery", "MotorImagery"}

@@ -22,8 +22,8 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets.abide import load_abide
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.features._subject_cache import subject_cache
 
 PIPELINES = Path(__file__).resolve().parents[1] / "pipelines" / "fmri"

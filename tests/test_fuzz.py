@@ -1390,7 +1390,7 @@ def check_persistence_load(case, tmp):
         assert ok
 
 
-@target("load_pipeline_file", "neuropipe.evaluation.pipelines", "pipeline files with bad PIPELINE")
+@target("load_pipeline_file", "neuropipe.benchmark.pipeline_files", "pipeline files with bad PIPELINE")
 @strategy(
     st.tuples(
         st.sampled_from(
@@ -1410,7 +1410,7 @@ def check_persistence_load(case, tmp):
     )
 )
 def check_load_pipeline_file(case, tmp):
-    from neuropipe.evaluation.pipelines import load_pipeline_file
+    from neuropipe.benchmark.pipeline_files import load_pipeline_file
 
     body, ext, mode = case
     source = "from sklearn.discriminant_analysis import LinearDiscriminantAnalysis as LDA\n" + body

@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 
 from neuropipe._validation import DataFileError
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import default_pipelines_dir, load_dataset
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.persistence import save
 from neuropipe.preprocessing import EpochsToArray, with_recording_info
 

@@ -123,8 +123,8 @@ def test_empty_or_unchecked_folder_is_never_complete(tmp_path, monkeypatch):
 
 def test_abide_found_on_the_data_path_as_installed(tmp_path, monkeypatch):
     """load_abide() and the fMRI benchmark read ABIDE from ~/neuropipe_data, not the package."""
+    from neuropipe.benchmark.fingerprint import _family_data_root
     from neuropipe.datasets.abide import abide_path, load_abide
-    from neuropipe.evaluation.runner import _family_data_root
 
     monkeypatch.delenv("NEUROPIPE_DATA", raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))

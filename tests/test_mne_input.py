@@ -11,8 +11,8 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 
 from neuropipe._validation import EPOCHS_SCALE, as_epochs_array
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets import default_pipelines_dir, load_dataset
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.features.augmented import AugmentedCovariances
 from neuropipe.features.connectivity import Connectivity
 from neuropipe.features.spectral import PSD, BandPower

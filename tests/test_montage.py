@@ -14,8 +14,8 @@ import re
 import numpy as np
 import pytest
 
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets import default_pipelines_dir, load_dataset
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.preprocessing import SENSORIMOTOR, PickChannels, with_recording_info
 
 PIPELINES_DIR = default_pipelines_dir()

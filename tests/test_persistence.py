@@ -24,7 +24,7 @@ from sklearn.preprocessing import FunctionTransformer
 
 from neuropipe import persistence
 from neuropipe._validation import DataFileError
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.features.spectral import PSD
 from neuropipe.persistence import TRUSTED_TYPES, UntrustedTypesError, load, save, untrusted_types
 from neuropipe.preprocessing import with_recording_info

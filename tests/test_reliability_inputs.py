@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from neuropipe import cli, persistence
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets import default_pipelines_dir, load_dataset
 from neuropipe.datasets.abide import DEFAULT_PATH, PHENOTYPE_FILE, load_abide
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.features.spectral import PSD
 
 

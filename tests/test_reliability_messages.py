@@ -65,7 +65,7 @@ def test_full_disk_error_names_the_file(tmp_path, monkeypatch, capsys):
 
     import pandas as pd
 
-    from neuropipe.evaluation import runner
+    from neuropipe.benchmark.results import write_csv_atomic
 
     real_fdopen = os.fdopen
 
@@ -73,10 +73,10 @@ def test_full_disk_error_names_the_file(tmp_path, monkeypatch, capsys):
         real_fdopen(fd).close()
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr(runner.os, "fdopen", full)
+    monkeypatch.setattr(os, "fdopen", full)
     target = tmp_path / "results.csv"
     with pytest.raises(OSError, match="No space left on device") as info:
-        runner.write_csv_atomic(pd.DataFrame({"a": [1]}), target)
+        write_csv_atomic(pd.DataFrame({"a": [1]}), target)
     assert info.value.filename == str(target) and str(target) in str(info.value)
     assert list(tmp_path.iterdir()) == []  # no temporary file left
     assert cli._one_line(info.value) == (

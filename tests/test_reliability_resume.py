@@ -12,8 +12,7 @@ import pandas as pd
 import pytest
 
 from neuropipe import cli
-from neuropipe.evaluation import runner
-from neuropipe.evaluation.benchmark import run_benchmark
+from neuropipe.benchmark import fingerprint, run_benchmark
 
 BASE_FILE = """
 import numpy as np
@@ -42,7 +41,7 @@ from pathlib import Path
 
 from sklearn.base import clone
 
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 
 _BASE = load_pipeline_file(Path(__file__).with_name("_base.py"))[0]
 PIPELINE = {"name": "derived", "paradigms": ["MotorImagery"], "pipeline": clone(_BASE["pipeline"])}
@@ -132,7 +131,7 @@ def test_resume_recomputes_when_an_imported_local_module_changes(tmp_path, monke
 def test_inputs_leave_out_installed_and_neuropipe_files(tmp_path):
     (tmp_path / "_base.py").write_text(textwrap.dedent(BASE_FILE.format(shrinkage=0.5)))
     (tmp_path / "derived.py").write_text(textwrap.dedent(DERIVED_FILE))
-    configs, files = runner.pipeline_file_inputs(tmp_path / "derived.py")
+    configs, files = fingerprint.pipeline_file_inputs(tmp_path / "derived.py")
     assert [c["name"] for c in configs] == ["derived"]
     assert files == [(tmp_path / "derived.py").resolve(), (tmp_path / "_base.py").resolve()]
 
@@ -140,6 +139,6 @@ def test_inputs_leave_out_installed_and_neuropipe_files(tmp_path):
 def test_shipped_fmri_files_fingerprint_the_file_they_build_on():
     from pathlib import Path
 
-    folder = Path(runner.__file__).resolve().parents[2] / "pipelines" / "fmri"
-    _, files = runner.pipeline_file_inputs(folder / "tangent_combat_zeroimpute_logreg.py")
+    folder = Path(fingerprint.__file__).resolve().parents[2] / "pipelines" / "fmri"
+    _, files = fingerprint.pipeline_file_inputs(folder / "tangent_combat_zeroimpute_logreg.py")
     assert folder / "tangent_combat_logreg.py" in files

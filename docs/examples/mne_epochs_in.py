@@ -10,7 +10,7 @@ import mne
 import numpy as np
 
 from neuropipe.datasets import bundled_path, default_pipelines_dir
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 
 files = [bundled_path("eegmmidb") / "S001" / f"S001R{run:02d}.edf" for run in (4, 8, 12)]
 raw = mne.concatenate_raws([mne.io.read_raw_edf(f, preload=True, verbose="ERROR") for f in files])

@@ -16,7 +16,7 @@ from mne_bids import BIDSPath, write_raw_bids
 
 from neuropipe.datasets import bundled_path, get_dataset
 from neuropipe.datasets.moabb_bridge import install_eegbci_offline
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.evaluation.protocols import evaluate
 
 work = Path(tempfile.mkdtemp())

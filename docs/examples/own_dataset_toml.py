@@ -11,7 +11,7 @@ from pathlib import Path
 import mne
 
 from neuropipe.datasets import get_dataset, load_dataset
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.evaluation.protocols import evaluate
 
 mne.set_log_level("ERROR")  # MNE's CSP logs each fit

@@ -1,18 +1,10 @@
-"""Evaluation: one evaluation and results schema for EEG, fMRI and decoding, chance levels,
-the benchmark runner (joblib / Dask), leakage. The protocols' splitters are in
-:mod:`neuropipe.model_selection`."""
+"""Evaluation: the fold maths. One evaluation and results schema for EEG, fMRI and decoding,
+chance levels, statistics, leakage, transfer. The protocols' splitters are in
+:mod:`neuropipe.model_selection`; running them as a benchmark (planning, runner, task store,
+pipeline files) is :mod:`neuropipe.benchmark`."""
 
-from .benchmark import leakage_report, plan_benchmark, run_benchmark, summarize
 from .chance import chance_level
 from .leakage import optimistic_vs_leakfree
-from .pipelines import (
-    as_pipeline_dict,
-    find_pipeline,
-    list_pipelines,
-    load_pipeline,
-    load_pipeline_file,
-    load_pipelines,
-)
 from .protocols import (
     EVALUATIONS,
     RESULTS_SCHEMA,
@@ -27,7 +19,6 @@ from .pseudo_online import evaluate_pseudo_online, load_pseudo_online, summarize
 __all__ = [
     "EVALUATIONS",
     "RESULTS_SCHEMA",
-    "as_pipeline_dict",
     "chance_level",
     "evaluate",
     "evaluate_cross_session",
@@ -35,16 +26,7 @@ __all__ = [
     "evaluate_folds",
     "evaluate_pseudo_online",
     "evaluate_within_session",
-    "find_pipeline",
-    "leakage_report",
-    "list_pipelines",
-    "load_pipeline",
-    "load_pipeline_file",
-    "load_pipelines",
     "load_pseudo_online",
     "optimistic_vs_leakfree",
-    "plan_benchmark",
-    "run_benchmark",
-    "summarize",
     "summarize_pseudo_online",
 ]

@@ -1,8 +1,9 @@
 """What the report draws from fitted models, computed during evaluation and stored with results.
 
-The evaluation calls :func:`fold_artifacts` on every fitted test fold and the runner writes
-the list of a task's folds next to its results with :func:`save_task_artifacts`; the report
-reads them back with :func:`load_artifacts` and never refits a pipeline.
+The evaluation calls :func:`fold_artifacts` on every fitted test fold and the benchmark's task
+store writes the list of a task's folds next to its results
+(:func:`neuropipe.benchmark.artifact_files.save_task_artifacts`); the report reads them back
+(:func:`neuropipe.benchmark.artifact_files.load_artifacts`) and never refits a pipeline.
 
 Per fold, the arrays are small and bounded (no epochs, no features of the test trials):
 
@@ -28,26 +29,13 @@ Per fold, the arrays are small and bounded (no epochs, no features of the test t
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import numpy as np
 
-__all__ = [
-    "ARTIFACT_SUFFIX",
-    "fold_artifacts",
-    "load_artifacts",
-    "read_artifacts_meta",
-    "save_task_artifacts",
-]
-
-#: Suffix of a task's artifacts file, beside its ``.csv`` and ``.json`` in ``tasks/``.
-ARTIFACT_SUFFIX = ".npz"
+__all__ = ["fold_artifacts"]
 
 #: Families of :func:`fold_artifacts`.
 FAMILIES = ("eeg", "fmri", "decoding")
-
-#: Prefix of the task description stored by :func:`save_task_artifacts` (``meta=``).
-_META = "meta__"
 
 
 def fold_artifacts(
@@ -232,54 +220,3 @@ def _map_axes(features, shape, ch_names):
     if generic and ch_names is not None and len(ch_names) == len(channels):
         channels = [str(c) for c in ch_names]
     return np.asarray(channels, dtype=str), np.asarray(freqs, dtype=np.float64)
-
-
-def save_task_artifacts(path, folds: list[dict], *, meta: dict | None = None) -> Path:
-    """Write the artifacts of a task's folds to ``path`` (an ``.npz`` file).
-
-    Parameters
-    ----------
-    path : str | Path
-        The file to write (``tasks/<task key>.npz``, beside the task's CSV).
-    folds : list of dict
-        :func:`fold_artifacts` of each fold, in fold order.
-    meta : dict of str to str | None
-        What the task is (``dataset``, ``pipeline``, ``subject``...), stored in the file
-        so that it describes itself; the report otherwise reads the task's JSON or CSV.
-
-    Returns
-    -------
-    path : Path
-    """
-    path = Path(path)
-    arrays = {f"fold{i}__{k}": v for i, fold in enumerate(folds) for k, v in fold.items()}
-    arrays.update({f"{_META}{k}": np.asarray(str(v)) for k, v in (meta or {}).items()})
-    np.savez_compressed(path, **arrays)
-    return path
-
-
-def load_artifacts(path) -> list[dict]:
-    """Read what :func:`save_task_artifacts` wrote, as a list of per-fold dicts."""
-    with np.load(path, allow_pickle=False) as data:
-        folds: dict[int, dict] = {}
-        for name in data.files:
-            if name.startswith(_META):
-                continue
-            fold, key = name.split("__", 1)
-            folds.setdefault(int(fold[4:]), {})[key] = data[name]
-    return [folds[i] for i in sorted(folds)]
-
-
-def read_artifacts_meta(path) -> dict:
-    """The ``meta`` that :func:`save_task_artifacts` stored in ``path`` (maybe empty).
-
-    Returns
-    -------
-    meta : dict of str to str
-    """
-    with np.load(path, allow_pickle=False) as data:
-        return {
-            name.removeprefix(_META): str(data[name])
-            for name in data.files
-            if name.startswith(_META)
-        }

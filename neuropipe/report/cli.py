@@ -24,7 +24,7 @@ _REPORT_COLUMNS = ("dataset", "subject", "pipeline", "score")
 
 def _check_results_folder(folder: Path) -> None:
     """Refuse, with a one-line reason, a results folder whose CSV files cannot be read."""
-    from ..evaluation.runner import check_results_table, read_results
+    from ..benchmark.results import check_results_table, read_results
 
     if not folder.is_dir():
         raise FileNotFoundError(

@@ -80,7 +80,7 @@ class _Section:
 
 
 def _read(folder: Path, name: str):
-    from ..evaluation.runner import read_results  # pipeline names "NA", "None" stay names
+    from ..benchmark.results import read_results  # pipeline names "NA", "None" stay names
 
     path = folder / name
     return read_results(path) if path.is_file() else None
@@ -867,7 +867,7 @@ def _sections(folder, models):
         others = {"fmri": family["fmri"], **others}
         sources["fmri"] = "results.csv (fMRI rows)"
     if eeg is not None:
-        from ..evaluation.benchmark import summarize
+        from ..benchmark.summary import summarize
 
         eeg_datasets = set(eeg["dataset"])
         summary = summarize(eeg) if summary is None else summary

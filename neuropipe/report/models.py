@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..evaluation.artifacts import ARTIFACT_SUFFIX, load_artifacts, read_artifacts_meta
+from ..benchmark.artifact_files import ARTIFACT_SUFFIX, load_artifacts, read_artifacts_meta
 
 __all__ = ["confusion_predictions", "find_task_artifacts", "score_maps", "trajectory"]
 
@@ -28,7 +28,7 @@ INDEX_COLUMNS = ["dataset", "pipeline", "subject", "protocol", "family", "path"]
 def _describe(path: Path) -> dict:
     """Dataset, pipeline and subject of a task's artifacts: from the file, else its JSON
     record (``task`` fields), else its CSV (one dataset, pipeline and subject)."""
-    from ..evaluation.runner import read_results
+    from ..benchmark.results import read_results
 
     fields = read_artifacts_meta(path)
     sidecar, table = path.with_suffix(".json"), path.with_suffix(".csv")
@@ -98,7 +98,7 @@ def confusion_predictions(folds):
     Parameters
     ----------
     folds : list of dict
-        :func:`neuropipe.evaluation.artifacts.load_artifacts` of one task.
+        :func:`neuropipe.benchmark.artifact_files.load_artifacts` of one task.
 
     Returns
     -------
@@ -143,7 +143,7 @@ def score_maps(folds) -> list[dict]:
     Parameters
     ----------
     folds : list of dict
-        :func:`neuropipe.evaluation.artifacts.load_artifacts` of one task.
+        :func:`neuropipe.benchmark.artifact_files.load_artifacts` of one task.
 
     Returns
     -------

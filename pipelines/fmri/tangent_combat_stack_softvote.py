@@ -15,7 +15,7 @@ from pathlib import Path
 from sklearn.base import clone
 from sklearn.ensemble import VotingClassifier
 
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 
 _HERE = Path(__file__).resolve().parent
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sklearn.base import clone
 
-from neuropipe.evaluation.pipelines import load_pipeline_file
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 
 _BASE = Path(__file__).resolve().parent / "tangent_combat_logreg.py"
 

@@ -7,6 +7,7 @@ import sys
 import numpy as np
 import pytest
 
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets import load_dataset
 from neuropipe.datasets.moabb_bridge import (
     BundledSSVEPExo,
@@ -14,7 +15,6 @@ from neuropipe.datasets.moabb_bridge import (
     install_eegbci_offline,
     physionet_mi,
 )
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.evaluation.protocols import evaluate_within_session
 
 

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 
 from neuropipe._validation import DataFileError
+from neuropipe.benchmark import BenchmarkTask, execute_task
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import (
     BIDSDataset,
     EEGMMIDBLeftRight,
@@ -16,9 +18,7 @@ from neuropipe.datasets import (
     load_dataset,
 )
 from neuropipe.datasets.moabb_bridge import install_eegbci_offline
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.evaluation.protocols import evaluate
-from neuropipe.evaluation.runner import BenchmarkTask, execute_task
 
 EEGMMIDB = bundled_path("eegmmidb")
 RUNS = (4, 8, 12)
@@ -150,8 +150,8 @@ def _offline_mne_data(monkeypatch, root):
 @pytest.mark.slow
 def test_moabb_default_subjects_are_those_on_disk(tmp_path, monkeypatch, no_network, capsys):
     """No --subjects: the subjects MOABB reads offline, never a download of the other 108."""
+    from neuropipe.benchmark import plan_benchmark
     from neuropipe.cli import main
-    from neuropipe.evaluation.benchmark import plan_benchmark
 
     install_eegbci_offline(tmp_path, set_env=False)
     _offline_mne_data(monkeypatch, tmp_path)

@@ -13,10 +13,10 @@ from scipy.io import savemat
 from sklearn.linear_model import Ridge
 
 from neuropipe._validation import DataFileError
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets.decoding import load_flint2012, load_stevenson2011
 from neuropipe.datasets.eeg import bundled_path
 from neuropipe.evaluation.decoding import evaluate_time_ordered
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.io._mat5 import check_mat5
 from neuropipe.io.decoding import check_decoding_arrays, read_decoding_csv, read_decoding_mat
 from neuropipe.model_selection import TimeOrderedSplit

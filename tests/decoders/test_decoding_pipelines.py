@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file, load_pipelines
 from neuropipe.datasets.decoding import load_flint2012
 from neuropipe.decoders import DiscriminativeKalmanFilter, r2
-from neuropipe.evaluation.pipelines import load_pipeline_file, load_pipelines
 from neuropipe.model_selection import TimeOrderedSplit
 
 FOLDER = Path(__file__).resolve().parents[2] / "pipelines" / "decoding"

@@ -10,12 +10,12 @@ from sklearn.linear_model import LogisticRegression, Ridge
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline, make_union
 
-from neuropipe.evaluation.artifacts import (
-    fold_artifacts,
+from neuropipe.benchmark.artifact_files import (
     load_artifacts,
     read_artifacts_meta,
     save_task_artifacts,
 )
+from neuropipe.evaluation.artifacts import fold_artifacts
 from neuropipe.features.spectral import PSD
 from neuropipe.selection import R2Selector, r2_scores
 
@@ -125,8 +125,8 @@ def test_save_and_load_round_trip_without_pickles(tmp_path):
 def test_real_psd_fold_scores_are_f_classif_r2_of_the_training_trials():
     from sklearn.preprocessing import LabelEncoder
 
+    from neuropipe.benchmark.pipeline_files import load_pipeline_file
     from neuropipe.datasets import load_dataset
-    from neuropipe.evaluation.pipelines import load_pipeline_file
     from neuropipe.preprocessing import with_recording_info
 
     ep = load_dataset("eegmmidb-leftright", subjects=[1])

@@ -12,8 +12,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from neuropipe.benchmark.cache import EpochCache, clear_epoch_cache, epoch_cache, load_epochs
 from neuropipe.datasets import load_dataset
-from neuropipe.evaluation.cache import EpochCache, clear_epoch_cache, epoch_cache, load_epochs
 
 
 class _Data:
@@ -65,7 +65,7 @@ class _CountingScaler(StandardScaler):
 
 
 def test_shared_transformer_fits_fit_each_step_once_per_data_with_the_same_scores(tmp_path):
-    from neuropipe.evaluation.cache import share_transformer_fits
+    from neuropipe.benchmark.cache import share_transformer_fits
 
     rng = np.random.default_rng(0)
     X, y = rng.standard_normal((60, 5)), np.repeat([0, 1], 30)
@@ -98,7 +98,7 @@ _Unpicklable = type("Unpicklable", (StandardScaler,), {"__module__": "not_an_imp
 
 
 def test_unpicklable_pipelines_are_left_uncached_and_still_fit(tmp_path):
-    from neuropipe.evaluation.cache import share_transformer_fits
+    from neuropipe.benchmark.cache import share_transformer_fits
 
     rng = np.random.default_rng(1)
     X, y = rng.standard_normal((30, 3)), np.repeat([0, 1], 15)
@@ -134,8 +134,8 @@ def test_covariances_of_an_epoch_do_not_depend_on_the_batch(estimator):
 def test_per_epoch_steps_compute_each_epoch_once_with_the_same_output():
     from pyriemann.estimation import Covariances
 
-    from neuropipe.evaluation import cache
-    from neuropipe.evaluation.cache import PerEpochSteps
+    from neuropipe.benchmark import cache
+    from neuropipe.benchmark.cache import PerEpochSteps
     from neuropipe.preprocessing import EpochsToArray
 
     clear_epoch_cache()
@@ -172,7 +172,7 @@ def test_covariance_pipelines_share_epochs_and_tangent_space_with_identical_pred
     from pyriemann.estimation import Covariances
     from sklearn.linear_model import LogisticRegression
 
-    from neuropipe.evaluation.cache import PerEpochSteps, share_transformer_fits
+    from neuropipe.benchmark.cache import PerEpochSteps, share_transformer_fits
     from neuropipe.features.geodesic import FisherGeodesicFilter
     from neuropipe.preprocessing import EpochsToArray
 
@@ -209,7 +209,7 @@ def test_covariance_pipelines_share_epochs_and_tangent_space_with_identical_pred
 
 
 def test_pipelines_without_a_covariance_prefix_keep_their_shape(tmp_path):
-    from neuropipe.evaluation.cache import share_transformer_fits
+    from neuropipe.benchmark.cache import share_transformer_fits
     from neuropipe.preprocessing import EpochsToArray
 
     shared = share_transformer_fits(
@@ -223,8 +223,8 @@ def test_pipelines_without_a_covariance_prefix_keep_their_shape(tmp_path):
 def test_shared_covariance_pipelines_score_the_same_serial_parallel_dask_and_unshared(tmp_path):
     import shutil
 
-    from neuropipe.evaluation.benchmark import dask_client, run_benchmark
-    from neuropipe.evaluation.pipelines import load_pipelines
+    from neuropipe.benchmark import dask_client, run_benchmark
+    from neuropipe.benchmark.pipeline_files import load_pipelines
     from neuropipe.evaluation.protocols import evaluate_within_session
 
     folder = tmp_path / "pipelines"

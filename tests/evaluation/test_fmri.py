@@ -9,11 +9,11 @@ from sklearn.pipeline import make_pipeline
 from sklearn.utils import Bunch
 from threadpoolctl import threadpool_limits
 
+from neuropipe.benchmark.pipeline_files import as_pipeline_dict, load_pipelines
 from neuropipe.datasets.abide import load_abide
 from neuropipe.datasets.paths import installed_pipelines_dir
 from neuropipe.evaluation.chance import chance_level
 from neuropipe.evaluation.fmri import evaluate_fmri_protocol, fmri_splits, summarize_fmri
-from neuropipe.evaluation.pipelines import as_pipeline_dict, load_pipelines
 from neuropipe.evaluation.protocols import RESULTS_SCHEMA
 from neuropipe.features.graph import ConnectivityGraph, EdgeVector
 

@@ -5,10 +5,10 @@ import textwrap
 import numpy as np
 import pytest
 
+from neuropipe.benchmark import run_benchmark
+from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.datasets import load_dataset
 from neuropipe.datasets.moabb_bridge import BundledSSVEPExo, physionet_mi
-from neuropipe.evaluation.benchmark import run_benchmark
-from neuropipe.evaluation.pipelines import load_pipelines
 from neuropipe.evaluation.protocols import evaluate_within_session
 
 MOABB_CSP_YML = """

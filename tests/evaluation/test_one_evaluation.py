@@ -8,9 +8,9 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_validate
 
-from neuropipe.evaluation import runner
-from neuropipe.evaluation.artifacts import load_artifacts
-from neuropipe.evaluation.benchmark import dask_client, run_benchmark, summarize
+from neuropipe.benchmark import dask_client, run_benchmark, summarize
+from neuropipe.benchmark.artifact_files import load_artifacts
+from neuropipe.benchmark.fingerprint import task_fingerprint
 from neuropipe.evaluation.chance import chance_level
 from neuropipe.evaluation.decoding import evaluate_time_ordered
 from neuropipe.evaluation.fmri import evaluate_fmri_protocol
@@ -227,7 +227,7 @@ def test_fmri_and_decoding_on_dask_give_the_serial_results(family_folder, tmp_pa
 
 
 def test_fingerprints_of_fmri_and_decoding_tasks(family_folder):
-    from neuropipe.evaluation.benchmark import plan_families
+    from neuropipe.benchmark import plan_families
 
     plans = plan_families(
         family_folder, families=["fmri", "decoding"], fmri_protocols=["leave-site-out"]
@@ -235,10 +235,10 @@ def test_fingerprints_of_fmri_and_decoding_tasks(family_folder):
     fmri, decoding = plans["fmri"][0], plans["decoding"][0]
     assert (fmri.dataset, fmri.paradigm, fmri.subject) == ("abide-pcp-cc200", "fmri", "all")
     assert [t.dataset for t in plans["decoding"]] == ["flint2012", "stevenson2011"]
-    one = runner.task_fingerprint(fmri, 5, 42)
+    one = task_fingerprint(fmri, 5, 42)
     # fMRI folds keep their own seed; the EEG --n-splits / --random-state do not touch them
-    assert one == runner.task_fingerprint(fmri, 3, 7) and one["random_state"] == 0
+    assert one == task_fingerprint(fmri, 3, 7) and one["random_state"] == 0
     assert not one["data"].startswith("unavailable")
-    other = runner.task_fingerprint(decoding, 5, 42)
+    other = task_fingerprint(decoding, 5, 42)
     assert other["n_splits"] is None and not other["data"].startswith("unavailable")
-    assert other["data"] != runner.task_fingerprint(plans["decoding"][1], 5, 42)["data"]
+    assert other["data"] != task_fingerprint(plans["decoding"][1], 5, 42)["data"]

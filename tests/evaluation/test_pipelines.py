@@ -4,16 +4,16 @@ from pathlib import Path
 
 import pytest
 
-from neuropipe.cli import main
-from neuropipe.datasets.paths import installed_pipelines_dir
-from neuropipe.evaluation.benchmark import plan_families
-from neuropipe.evaluation.pipelines import (
+from neuropipe.benchmark import plan_families
+from neuropipe.benchmark.pipeline_files import (
     family_sources,
     find_pipeline,
     list_pipelines,
     load_pipeline,
     load_pipeline_file,
 )
+from neuropipe.cli import main
+from neuropipe.datasets.paths import installed_pipelines_dir
 
 PIPELINES = installed_pipelines_dir()
 

@@ -146,7 +146,7 @@ def test_one_run_is_refused(eegmmidb_s1):
 
 
 def test_filter_bank_paradigms_are_not_planned():
-    from neuropipe.evaluation.benchmark import plan_benchmark
+    from neuropipe.benchmark import plan_benchmark
 
     configs = [
         {"name": n, "paradigms": [p], "source": "x.py"}
@@ -168,7 +168,7 @@ def test_shuffled_labels_at_chance_real_labels_above(eegmmidb_s1):
     about sd / sqrt(6). Shuffled labels must sit within 3 of those of 0.5, the real
     labels above 0.5 by more than 2 of them and above the shuffled control.
     """
-    from neuropipe.evaluation.pipelines import load_pipeline_file
+    from neuropipe.benchmark.pipeline_files import load_pipeline_file
 
     pipelines = {
         c["name"]: c["pipeline"]
@@ -222,7 +222,7 @@ def test_report_draws_the_decision_timeline(tmp_path):
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
     from sklearn.pipeline import make_pipeline
 
-    from neuropipe.evaluation.runner import BenchmarkTask, TaskStore
+    from neuropipe.benchmark import BenchmarkTask, TaskStore
     from neuropipe.features.spectral import PSD
     from neuropipe.report.html import make_report
 
@@ -245,8 +245,8 @@ def test_report_draws_the_decision_timeline(tmp_path):
 
 
 def test_benchmark_command_writes_pseudo_online_rows(tmp_path, capsys):
+    from neuropipe.benchmark import read_results
     from neuropipe.cli import main
-    from neuropipe.evaluation.runner import read_results
 
     argv = ["benchmark", "--protocol", "pseudo-online", "--datasets", "ssvep-exo"]
     argv += ["--subjects", "1", "--pipelines", "pipelines/cca_ssvep.py"]

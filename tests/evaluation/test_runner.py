@@ -1,14 +1,21 @@
 """Task execution: resume after an interruption, failures kept apart, Dask = serial."""
 
+import os
 import textwrap
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from neuropipe.evaluation import runner
-from neuropipe.evaluation.benchmark import dask_client, plan_benchmark, run_benchmark
-from neuropipe.evaluation.pipelines import load_pipelines
+from neuropipe.benchmark import (
+    BenchmarkTask,
+    TaskStore,
+    dask_client,
+    execution,
+    plan_benchmark,
+    run_benchmark,
+)
+from neuropipe.benchmark.pipeline_files import load_pipelines
 
 PIPELINE_FILE = """
 from mne.decoding import CSP
@@ -56,7 +63,7 @@ def _run(pipelines_dir, output, **kwargs):
 def test_interrupted_run_resumes_without_recomputing(pipelines_dir, tmp_path, monkeypatch):
     reference = _run(pipelines_dir, tmp_path / "reference")
     calls = []
-    original = runner.execute_task
+    original = execution.execute_task
 
     def interrupt_second(task, *args):
         calls.append(task.subject)
@@ -64,14 +71,16 @@ def test_interrupted_run_resumes_without_recomputing(pipelines_dir, tmp_path, mo
             raise KeyboardInterrupt
         return original(task, *args)
 
-    monkeypatch.setattr(runner, "execute_task", interrupt_second)
+    monkeypatch.setattr(execution, "execute_task", interrupt_second)
     with pytest.raises(KeyboardInterrupt):
         _run(pipelines_dir, tmp_path / "out")
     assert len(list((tmp_path / "out" / "tasks").glob("*.csv"))) == 1
 
     calls.clear()
     monkeypatch.setattr(
-        runner, "execute_task", lambda task, *a: (calls.append(task.subject), original(task, *a))[1]
+        execution,
+        "execute_task",
+        lambda task, *a: (calls.append(task.subject), original(task, *a))[1],
     )
     resumed = _run(pipelines_dir, tmp_path / "out", resume=True)
     assert calls == [2, 3]  # subject 1 was finished before the interruption
@@ -127,7 +136,7 @@ def test_plan_lists_one_task_per_subject_and_pipeline(pipelines_dir):
 
 @pytest.mark.slow
 def test_leakage_report_shows_the_optimism_of_selecting_on_all_trials():
-    from neuropipe.evaluation.benchmark import leakage_report
+    from neuropipe.benchmark import leakage_report
 
     report = leakage_report(
         "pipelines", datasets=["eegmmidb-leftright"], subjects=[1], n_splits=3
@@ -186,7 +195,7 @@ def _run_fast(folder, output, **kwargs):
 
 def test_task_keys_never_collide_and_are_file_names():
     names = ["CSP+LDA", "CSP LDA", "CSP-LDA", "csp+lda", "NA", "None", "a/b", "../x", "é" * 300]
-    tasks = [runner.BenchmarkTask("d", "P", "within-session", 1, n, "f.py") for n in names]
+    tasks = [BenchmarkTask("d", "P", "within-session", 1, n, "f.py") for n in names]
     keys = [t.key for t in tasks]
     assert len(set(keys)) == len(keys)
     assert len({k.lower() for k in keys}) == len(keys)  # case-insensitive file systems too
@@ -195,8 +204,7 @@ def test_task_keys_never_collide_and_are_file_names():
 
 
 def test_names_like_na_and_none_survive_into_results_and_summary(tmp_path):
-    from neuropipe.evaluation.benchmark import summarize
-    from neuropipe.evaluation.runner import read_results
+    from neuropipe.benchmark import read_results, summarize
 
     results = _run_fast(_fast_folder(tmp_path), tmp_path / "out")
     expected = {"CSP+LDA", "CSP LDA", "NA", "None"}
@@ -321,8 +329,8 @@ def test_task_without_result_rows_is_a_failure(tmp_path):
 
 
 def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
-    store = runner.TaskStore(tmp_path)
-    task = runner.BenchmarkTask("d", "P", "within-session", 1, "x", "f.py")
+    store = TaskStore(tmp_path)
+    task = BenchmarkTask("d", "P", "within-session", 1, "x", "f.py")
     table = pd.DataFrame({"a": [1]})
     store.write(task, table, {"n_splits": 2})
     before = store.path(task).read_bytes()
@@ -330,13 +338,13 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
     def crash(*args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(runner.os, "replace", crash)
+    monkeypatch.setattr(os, "replace", crash)
     with pytest.raises(OSError):
         store.write(task, pd.DataFrame({"a": [2]}), {"n_splits": 2})
     assert store.path(task).read_bytes() == before
     assert [p.name for p in store.tasks_dir.iterdir() if p.name.startswith(".")] == []
     (store.tasks_dir / ".left.csv.123.tmp").write_text("half")  # a killed run's leftover
-    runner.TaskStore(tmp_path)
+    TaskStore(tmp_path)
     assert not (store.tasks_dir / ".left.csv.123.tmp").exists()
 
 
@@ -345,11 +353,11 @@ def test_writes_are_atomic_and_leave_no_temporary_files(tmp_path, monkeypatch):
 
 @pytest.mark.slow
 def test_each_task_stores_its_fold_arrays_and_resume_checks_them(tmp_path, executed_tasks):
-    from neuropipe.evaluation.artifacts import load_artifacts
+    from neuropipe.benchmark.artifact_files import load_artifacts
 
     folder = _fast_folder(tmp_path, [("LDA", 0.5), ("LDA2", 0.1)])
     results = _run_fast(folder, tmp_path / "out")
-    store = runner.TaskStore(tmp_path / "out")
+    store = TaskStore(tmp_path / "out")
     tasks = plan_benchmark(load_pipelines(folder), ["eegmmidb-handsfeet"], [1])
     for task in tasks:
         folds = load_artifacts(store.artifacts_path(task))

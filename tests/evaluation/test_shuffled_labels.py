@@ -10,9 +10,9 @@ from sklearn.model_selection import StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import load_dataset
 from neuropipe.evaluation.leakage import optimistic_vs_leakfree
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.preprocessing import with_recording_info
 from neuropipe.selection import R2Selector
 

@@ -80,7 +80,7 @@ def test_filter_rejects_vectors_that_are_not_tangent_vectors():
 def test_same_scores_as_pyriemann_fgmdm_on_eegmmidb():
     from sklearn.preprocessing import LabelEncoder
 
-    from neuropipe.evaluation.cache import load_epochs
+    from neuropipe.benchmark.cache import load_epochs
 
     for subject in (1,):  # S001-S006, all folds: docs/performance.md
         data = load_epochs("eegmmidb-leftright", None, (subject,))

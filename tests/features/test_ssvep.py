@@ -12,8 +12,8 @@ from scipy.linalg import eigh
 from sklearn.cross_decomposition import CCA
 from sklearn.dummy import DummyClassifier
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file, load_pipelines
 from neuropipe.datasets import load_dataset
-from neuropipe.evaluation.pipelines import load_pipeline_file, load_pipelines
 from neuropipe.evaluation.protocols import evaluate_within_session
 from neuropipe.features.ssvep import (
     SSVEPCCA,

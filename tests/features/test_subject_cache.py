@@ -67,4 +67,4 @@ def test_only_the_runner_switches_the_cache_on():
             for node in ast.walk(ast.parse(path.read_text()))
         )
     )
-    assert users == ["evaluation/runner.py"]
+    assert users == ["benchmark/execution.py"]

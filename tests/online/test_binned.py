@@ -10,6 +10,7 @@ from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets.decoding import load_flint2012, load_stevenson2011
 from neuropipe.decoders import (
     DiscriminativeKalmanFilter,
@@ -17,7 +18,6 @@ from neuropipe.decoders import (
     SpikeHistory,
     r2,
 )
-from neuropipe.evaluation.pipelines import load_pipeline_file
 from neuropipe.online import BinnedStreamDecoder, decode_binned_run
 
 FOLDER = Path(__file__).resolve().parents[2] / "pipelines" / "decoding"

@@ -16,8 +16,8 @@ from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder
 
+from neuropipe.benchmark import BenchmarkTask, TaskStore
 from neuropipe.evaluation.artifacts import fold_artifacts
-from neuropipe.evaluation.runner import BenchmarkTask, TaskStore
 from neuropipe.features.spectral import PSD
 from neuropipe.selection import R2Selector
 

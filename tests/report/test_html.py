@@ -16,7 +16,7 @@ import pytest
 from sklearn.metrics import confusion_matrix
 
 import neuropipe
-from neuropipe.evaluation.artifacts import load_artifacts
+from neuropipe.benchmark.artifact_files import load_artifacts
 from neuropipe.report import html as report_html
 from neuropipe.report import make_report
 from neuropipe.report.cli import add_report_parser
@@ -60,17 +60,17 @@ def _no_data_no_fit(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the report must not load data or pipelines")
 
+    import neuropipe.benchmark.cache
+    import neuropipe.benchmark.pipeline_files
     import neuropipe.datasets
     import neuropipe.datasets.decoding
-    import neuropipe.evaluation.cache
     import neuropipe.evaluation.decoding
-    import neuropipe.evaluation.pipelines
 
     for module, names in [
         (neuropipe.datasets, ["get_dataset", "load_dataset"]),
         (neuropipe.datasets.decoding, ["load_flint2012", "load_stevenson2011"]),
-        (neuropipe.evaluation.cache, ["load_epochs"]),
-        (neuropipe.evaluation.pipelines, ["load_pipelines", "load_pipeline_file"]),
+        (neuropipe.benchmark.cache, ["load_epochs"]),
+        (neuropipe.benchmark.pipeline_files, ["load_pipelines", "load_pipeline_file"]),
     ]:
         for name in names:
             monkeypatch.setattr(module, name, refuse)
@@ -390,7 +390,7 @@ def test_benchmark_then_report_end_to_end(tmp_path, monkeypatch):
 
 def test_artifacts_described_by_their_json_or_csv(tmp_path):
     """A .npz without its own description is named by its task's JSON record, else its CSV."""
-    from neuropipe.evaluation.artifacts import save_task_artifacts
+    from neuropipe.benchmark.artifact_files import save_task_artifacts
 
     tasks = tmp_path / "tasks"
     tasks.mkdir()

@@ -39,6 +39,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from ..datasets import get_dataset
+
 __all__ = [
     "EpochCache",
     "PER_EPOCH_STEPS",
@@ -147,8 +149,6 @@ def load_epochs(dataset, paradigm, subjects):
     data : EpochsData
         Shared with every later call with the same arguments: do not modify it.
     """
-    from ..datasets import get_dataset
-
     subjects = tuple(subjects)
     return epoch_cache.get(
         (dataset, paradigm, subjects),
@@ -172,11 +172,9 @@ def transformer_memory():
     """This process's ``joblib.Memory`` for pipeline transformer fits (a temporary folder,
     removed at exit), trimmed to :data:`FITS_BYTES_LIMIT` at each call."""
     if "memory" not in _MEMORY:
-        from joblib import Memory
-
         location = tempfile.mkdtemp(prefix="neuropipe-fits-")
         atexit.register(shutil.rmtree, location, ignore_errors=True)
-        _MEMORY["memory"] = Memory(location, verbose=0)
+        _MEMORY["memory"] = joblib.Memory(location, verbose=0)
     memory = _MEMORY["memory"]
     memory.reduce_size(bytes_limit=FITS_BYTES_LIMIT)
     return memory

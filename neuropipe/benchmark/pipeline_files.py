@@ -9,7 +9,7 @@ display name (``"TS+LR"``); :func:`list_pipelines` is the catalogue that
 
 Examples
 --------
->>> from neuropipe.evaluation.pipelines import load_pipeline
+>>> from neuropipe.benchmark.pipeline_files import load_pipeline
 >>> load_pipeline("ts-lr").steps[-1][0]
 'logisticregression'
 """
@@ -24,6 +24,8 @@ from pathlib import Path
 from sklearn.base import BaseEstimator
 
 from .._validation import DataFileError, check_option
+from ..datasets.base import PARADIGM_NAMES as KNOWN_PARADIGMS  # MOABB's, "fmri", "decoding"
+from ..datasets.paths import default_pipelines_dir, installed_pipelines_dir
 
 __all__ = [
     "FAMILIES",
@@ -40,26 +42,6 @@ __all__ = [
 ]
 
 _REQUIRED = ("name", "paradigms", "pipeline")
-
-#: Paradigm names a pipeline file may list: MOABB's paradigms (EEG), and neuropipe's
-#: ``"fmri"`` and ``"decoding"`` families.
-KNOWN_PARADIGMS = (
-    "LeftRightImagery",
-    "MotorImagery",
-    "FilterBankLeftRightImagery",
-    "FilterBankMotorImagery",
-    "SSVEP",
-    "FilterBankSSVEP",
-    "P300",
-    "CVEP",
-    "FilterBankCVEP",
-    "FixedIntervalWindowsProcessing",
-    "FilterBankFixedIntervalWindowsProcessing",
-    "RestingStateToP300Adapter",
-    "SpeechImagery",
-    "fmri",
-    "decoding",
-)
 
 
 def _check_config(config, source):
@@ -309,8 +291,6 @@ def pipeline_files(folder=None) -> list[Path]:
         ``.py`` / ``.yml`` files not starting with ``_``, EEG first, then fMRI, decoding.
     """
     if folder is None:
-        from ..datasets.paths import default_pipelines_dir
-
         folder = default_pipelines_dir()
     folder = Path(folder)
     if not folder.is_dir():
@@ -390,8 +370,6 @@ def list_pipelines(folder=None):
 
 
 def _search_folders(folder) -> list[Path]:
-    from ..datasets.paths import default_pipelines_dir, installed_pipelines_dir
-
     if folder is not None:
         return [Path(folder)]
     folders = [default_pipelines_dir(), installed_pipelines_dir()]
