@@ -7,6 +7,11 @@ becomes a gallery entry (its docstring, its code, and the output it printed when
     .venv/bin/python docs/build_docs.py            # rewrite docs/api.md and docs/gallery.md
     .venv/bin/python docs/build_docs.py --no-run   # gallery without running the examples
 
+The reference opens with a table of every estimator that
+:func:`neuropipe.discovery.all_estimators` finds (the walk that also makes them trusted in
+saved models and checked by ``tests/test_common.py``); building it fails if one of them is
+left out of the modules documented here.
+
 ``tests/test_readme.py`` runs every example and checks that the reference covers every
 public name.
 """
@@ -21,6 +26,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from neuropipe.discovery import all_estimators
+
 DOCS = Path(__file__).resolve().parent
 EXAMPLES = DOCS / "examples"
 
@@ -31,12 +38,16 @@ MODULES = [
     ("neuropipe.preprocessing", "Preprocessing (MNE input, channels, filters)"),
     ("neuropipe.features", "Features"),
     ("neuropipe.selection", "Feature selection"),
+    ("neuropipe.harmonization", "Harmonization across sites (ComBat)"),
+    ("neuropipe.ensemble", "Ensembles (filter-bank tangent space, stacking)"),
     ("neuropipe.model_selection", "Model selection (splitters and searches)"),
     ("neuropipe.decoders", "Continuous decoders"),
-    ("neuropipe.evaluation", "Evaluation and benchmark"),
+    ("neuropipe.evaluation", "Evaluation (fold maths)"),
+    ("neuropipe.benchmark", "Benchmark: planning, runner, task store, pipeline files"),
     ("neuropipe.online", "Online decoding (sliding window, LSL)"),
     ("neuropipe.report", "Reports"),
     ("neuropipe.persistence", "Saving models"),
+    ("neuropipe.discovery", "Discovering the estimators"),
 ]
 
 _SECTION = re.compile(r"^(\s*)([A-Z][A-Za-z ]+)\n\1-{3,}\s*$", re.M)
@@ -67,8 +78,10 @@ def render_docstring(doc: str) -> str:
 
 
 def _stable(text: str) -> str:
-    """``text`` with ``<function name at 0x...>`` written as ``name`` (no memory addresses)."""
-    return re.sub(r"<function (\S+) at 0x[0-9a-f]+>", r"\1", text)
+    """``text`` with ``<function name at 0x...>`` written as ``name`` and ``<... object at
+    0x...>`` as ``<... object>`` (no memory addresses)."""
+    text = re.sub(r"<function (\S+) at 0x[0-9a-f]+>", r"\1", text)
+    return re.sub(r" object at 0x[0-9a-f]+>", " object>", text)
 
 
 def _signature(obj) -> str:
@@ -84,6 +97,26 @@ def public_names(module_name: str) -> list[str]:
     return [n for n in getattr(module, "__all__", []) if not n.startswith("__")]
 
 
+def _summary(obj) -> str:
+    return _prose(inspect.cleandoc(obj.__doc__ or "").split("\n\n")[0].replace("\n", " "))
+
+
+def estimator_index() -> list[str]:
+    """A table of every estimator :func:`neuropipe.discovery.all_estimators` finds, by the
+    path users import it from; an error names those the reference would leave out."""
+    documented = {f"{module}.{name}" for module, _ in MODULES for name in public_names(module)}
+    estimators = all_estimators()
+    missing = [path for path, _ in estimators if path not in documented]
+    if missing:
+        raise RuntimeError(
+            f"{missing} are estimators (neuropipe.discovery) that no module of MODULES in "
+            f"docs/build_docs.py exports: add their room to MODULES."
+        )
+    lines = ["## Estimators", "", "| estimator | what it does |", "|---|---|"]
+    lines += [f"| `{path}` | {_summary(cls)} |" for path, cls in estimators]
+    return lines + [""]
+
+
 def render_api() -> str:
     """The whole API reference as Markdown."""
     lines = [
@@ -96,8 +129,10 @@ def render_api() -> str:
         "(volts, scaled by 1e6 on the way in; see `neuropipe.preprocessing.EpochsToArray`).",
         "",
     ]
+    lines.append("- [Estimators](#estimators)")
     for module_name, title in MODULES:
         lines.append(f"- [{title}](#{module_name.replace('.', '')})")
+    lines += ["", *estimator_index()]
     for module_name, title in MODULES:
         module = importlib.import_module(module_name)
         lines += ["", f"## {title}", "", f"`{module_name}`", ""]
@@ -110,7 +145,12 @@ def render_api() -> str:
                 lines += [f"### `{name}{_signature(obj)}`", "", f"*{kind}*", ""]
                 lines += [render_docstring(obj.__doc__), ""]
             else:
-                lines += [f"### `{name}`", "", f"*{type(obj).__name__}* `{_stable(repr(obj)):.200}`", ""]
+                lines += [
+                    f"### `{name}`",
+                    "",
+                    f"*{type(obj).__name__}* `{_stable(repr(obj)):.200}`",
+                    "",
+                ]
     return "\n".join(lines).rstrip() + "\n"
 
 

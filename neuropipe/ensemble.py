@@ -23,12 +23,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.utils.validation import check_is_fitted
 
+from ._docs import fill_doc
+from ._epochs import EpochsMixin
 from ._validation import (
-    as_epochs_array,
-    check_epochs,
-    check_n_channels,
     check_option,
-    data_sfreq,
 )
 from .preprocessing import FilterBank
 
@@ -38,7 +36,8 @@ __all__ = ["FilterBankTangentSpace", "MI_BANDS", "make_stacking"]
 MI_BANDS = ((8.0, 12.0), (12.0, 16.0), (16.0, 20.0), (20.0, 24.0), (24.0, 28.0), (28.0, 32.0))
 
 
-class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
+@fill_doc
+class FilterBankTangentSpace(EpochsMixin, TransformerMixin, BaseEstimator):
     """Tangent-space vectors of sub-band covariances, concatenated over the bands.
 
     Each epoch is band-passed in every band of ``bands`` (zero-phase Butterworth within the
@@ -50,8 +49,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate of the epochs in Hz.
+    %(sfreq)s
     bands : sequence of (float, float)
         Sub-bands in Hz; default :data:`MI_BANDS` (4 Hz bands over 8-32 Hz).
     estimator : str
@@ -68,8 +66,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         The fitted filter bank.
     tangent_spaces_ : list of TangentSpace
         One fitted tangent space per band.
-    n_channels_ : int
-        Channels seen in ``fit``.
+    %(epochs_attributes)s
 
     Examples
     --------
@@ -90,8 +87,7 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         self.order = order
 
     def _band_covariances(self, X):
-        X = as_epochs_array(X, sfreq=self.sfreq_)
-        X = check_n_channels(self, check_epochs(X, name="X", ndim=3))
+        """Per band, the covariances of the checked epochs ``X``."""
         banded = self.filter_bank_.transform(X)
         covariances = Covariances(estimator=self.estimator)
         return [covariances.transform(banded[..., b]) for b in range(banded.shape[-1])]
@@ -101,21 +97,17 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times) | mne.Epochs
-            Band-passed epochs (arrays in microvolts, or ``mne.Epochs``).
-        y : None
-            Ignored.
+        %(X_epochs)s
+        %(y_ignored)s
 
         Returns
         -------
         self : FilterBankTangentSpace
         """
         check_option("metric", self.metric, ["riemann", "logeuclid"])
-        self.sfreq_ = data_sfreq(self.sfreq, X, "FilterBankTangentSpace")
-        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq_), name="X", ndim=3)
+        X = self._fit_epochs(X)
         self.filter_bank_ = FilterBank(self.sfreq_, [tuple(b) for b in self.bands], self.order)
         self.filter_bank_.fit(X)
-        self.n_channels_ = X.shape[1]
         self.tangent_spaces_ = [
             TangentSpace(metric=self.metric).fit(covs) for covs in self._band_covariances(X)
         ]
@@ -126,14 +118,13 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs with the channels seen in ``fit``.
+        %(X_epochs_fitted)s
 
         Returns
         -------
         features : ndarray, shape (n_epochs, n_bands * n_channels * (n_channels + 1) / 2)
         """
-        check_is_fitted(self)
+        X = self._check_epochs(X)
         parts = [
             ts.transform(covs)
             for ts, covs in zip(self.tangent_spaces_, self._band_covariances(X), strict=True)
@@ -152,11 +143,6 @@ class FilterBankTangentSpace(TransformerMixin, BaseEstimator):
         return np.array(
             [f"{lo:g}-{hi:g}Hz_ts{i}" for lo, hi in self.bands for i in range(n)], dtype=object
         )
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        return tags
 
 
 def make_stacking(estimators, *, cv=5, C=1.0, random_state=42):

@@ -14,7 +14,7 @@ Examples
 >>> import numpy as np, tempfile, os
 >>> from sklearn.pipeline import make_pipeline
 >>> from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
->>> from neuropipe.features.spectral import PSD
+>>> from neuropipe.features import PSD
 >>> from neuropipe.selection import R2Selector
 >>> X = np.random.default_rng(0).standard_normal((20, 3, 160))
 >>> y = np.repeat([0, 1], 10)
@@ -34,9 +34,29 @@ import zipfile
 from pathlib import Path
 
 import skops.io as sio
+from sklearn.feature_selection import f_classif, mutual_info_classif
+from sklearn.gaussian_process.kernels import RBF, ConstantKernel, Product, Sum, WhiteKernel
+from sklearn.metrics import (
+    accuracy_score,
+    balanced_accuracy_score,
+    get_scorer,
+    r2_score,
+    roc_auc_score,
+)
+from sklearn.model_selection import (
+    GroupKFold,
+    KFold,
+    LeaveOneGroupOut,
+    ShuffleSplit,
+    StratifiedKFold,
+    StratifiedShuffleSplit,
+)
+from sklearn.utils import Bunch
 from skops.io.exceptions import UNTRUSTED_TYPE_REASONS, UntrustedTypesFoundException
 
-from ._validation import DataFileError, error_naming_path
+from ._validation import DataFileError, RecordingArray, error_naming_path
+from .discovery import all_estimators, all_splitters
+from .selection import fisher_scores, r2_scores
 
 __all__ = [
     "TRUSTED_TYPES",
@@ -47,52 +67,48 @@ __all__ = [
     "untrusted_types",
 ]
 
-#: Types trusted on top of skops' own defaults (builtins, numpy, scikit-learn estimators).
-#: Reviewed: each is an estimator whose state is plain data. ``tests/test_persistence.py``
-#: checks that every name still imports.
-TRUSTED_TYPES = (
-    # neuropipe
-    "neuropipe.preprocessing.EpochsToArray",
-    "neuropipe._validation.RecordingArray",  # an ndarray with channel names and rate
-    "neuropipe.preprocessing.PickChannels",
-    "neuropipe.preprocessing.BandPass",
-    "neuropipe.preprocessing.FilterBank",
-    "neuropipe.preprocessing.StackBands",
-    "neuropipe.features.spectral.PSD",
-    "neuropipe.features.spectral.BandPower",
-    "neuropipe.features.connectivity.Connectivity",
-    "neuropipe.features.connectivity.NodeStrength",
-    "neuropipe.features.augmented.AugmentedCovariances",
-    "neuropipe.features.embedding.AutoAugmentedCovariances",
-    "neuropipe.model_selection.EmbeddingSearchCV",
-    "neuropipe.features.graph.ConnectivityGraph",
-    "neuropipe.features.graph.GraphMetrics",
-    "neuropipe.features.graph.EdgeVector",
-    "neuropipe.features.graph.DensityIntegratedMetrics",
-    "neuropipe.features.connectome.TangentConnectome",
-    "neuropipe.harmonization.ComBat",
-    "neuropipe.model_selection.SiteGroupKFold",  # inner CV of tangent-logregcv-site
+
+def _path(obj) -> str:
+    """The name skops records for a class or function: ``obj.__module__`` + its name."""
+    return f"{obj.__module__}.{obj.__qualname__}"
+
+
+#: scikit-learn objects that fitted models keep, besides estimators (which skops trusts):
+#: the splitters, scorers and metrics of a fitted search (GridSearchCV), the score
+#: functions of selectors, the kernels of a fitted GaussianProcessRegressor (DKF-GP) and the
+#: named sub-estimators of a fitted VotingClassifier / StackingClassifier (a ``Bunch``).
+#: skops records ``obj.__class__.__module__``, scikit-learn's private module
+#: (``sklearn.model_selection._split.KFold``), so the names are derived from the objects
+#: imported by their public paths, and follow scikit-learn when it moves them.
+_SKLEARN_OBJECTS = (
+    KFold,
+    StratifiedKFold,
+    ShuffleSplit,
+    StratifiedShuffleSplit,
+    GroupKFold,
+    LeaveOneGroupOut,
+    type(get_scorer("accuracy")),
+    roc_auc_score,
+    accuracy_score,
+    balanced_accuracy_score,
+    r2_score,
+    f_classif,
+    mutual_info_classif,
+    ConstantKernel,
+    Product,
+    RBF,
+    Sum,
+    WhiteKernel,
+    Bunch,
+)
+
+#: Third-party estimators our pipelines use (skops records these module paths; pyRiemann's
+#: are its public ones), and what has no public path.
+_OTHER_TYPES = (
+    # the trees of a fitted HistGradientBoostingRegressor (arrays only, no code; private
+    # to scikit-learn, with no public path to derive the name from)
+    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     "numpy.dtype",  # SimpleImputer keeps the dtype it was fitted on (fMRI covariates)
-    "neuropipe.features.ssvep.CCACorrelations",
-    "neuropipe.features.ssvep.SSVEPCCA",
-    "neuropipe.features.ssvep.TRCA",
-    "neuropipe.selection.ScoreSelector",
-    "neuropipe.selection.R2Selector",
-    "neuropipe.selection.FisherSelector",
-    "neuropipe.selection.MutualInfoSelector",
-    "neuropipe.selection.ROIMask",
-    "neuropipe.selection.r2_scores",  # score functions of ScoreSelector
-    "neuropipe.selection.fisher_scores",
-    "neuropipe.decoders.kalman.KalmanFilterRegressor",
-    "neuropipe.decoders.dkf.DiscriminativeKalmanFilter",
-    "neuropipe.decoders.kernel.NadarayaWatsonRegressor",
-    "neuropipe.decoders.history.SpikeHistory",
-    "neuropipe.decoders.subsample.SubsampledRegressor",
-    "neuropipe.model_selection.TimeOrderedSplit",  # inner CV of time_ordered_search
-    "neuropipe.ensemble.FilterBankTangentSpace",
-    "neuropipe.features.geodesic.FisherGeodesicFilter",
-    "neuropipe.preprocessing.CommonAverageReference",
-    "neuropipe.selection.BandSelector",
     # pyRiemann
     "pyriemann.estimation.Covariances",
     "pyriemann.estimation.ERPCovariances",
@@ -115,31 +131,23 @@ TRUSTED_TYPES = (
     "moabb.pipelines.features.AugmentedDataset",
     "moabb.pipelines.features.ExtendedSSVEPSignal",
     "moabb.pipelines.features.LogVariance",
-    # scikit-learn functions used as parameters (score functions of selectors)
-    "sklearn.feature_selection._univariate_selection.f_classif",
-    "sklearn.feature_selection._mutual_info.mutual_info_classif",
-    # scikit-learn splitters, scorers and metrics that fitted searches (GridSearchCV) keep
-    "sklearn.model_selection._split.KFold",
-    "sklearn.model_selection._split.StratifiedKFold",
-    "sklearn.model_selection._split.ShuffleSplit",
-    "sklearn.model_selection._split.StratifiedShuffleSplit",
-    "sklearn.model_selection._split.GroupKFold",
-    "sklearn.model_selection._split.LeaveOneGroupOut",
-    "sklearn.metrics._scorer._Scorer",
-    "sklearn.metrics._ranking.roc_auc_score",
-    "sklearn.metrics._classification.accuracy_score",
-    "sklearn.metrics._classification.balanced_accuracy_score",
-    "sklearn.metrics._regression.r2_score",
-    # the trees of a fitted HistGradientBoostingRegressor (arrays only, no code)
-    "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    # the kernels of a fitted GaussianProcessRegressor (DKF-GP)
-    "sklearn.gaussian_process.kernels.ConstantKernel",
-    "sklearn.gaussian_process.kernels.Product",
-    "sklearn.gaussian_process.kernels.RBF",
-    "sklearn.gaussian_process.kernels.Sum",
-    "sklearn.gaussian_process.kernels.WhiteKernel",
-    # the named sub-estimators of a fitted VotingClassifier / StackingClassifier (a dict)
-    "sklearn.utils._bunch.Bunch",
+)
+
+#: Types trusted on top of skops' own defaults (builtins, numpy, scikit-learn estimators).
+#: Reviewed: each is an estimator whose state is plain data (arrays, numbers, strings,
+#: other trusted estimators), or a function used as a parameter. neuropipe's are every
+#: public estimator and splitter that :mod:`neuropipe.discovery` finds, by the public path
+#: it records (``neuropipe.features.PSD``), with the arrays that carry the recording
+#: (:class:`~neuropipe._validation.RecordingArray`) and the selectors' score functions.
+#: ``tests/test_persistence.py`` checks that every name still imports.
+TRUSTED_TYPES = (
+    *(path for path, _ in all_estimators()),
+    *(path for path, _ in all_splitters()),
+    _path(RecordingArray),  # an ndarray with channel names and rate
+    _path(r2_scores),  # score functions of ScoreSelector
+    _path(fisher_scores),
+    *(_path(obj) for obj in _SKLEARN_OBJECTS),
+    *_OTHER_TYPES,
 )
 
 

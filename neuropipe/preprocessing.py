@@ -15,6 +15,8 @@ from scipy.signal import butter, sosfiltfilt
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import fill_doc
+from ._epochs import EpochsMixin
 from ._input_checks import (
     amplitude_statistics,
     check_flat_channels,
@@ -185,7 +187,7 @@ def _check_amplitudes(estimator, X):
     return X
 
 
-class EpochsToArray(TransformerMixin, BaseEstimator):
+class EpochsToArray(EpochsMixin, TransformerMixin, BaseEstimator):
     """Turn ``mne.Epochs`` into a microvolt array, and refuse epochs unlike the fitted ones.
 
     The first step of neuropipe's shipped EEG pipelines, so that they take ``mne.Epochs``
@@ -314,11 +316,10 @@ class EpochsToArray(TransformerMixin, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True  # 2-D input passes through; epochs are checked
-        tags.input_tags.three_d_array = True
         return tags
 
 
-class PickChannels(TransformerMixin, BaseEstimator):
+class PickChannels(EpochsMixin, TransformerMixin, BaseEstimator):
     """Keep channels of ``(n_epochs, n_channels, n_times)`` epochs by name, from any montage.
 
     The names to keep are resolved against the data's channels at ``fit``: those of
@@ -364,7 +365,7 @@ class PickChannels(TransformerMixin, BaseEstimator):
 
     def fit(self, X, y=None):
         names, _ = recording_info(X)
-        X = check_epochs(X)
+        X = self._fit_epochs(X)
         if names is None:
             names = self.ch_names
         if names is None:
@@ -394,13 +395,11 @@ class PickChannels(TransformerMixin, BaseEstimator):
         self.picks_ = found
         self.indices_ = np.array([names.index(c) for c in found], dtype=int)
         self.ch_names_ = names
-        self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
-        check_is_fitted(self)
         names, sfreq = recording_info(X)
-        X = check_n_channels(self, check_epochs(X))
+        X = self._check_epochs(X)
         if names is not None:  # mne.Epochs: picked by name, whatever their order
             check_ch_names(sorted(self.ch_names_), sorted(names), context="of X")
             X = X[:, [names.index(c) for c in self.picks_]]
@@ -446,7 +445,7 @@ def _check_filter_length(X, sos, order):
     return X
 
 
-class BandPass(TransformerMixin, BaseEstimator):
+class BandPass(EpochsMixin, TransformerMixin, BaseEstimator):
     """Zero-phase Butterworth band-pass of each epoch (filtering within the epoch).
 
     Prefer band-passing the continuous recording (``neuropipe.io.read_epochs(l_freq=...,
@@ -490,15 +489,14 @@ class BandPass(TransformerMixin, BaseEstimator):
     def fit(self, X, y=None):
         check_positive_int("order", self.order)
         self.sos_ = _bandpass_sos(self.sfreq, self.l_freq, self.h_freq, self.order)
-        X = _check_filter_length(as_epochs_array(X, sfreq=self.sfreq), self.sos_, self.order)
-        self.n_channels_ = X.shape[1]
+        X = self._fit_epochs(as_epochs_array(X, sfreq=self.sfreq), rate=False)
+        _check_filter_length(X, self.sos_, self.order)
         return self
 
     def transform(self, X):
         check_is_fitted(self)
-        X = as_epochs_array(X, sfreq=self.sfreq)
-        X = check_n_channels(self, _check_filter_length(X, self.sos_, self.order))
-        return sosfiltfilt(self.sos_, X, axis=-1)
+        X = self._check_epochs(as_epochs_array(X, sfreq=self.sfreq))
+        return sosfiltfilt(self.sos_, _check_filter_length(X, self.sos_, self.order), axis=-1)
 
 
 def stimulus_bands(event_names, half_width=0.5):
@@ -543,7 +541,8 @@ def _mne_iir(X, sfreq, l_freq, h_freq, order):
     )
 
 
-class FilterBank(TransformerMixin, BaseEstimator):
+@fill_doc
+class FilterBank(EpochsMixin, TransformerMixin, BaseEstimator):
     """Band-pass epochs in several bands: ``(n, C, T)`` -> ``(n, C, T, n_bands)``.
 
     Takes arrays (microvolts) or ``mne.Epochs``. Filter-bank epochs ``(n, C, T, n_bands)``
@@ -562,9 +561,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
 
     Parameters
     ----------
-    sfreq : float | None
-        Sampling rate in Hz; None takes it from the ``mne.Epochs`` given to ``fit``
-        (arrays then need it). Given with ``mne.Epochs``, it must match their rate.
+    %(sfreq)s
     bands : list of (float, float) | None
         Band edges in Hz. None: MOABB's ``FilterBankSSVEP`` rule, ``(f - 0.5, f + 0.5)``
         around each stimulation frequency ``f``, read from the event names of the
@@ -670,7 +667,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
             if not bands:
                 raise ValueError("'bands' is empty; give at least one (low, high) band.")
         self.bands_ = bands
-        self.n_channels_ = X.shape[1]
+        self.n_channels_ = self.n_features_in_ = X.shape[1]
         _record_input(self, X, ch_names)
         if X.ndim == 4:
             self.n_bands_ = X.shape[-1]
@@ -732,7 +729,7 @@ class FilterBank(TransformerMixin, BaseEstimator):
         return np.stack([f.transform(X) for f in self.filters_], axis=-1)
 
 
-class StackBands(TransformerMixin, BaseEstimator):
+class StackBands(EpochsMixin, TransformerMixin, BaseEstimator):
     """Stack filter-bank bands as extra channels: ``(n, C, T, B)`` -> ``(n, B*C, T)``.
 
     The extended signal of Kalunga et al. (2016) whose covariance couples the bands,
@@ -745,19 +742,19 @@ class StackBands(TransformerMixin, BaseEstimator):
     (5, 24, 100)
     """
 
+    _epochs_ndim = 4
+
     def fit(self, X, y=None):
-        X = check_epochs(X, ndim=4)
-        self.n_channels_ = X.shape[1]
+        self._fit_epochs(X)
         return self
 
     def transform(self, X):
-        check_is_fitted(self)
-        X = check_n_channels(self, check_epochs(X, ndim=4))
+        X = self._check_epochs(X)
         n_epochs, n_channels, n_times, n_bands = X.shape
         return X.transpose(0, 3, 1, 2).reshape(n_epochs, n_bands * n_channels, n_times)
 
 
-class CommonAverageReference(TransformerMixin, BaseEstimator):
+class CommonAverageReference(EpochsMixin, TransformerMixin, BaseEstimator):
     """Re-reference epochs to the common average: subtract the mean over channels.
 
     HappyFeat re-references to the common average before its spectra (OpenViBE
@@ -778,13 +775,11 @@ class CommonAverageReference(TransformerMixin, BaseEstimator):
     """
 
     def fit(self, X, y=None):
-        X = check_epochs(as_epochs_array(X))
-        self.n_channels_ = X.shape[1]
+        self._fit_epochs(X)
         return self
 
     def transform(self, X):
-        check_is_fitted(self)
         names, sfreq = recording_info(X)
-        X = check_n_channels(self, check_epochs(as_epochs_array(X)))
+        X = self._check_epochs(X)
         out = X - X.mean(axis=1, keepdims=True)
         return out if names is None and sfreq is None else RecordingArray(out, names, sfreq)

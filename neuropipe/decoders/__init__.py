@@ -39,3 +39,10 @@ __all__ = [
     "correlation",
     "plot_decoded",
 ]
+
+# every estimator names this package as its module (in saved models, reprs and the API
+# reference), the path users import it from, as neuropipe.model_selection does
+for _name in __all__:
+    if isinstance(globals()[_name], type):
+        globals()[_name].__module__ = __name__
+del _name

@@ -1,4 +1,9 @@
-"""Feature stages: spectra, connectivity, augmented covariances, graph metrics, SSVEP."""
+"""Feature stages: spectra, connectivity, augmented covariances, graph metrics, SSVEP,
+the tangent connectome and the Fisher geodesic filter.
+
+Every estimator class names this package as its module (``neuropipe.features.PSD``),
+the path saved models record and the one to import it from.
+"""
 
 import importlib
 
@@ -12,7 +17,10 @@ _LAZY = {
     "node_strength": "connectivity",
     "spectral_connectivity": "connectivity",
     "AutoAugmentedCovariances": "embedding",
+    "TangentConnectome": "connectome",
+    "FisherGeodesicFilter": "geodesic",
     "ConnectivityGraph": "graph",
+    "DensityIntegratedMetrics": "graph",
     "EdgeVector": "graph",
     "GraphMetrics": "graph",
     "graph_metrics": "graph",
@@ -35,11 +43,14 @@ __all__ = [
     "CCACorrelations",
     "Connectivity",
     "ConnectivityGraph",
+    "DensityIntegratedMetrics",
     "EdgeVector",
+    "FisherGeodesicFilter",
     "GraphMetrics",
     "NodeStrength",
     "SSVEPCCA",
     "TRCA",
+    "TangentConnectome",
     "augmented_covariances",
     "canonical_correlations",
     "graph_metrics",
@@ -52,10 +63,10 @@ __all__ = [
 
 
 def __getattr__(name):
+    # not cached in this module's namespace: a class's doctests then run once, from its
+    # own module (neuropipe._docs.public_module), not a second time from this package
     if name in _LAZY:
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -14,11 +14,11 @@ import warnings
 import numpy as np
 from scipy.linalg.lapack import dpotrf
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
 
+from neuropipe._docs import fill_doc, public_module
+from neuropipe._epochs import EpochsMixin
 from neuropipe._validation import (
     check_epochs,
-    check_n_channels,
     check_option,
     check_output_size,
     check_positive_int,
@@ -364,7 +364,9 @@ def _estimate(X, order, lag, n_kept, estimator):
     return _shrink(emp, _lwf_shrinkage(emp, fourth, n_kept))
 
 
-class AugmentedCovariances(TransformerMixin, BaseEstimator):
+@public_module("neuropipe.features")
+@fill_doc
+class AugmentedCovariances(EpochsMixin, TransformerMixin, BaseEstimator):
     """Augmented covariance matrices (covariance of a delay embedding of each epoch).
 
     Thin estimator around :func:`augmented_covariances`, for pipelines such as
@@ -388,8 +390,7 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_channels_ : int
-        Channels of the epochs seen in ``fit``.
+    %(epochs_attributes)s
     n_kept_ : int
         Samples each delayed copy keeps for epochs as long as those seen in ``fit``.
 
@@ -418,16 +419,14 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
-        y : None
-            Ignored.
+        %(X_epochs)s
+        %(y_ignored)s
 
         Returns
         -------
         self : AugmentedCovariances
         """
-        X = check_epochs(X)
+        X = self._fit_epochs(X)
         _, n_channels, n_times = X.shape
         *_, self.n_kept_ = _check_embedding(
             n_channels,
@@ -438,7 +437,6 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
             self.embedding,
             self.on_singular,
         )
-        self.n_channels_ = n_channels
         return self
 
     def transform(self, X):
@@ -446,15 +444,13 @@ class AugmentedCovariances(TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs, with the channels seen in ``fit``.
+        %(X_epochs_fitted)s
 
         Returns
         -------
         covmats : ndarray, shape (n_epochs, n_channels * order, n_channels * order)
         """
-        check_is_fitted(self)
-        X = check_n_channels(self, check_epochs(X))
+        X = self._check_epochs(X)
         return augmented_covariances(
             X, self.order, self.lag, self.estimator, self.embedding, self.on_singular
         )

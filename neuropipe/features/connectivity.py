@@ -16,6 +16,7 @@ from scipy.fft import rfftfreq
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from neuropipe._docs import fill_doc, public_module
 from neuropipe._validation import (
     _as_float_array,
     check_epochs,
@@ -25,9 +26,9 @@ from neuropipe._validation import (
     check_output_size,
     check_sfreq,
 )
+from neuropipe.features._base import EpochFeatures
 from neuropipe.features.spectral import (
     _check_windows,
-    _EpochTransformer,
     _format_freq,
     _nfft,
     _no_bin_message,
@@ -378,13 +379,14 @@ def node_strength(con):
     return np.ascontiguousarray(strength.transpose(0, 2, 1))
 
 
-class Connectivity(_EpochTransformer):
+@public_module("neuropipe.features")
+@fill_doc
+class Connectivity(EpochFeatures):
     """Per-epoch spectral connectivity matrices.
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate of the epochs in Hz.
+    %(sfreq)s
     metric : 'coh' | 'imcoh' | 'abs_imcoh' | 'plv' | 'pli' | 'wpli'
         Connectivity metric, see :func:`spectral_connectivity`.
     fmin, fmax : float | None
@@ -393,14 +395,13 @@ class Connectivity(_EpochTransformer):
         Frequency bin width in Hz (FFT length ``sfreq / fres``).
     window, step : float
         Sliding window length and shift in seconds.
-    ch_names : list of str | None
-        Channel names for :meth:`get_feature_names_out`.
+    %(ch_names)s
 
     Attributes
     ----------
     freqs_ : ndarray, shape (n_freqs,)
     ch_names_ : list of str
-    n_channels_ : int
+    %(epochs_attributes)s
 
     Notes
     -----
@@ -459,14 +460,13 @@ class Connectivity(_EpochTransformer):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
+        %(X_epochs_fitted)s
 
         Returns
         -------
         con : ndarray, shape (n_epochs, n_freqs, n_channels, n_channels)
         """
-        X = self._validate_transform(X)
+        X = self._check_epochs(X)
         return self._connectivity(X)[0]
 
     def get_feature_names_out(self, input_features=None):
@@ -502,6 +502,7 @@ def _strength_name(pair_name):
     return pair_name
 
 
+@public_module("neuropipe.features")
 class NodeStrength(TransformerMixin, BaseEstimator):
     """Reduce connectivity matrices to node strength, HappyFeat's NS feature.
 

@@ -27,6 +27,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.covariance import OAS, EmpiricalCovariance, LedoitWolf
 from sklearn.utils.validation import check_is_fitted
 
+from .._docs import public_module
 from .._validation import check_n_channels, check_option
 from ._subject_cache import cached_per_subject
 from .graph import _check_subjects, _constant_rois, _one_blas_thread
@@ -169,6 +170,7 @@ def tangent_vectors(C, M):
     return sym_matrix_to_vec(_map_eigenvalues(np.log, whitening @ C @ whitening))
 
 
+@public_module("neuropipe.features")
 class TangentConnectome(TransformerMixin, BaseEstimator):
     """Tangent-space connectome of each subject, with the reference learnt in ``fit``.
 

@@ -19,6 +19,8 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, TransformerMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from neuropipe._docs import fill_doc, public_module
+from neuropipe._epochs import EpochsMixin
 from neuropipe._validation import check_epochs, check_positive_int
 from neuropipe.features.augmented import (
     AugmentedCovariances,
@@ -227,7 +229,9 @@ def cao_order(e1, threshold=0.9):
     return int(saturated[0] + 1)
 
 
-class AutoAugmentedCovariances(MetaEstimatorMixin, TransformerMixin, BaseEstimator):
+@public_module("neuropipe.features")
+@fill_doc
+class AutoAugmentedCovariances(EpochsMixin, MetaEstimatorMixin, TransformerMixin, BaseEstimator):
     """Augmented covariances with lag and order chosen by embedding criteria on training data.
 
     ``fit`` sets the lag to the first minimum of the auto mutual information averaged over
@@ -254,9 +258,8 @@ class AutoAugmentedCovariances(MetaEstimatorMixin, TransformerMixin, BaseEstimat
     max_dim : int | None, default=None
         Cap on ``n_channels * order``.
     max_series : int | None, default=64
-        Epoch-channel series drawn for Cao's method.
-    random_state : int | RandomState | None, default=None
-        Draw of the series for Cao's method.
+        Epoch-channel series drawn (``random_state``) for Cao's method.
+    %(random_state)s
 
     Attributes
     ----------
@@ -270,6 +273,7 @@ class AutoAugmentedCovariances(MetaEstimatorMixin, TransformerMixin, BaseEstimat
         Cao's ``E1`` curve at ``lag_``.
     augmenter_ : AugmentedCovariances
         The fitted transformer.
+    %(epochs_attributes)s
 
     Examples
     --------
@@ -307,16 +311,14 @@ class AutoAugmentedCovariances(MetaEstimatorMixin, TransformerMixin, BaseEstimat
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Training epochs.
-        y : None
-            Ignored.
+        %(X_epochs)s
+        %(y_ignored)s
 
         Returns
         -------
         self : AutoAugmentedCovariances
         """
-        X = check_epochs(X)
+        X = self._fit_epochs(X)
         _, n_channels, n_times = X.shape
         max_order = check_positive_int("max_order", self.max_order)
         max_lag = min(check_positive_int("max_lag", self.max_lag), n_times // 4)
@@ -344,8 +346,7 @@ class AutoAugmentedCovariances(MetaEstimatorMixin, TransformerMixin, BaseEstimat
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
+        %(X_epochs_fitted)s
 
         Returns
         -------

@@ -39,6 +39,8 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from neuropipe._docs import public_module
+
 __all__ = ["FisherGeodesicFilter", "shrinkage_lda_coef"]
 
 
@@ -118,6 +120,7 @@ def shrinkage_lda_coef(X, y):
     return coef
 
 
+@public_module("neuropipe.features")
 class FisherGeodesicFilter(TransformerMixin, BaseEstimator):
     """Fisher geodesic filter on tangent vectors: pyRiemann's FGDA after a TangentSpace.
 

@@ -30,6 +30,7 @@ from sklearn.covariance import LedoitWolf
 from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import ThreadpoolController
 
+from .._docs import public_module
 from .._validation import (
     check_epochs,
     check_magnitude,
@@ -724,6 +725,7 @@ def _check_graphs(A, name="A"):
     return A
 
 
+@public_module("neuropipe.features")
 class ConnectivityGraph(TransformerMixin, BaseEstimator):
     """Functional connectivity graphs from ROI time series (nilearn ``ConnectivityMeasure``).
 
@@ -874,6 +876,7 @@ class ConnectivityGraph(TransformerMixin, BaseEstimator):
         )
 
 
+@public_module("neuropipe.features")
 class GraphMetrics(TransformerMixin, BaseEstimator):
     """Per-node graph metrics of each subject's graph, as named features.
 
@@ -965,6 +968,7 @@ class GraphMetrics(TransformerMixin, BaseEstimator):
         return np.array([f"{r}_{m}" for m in self._check_metrics() for r in rois], dtype=object)
 
 
+@public_module("neuropipe.features")
 class DensityIntegratedMetrics(GraphMetrics):
     """Per-node graph metrics averaged over a range of graph densities.
 
@@ -1049,6 +1053,7 @@ class DensityIntegratedMetrics(GraphMetrics):
         return cached_per_subject(X, key, compute)
 
 
+@public_module("neuropipe.features")
 class EdgeVector(TransformerMixin, BaseEstimator):
     """Upper-triangle edge weights of each graph (the connectome feature vector).
 

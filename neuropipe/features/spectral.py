@@ -15,20 +15,18 @@ from __future__ import annotations
 import numpy as np
 from scipy.signal import detrend as _scipy_detrend
 from scipy.signal import welch
-from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from neuropipe._docs import fill_doc, public_module
 from neuropipe._validation import (
     _as_float_array,
-    as_epochs_array,
     check_epochs,
     check_freq_range,
-    check_n_channels,
     check_option,
     check_positive_int,
     check_sfreq,
-    data_sfreq,
 )
+from neuropipe.features._base import EpochFeatures
 
 __all__ = ["BANDS", "BandPower", "PSD", "burg_ar", "psd_array"]
 
@@ -367,18 +365,6 @@ def _format_freq(freq):
     return f"{round(float(freq), 2):g}"
 
 
-def _channel_names(ch_names, n_channels):
-    if ch_names is None:
-        return [f"ch{i}" for i in range(n_channels)]
-    ch_names = [str(c) for c in ch_names]
-    if len(ch_names) != n_channels:
-        raise ValueError(
-            f"'ch_names' has {len(ch_names)} names but X has {n_channels} channels; pass "
-            f"one name per channel (e.g. epochs.ch_names)."
-        )
-    return ch_names
-
-
 def _scale_free_power(X, power, log, name):
     """``power(X)`` (a spectrum: it grows with the square of the amplitude), computed on
     each epoch and channel divided by its largest absolute value and scaled back.
@@ -409,62 +395,14 @@ def _scale_free_power(X, power, log, name):
     return values * scale**2, extra
 
 
-class _EpochTransformer(TransformerMixin, BaseEstimator):
-    """Shared shell: validate 3-D epochs in fit, remember channels, check them later.
-
-    Subclasses set what ``transform`` needs from the validated epochs in ``_fit(X)``.
-    """
-
-    def fit(self, X, y=None):
-        """Check the parameters against the epochs; store the channels and the output axis.
-
-        The output axis is ``freqs_`` (the frequencies) or ``bands_`` (the resolved bands),
-        computed on the first epoch.
-
-        Parameters
-        ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted transformer.
-        """
-        self.sfreq_ = data_sfreq(self.sfreq, X, type(self).__name__)
-        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq_))
-        self.ch_names_ = _channel_names(self.ch_names, X.shape[1])
-        self.n_channels_ = X.shape[1]
-        self._fit(X[:1])
-        return self
-
-    def _validate_transform(self, X):
-        check_is_fitted(self)
-        X = check_epochs(as_epochs_array(X, sfreq=self.sfreq_))
-        return check_n_channels(self, X)
-
-    def _output(self, features):
-        """``(n_epochs, n_channels, k)`` features, flattened channel-major if ``flatten``."""
-        if self.flatten:
-            return features.reshape(features.shape[0], -1)
-        return features
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.requires_fit = True
-        return tags
-
-
-class PSD(_EpochTransformer):
+@public_module("neuropipe.features")
+@fill_doc
+class PSD(EpochFeatures):
     """Power spectral density features of epochs (HappyFeat's PSD, and more estimators).
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate of the epochs in Hz.
+    %(sfreq)s
     method : 'burg' | 'welch' | 'multitaper'
         Spectral estimator, see :func:`psd_array`.
     fmin, fmax : float | None
@@ -481,8 +419,7 @@ class PSD(_EpochTransformer):
         Multitaper bandwidth in Hz.
     log : bool
         Return ``log10`` of the power instead of linear power.
-    ch_names : list of str | None
-        Channel names for :meth:`get_feature_names_out` (``ch0``, ``ch1``... if None).
+    %(ch_names)s
     flatten : bool
         Return ``(n_epochs, n_channels * n_freqs)`` features (channel-major, the order of
         :meth:`get_feature_names_out`) for a classifier, instead of 3-D spectra.
@@ -493,8 +430,7 @@ class PSD(_EpochTransformer):
         Frequencies of the output bins in Hz.
     ch_names_ : list of str
         Channel names.
-    n_channels_ : int
-        Number of channels seen in ``fit``.
+    %(epochs_attributes)s
 
     Notes
     -----
@@ -562,8 +498,7 @@ class PSD(_EpochTransformer):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
+        %(X_epochs_fitted)s
 
         Returns
         -------
@@ -571,7 +506,7 @@ class PSD(_EpochTransformer):
             Power (log10 power if ``log``) at :attr:`freqs_`; shape
             ``(n_epochs, n_channels * n_freqs)`` if ``flatten``.
         """
-        X = self._validate_transform(X)
+        X = self._check_epochs(X)
         return self._output(self._psd(X)[0])
 
     def get_feature_names_out(self, input_features=None):
@@ -609,21 +544,21 @@ def _resolve_bands(bands):
     return [(str(name), float(lo), float(hi)) for name, (lo, hi) in items]
 
 
-class BandPower(_EpochTransformer):
+@public_module("neuropipe.features")
+@fill_doc
+class BandPower(EpochFeatures):
     """Mean power in named frequency bands (mu, beta, ...) per epoch and channel.
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate of the epochs in Hz.
+    %(sfreq)s
     bands : sequence of str | dict
         Band names from :data:`BANDS` or a dict ``{name: (low_hz, high_hz)}``.
     method : 'burg' | 'welch' | 'multitaper'
         Spectral estimator (other settings are the :class:`PSD` defaults).
     log : bool
         Return ``log10`` of the band power.
-    ch_names : list of str | None
-        Channel names for :meth:`get_feature_names_out`.
+    %(ch_names)s
     flatten : bool
         Return ``(n_epochs, n_channels * n_bands)`` features (channel-major, the order of
         :meth:`get_feature_names_out`), ready for a classifier such as LDA.
@@ -633,7 +568,7 @@ class BandPower(_EpochTransformer):
     bands_ : list of (str, float, float)
         Resolved bands.
     ch_names_ : list of str
-    n_channels_ : int
+    %(epochs_attributes)s
 
     Examples
     --------
@@ -694,15 +629,14 @@ class BandPower(_EpochTransformer):
 
         Parameters
         ----------
-        X : ndarray, shape (n_epochs, n_channels, n_times)
-            Epochs.
+        %(X_epochs_fitted)s
 
         Returns
         -------
         power : ndarray, shape (n_epochs, n_channels, n_bands)
             Or ``(n_epochs, n_channels * n_bands)`` if ``flatten``.
         """
-        X = self._validate_transform(X)
+        X = self._check_epochs(X)
         return self._output(self._band_power(X))
 
     def get_feature_names_out(self, input_features=None):

@@ -28,13 +28,14 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
+from .._docs import fill_doc, public_module
+from .._epochs import EpochsMixin
 from .._validation import (
     check_epochs,
     check_labels,
     check_n_channels,
     check_positive_int,
     check_sfreq,
-    data_sfreq,
 )
 from ..preprocessing import FilterBank
 
@@ -314,13 +315,14 @@ def _label_freq(label):
     return value if np.isfinite(value) and value > 0 else None
 
 
-class CCACorrelations(TransformerMixin, BaseEstimator):
+@public_module("neuropipe.features")
+@fill_doc
+class CCACorrelations(EpochsMixin, TransformerMixin, BaseEstimator):
     """Canonical correlations with sinusoidal references, optionally per sub-band.
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate in Hz.
+    %(sfreq)s
     freqs : array-like of float
         Stimulus frequencies in Hz.
     n_harmonics : int
@@ -340,8 +342,7 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
 
     Attributes
     ----------
-    n_channels_ : int
-        Number of channels seen in ``fit``.
+    %(epochs_attributes)s
 
     Examples
     --------
@@ -387,8 +388,8 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        self.sfreq_ = sfreq = data_sfreq(self.sfreq, X, "CCACorrelations")
-        X = check_epochs(X)
+        X = self._fit_epochs(X)
+        sfreq = self.sfreq_
         if self.freqs is None:
             raise ValueError(
                 "CCACorrelations needs the stimulation frequencies: pass freqs=[...] in Hz."
@@ -400,7 +401,6 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
         n_bands = 1 if self.bands is None else len(self.bands)
         if self.weights is not None:
             _fusion_weights(self.weights, n_bands)
-        self.n_channels_ = X.shape[1]
         return self
 
     def transform(self, X):
@@ -416,8 +416,7 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
             ``n_freqs`` features with ``weights``; else ``n_bands * n_freqs *
             n_components`` (band-major).
         """
-        check_is_fitted(self)
-        X = check_n_channels(self, check_epochs(X))
+        X = self._check_epochs(X)
         Y = sinusoidal_references(self.freqs, self.sfreq_, X.shape[-1], self.n_harmonics)
         rho = np.stack(
             [
@@ -444,7 +443,7 @@ class CCACorrelations(TransformerMixin, BaseEstimator):
         )
 
 
-class _ScoreClassifier(ClassifierMixin, BaseEstimator):
+class _ScoreClassifier(EpochsMixin, ClassifierMixin, BaseEstimator):
     """A classifier that predicts the class of the highest ``decision_function`` score."""
 
     def predict(self, X):
@@ -462,6 +461,8 @@ class _ScoreClassifier(ClassifierMixin, BaseEstimator):
         return self.classes_[self.decision_function(X).argmax(axis=1)]
 
 
+@public_module("neuropipe.features")
+@fill_doc
 class SSVEPCCA(_ScoreClassifier):
     """CCA / filter-bank CCA SSVEP classifier, with an optional no-stimulus class.
 
@@ -481,8 +482,7 @@ class SSVEPCCA(_ScoreClassifier):
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate in Hz.
+    %(sfreq)s
     freqs : array-like of float | dict | None
         Stimulus frequencies in Hz; or a dict ``{label: Hz or None}`` fixing each class's
         frequency (``None``: no stimulus). ``None``: read from the labels (they must name
@@ -503,8 +503,7 @@ class SSVEPCCA(_ScoreClassifier):
         Stimulus frequency of each class, NaN for the no-stimulus class.
     threshold_ : float | None
         Score below which the no-stimulus class is predicted (``None`` without one).
-    n_channels_ : int
-        Number of channels seen in ``fit``.
+    %(epochs_attributes)s
 
     Examples
     --------
@@ -602,14 +601,12 @@ class SSVEPCCA(_ScoreClassifier):
         -------
         self
         """
-        self.sfreq_ = data_sfreq(self.sfreq, X, "SSVEPCCA")
-        X = check_epochs(X)
+        X = self._fit_epochs(X)
         y = check_labels(y, len(X))
         self.classes_ = np.unique(y)
         self.class_freqs_ = self._class_freqs(X, y, self.classes_)
         self._stim = ~np.isnan(self.class_freqs_)
         self.cca_ = self._cca(self.class_freqs_[self._stim]).fit(X)
-        self.n_channels_ = X.shape[1]
         self.threshold_ = None
         if not self._stim.all():
             scores = self.cca_.transform(X)
@@ -633,8 +630,7 @@ class SSVEPCCA(_ScoreClassifier):
         -------
         scores : ndarray, shape (n_epochs, n_classes)
         """
-        check_is_fitted(self)
-        X = check_n_channels(self, check_epochs(X))
+        X = self._check_epochs(X)
         scores = np.empty((len(X), len(self.classes_)))
         scores[:, self._stim] = self.cca_.transform(X)
         if self.threshold_ is not None:
@@ -642,6 +638,8 @@ class SSVEPCCA(_ScoreClassifier):
         return scores
 
 
+@public_module("neuropipe.features")
+@fill_doc
 class TRCA(_ScoreClassifier):
     """Task-related component analysis SSVEP classifier (Nakanishi et al. 2018).
 
@@ -655,8 +653,7 @@ class TRCA(_ScoreClassifier):
 
     Parameters
     ----------
-    sfreq : float
-        Sampling rate in Hz.
+    %(sfreq)s
     bands : list of (float, float) | None
         Sub-bands (filter-bank TRCA); ``None``: the epochs as given.
     ensemble : bool
@@ -672,8 +669,7 @@ class TRCA(_ScoreClassifier):
     filters_ : ndarray, shape (n_bands, n_channels, n_classes)
         The first TRCA filter of each class in each sub-band.
     templates_ : ndarray, shape (n_bands, n_classes, n_channels, n_times)
-    n_channels_ : int
-        Number of channels seen in ``fit``.
+    %(epochs_attributes)s
     n_times_ : int
         Number of samples per epoch seen in ``fit``.
 
@@ -710,8 +706,7 @@ class TRCA(_ScoreClassifier):
         -------
         self
         """
-        self.sfreq_ = data_sfreq(self.sfreq, X, "TRCA")
-        X = check_epochs(X)
+        X = self._fit_epochs(X)
         y = check_labels(y, len(X), min_per_class=2)
         self.classes_ = np.unique(y)
         n_bands = 1 if self.bands is None else len(self.bands)
@@ -723,7 +718,7 @@ class TRCA(_ScoreClassifier):
             templates.append(np.stack([Xb[y == c].mean(axis=0) for c in self.classes_]))
         self.filters_ = np.array(filters)
         self.templates_ = np.array(templates)
-        self.n_channels_, self.n_times_ = X.shape[1], X.shape[2]
+        self.n_times_ = X.shape[2]
         return self
 
     def decision_function(self, X):
@@ -737,8 +732,7 @@ class TRCA(_ScoreClassifier):
         -------
         scores : ndarray, shape (n_epochs, n_classes)
         """
-        check_is_fitted(self)
-        X = check_n_channels(self, check_epochs(X))
+        X = self._check_epochs(X)
         check_n_channels(self, X, axis=-1, unit="samples per epoch")
         scores = np.zeros((len(X), len(self.classes_)))
         for b, Xb in enumerate(_filter_bank(X, self.sfreq_, self.bands, self.order)):

@@ -38,7 +38,8 @@ from sklearn.svm import SVC
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from neuropipe._validation import check_epochs, check_labels, check_positive_int
+from neuropipe._epochs import EpochsMixin
+from neuropipe._validation import check_labels, check_positive_int
 from neuropipe.features.augmented import AugmentedCovariances, augmented_covariances
 from neuropipe.features.embedding import _feasible
 
@@ -190,7 +191,7 @@ def _classifier_has(method):
     return check
 
 
-class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
+class EmbeddingSearchCV(EpochsMixin, MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
     """Cached successive-halving search over the order and lag of augmented covariances.
 
     Candidates are the (order, lag) pairs; each is scored with the best setting of
@@ -401,7 +402,7 @@ class EmbeddingSearchCV(MetaEstimatorMixin, ClassifierMixin, BaseEstimator):
                 "EmbeddingSearchCV requires y to be passed, but the target y is None: pass "
                 "the class labels of the epochs."
             )
-        X = check_epochs(X)
+        X = self._fit_epochs(X)
         factor = None if self.factor is None else check_positive_int("factor", self.factor, 2)
         cv = self.cv
         if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
