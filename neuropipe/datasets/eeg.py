@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from .._validation import DataFileError, check_option
-from ..io.eeg import EpochsData, read_epochs
+from ..io.eeg import EpochsData, read_continuous, read_epochs
 from .base import Dataset
+from .paths import find_data
 
 __all__ = ["bundled_path", "EEGDataset", "EEGMMIDBLeftRight", "EEGMMIDBHandsFeet", "SSVEPExo"]
 
@@ -43,8 +44,6 @@ def bundled_path(name: str = "") -> Path:
     >>> (bundled_path("eegmmidb") / "PROVENANCE.md").exists()
     True
     """
-    from .paths import find_data
-
     return find_data(name)
 
 
@@ -195,8 +194,6 @@ class EEGDataset(Dataset):
         >>> [r.run for r in runs], sorted(set(runs[0].labels.tolist()))
         (['R04', 'R08', 'R12'], ['idle', 'left_hand', 'right_hand'])
         """
-        from ..io.eeg import read_continuous
-
         if int(subject) not in self.subjects:
             raise ValueError(
                 f"Subject {subject} is not in {str(self.path)!r}; available subjects of "

@@ -59,10 +59,24 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from .._logging import logger
 from .._validation import DataFileError
-from ..io.eeg import EpochsData, epochs_from_raw, read_epochs, standardize_channel_names
+from ..io.eeg import (
+    EpochsData,
+    RecordingWarning,
+    _check_edf_header,
+    _check_finite_samples,
+    _file_format,
+    _match_events,
+    _raw_events,
+    epochs_from_raw,
+    mne_warnings,
+    read_epochs,
+    read_raw,
+    standardize_channel_names,
+)
 from .base import MOABB_PARADIGMS, Dataset
 
 __all__ = [
@@ -219,8 +233,6 @@ def _check_events_present(event_map, recordings, source) -> None:
     ``recordings`` is a list of ``(name, available)``: the event keys of each recording
     (``{key: code}``, as :func:`neuropipe.io.eeg._raw_events` returns them).
     """
-    from ..io.eeg import _match_events
-
     seen = set()
     for name, available in recordings:
         with warnings.catch_warnings():
@@ -286,6 +298,12 @@ class TOMLDataset(_UserDataset):
         The ``.toml`` file, or a folder holding ``neuropipe.toml``.
     name : str | None
         Name used in result tables; default the spec ``str(path)``.
+
+    Attributes
+    ----------
+    path : None
+        The description lists its files, which may lie outside its folder
+        (``config_file`` is the description).
     """
 
     def __init__(self, path, name=None):
@@ -326,8 +344,6 @@ class TOMLDataset(_UserDataset):
     def _check_events(self, source):
         """Up front: every [events] key is in some recording, and every recording holds
         one of them (headers and annotations only; the samples are read at load)."""
-        from ..io.eeg import _raw_events, read_raw
-
         files = [f for sessions in self._subjects.values() for fs in sessions.values() for f in fs]
         key = (repr(sorted(self.event_map.items())),) + tuple(
             (str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files
@@ -411,6 +427,11 @@ class BIDSDataset(_UserDataset):
         differ, ``"warn"`` to ignore ``channels.tsv`` (its bad channels too); default the
         TOML key ``on_ch_mismatch``, else ``"raise"``.
 
+    Attributes
+    ----------
+    path, root : Path
+        The BIDS root.
+
     Notes
     -----
     Checked when the dataset is opened (:class:`DatasetSpecError` naming the field):
@@ -474,8 +495,6 @@ class BIDSDataset(_UserDataset):
     @staticmethod
     def _events_table(bids_path):
         """The recording's ``events.tsv`` (onset and trial_type as text), or None."""
-        import pandas as pd
-
         fpath = Path(bids_path.fpath)
         events = fpath.with_name(fpath.name.rsplit("_", 1)[0] + "_events.tsv")
         if not events.is_file():
@@ -488,8 +507,6 @@ class BIDSDataset(_UserDataset):
     def _count_na_onsets(self, bids_path) -> None:
         """Warn with the number of listed events whose onset is ``n/a`` (mne-bids drops
         them)."""
-        from ..io.eeg import RecordingWarning
-
         table = self._events_table(bids_path)
         if table is None:
             return
@@ -510,8 +527,6 @@ class BIDSDataset(_UserDataset):
         """Read one recording: neuropipe's header checks and MNE's warnings, as
         :func:`neuropipe.io.eeg.read_raw`, and the channel-mismatch choice in words."""
         import mne_bids
-
-        from ..io.eeg import _check_edf_header, _check_finite_samples, _file_format, mne_warnings
 
         fpath = Path(bids_path.fpath)
         fmt = _file_format(fpath)
@@ -727,6 +742,11 @@ class MOABBDataset(_UserDataset):
         MOABB dataset code or class name, e.g. ``"PhysionetMI"``.
     name : str | None
         Name used in result tables; default ``"moabb:CODE"``.
+
+    Attributes
+    ----------
+    path : None
+        MOABB keeps the files in MNE's data folder.
     """
 
     def __init__(self, code, name=None):
