@@ -13,6 +13,24 @@ from pathlib import Path
 
 import pandas as pd
 
+from . import __version__
+from ._logging import log_level_context
+from ._threads import THREADS_ENV, blas_threads, limit_threads
+from .benchmark.execution import check_scheduler_address, dask_client
+from .benchmark.pipeline_files import family_sources, find_pipeline, list_pipelines, load_pipelines
+from .benchmark.planning import plan_families
+from .benchmark.results import write_csv_atomic
+from .benchmark.runner import run_benchmark
+from .benchmark.summary import leakage_report, summarize
+from .clinical_cli import add_fit_parser, add_predict_parser
+from .datasets import dataset_modality, list_datasets
+from .datasets.paths import default_pipelines_dir
+from .evaluation.pseudo_online import summarize_pseudo_online
+from .online.cli import add_online_parser
+from .report.checks import fmri_summary
+from .report.cli import add_report_parser
+from .report.html import make_report
+
 __all__ = ["main"]
 
 #: The benchmark families: EEG pipelines (pipelines/*.py), fMRI (pipelines/fmri/) and
@@ -21,8 +39,6 @@ PARADIGM_FAMILIES = ("eeg", "fmri", "decoding")
 
 
 def _cmd_datasets(args) -> int:
-    from .datasets import list_datasets
-
     table = list_datasets()
     columns = ["name", "modality", "paradigms", "subjects", "status", "classes", "licence"]
     with pd.option_context("display.width", 160, "display.max_colwidth", 60):
@@ -34,9 +50,6 @@ def _cmd_datasets(args) -> int:
 
 
 def _cmd_pipelines(args) -> int:
-    from .benchmark.pipeline_files import list_pipelines
-    from .datasets.paths import default_pipelines_dir
-
     folder = Path(args.pipelines) if args.pipelines else default_pipelines_dir()
     table = list_pipelines(folder)
     if args.family:
@@ -71,8 +84,6 @@ def _scheduler(args):
     if address is None:
         yield None
         return
-    from .benchmark.execution import dask_client
-
     with dask_client(address, n_workers=max(args.n_jobs, 2)) as client:
         print(f"Dask scheduler: {client.scheduler.address}")
         yield client
@@ -207,9 +218,12 @@ def _at_least(minimum: int):
 
 
 def _dataset_family(name: str) -> str:
-    from .benchmark.planning import dataset_family
-
-    return dataset_family(name)
+    """The modality of a dataset name; ``"eeg"`` for a name the registry does not know (the
+    EEG planner's error lists the datasets)."""
+    try:
+        return dataset_modality(name)
+    except ValueError:
+        return "eeg"
 
 
 def _families(args) -> list[str]:
@@ -234,15 +248,11 @@ def _pipeline_arg(text: str) -> str:
     path = Path(text)
     if path.exists() or path.suffix or len(path.parts) > 1:
         return text
-    from .benchmark.pipeline_files import find_pipeline
-
     return str(find_pipeline(text)[0])
 
 
 def _pipeline_folder(args, family: str, families) -> list[Path] | None:
     """The --pipelines folders and files of a family (family_sources), or None when none."""
-    from .benchmark.pipeline_files import family_sources
-
     sources = family_sources(args.pipelines, family)
     if sources:
         return sources
@@ -276,9 +286,6 @@ def _check_planned(args, plans, families) -> None:
 
 
 def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
-    from .benchmark.summary import summarize
-    from .report.checks import fmri_summary
-
     family = results["family"]
     eeg, fmri, decoding = (results[family == f] for f in ("eeg", "fmri", "decoding"))
     if not decoding.empty:
@@ -297,8 +304,6 @@ def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
             "each training fold's majority class; above_chance: pooled > chance_p95 (p < 0.05)."
         )
     if not eeg.empty and protocol == "pseudo-online":
-        from .evaluation.pseudo_online import summarize_pseudo_online
-
         _print_table(
             "EEG, pseudo-online evaluation (nMCC: 0.5 is chance; means over subjects):",
             summarize_pseudo_online(eeg),
@@ -312,8 +317,6 @@ def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
 
 
 def _no_tasks_error(args, eeg_datasets) -> CLIError:
-    from .benchmark.pipeline_files import load_pipelines
-
     configs = load_pipelines(args.pipelines, include_slow=args.include_slow)
     listed = sorted({p for c in configs for p in c["paradigms"]})
     if not configs:
@@ -335,15 +338,7 @@ def _no_tasks_error(args, eeg_datasets) -> CLIError:
 
 
 def _cmd_benchmark(args) -> int:
-    from .benchmark.execution import check_scheduler_address
-    from .benchmark.planning import plan_families
-    from .benchmark.results import write_csv_atomic
-    from .benchmark.runner import run_benchmark
-    from .benchmark.summary import leakage_report, summarize
-
     if args.pipelines is None:  # ./pipelines, else the copy shipped with the package
-        from .datasets.paths import default_pipelines_dir
-
         args.pipelines = [str(default_pipelines_dir())]
     else:
         args.pipelines = [_pipeline_arg(text) for text in args.pipelines]
@@ -427,8 +422,6 @@ def _cmd_benchmark(args) -> int:
                     leak,
                 )
     if not args.no_report:
-        from .report.html import make_report
-
         try:
             report = make_report(
                 output,
@@ -490,8 +483,6 @@ def _log_level(args) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``neuropipe`` command."""
-    from . import __version__
-
     parser = _Parser(
         prog="neuropipe",
         description="Staged scikit-learn pipelines for EEG/BCI, fMRI and neural decoding. "
@@ -605,10 +596,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_benchmark)
     _add_console_options(p, defaults=False)
 
-    from .clinical_cli import add_fit_parser, add_predict_parser
-    from .online.cli import add_online_parser
-    from .report.cli import add_report_parser
-
     for add in (add_report_parser, add_fit_parser, add_predict_parser, add_online_parser):
         _add_console_options(add(sub), defaults=False)
     return parser
@@ -631,9 +618,6 @@ def main(argv=None) -> int:
     instead. Exit code 0 means every requested task produced a valid result, 1 that some
     failed (the others are kept and reported).
     """
-    from ._logging import log_level_context
-    from ._threads import THREADS_ENV, blas_threads, limit_threads
-
     parser = build_parser()
     try:
         args = parser.parse_args(None if argv is None else [str(a) for a in argv])

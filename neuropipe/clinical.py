@@ -51,6 +51,7 @@ import mne
 import numpy as np
 import pandas as pd
 
+from . import __version__
 from ._input_checks import (
     amplitude_statistics,
     check_channel_amplitudes,
@@ -95,12 +96,6 @@ EPOCH_LIMIT = 10.0
 EPOCH_Z_LIMIT = 5.0
 
 
-def _neuropipe_version() -> str:
-    from . import __version__
-
-    return __version__
-
-
 @dataclass
 class ClinicalModel:
     """A pipeline calibrated on one patient, with what it was calibrated on.
@@ -142,7 +137,7 @@ class ClinicalModel:
     pipeline_file: str = ""
     n_epochs: dict = field(default_factory=dict)
     calibration_files: list = field(default_factory=list)
-    neuropipe_version: str = field(default_factory=_neuropipe_version)
+    neuropipe_version: str = __version__
     calibration: dict = field(default_factory=dict)
 
     @property

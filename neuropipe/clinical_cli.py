@@ -15,6 +15,8 @@ import os
 import sys
 from pathlib import Path
 
+from .benchmark.pipeline_files import find_pipeline
+
 __all__ = ["add_fit_parser", "add_predict_parser"]
 
 
@@ -55,7 +57,6 @@ def _cmd_fit(args) -> int:
     # Imported here, not at the top: `neuropipe benchmark` builds this parser too.
     import mne
 
-    from .benchmark.pipeline_files import find_pipeline
     from .clinical import fit_recording
 
     pipeline_file, named = find_pipeline(args.pipeline)  # a file, or a name: "ts-lr"

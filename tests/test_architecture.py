@@ -39,15 +39,9 @@ LAYERS = [
 ]
 #: Upward imports still in the tree, each with what removes it (issue 25).
 KNOWN_UPWARD: set = set()
-#: The one circle left (through function-level imports): ``protocols.evaluate`` dispatches
-#: on the protocol name into the family modules, which call ``protocols.evaluate_folds``.
-#: Paradigm objects that own their evaluation (issue 25 item 3) remove it.
-KNOWN_CIRCLE = {
-    "neuropipe.evaluation.protocols",
-    "neuropipe.evaluation.fmri",
-    "neuropipe.evaluation.decoding",
-    "neuropipe.evaluation.pseudo_online",
-}
+#: Circles allowed through function-level imports: none since the protocol registry
+#: (``evaluation/paradigms.py``) dispatches instead of ``protocols.evaluate``.
+KNOWN_CIRCLE: set = set()
 #: Rooms a pipeline file builds its model from.
 PIPELINE_ROOMS = (
     "neuropipe.model_selection",
@@ -168,7 +162,7 @@ def test_no_import_circle_at_module_level():
     assert _circles([e for e in EDGES if e[2]]) == []
 
 
-def test_the_only_circle_is_the_known_protocol_dispatch():
+def test_no_import_circle_at_all():
     circles = _circles(EDGES)
     assert all(circle <= KNOWN_CIRCLE for circle in circles), circles
     assert not any(m.startswith("neuropipe.model_selection") for c in circles for m in c)
@@ -197,3 +191,151 @@ def test_pipeline_files_build_models_from_the_estimator_rooms(path):
             f"{path.name} imports {sorted(names)} from {module}; pipeline files take "
             f"model-building tools from {', '.join(PIPELINE_ROOMS)}"
         )
+
+
+#: Function-level imports of neuropipe modules that stay, each with its reason. The command
+#: lines load the saved-model machinery only for the commands that use it: ``persistence``
+#: imports skops (with ``clinical``, +0.7-1.1 s and ~900 modules), which ``neuropipe --help``,
+#: ``neuropipe benchmark`` and ``neuropipe report`` never need (issue 27: small jobs).
+DEFERRED_NEUROPIPE = {
+    ("neuropipe.clinical_cli", "neuropipe.clinical"): "fit/predict only: skops",
+    ("neuropipe.clinical_cli", "neuropipe.persistence"): "predict only: skops",
+    ("neuropipe.online.cli", "neuropipe.online.live"): "online only: clinical, skops, mne_lsl",
+}
+#: Function-level imports of neuropipe modules still to move to module level, each with who
+#: moves it (issue 25, this step).
+PENDING_DEFERRED = {
+    ("neuropipe.datasets.eeg", "neuropipe.datasets.paths"): "HA",
+    ("neuropipe.datasets.eeg", "neuropipe.io.eeg"): "HA",
+    ("neuropipe.datasets.user", "neuropipe.io.eeg"): "HA",
+    ("neuropipe.evaluation.protocols", "neuropipe.evaluation.artifacts"): "HB2",
+    ("neuropipe.evaluation.pseudo_online", "neuropipe.datasets"): "HB2",
+    ("neuropipe.evaluation.pseudo_online", "neuropipe.evaluation.artifacts"): "HB2",
+    ("neuropipe.evaluation.pseudo_online", "neuropipe.evaluation.protocols"): "HB2",
+    ("neuropipe.evaluation.pseudo_online", "neuropipe.online"): "HB2",
+    ("neuropipe.evaluation.pseudo_online", "neuropipe.preprocessing"): "HB2",
+}
+#: Third-party libraries a function may import instead of its module: optional
+#: dependencies, or heavy ones that few calls need (``import neuropipe`` and the command
+#: line stay fast, issue 27).
+DEFERRED_LIBRARIES = {
+    "mne": "readers and MNE objects: ~1 s to import",
+    "mne_bids": "optional: BIDS datasets",
+    "moabb": "optional: MOABB datasets and pipeline files",
+    "mne_lsl": "optional: live decoding",
+    "matplotlib": "figures only",
+    "cycler": "figures only (matplotlib's)",
+    "PIL": "report images only",
+    "jinja2": "the HTML report only",
+    "pyriemann": "the Riemannian stages and transfer pipelines only",
+    "nilearn": "fMRI stages and readers only",
+    "numba": "optional accelerator of the connectivity stage",
+    "dask": "optional: --dask / --scheduler",
+    "scipy": "scipy.stats / linalg / io / sparse, each where one function needs it",
+    "tomllib": "TOML datasets only (standard library from Python 3.11)",
+    "tomli": "TOML datasets on Python 3.10",
+    "threadpoolctl": "BLAS limits only when a thread limit is set",
+}
+#: Third-party function-level imports still to move to module level (issue 25, this step).
+PENDING_LIBRARIES = {
+    ("neuropipe._validation", "os"): "HC",
+    ("neuropipe._validation", "pandas"): "HC",
+    ("neuropipe.preprocessing", "sklearn"): "HC",
+    ("neuropipe.selection", "sklearn"): "HC",
+    ("neuropipe.evaluation.transfer", "sklearn"): "HB2",
+    ("neuropipe.datasets.user", "pandas"): "HA",
+}
+
+
+def _function_level_imports(path, module):
+    """``(imported module, top-level package)`` of every import inside a function, except in
+    a package's PEP 562 ``__getattr__`` (names loaded on first use)."""
+    tree = ast.parse(path.read_text())
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    lazy = {
+        id(node)
+        for node in tree.body
+        if path.name == "__init__.py"
+        and isinstance(node, ast.FunctionDef)
+        and node.name == "__getattr__"
+    }
+    found = []
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        if id(function) in lazy:
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Import):
+                found += [(a.name, a.name.split(".")[0]) for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                target = node.module or ""
+                if node.level:
+                    base = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    target = ".".join(base + ([node.module] if node.module else []))
+                for alias in node.names:
+                    sub = f"{target}.{alias.name}"
+                    found.append((sub if sub in MODULES else target, target.split(".")[0]))
+    return found
+
+
+FUNCTION_LEVEL = {
+    (module, target, root)
+    for module, path in MODULES.items()
+    for target, root in _function_level_imports(path, module)
+}
+
+
+def test_no_function_level_import_of_a_neuropipe_module():
+    """Every neuropipe module a module uses is imported at its top, so the import graph
+    tests above see every edge, and no circle hides inside a function."""
+    found = {(m, t) for m, t, root in FUNCTION_LEVEL if root == "neuropipe"}
+    allowed = set(DEFERRED_NEUROPIPE) | set(PENDING_DEFERRED)
+    assert found <= allowed, sorted(found - allowed)
+
+
+def test_functions_import_only_optional_or_heavy_libraries():
+    found = {(m, root) for m, _, root in FUNCTION_LEVEL if root != "neuropipe"}
+    unlisted = {(m, r) for m, r in found if r not in DEFERRED_LIBRARIES}
+    assert unlisted <= set(PENDING_LIBRARIES), sorted(unlisted - set(PENDING_LIBRARIES))
+
+
+#: The modules that may compare a name with a paradigm's (the registries): every other
+#: module asks a dataset's ``modality`` or a paradigm / protocol object.
+FAMILY_NAMES = {"eeg", "fmri", "decoding"}
+REGISTRIES = {"neuropipe.datasets.registry", "neuropipe.evaluation.paradigms"}
+
+
+def _family_comparisons(path):
+    """``(line, source)`` of every ``==`` / ``!=`` / ``in`` / ``not in`` comparison whose
+    operand is one of the paradigm names (a literal, or a tuple / list / set of them)."""
+
+    def names(node):
+        if isinstance(node, ast.Constant):
+            return {node.value} & FAMILY_NAMES
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            return set().union(*(names(e) for e in node.elts)) if node.elts else set()
+        return set()
+
+    source = path.read_text()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Compare) and any(
+            isinstance(op, (ast.Eq, ast.NotEq, ast.In, ast.NotIn)) for op in node.ops
+        ):
+            if any(names(operand) for operand in [node.left, *node.comparators]):
+                found.append((node.lineno, ast.get_source_segment(source, node)))
+    return found
+
+
+def test_no_module_outside_the_registries_branches_on_a_paradigm_name():
+    branches = {
+        f"{module}:{line}": text
+        for module, path in sorted(MODULES.items())
+        if module not in REGISTRIES
+        for line, text in _family_comparisons(path)
+    }
+    assert not branches, (
+        "Ask the paradigm and protocol objects (neuropipe.evaluation.paradigms) or the "
+        f"dataset registry instead of comparing a paradigm name: {branches}"
+    )

@@ -14,7 +14,6 @@ import pytest
 import neuropipe
 from neuropipe import cli
 from neuropipe._validation import DataFileError
-from neuropipe.benchmark import runner as benchmark_runner
 from neuropipe.benchmark.cache import transformer_memory
 from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import bundled_path
@@ -167,7 +166,7 @@ def test_usage_errors_are_one_line(tmp_path, capsys):
 
 
 def test_output_paths_are_checked_before_any_work(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(benchmark_runner, "run_benchmark", pytest.fail)  # no work may start
+    monkeypatch.setattr(cli, "run_benchmark", pytest.fail)  # no work may start
     a_file = tmp_path / "file"
     a_file.write_text("x")
     for output, fragment in [(a_file, "is a file, not a folder"), (a_file / "sub", "")]:
@@ -250,7 +249,7 @@ def test_internal_error_is_one_line_with_code_3(tmp_path, capsys, monkeypatch):
     def bug(*args, **kwargs):
         raise KeyError("oops")
 
-    monkeypatch.setattr(benchmark_runner, "run_benchmark", bug)
+    monkeypatch.setattr(cli, "run_benchmark", bug)
     code, _, err = _main(capsys, "benchmark", *HANDSFEET, "--output", tmp_path / "o")
     assert code == 3
     _one_line_error(err, "internal error, KeyError", "--debug")
@@ -331,7 +330,7 @@ def test_verbose_and_quiet_set_the_level_of_the_tasks(tmp_path, monkeypatch, fla
         seen["mne"] = mne.utils.logger.level
         raise ValueError("stop here; fine")
 
-    monkeypatch.setattr(benchmark_runner, "run_benchmark", fake)
+    monkeypatch.setattr(cli, "run_benchmark", fake)
     assert cli.main(["benchmark", *HANDSFEET, "--output", str(tmp_path), *flags]) == 2
     assert seen == {"level": level, "mne": getattr(__import__("logging"), level)}
     assert cli.main([*flags, "benchmark", *HANDSFEET, "--output", str(tmp_path)]) == 2
@@ -364,7 +363,7 @@ def test_datasets_imply_their_family(tmp_path, capsys, monkeypatch, datasets, fa
         raise ValueError("stop here; fine")
 
     # one runner for the three families: the tasks it is given say which families run
-    monkeypatch.setattr(benchmark_runner, "run_benchmark", record)
+    monkeypatch.setattr(cli, "run_benchmark", record)
     code = cli.main(["benchmark", "--datasets", *datasets, "--output", str(tmp_path / "o")])
     assert code == 2
     assert ran == families

@@ -21,6 +21,7 @@ import difflib
 import importlib.util
 from pathlib import Path
 
+import pandas as pd
 from sklearn.base import BaseEstimator
 
 from .._validation import DataFileError, check_option
@@ -347,8 +348,6 @@ def list_pipelines(folder=None):
     >>> sorted(set(table["family"]))
     ['decoding', 'eeg', 'fmri']
     """
-    import pandas as pd
-
     rows = []
     for path in pipeline_files(folder):
         configs = load_pipeline_file(path)

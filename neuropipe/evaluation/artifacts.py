@@ -31,6 +31,11 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+from sklearn.feature_selection import SelectorMixin
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from .._validation import check_option, check_positive_int
+from ..preprocessing import EpochsToArray
 
 __all__ = ["fold_artifacts"]
 
@@ -100,8 +105,6 @@ def fold_artifacts(
     >>> sorted(art)[:4], art["selector0_support"].nonzero()[0].tolist()
     (['family', 'selector0_direction', 'selector0_kind', 'selector0_scores'], [2])
     """
-    from .._validation import check_option, check_positive_int
-
     family = check_option("family", family, list(FAMILIES))
     y_true, y_pred = np.asarray(y_test), np.asarray(y_pred)
     if len(y_true) != len(y_pred):
@@ -145,9 +148,6 @@ def _plain(values):
 
 def _fitted_selectors(estimator, prefix=()):
     """Yield ``(fitted steps before, fitted selector)`` for every scored feature selector."""
-    from sklearn.feature_selection import SelectorMixin
-    from sklearn.pipeline import FeatureUnion, Pipeline
-
     estimator = getattr(estimator, "best_estimator_", estimator)  # a fitted search
     if isinstance(estimator, Pipeline):
         steps = list(prefix)
@@ -164,10 +164,6 @@ def _fitted_selectors(estimator, prefix=()):
 
 
 def _selector_arrays(steps, selector, X_test, y_true, ch_names, max_features) -> dict:
-    from sklearn.pipeline import Pipeline
-
-    from ..preprocessing import EpochsToArray
-
     scores = np.asarray(selector.scores_, dtype=np.float64)
     if scores.size > max_features:
         return {}

@@ -20,7 +20,7 @@ import mne
 import numpy as np
 import pandas as pd
 
-from .._validation import DataFileError, check_ch_names, check_freq_range
+from .._validation import DataFileError, check_ch_names, check_freq_range, check_option
 
 __all__ = [
     "ContinuousRun",
@@ -699,8 +699,6 @@ def epochs_from_raw(
     -------
     epochs : EpochsData
     """
-    from .._validation import check_option
-
     check_option("on_missing", on_missing, ["raise", "warn", "ignore"])
     check_option("filter_method", filter_method, ["iir", "fir"])
     if not tmin < tmax:

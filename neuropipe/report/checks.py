@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..evaluation.fmri import summarize_fmri
+
 __all__ = ["SCORE_RANGES", "usable_rows", "fmri_summary", "sensitivity_specificity"]
 
 #: Range of each scoring's values; a score outside it cannot come from that metric.
@@ -172,8 +174,6 @@ def fmri_summary(table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     >>> bool(row["above_chance"])
     True
     """
-    from ..evaluation.fmri import summarize_fmri
-
     table = table.copy()
     if "evaluation" not in table:
         table["evaluation"] = ""

@@ -6,6 +6,9 @@ import shlex
 import time
 from pathlib import Path
 
+from ..benchmark.results import check_results_table, read_results
+from .html import make_report
+
 __all__ = ["add_report_parser"]
 
 
@@ -24,8 +27,6 @@ _REPORT_COLUMNS = ("dataset", "subject", "pipeline", "score")
 
 def _check_results_folder(folder: Path) -> None:
     """Refuse, with a one-line reason, a results folder whose CSV files cannot be read."""
-    from ..benchmark.results import check_results_table, read_results
-
     if not folder.is_dir():
         raise FileNotFoundError(
             f"Results folder {str(folder)!r} {'is a file' if folder.exists() else 'not found'}; "
@@ -50,8 +51,6 @@ def _check_results_folder(folder: Path) -> None:
 
 
 def _cmd_report(args) -> int:
-    from .html import make_report
-
     start = time.perf_counter()
     folder = Path(args.results_dir)
     _check_results_folder(folder)

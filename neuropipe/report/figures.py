@@ -25,6 +25,10 @@ import contextlib
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
+
+from ..decoders import plot_decoded
+from .r2map import plot_r2_map
 
 __all__ = [
     "pipeline_palette",
@@ -553,8 +557,6 @@ def plot_decoded_trajectories(
     import matplotlib.pyplot as plt
     from cycler import cycler
 
-    from ..decoders import plot_decoded
-
     if not decoded:
         raise ValueError("decoded must be a non-empty dict {label: decoded states}.")
     y_true = np.asarray(y_true, dtype=np.float64)
@@ -602,8 +604,6 @@ def plot_r2_maps(maps, *, title=""):
     """
     import matplotlib.pyplot as plt
 
-    from .r2map import plot_r2_map
-
     figures = {}
     for label, m in maps.items():
         kwargs = dict(
@@ -649,7 +649,6 @@ def plot_confusion(y_true, y_pred, *, labels=None, display_labels=None, title=No
     ['0%\\n0', '100%\\n2', '50%\\n1', '50%\\n1']
     """
     import matplotlib.pyplot as plt
-    from sklearn.metrics import ConfusionMatrixDisplay, confusion_matrix
 
     y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
     if y_true.shape != y_pred.shape or y_true.ndim != 1:

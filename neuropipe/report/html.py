@@ -23,8 +23,14 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
+from .. import __version__
 from .._logging import logger
 from .._validation import error_naming_path
+from ..benchmark.results import read_results
+from ..benchmark.summary import summarize
+from ..datasets import dataset_names
+from ..evaluation.pseudo_online import summarize_pseudo_online
+from ..evaluation.statistics import pairwise_statistics
 from . import figures as F
 from . import models as M
 from .checks import fmri_summary, sensitivity_specificity, usable_rows
@@ -80,8 +86,6 @@ class _Section:
 
 
 def _read(folder: Path, name: str):
-    from ..benchmark.results import read_results  # pipeline names "NA", "None" stay names
-
     path = folder / name
     return read_results(path) if path.is_file() else None
 
@@ -105,8 +109,6 @@ def _family(results: pd.DataFrame) -> pd.Series:
     those of a time-ordered split or a bundled decoding dataset, fMRI rows those of an
     ABIDE dataset or a leave-site-out / stratified-k-fold protocol.
     """
-    from ..evaluation.decoding import DECODING_DATASETS
-
     for column in ("family", "paradigm"):
         if column in results.columns:
             values = results[column].astype(str).str.lower()
@@ -122,7 +124,7 @@ def _family(results: pd.DataFrame) -> pd.Series:
         if "evaluation" in results.columns
         else pd.Series("", index=results.index)
     )
-    decoding = dataset.isin(list(DECODING_DATASETS)) | evaluation.str.contains(
+    decoding = dataset.isin(dataset_names("decoding")) | evaluation.str.contains(
         "time.?ordered", case=False
     )
     fmri = dataset.str.lower().str.startswith("abide") | evaluation.str.fullmatch(
@@ -321,8 +323,6 @@ def _score_sections(results, summary, palette) -> list[_Section]:
         "column's: look along a row for red cells with stars, the pipelines it beats "
         "significantly. With a handful of subjects, few differences can reach significance.",
     )
-    from ..evaluation.statistics import pairwise_statistics
-
     stats = pairwise_statistics(results)
     if stats.empty:
         pairwise.notes.append("No pair of pipelines ran on 2 or more common subjects.")
@@ -741,8 +741,6 @@ def _trajectory_figure(decoding, index, palette) -> _Figure | None:
 
 def _pseudo_online_section(eeg, index, folder) -> _Section:
     """Scores of the pseudo-online rows and the decisions of one held-out run."""
-    from ..evaluation.pseudo_online import summarize_pseudo_online
-
     rows = eeg[eeg["evaluation"] == "pseudo-online"]
     section = _Section(
         "pseudo-online",
@@ -867,8 +865,6 @@ def _sections(folder, models):
         others = {"fmri": family["fmri"], **others}
         sources["fmri"] = "results.csv (fMRI rows)"
     if eeg is not None:
-        from ..benchmark.summary import summarize
-
         eeg_datasets = set(eeg["dataset"])
         summary = summarize(eeg) if summary is None else summary
         summary = summary[summary["dataset"].isin(eeg_datasets)]
@@ -1037,8 +1033,6 @@ def make_report(
     PosixPath('report.html')
     """
     import matplotlib.pyplot as plt
-
-    from .. import __version__
 
     folder = Path(results_dir)
     if not folder.is_dir():

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from ..benchmark.artifact_files import ARTIFACT_SUFFIX, load_artifacts, read_artifacts_meta
+from ..benchmark.results import read_results
 
 __all__ = ["confusion_predictions", "find_task_artifacts", "score_maps", "trajectory"]
 
@@ -28,8 +29,6 @@ INDEX_COLUMNS = ["dataset", "pipeline", "subject", "protocol", "family", "path"]
 def _describe(path: Path) -> dict:
     """Dataset, pipeline and subject of a task's artifacts: from the file, else its JSON
     record (``task`` fields), else its CSV (one dataset, pipeline and subject)."""
-    from ..benchmark.results import read_results
-
     fields = read_artifacts_meta(path)
     sidecar, table = path.with_suffix(".json"), path.with_suffix(".csv")
     if not {"dataset", "pipeline"} <= set(fields) and sidecar.is_file():
