@@ -1,7 +1,7 @@
 """Docstring fragments shared by the estimators, in one place (nilearn's ``fill_doc``).
 
-A parameter that many estimators take (``sfreq``, ``ch_names``, ``n_jobs``,
-``random_state``, the epochs ``X`` of ``fit`` / ``transform``) is described once in
+A parameter that many estimators take (``sfreq``, ``ch_names``, ``random_state``, the
+epochs ``X`` of ``fit`` / ``transform``, the selectors' ``k`` and ``rule``) is described once in
 :data:`docdict`; a docstring names it ``%(sfreq)s`` where the parameter's entry goes, and
 :func:`fill_doc` substitutes the text, indented as the placeholder is. A docstring that
 goes through :func:`fill_doc` writes a literal percent sign as ``%%``.
@@ -29,13 +29,9 @@ docdict["sfreq"] = """sfreq : float | None
 docdict["ch_names"] = """ch_names : list of str | None
     Channel names for :meth:`get_feature_names_out` (``ch0``, ``ch1``... if None)."""
 
-docdict["n_jobs"] = """n_jobs : int | None
-    Parallel jobs (joblib); None is 1 unless in a :func:`joblib.parallel_backend`
-    context, -1 uses every core."""
-
 docdict["random_state"] = """random_state : int | RandomState | None
-    Seed of the estimator's random draws (its description says which); an int makes
-    the result reproducible, None draws anew at each ``fit``."""
+    Seed of the estimator's random draws (named on the next line): an int makes the
+    result reproducible, None draws anew at each ``fit``."""
 
 docdict["X_epochs"] = """X : ndarray, shape (n_epochs, n_channels, n_times) | mne.Epochs
     Epochs: arrays in microvolts, or ``mne.Epochs`` (volts, scaled to microvolts)."""
@@ -50,6 +46,29 @@ docdict["epochs_attributes"] = """n_channels_ : int
     Number of channels seen in ``fit``.
 n_features_in_ : int
     The same count, under scikit-learn's name (the second axis of ``X``)."""
+
+
+docdict["selector_k_rule"] = """k : int | 'all'
+    Number of features to keep. With ``rule='autofeat'``, the number of channels, each
+    contributing the one frequency where it scores best.
+rule : 'topk' | 'autofeat'
+    ``'topk'``: the ``k`` best features. ``'autofeat'``: HappyFeat's AutoFeat (see
+    :func:`~neuropipe.selection.autofeat_mask`); needs ``(n_samples, n_channels,
+    n_freqs)`` input (a 2-D input is read as one frequency per column, which makes it
+    ``'topk'``)."""
+
+docdict["selector_attributes"] = """scores_ : ndarray, shape (n_channels, n_freqs) or (n_features,)
+    Score of every input feature, in the input layout (``scores_`` of a 3-D fit is the
+    map :func:`neuropipe.report.r2map.plot_r2_map` draws).
+support_ : ndarray of bool, shape (n_features_in_,)
+    Selected features of the flattened input.
+feature_shape_ : tuple of int
+    Per-sample shape of the input seen in ``fit``.
+n_features_in_ : int
+    Number of flattened input features."""
+
+docdict["y_true_y_pred"] = """y_true, y_pred : array-like, shape (n_bins, n_states) or (n_bins,)
+    True and decoded states."""
 
 
 def _indented(text: str, indent: str) -> str:

@@ -28,6 +28,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.feature_selection import SelectorMixin, f_classif, mutual_info_classif
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from neuropipe._docs import fill_doc
 from neuropipe._validation import (
     _as_float_array,
     check_array_input,
@@ -244,36 +245,9 @@ def _call_score_func(score_func, X, y):
     return np.asarray(result[0] if isinstance(result, tuple) else result, dtype=np.float64)
 
 
-_SELECTOR_PARAMS = """
-    Parameters
-    ----------
-    k : int | 'all'
-        Number of features to keep. With ``rule='autofeat'``, the number of channels, each
-        contributing the one frequency where it scores best.
-    rule : 'topk' | 'autofeat'
-        ``'topk'``: the ``k`` best features. ``'autofeat'``: HappyFeat's AutoFeat (see
-        :func:`autofeat_mask`); needs ``(n_samples, n_channels, n_freqs)`` input (a 2-D
-        input is read as one frequency per column, which makes it ``'topk'``).
-"""
-
-_SELECTOR_ATTRIBUTES = """
-    Attributes
-    ----------
-    scores_ : ndarray, shape (n_channels, n_freqs) or (n_features,)
-        Score of every input feature, in the input layout (``scores_`` of a 3-D fit is the
-        map :func:`neuropipe.report.r2map.plot_r2_map` draws).
-    support_ : ndarray of bool, shape (n_features_in_,)
-        Selected features of the flattened input.
-    feature_shape_ : tuple of int
-        Per-sample shape of the input seen in ``fit``.
-    n_features_in_ : int
-        Number of flattened input features.
-"""
-
-
+@fill_doc
 class ScoreSelector(SelectorMixin, BaseEstimator):
-    __doc__ = (
-        """Keep the ``k`` best-scoring features of spectra or feature matrices.
+    """Keep the ``k`` best-scoring features of spectra or feature matrices.
 
     The one univariate selector of neuropipe, as
     :class:`~sklearn.feature_selection.SelectKBest`: ``score_func`` scores every feature on
@@ -289,10 +263,12 @@ class ScoreSelector(SelectorMixin, BaseEstimator):
         :func:`fisher_scores`, :func:`sklearn.feature_selection.f_classif`,
         :func:`sklearn.feature_selection.mutual_info_classif`... A NaN score is never
         preferred to a number.
-"""
-        + _SELECTOR_PARAMS.split("----------\n", 1)[1]
-        + _SELECTOR_ATTRIBUTES
-        + """
+    %(selector_k_rule)s
+
+    Attributes
+    ----------
+    %(selector_attributes)s
+
     Examples
     --------
     >>> import numpy as np
@@ -304,7 +280,6 @@ class ScoreSelector(SelectorMixin, BaseEstimator):
     >>> sel.transform(X).shape, np.argwhere(sel.get_support().reshape(4, 3)).tolist()
     ((40, 1), [[2, 1]])
     """
-    )
 
     def __init__(self, score_func=r2_scores, *, k=10, rule="topk"):
         self.score_func = score_func
@@ -408,18 +383,23 @@ class ScoreSelector(SelectorMixin, BaseEstimator):
         return tags
 
 
+@fill_doc
 class R2Selector(ScoreSelector):
-    __doc__ = (
-        """:class:`ScoreSelector` by R² (between-class over total sum of squares).
+    """:class:`ScoreSelector` by R² (between-class over total sum of squares).
 
     ``ScoreSelector(r2_scores, k=k, rule=rule)`` under the name the pipeline files and saved
     models use. HappyFeat parity: ``R2Selector(k=3, rule='autofeat')`` on the ``(n, C, F)``
     output of :class:`~neuropipe.features.spectral.PSD` or
     :class:`~neuropipe.features.connectivity.NodeStrength`.
-"""
-        + _SELECTOR_PARAMS
-        + _SELECTOR_ATTRIBUTES
-        + """
+
+    Parameters
+    ----------
+    %(selector_k_rule)s
+
+    Attributes
+    ----------
+    %(selector_attributes)s
+
     Examples
     --------
     >>> import numpy as np
@@ -431,7 +411,6 @@ class R2Selector(ScoreSelector):
     >>> sel.transform(X).shape, np.argwhere(sel.get_support().reshape(4, 3)).tolist()
     ((40, 1), [[2, 1]])
     """
-    )
 
     score_func = staticmethod(r2_scores)
 
@@ -440,17 +419,22 @@ class R2Selector(ScoreSelector):
         self.rule = rule
 
 
+@fill_doc
 class FisherSelector(ScoreSelector):
-    __doc__ = (
-        """:class:`ScoreSelector` by Fisher score (between- over within-class sum of squares).
+    """:class:`ScoreSelector` by Fisher score (between- over within-class sum of squares).
 
     ``ScoreSelector(fisher_scores, k=k, rule=rule)``: the Fisher score is
     ``R² / (1 - R²)``, so this selects what :class:`R2Selector` selects; only ``scores_``
     differ (unbounded scale).
-"""
-        + _SELECTOR_PARAMS
-        + _SELECTOR_ATTRIBUTES
-        + """
+
+    Parameters
+    ----------
+    %(selector_k_rule)s
+
+    Attributes
+    ----------
+    %(selector_attributes)s
+
     Examples
     --------
     >>> import numpy as np
@@ -461,7 +445,6 @@ class FisherSelector(ScoreSelector):
     >>> FisherSelector(k=1).fit(X, y).get_support().nonzero()[0].tolist()
     [3]
     """
-    )
 
     score_func = staticmethod(fisher_scores)
 
@@ -470,22 +453,26 @@ class FisherSelector(ScoreSelector):
         self.rule = rule
 
 
+@fill_doc
 class MutualInfoSelector(ScoreSelector):
-    __doc__ = (
-        """:class:`ScoreSelector` by mutual information with the class label.
+    """:class:`ScoreSelector` by mutual information with the class label.
 
     Scores with :func:`sklearn.feature_selection.mutual_info_classif` (k-nearest-neighbour
     estimator), which also catches non-monotone class differences that R² misses, at a
     higher cost. Its settings are parameters of this class, so that a search can tune them.
-"""
-        + _SELECTOR_PARAMS
-        + """    n_neighbors : int
+
+    Parameters
+    ----------
+    %(selector_k_rule)s
+    n_neighbors : int
         Neighbours of the mutual-information estimator.
-    random_state : int | RandomState | None
-        Seed of the small noise the estimator adds to continuous features.
-"""
-        + _SELECTOR_ATTRIBUTES
-        + """
+    %(random_state)s
+        The draws: the small noise the estimator adds to continuous features.
+
+    Attributes
+    ----------
+    %(selector_attributes)s
+
     Examples
     --------
     >>> import numpy as np
@@ -496,7 +483,6 @@ class MutualInfoSelector(ScoreSelector):
     >>> MutualInfoSelector(k=1, random_state=0).fit(X, y).get_support().nonzero()[0].tolist()
     [0]
     """
-    )
 
     def __init__(self, k=10, rule="topk", n_neighbors=3, random_state=None):
         self.k = k

@@ -25,9 +25,10 @@ import inspect
 import pkgutil
 import re
 
+import numpy as np
 import pytest
 from pyriemann.classification import MDM
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, clone
 from sklearn.feature_selection import f_classif
 from sklearn.linear_model import Ridge
 from sklearn.pipeline import make_pipeline
@@ -36,11 +37,13 @@ from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import check_estimator
 
 import neuropipe
+from neuropipe._validation import RecordingArray
 from neuropipe.discovery import all_estimators
 
 
 def walk_estimators():
-    """Every estimator class defined in a public module of neuropipe, by name."""
+    """Every estimator class of a public module of neuropipe, by name, from a walk of the
+    package (a class may name its package as its module: ``neuropipe.features.PSD``)."""
     classes = {}
     for info in pkgutil.walk_packages(neuropipe.__path__, "neuropipe."):
         if any(part.startswith("_") for part in info.name.split(".")):
@@ -50,7 +53,8 @@ def walk_estimators():
             if (
                 inspect.isclass(obj)
                 and issubclass(obj, BaseEstimator)
-                and obj.__module__ == info.name
+                and obj.__module__.split(".")[0] == "neuropipe"
+                and not any(part.startswith("_") for part in obj.__module__.split("."))
                 and not name.startswith("_")
                 and not inspect.isabstract(obj)
             ):
@@ -348,3 +352,31 @@ def test_epoch_estimators_declare_three_d_arrays():
 def test_table_names_only_estimators_and_checks_that_exist():
     names = {key[0] if isinstance(key, tuple) else key for key in EXPECTED_FAILED_CHECKS}
     assert names <= set(ESTIMATORS)
+
+
+def test_epoch_estimators_take_the_rate_from_the_data():
+    """The epoch shell: an estimator with an ``sfreq`` parameter left at None takes the
+    rate of a :class:`~neuropipe._validation.RecordingArray` (what ``EpochsToArray`` and
+    ``with_recording_info`` give the steps after them), and counts channels as features."""
+    X = RecordingArray(np.random.default_rng(0).standard_normal((12, 3, 512)), sfreq=256.0)
+    y = np.repeat([0, 1], 6)
+    fitted = set()
+    for estimator in INSTANCES:
+        params = estimator.get_params(deep=False)
+        if not get_tags(estimator).input_tags.three_d_array or "sfreq" not in params:
+            continue
+        if type(estimator).__name__ == "BandPass":  # its rate is a required parameter
+            continue
+        model = clone(estimator).set_params(sfreq=None).fit(X, y)
+        assert model.sfreq_ == 256.0, type(model).__name__
+        assert model.n_features_in_ == 3, type(model).__name__
+        fitted.add(type(model).__name__)
+    assert {"PSD", "BandPower", "Connectivity", "CCACorrelations", "SSVEPCCA", "TRCA"} <= fitted
+    assert {"FilterBank", "FilterBankTangentSpace", "EpochsToArray"} <= fitted
+
+
+def test_every_docstring_is_filled():
+    """No ``%(name)s`` placeholder of :func:`neuropipe._docs.fill_doc` is left unfilled."""
+    for name, cls in ESTIMATORS.items():
+        for obj in (cls, *vars(cls).values()):
+            assert "%(" not in (getattr(obj, "__doc__", None) or ""), f"{name}: {obj}"

@@ -19,6 +19,7 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
+from .._docs import fill_doc
 from .._validation import (
     SPD_RTOL,
     _as_float_array,
@@ -142,6 +143,7 @@ def dkf_filter(F, Q, A, Gamma, S, robust=False):
     return information_filter(B, P, A, Gamma, S_inv)
 
 
+@fill_doc
 class DiscriminativeKalmanFilter(FilterPredictMixin, RegressorMixin, BaseEstimator):
     """Discriminative Kalman filter (DKF) decoder.
 
@@ -197,8 +199,8 @@ class DiscriminativeKalmanFilter(FilterPredictMixin, RegressorMixin, BaseEstimat
         (:func:`information_filter`), for speed.
     fit_intercept : bool
         Centre the states on their training mean before fitting the state model.
-    random_state : int | RandomState | None
-        Seed of the held-out draw and of the default regressor.
+    %(random_state)s
+        The draws: the held-out bins and the default regressor's.
 
     Attributes
     ----------

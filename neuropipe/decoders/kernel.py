@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._docs import fill_doc
 from .._validation import check_array_input
 
 __all__ = ["nadaraya_watson", "loo_bandwidth", "NadarayaWatsonRegressor"]
@@ -134,6 +135,7 @@ def loo_bandwidth(X, Y, n_grid: int = 13):
     return unit * float(np.exp(res.x if res.fun <= losses[best] else log_grid[best]))
 
 
+@fill_doc
 class NadarayaWatsonRegressor(RegressorMixin, BaseEstimator):
     """Nadaraya-Watson kernel regression with a Gaussian kernel.
 
@@ -149,8 +151,8 @@ class NadarayaWatsonRegressor(RegressorMixin, BaseEstimator):
         Leave-one-out selection costs ``O(n^2)`` memory and time, so at most this many
         training rows (drawn at random) are used to select the bandwidth; prediction
         always uses every training row. ``None`` uses all rows.
-    random_state : int | RandomState | None
-        Seed of that draw.
+    %(random_state)s
+        The draws: the rows of the leave-one-out selection (``max_loo_samples``).
 
     Attributes
     ----------

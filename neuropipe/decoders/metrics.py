@@ -9,26 +9,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import r2_score
 
+from .._docs import fill_doc
+
 __all__ = ["nrmse", "maae", "r2", "correlation"]
-
-
-def _state_metric(combined: str):
-    """Put the ``y_true, y_pred, per_state`` entries in place of ``{params}`` in a docstring.
-
-    ``combined`` says what ``per_state=False`` returns instead of one value per state.
-    """
-    params = (
-        "y_true, y_pred : array-like, shape (n_bins, n_states) or (n_bins,)\n"
-        "        True and decoded states.\n"
-        "    per_state : bool\n"
-        f"        Return one value per state instead of {combined}."
-    )
-
-    def decorate(func):
-        func.__doc__ = func.__doc__.replace("{params}", params)
-        return func
-
-    return decorate
 
 
 def _check_pair(y_true, y_pred):
@@ -50,7 +33,7 @@ def _check_pair(y_true, y_pred):
     return y_true, y_pred
 
 
-@_state_metric("the pooled value")
+@fill_doc
 def nrmse(y_true, y_pred, per_state=False):
     """Root-mean-square error normalised by the root-mean-square of ``y_true``.
 
@@ -59,7 +42,9 @@ def nrmse(y_true, y_pred, per_state=False):
 
     Parameters
     ----------
-    {params}
+    %(y_true_y_pred)s
+    per_state : bool
+        Return one value per state instead of the pooled value.
 
     Returns
     -------
@@ -107,7 +92,7 @@ def maae(y_true, y_pred):
     return float(np.mean(np.abs((diff + np.pi) % (2 * np.pi) - np.pi)))
 
 
-@_state_metric("their mean")
+@fill_doc
 def r2(y_true, y_pred, per_state=False):
     """Coefficient of determination, per state or averaged over states.
 
@@ -116,7 +101,9 @@ def r2(y_true, y_pred, per_state=False):
 
     Parameters
     ----------
-    {params}
+    %(y_true_y_pred)s
+    per_state : bool
+        Return one value per state instead of their mean.
 
     Returns
     -------
@@ -132,13 +119,15 @@ def r2(y_true, y_pred, per_state=False):
     return score if per_state else float(np.mean(score))
 
 
-@_state_metric("their mean")
+@fill_doc
 def correlation(y_true, y_pred, per_state=False):
     """Pearson correlation between true and decoded states.
 
     Parameters
     ----------
-    {params}
+    %(y_true_y_pred)s
+    per_state : bool
+        Return one value per state instead of their mean.
 
     Returns
     -------

@@ -7,11 +7,13 @@ from sklearn.base import BaseEstimator, MetaEstimatorMixin, RegressorMixin, clon
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from .._docs import fill_doc
 from .._validation import check_array_input, check_positive_int
 
 __all__ = ["SubsampledRegressor"]
 
 
+@fill_doc
 class SubsampledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
     """Fit ``regressor`` on at most ``max_samples`` training rows drawn at random.
 
@@ -26,8 +28,8 @@ class SubsampledRegressor(MetaEstimatorMixin, RegressorMixin, BaseEstimator):
         Regressor to fit (cloned).
     max_samples : int
         Largest number of training rows used (all rows if there are fewer).
-    random_state : int | RandomState | None
-        Seed of the row draw.
+    %(random_state)s
+        The draws: the training rows kept (``max_samples``).
 
     Attributes
     ----------

@@ -381,8 +381,8 @@ class CCACorrelations(EpochsMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
-        y : ignored
+        %(X_epochs)s
+        %(y_ignored)s
 
         Returns
         -------
@@ -408,7 +408,7 @@ class CCACorrelations(EpochsMixin, TransformerMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
+        %(X_epochs_fitted)s
 
         Returns
         -------
@@ -443,6 +443,7 @@ class CCACorrelations(EpochsMixin, TransformerMixin, BaseEstimator):
         )
 
 
+@fill_doc
 class _ScoreClassifier(EpochsMixin, ClassifierMixin, BaseEstimator):
     """A classifier that predicts the class of the highest ``decision_function`` score."""
 
@@ -451,7 +452,7 @@ class _ScoreClassifier(EpochsMixin, ClassifierMixin, BaseEstimator):
 
         Parameters
         ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
+        %(X_epochs_fitted)s
 
         Returns
         -------
@@ -594,7 +595,7 @@ class SSVEPCCA(_ScoreClassifier):
 
         Parameters
         ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
+        %(X_epochs)s
         y : array-like, shape (n_epochs,)
 
         Returns
@@ -624,7 +625,7 @@ class SSVEPCCA(_ScoreClassifier):
 
         Parameters
         ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
+        %(X_epochs_fitted)s
 
         Returns
         -------
@@ -698,7 +699,7 @@ class TRCA(_ScoreClassifier):
 
         Parameters
         ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
+        %(X_epochs)s
         y : array-like, shape (n_epochs,)
             At least two trials per class.
 
@@ -726,7 +727,7 @@ class TRCA(_ScoreClassifier):
 
         Parameters
         ----------
-        X : array-like, shape (n_epochs, n_channels, n_times)
+        %(X_epochs_fitted)s
 
         Returns
         -------
