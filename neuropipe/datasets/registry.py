@@ -177,12 +177,10 @@ def dataset_modality(name) -> str:
     >>> dataset_modality("ssvep-exo"), dataset_modality("docs/examples/eegmmidb_s001.toml")
     ('eeg', 'eeg')
     """
-    if str(name) in _REGISTRY:
-        return _REGISTRY[str(name)].modality
-    if is_dataset_spec(name):
+    if str(name) not in _REGISTRY and is_dataset_spec(name):
         return "eeg"
-    check_option("name", name, list(_REGISTRY))
-    raise AssertionError("unreachable")  # check_option raised
+    check_option("name", str(name), list(_REGISTRY))
+    return _REGISTRY[str(name)].modality
 
 
 def get_dataset(name, path=None):
@@ -216,17 +214,15 @@ def get_dataset(name, path=None):
     >>> get_dataset("stevenson2011").load().X.shape
     (15536, 171)
     """
-    if str(name) in _REGISTRY:
-        return _REGISTRY[str(name)](path=path)
-    if is_dataset_spec(name):
+    if str(name) not in _REGISTRY and is_dataset_spec(name):
         if path is not None:
             raise ValueError(
                 f"path={str(path)!r} applies to registered datasets; the spec {str(name)!r} "
                 f"names its own files: drop path."
             )
         return open_dataset(name)
-    check_option("name", name, list(_REGISTRY))
-    raise AssertionError("unreachable")  # check_option raised
+    check_option("name", str(name), list(_REGISTRY))
+    return _REGISTRY[str(name)](path=path)
 
 
 def load_dataset(name: str, subjects=None, path=None, paradigm=None, **kwargs):
