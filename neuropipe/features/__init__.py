@@ -1,5 +1,5 @@
 """Feature stages: spectra, connectivity, augmented covariances, graph metrics, SSVEP,
-the tangent connectome and the Fisher geodesic filter.
+common spatial patterns, the tangent connectome and the Fisher geodesic filter.
 
 Every estimator class names this package as its module (``neuropipe.features.PSD``),
 the path saved models record and the one to import it from.
@@ -16,6 +16,7 @@ _LAZY = {
     "NodeStrength": "connectivity",
     "node_strength": "connectivity",
     "spectral_connectivity": "connectivity",
+    "CSP": "spatial",
     "AutoAugmentedCovariances": "embedding",
     "TangentConnectome": "connectome",
     "FisherGeodesicFilter": "geodesic",
@@ -36,6 +37,7 @@ _LAZY = {
 }
 
 __all__ = [
+    "CSP",
     "PSD",
     "AugmentedCovariances",
     "AutoAugmentedCovariances",
