@@ -67,7 +67,8 @@ from ._validation import (
     check_option,
     check_sfreq,
 )
-from .benchmark.pipeline_files import KNOWN_PARADIGMS, load_pipeline_file
+from .benchmark.pipeline_files import load_pipeline_file
+from .datasets import MOABB_PARADIGMS
 from .io.eeg import epochs_from_raw, read_epochs, read_raw, standardize_channel_names
 from .persistence import check_output_file, load, save
 from .preprocessing import with_recording_info
@@ -84,7 +85,7 @@ __all__ = [
 ]
 
 #: Paradigms of pipelines that take EEG epochs (MOABB names); others cannot be calibrated.
-EEG_PARADIGMS = tuple(p for p in KNOWN_PARADIGMS if p not in ("fmri", "decoding"))
+EEG_PARADIGMS = MOABB_PARADIGMS
 _FORMAT = "neuropipe.clinical"
 #: Version 2 added the calibration statistics (``ClinicalModel.calibration``).
 _FORMAT_VERSION = 2

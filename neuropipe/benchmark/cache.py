@@ -25,11 +25,8 @@ from __future__ import annotations
 
 import atexit
 import copy
-import hashlib
 import shutil
 import tempfile
-import threading
-from collections import OrderedDict
 
 import joblib
 import numpy as np
@@ -39,6 +36,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.validation import check_is_fitted
 
+from .._cache import LRUCache, array_digest
 from ..datasets import get_dataset
 
 __all__ = [
@@ -53,12 +51,9 @@ __all__ = [
 ]
 
 
-def _nbytes(data):
-    return int(getattr(getattr(data, "X", data), "nbytes", 0))
-
-
-class EpochCache:
-    """Least-recently-used store of loaded epochs, bounded by the bytes of their ``X``.
+class EpochCache(LRUCache):
+    """Least-recently-used store of loaded epochs, bounded by the bytes of their ``X``
+    (the one :class:`~neuropipe._cache.LRUCache` of neuropipe's caches).
 
     Parameters
     ----------
@@ -84,49 +79,7 @@ class EpochCache:
     """
 
     def __init__(self, max_bytes=2 * 1024**3):
-        self.max_bytes = max_bytes
-        self.hits = 0
-        self.misses = 0
-        self._entries = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def peek(self, key):
-        """The value stored under ``key`` (counted as a hit), or None."""
-        with self._lock:
-            if key not in self._entries:
-                return None
-            self._entries.move_to_end(key)
-            self.hits += 1
-            return self._entries[key]
-
-    def get(self, key, load):
-        """The value stored under ``key``, from ``load()`` on the first call."""
-        with self._lock:
-            if key in self._entries:
-                self._entries.move_to_end(key)
-                self.hits += 1
-                return self._entries[key]
-        value = load()
-        with self._lock:
-            self.misses += 1
-            size = _nbytes(value)
-            if size <= self.max_bytes and key not in self._entries:
-                self._entries[key] = value
-                self._bytes += size
-                while self._bytes > self.max_bytes:
-                    self._bytes -= _nbytes(self._entries.popitem(last=False)[1])
-        return value
-
-    def clear(self):
-        """Forget every entry and reset the counters."""
-        with self._lock:
-            self._entries.clear()
-            self._bytes = 0
-            self.hits = self.misses = 0
-
-    def __len__(self):
-        return len(self._entries)
+        super().__init__(max_bytes)
 
 
 epoch_cache = EpochCache()
@@ -197,13 +150,6 @@ def _qualname(step):
     return f"{type(step).__module__}.{type(step).__qualname__}"
 
 
-def _epoch_digest(epoch):
-    epoch = np.ascontiguousarray(epoch)
-    digest = hashlib.blake2b(f"{epoch.dtype.str}{epoch.shape}".encode(), digest_size=20)
-    digest.update(epoch.view(np.uint8).reshape(-1))
-    return digest.hexdigest()
-
-
 class PerEpochSteps(TransformerMixin, BaseEstimator):
     """Per-epoch steps whose output for each epoch is computed once per process.
 
@@ -253,7 +199,7 @@ class PerEpochSteps(TransformerMixin, BaseEstimator):
         check_is_fitted(self)
         if not isinstance(X, np.ndarray) or X.ndim < 2 or X.dtype.kind not in "biuf":
             return self.pipeline_.transform(X)
-        keys = [(self._token, _epoch_digest(epoch)) for epoch in X]
+        keys = [(self._token, array_digest(epoch)) for epoch in X]
         found = {key: _EPOCH_OUTPUTS.peek(key) for key in keys}
         missing = [i for i, key in enumerate(keys) if found[key] is None]
         if missing:
