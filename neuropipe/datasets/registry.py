@@ -329,6 +329,9 @@ class _ModalityView(Mapping):
     def __len__(self) -> int:
         return len(dataset_names(self.modality))
 
+    def __repr__(self) -> str:
+        return f"<registered {self.modality} datasets: {list(self)}>"
+
 
 #: The registered EEG datasets, name -> class: a view of the registry kept while the
 #: benchmark planner still reads it (use ``dataset_names("eeg")``).
