@@ -39,8 +39,9 @@ from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
 from neuropipe.benchmark.pipeline_files import load_pipelines
+from neuropipe.datasets import dataset_names, get_dataset
 from neuropipe.decoders import DiscriminativeKalmanFilter, KalmanFilterRegressor, maae, nrmse, r2
-from neuropipe.evaluation.decoding import DECODING_DATASETS, validation_score
+from neuropipe.evaluation.decoding import validation_score
 from neuropipe.model_selection import TimeOrderedSplit
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,8 +74,8 @@ def _causal(pipeline):
 
 def run_accuracy(configs):
     rows, fitted = [], {}
-    for dataset, loader in DECODING_DATASETS.items():
-        data = loader()
+    for dataset in dataset_names("decoding"):
+        data = get_dataset(dataset).load()
         train, test = next(TimeOrderedSplit(**data.protocol).split(data.X))
         for config in configs:
             name, pipeline = config["name"], config["pipeline"]
@@ -130,7 +131,7 @@ def filterpy_from(kf_model, X):
 
 
 def run_latency(fitted, n_bins=300, repeat=5):
-    data = DECODING_DATASETS["stevenson2011"]()
+    data = get_dataset("stevenson2011").load()
     train, test = next(TimeOrderedSplit(**data.protocol).split(data.X))
     X_test = data.X[test][:n_bins]
     kf = KalmanFilterRegressor().fit(data.X[train], data.y[train])

@@ -25,6 +25,15 @@ from .benchmark.summary import leakage_report, summarize
 from .clinical_cli import add_fit_parser, add_predict_parser
 from .datasets import dataset_modality, list_datasets
 from .datasets.paths import default_pipelines_dir
+from .evaluation.paradigms import (
+    DECODING,
+    EEG,
+    FMRI,
+    get_paradigm,
+    get_protocol,
+    paradigm_names,
+    protocol_names,
+)
 from .evaluation.pseudo_online import summarize_pseudo_online
 from .online.cli import add_online_parser
 from .report.checks import fmri_summary
@@ -32,10 +41,6 @@ from .report.cli import add_report_parser
 from .report.html import make_report
 
 __all__ = ["main"]
-
-#: The benchmark families: EEG pipelines (pipelines/*.py), fMRI (pipelines/fmri/) and
-#: decoding (pipelines/decoding/).
-PARADIGM_FAMILIES = ("eeg", "fmri", "decoding")
 
 
 def _cmd_datasets(args) -> int:
@@ -218,18 +223,36 @@ def _at_least(minimum: int):
 
 
 def _dataset_family(name: str) -> str:
-    """The modality of a dataset name; ``"eeg"`` for a name the registry does not know (the
-    EEG planner's error lists the datasets)."""
+    """The modality of a dataset name (its paradigm's name); EEG for a name the registry
+    does not know (the EEG planner's error lists the datasets)."""
     try:
         return dataset_modality(name)
     except ValueError:
-        return "eeg"
+        return EEG.name
+
+
+def _protocol(paradigm=None):
+    """An argparse type: a registered protocol name (of ``paradigm``, if given)."""
+
+    def parse(text: str) -> str:
+        names = protocol_names(None if paradigm is None else paradigm.name)
+        try:
+            protocol = get_protocol(text)
+        except ValueError:
+            protocol = None
+        if protocol is None or (paradigm is not None and protocol.paradigm != paradigm.name):
+            raise argparse.ArgumentTypeError(
+                f"unknown protocol {text!r}; the registered ones are {', '.join(names)}"
+            )
+        return text
+
+    return parse
 
 
 def _families(args) -> list[str]:
     """The families to run: --paradigms, else those of --datasets, else all."""
     if args.datasets is None:
-        return list(args.paradigms or PARADIGM_FAMILIES)
+        return list(args.paradigms or paradigm_names())
     implied = list(dict.fromkeys(_dataset_family(d) for d in args.datasets))
     if args.paradigms is None:
         return implied
@@ -269,25 +292,28 @@ def _pipeline_folder(args, family: str, families) -> list[Path] | None:
 
 def _check_planned(args, plans, families) -> None:
     """A family asked for (or found) with no task is an error that says what to fix."""
-    for family, other in (("decoding", "eeg fmri"), ("fmri", "eeg decoding")):
-        if family in families and not plans.get(family):
+    empty = [f for f in families if not plans.get(f)]
+    for family in empty:  # EEG's pipelines list MOABB paradigms: its own message, last
+        if get_paradigm(family) is not EEG:
+            other = " ".join(f for f in paradigm_names() if f != family)
             raise CLIError(
                 f"no {family} pipeline in --pipelines {' '.join(map(str, args.pipelines))} "
                 f"lists the '{family}' paradigm; add one or leave out the {family} family "
                 f"(--paradigms {other})"
             )
-    if "eeg" in families and not plans.get("eeg"):
-        eeg = (
-            None
-            if args.datasets is None
-            else [d for d in args.datasets if _dataset_family(d) == "eeg"]
-        )
-        raise _no_tasks_error(args, eeg)
+    if EEG.name in empty:
+        raise _no_tasks_error(args, _datasets_of(args, EEG))
+
+
+def _datasets_of(args, paradigm) -> list[str] | None:
+    """The --datasets of a paradigm (None when --datasets is not given)."""
+    if args.datasets is None:
+        return None
+    return [d for d in args.datasets if _dataset_family(d) == paradigm.name]
 
 
 def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
-    family = results["family"]
-    eeg, fmri, decoding = (results[family == f] for f in ("eeg", "fmri", "decoding"))
+    eeg, fmri, decoding = (results[results["family"] == p.name] for p in (EEG, FMRI, DECODING))
     if not decoding.empty:
         overall = decoding[decoding["state"] == "all"]
         _print_table(
@@ -324,9 +350,9 @@ def _no_tasks_error(args, eeg_datasets) -> CLIError:
             f"no pipeline file in {args.pipelines} (.py or .yml, names not starting with "
             f"'_'); give a folder of pipeline files with --pipelines"
         )
-    if args.protocol == "cross-subject":
+    if get_protocol(args.protocol).scope == "held-out":
         return CLIError(
-            f"no task to run: cross-subject needs datasets with two or more of --subjects "
+            f"no task to run: {args.protocol} needs datasets with two or more of --subjects "
             f"and pipelines for their paradigms (pipelines list {listed}); add subjects or "
             f"choose another --protocol"
         )
@@ -399,17 +425,14 @@ def _cmd_benchmark(args) -> int:
     _print_family_tables(results, args.protocol)
     status = EXIT_TASKS_FAILED if not failures.empty else EXIT_OK
     (output / "leakage.csv").unlink(missing_ok=True)
-    eeg_datasets = (
-        None if args.datasets is None else [d for d in args.datasets if _dataset_family(d) == "eeg"]
-    )
-    if "eeg" in families and not args.no_leakage and args.protocol == "within-session":
+    if EEG.name in families and not args.no_leakage and args.protocol == "within-session":
         try:
             leak = leakage_report(
                 args.pipelines,
-                datasets=eeg_datasets,
+                datasets=_datasets_of(args, EEG),
                 subjects=args.subjects,
                 n_splits=args.n_splits,
-                random_state=args.random_state,
+                random_state=EEG.seed(args.random_state),
             )
         except Exception as exc:  # the comparison is extra: report it, keep the results
             print(f"neuropipe: leakage comparison failed: {_one_line(exc)}", file=sys.stderr)
@@ -506,7 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
         "display name used in result tables and the file's one-line summary.",
     )
     p.add_argument("--pipelines", help="the pipelines folder to list (default as benchmark)")
-    p.add_argument("--family", nargs="+", choices=PARADIGM_FAMILIES, help="only these families")
+    p.add_argument("--family", nargs="+", choices=paradigm_names(), help="only these families")
     p.set_defaults(func=_cmd_pipelines)
     _add_console_options(p, defaults=False)
 
@@ -535,13 +558,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--paradigms",
         nargs="+",
         default=None,
-        choices=PARADIGM_FAMILIES,
+        choices=paradigm_names(),
         help="which benchmarks to run (default: the families of --datasets, else all)",
     )
     p.add_argument(
         "--datasets",
         nargs="+",
-        help="dataset names (default: all); they imply their family (eeg, fmri, decoding)",
+        help=f"dataset names (default: all); they imply their family ({', '.join(paradigm_names())})",
     )
     p.add_argument("--subjects", nargs="+", type=_at_least(0), help="subjects (default: all)")
     p.add_argument(
@@ -550,24 +573,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--random-state",
         type=_seed,
-        default=42,
-        help="seed of the EEG folds (the fMRI folds keep their documented seed, 0)",
+        default=None,
+        help="seed of every family's folds (default: each family's documented seed, EEG 42 "
+        "as MOABB, fMRI 0 as docs/fmri.md)",
     )
     p.add_argument(
         "--protocol",
         default="within-session",
-        choices=["within-session", "cross-session", "cross-subject", "pseudo-online"],
-        help="evaluation protocol of the EEG pipelines (default within-session); "
-        "pseudo-online: leave one run out, a window sliding over the held-out run, an idle "
-        "class, scored by nMCC, ITR, false activations/min and onset latency",
+        type=_protocol(),
+        metavar="PROTOCOL",
+        help="evaluation protocol of its family's pipelines (default within-session; the "
+        "other families keep their default protocols): "
+        + "; ".join(f"{n}: {get_protocol(n).summary}" for n in protocol_names(EEG.name))
+        + f"; or any registered protocol ({', '.join(protocol_names())})",
     )
     p.add_argument(
         "--fmri-protocols",
         nargs="+",
         default=None,
         metavar="PROTOCOL",
-        help="fMRI protocols: leave-site-out, stratified-<k>fold (default stratified-5fold "
-        "leave-site-out; the table of docs/fmri.md: stratified-10fold leave-site-out)",
+        type=_protocol(FMRI),
+        help=f"fMRI protocols: {', '.join(protocol_names(FMRI.name))} (default "
+        f"{' '.join(FMRI.default_protocols)}; the table of docs/fmri.md: stratified-10fold "
+        "leave-site-out)",
     )
     p.add_argument(
         "--n-jobs", type=_n_jobs, default=1, help="parallel tasks (joblib; -1: every CPU)"

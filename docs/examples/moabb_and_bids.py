@@ -17,7 +17,7 @@ from mne_bids import BIDSPath, write_raw_bids
 from neuropipe.datasets import bundled_path, get_dataset
 from neuropipe.datasets.moabb_bridge import install_eegbci_offline
 from neuropipe.benchmark.pipeline_files import load_pipeline_file
-from neuropipe.evaluation.protocols import evaluate
+from neuropipe.evaluation.paradigms import evaluate
 
 work = Path(tempfile.mkdtemp())
 install_eegbci_offline(work / "mne_data")  # sets MNE_DATASETS_EEGBCI_PATH for this process

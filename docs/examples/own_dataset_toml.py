@@ -12,7 +12,7 @@ import mne
 
 from neuropipe.datasets import get_dataset, load_dataset
 from neuropipe.benchmark.pipeline_files import load_pipeline_file
-from neuropipe.evaluation.protocols import evaluate
+from neuropipe.evaluation.paradigms import evaluate
 
 mne.set_log_level("ERROR")  # MNE's CSP logs each fit
 spec = Path(__file__).with_name("eegmmidb_s001.toml")

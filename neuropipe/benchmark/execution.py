@@ -16,65 +16,45 @@ from joblib import Parallel, delayed, parallel_config
 
 from .._logging import log_level_context
 from .._threads import blas_threads, limit_threads
-from .._validation import check_option
-from ..datasets import get_dataset
-from ..datasets.abide import load_abide
-from ..evaluation.decoding import DECODING_DATASETS
-from ..evaluation.fmri import FMRI_DATASET
-from ..evaluation.protocols import evaluate
-from ..evaluation.pseudo_online import load_pseudo_online
+from ..evaluation.paradigms import get_paradigm, get_protocol
 from ..features._subject_cache import subject_cache
-from .cache import epoch_cache, load_epochs, share_transformer_fits
+from .cache import epoch_cache, share_transformer_fits
 from .fingerprint import loaded_pipelines
-from .tasks import BenchmarkTask, task_family, task_options
+from .tasks import BenchmarkTask, prepare_task
 
 __all__ = ["check_scheduler_address", "completed", "dask_client", "execute_task"]
 
 
-def _load(dataset: str, paradigm: str, subjects: tuple):
-    return load_epochs(dataset, paradigm, subjects)
+def _evaluate_task(task: BenchmarkTask, pipeline, artifacts):
+    """The rows of a prepared task: its protocol loads the data (each dataset, paradigm and
+    set of subjects once per process) and evaluates the pipeline with the task's splitter."""
+    protocol = get_protocol(task.protocol)
+    paradigm = get_paradigm(protocol.paradigm)
 
+    def cached(dataset, name, subjects):
+        key = (dataset, name, None if subjects is None else tuple(subjects))
+        return epoch_cache.get(key, lambda: paradigm.load(dataset, name, subjects))
 
-def _load_family(dataset: str, paradigm: str):
-    """The fMRI or decoding dataset of a task, loaded once per process."""
-    if paradigm == "fmri":
-        if dataset != FMRI_DATASET:
-            raise ValueError(
-                f"Unknown fMRI dataset {dataset!r}; the bundled one is {FMRI_DATASET!r}."
-            )
-        return epoch_cache.get((dataset, paradigm, ()), load_abide)
-    check_option("dataset", dataset, list(DECODING_DATASETS))
-    return epoch_cache.get((dataset, paradigm, ()), lambda: DECODING_DATASETS[dataset](None))
-
-
-def _evaluate_task(task, pipeline, n_splits, random_state, artifacts):
-    options = task_options(task, n_splits, random_state)
-    if task_family(task) == "fmri":
-        data = _load_family(task.dataset, task.paradigm)
-        kwargs = {"random_state": options["random_state"]}
-    elif task_family(task) == "decoding":
-        data, kwargs = _load_family(task.dataset, task.paradigm), {}
-    elif task.protocol == "pseudo-online":  # continuous runs, decided window by window
-        data = load_pseudo_online(task.dataset, task.paradigm, task.subject)
-        kwargs = {"random_state": random_state}
-    else:
-        # transformer fits on the same data shared by grid settings and pipelines
+    if protocol.share_fits:  # transformer fits on the same data shared by grid settings
         pipeline = share_transformer_fits(pipeline)
-        kwargs = {"random_state": random_state}
-        if task.protocol == "cross-subject":
-            subjects = tuple(get_dataset(task.dataset).subjects)
-            data = _load(task.dataset, task.paradigm, subjects)
-            kwargs["subjects"] = [task.subject]
-        else:
-            data = _load(task.dataset, task.paradigm, (task.subject,))
-        if task.protocol == "within-session":
-            kwargs["n_splits"] = n_splits
-    kwargs["artifacts"] = artifacts
-    return evaluate(task.protocol, {task.pipeline: pipeline}, data, task.dataset, **kwargs)
+    data = protocol.load_task(task.dataset, task.paradigm, task.subject, loader=cached)
+    return protocol.run(
+        {task.pipeline: pipeline},
+        data,
+        task.dataset,
+        subject=task.subject,
+        cv=task.cv,
+        random_state=task.random_state,
+        artifacts=artifacts,
+    )
 
 
-def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42, log_level=None):
+def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state=None, log_level=None):
     """Run one task and return ``(task, results DataFrame or None, error text or None)``.
+
+    The task runs with its splitter and seed (:func:`~neuropipe.benchmark.tasks.prepare_task`);
+    a task without them is prepared with ``n_splits`` and ``random_state`` (None: its
+    paradigm's documented seed).
 
     The results hold the rows of :data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA`,
     and in ``results.attrs["artifacts"]`` the report's arrays of every fitted fold
@@ -91,10 +71,10 @@ def execute_task(task: BenchmarkTask, n_splits: int = 5, random_state: int = 42,
                 raise ValueError(
                     f"{task.source!r} no longer defines a pipeline named {task.pipeline!r}"
                 )
+            if task.cv is None and task.random_state is None:
+                task = prepare_task(task, n_splits, random_state)
             artifacts = []
-            results = _evaluate_task(
-                task, pipelines[task.pipeline], n_splits, random_state, artifacts
-            )
+            results = _evaluate_task(task, pipelines[task.pipeline], artifacts)
             results.attrs["artifacts"] = artifacts
         if results.empty:
             raise ValueError(

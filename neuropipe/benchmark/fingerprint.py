@@ -21,10 +21,8 @@ from pathlib import Path
 
 from .. import __version__
 from ..datasets import get_dataset
-from ..datasets.abide import abide_path
-from ..datasets.eeg import bundled_path
 from .pipeline_files import as_pipeline_dict, load_pipeline_file
-from .tasks import FAMILY_PARADIGMS, BenchmarkTask, task_options
+from .tasks import BenchmarkTask, prepare_task
 
 __all__ = ["loaded_pipelines", "pipeline_file_inputs", "task_fingerprint"]
 
@@ -158,28 +156,21 @@ def _inputs_digest(files) -> dict:
     return {str(file): _file_digest(file) for file in files}
 
 
-def _family_data_root(dataset: str, paradigm: str):
-    if paradigm == "fmri":
-        return abide_path()
-    return bundled_path(dataset)
-
-
 def _dataset_digest(dataset: str, paradigm: str) -> str:
     """Cheap digest of a dataset's files (relative paths, sizes, modification times) and
     of the epoching of ``paradigm``; a dataset without a folder is known by its name."""
     digest = hashlib.sha256()
     try:
-        if paradigm in FAMILY_PARADIGMS:  # ABIDE, or a decoding dataset's .mat/.csv files
-            root = _family_data_root(dataset, paradigm)
-        else:
-            data = get_dataset(dataset)
-            options = getattr(data, "paradigms", {})
-            if isinstance(options, dict):
-                digest.update(repr(sorted(options.get(paradigm, {}).items(), key=str)).encode())
-            root = getattr(data, "path", None)
+        data = get_dataset(dataset)
+        options = getattr(data, "paradigms", {})
+        if isinstance(options, dict):
+            digest.update(repr(sorted(options.get(paradigm, {}).items(), key=str)).encode())
+        roots = getattr(data, "path", None)
     except Exception as exc:  # reported when the task runs; here only the key changes
         return f"unavailable: {type(exc).__name__}"
-    if root is not None and Path(root).exists():
+    for root in roots if isinstance(roots, (list, tuple)) else [roots]:
+        if root is None or not Path(root).exists():
+            continue
         root = Path(root)
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for file in files:
@@ -190,14 +181,19 @@ def _dataset_digest(dataset: str, paradigm: str) -> str:
     return digest.hexdigest()
 
 
-def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=None) -> dict:
+def task_fingerprint(task: BenchmarkTask, n_splits: int = 5, random_state=None, cache=None) -> dict:
     """What the result of ``task`` depends on; a stored result is reused only if equal.
 
     Parameters
     ----------
     task : BenchmarkTask
-    n_splits, random_state : int
-        Folds and seed of the run.
+        A task with its splitter and seed (:func:`~neuropipe.benchmark.tasks.prepare_task`);
+        one without is prepared with ``n_splits`` and ``random_state``.
+    n_splits : int
+    random_state : int | None
+        The run's options, for a task not prepared yet.
+    cache : dict | None
+        Digests of pipeline files and datasets already computed in this run.
 
     Returns
     -------
@@ -206,10 +202,13 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=No
         loads other files of the user's: their SHA-256 by path relative to the file's
         folder, see :func:`pipeline_file_inputs`), ``data`` (digest of the dataset's file
         paths, sizes and modification times and of the paradigm's epoching), ``protocol``,
-        ``n_splits``, ``random_state`` (those the task uses: None where its protocol has
-        none) and ``neuropipe`` (version).
+        ``splitter`` (the repr of the task's splitter, with its folds and seed; None where
+        the protocol builds none), ``random_state`` (the task's seed) and ``neuropipe``
+        (version).
     """
-    cache = {} if _cache is None else _cache
+    if task.cv is None and task.random_state is None:
+        task = prepare_task(task, n_splits, random_state)
+    cache = {} if cache is None else cache
     if task.source not in cache:
         try:
             _, files = loaded_pipelines(task.source)
@@ -231,7 +230,8 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int, random_state, _cache=No
         **cache[task.source],
         "data": cache[data_key],
         "protocol": task.protocol,
-        **task_options(task, n_splits, random_state),
+        "splitter": None if task.cv is None else repr(task.cv),
+        "random_state": task.random_state,
         "neuropipe": __version__,
     }
 

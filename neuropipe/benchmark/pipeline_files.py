@@ -24,12 +24,12 @@ from pathlib import Path
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from .._validation import DataFileError, check_option
+from .._validation import DataFileError
 from ..datasets.base import PARADIGM_NAMES as KNOWN_PARADIGMS  # MOABB's, "fmri", "decoding"
 from ..datasets.paths import default_pipelines_dir, installed_pipelines_dir
+from ..evaluation.paradigms import get_paradigm, paradigm_names, pipeline_paradigm
 
 __all__ = [
-    "FAMILIES",
     "KNOWN_PARADIGMS",
     "as_pipeline_dict",
     "family_of",
@@ -215,43 +215,38 @@ def as_pipeline_dict(configs) -> dict:
     return {c["name"]: c["pipeline"] for c in configs}
 
 
-#: The pipeline families; fMRI and decoding files live in the ``fmri/`` and ``decoding/``
-#: sub-folders of a pipelines folder.
-FAMILIES = ("eeg", "fmri", "decoding")
-
-
 def family_of(paradigms) -> str:
-    """The family of a pipeline from its ``paradigms`` list: ``"fmri"``, ``"decoding"`` or ``"eeg"``.
+    """The paradigm (family) of a pipeline from its ``paradigms`` list
+    (:func:`~neuropipe.evaluation.paradigms.pipeline_paradigm`).
 
     Examples
     --------
     >>> family_of(["LeftRightImagery"]), family_of(["fmri"]), family_of(["decoding"])
     ('eeg', 'fmri', 'decoding')
     """
-    for family in ("fmri", "decoding"):
-        if family in paradigms:
-            return family
-    return "eeg"
+    return pipeline_paradigm(paradigms).name
 
 
 def family_sources(paths, family: str) -> list[Path]:
-    """The pipeline folders and files of ``paths`` that serve ``family``.
+    """The pipeline folders and files of ``paths`` that serve the paradigm ``family``.
 
-    A folder serves EEG with its own files and fMRI / decoding with its ``fmri/`` /
-    ``decoding/`` sub-folder (when it has one); a file serves the families of the
-    pipelines it defines, whatever its folder (``--pipelines pipelines/fmri/x.py``). A
-    path that does not exist is kept, so that loading it names it.
+    A folder serves a paradigm with its ``pipelines_folder`` sub-folder (when it has one;
+    EEG: the folder itself, fMRI ``fmri/``, decoding ``decoding/``); a file serves the
+    paradigms of the pipelines it defines, whatever its folder (``--pipelines
+    pipelines/fmri/x.py``). A path that does not exist is kept, so that loading it names
+    it.
 
     Parameters
     ----------
     paths : str | Path | list of (str | Path)
         As ``neuropipe benchmark --pipelines`` takes them.
-    family : {"eeg", "fmri", "decoding"}
+    family : str
+        A paradigm name (:func:`~neuropipe.evaluation.paradigms.paradigm_names`).
 
     Returns
     -------
     sources : list of Path
-        For :func:`load_pipelines` (with ``paradigm=family`` for fMRI and decoding).
+        For :func:`load_pipelines`.
 
     Examples
     --------
@@ -262,16 +257,16 @@ def family_sources(paths, family: str) -> list[Path]:
     >>> family_sources([root / "fmri" / "tangent_logreg.py"], "eeg")
     []
     """
-    check_option("family", family, list(FAMILIES))
+    paradigm = get_paradigm(family)
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     sources = []
     for path in map(Path, paths):
         if path.is_dir():
-            folder = path if family == "eeg" else path / family
+            folder = path / paradigm.pipelines_folder
             if folder.is_dir():
                 sources.append(folder)
         elif not path.exists() or any(
-            family_of(c["paradigms"]) == family for c in load_pipeline_file(path)
+            paradigm.serves(c["paradigms"]) for c in load_pipeline_file(path)
         ):
             sources.append(path)
     return sources
@@ -297,7 +292,8 @@ def pipeline_files(folder=None) -> list[Path]:
     if not folder.is_dir():
         raise FileNotFoundError(f"Pipeline folder not found: {str(folder)!r}.")
     files = []
-    for sub in (folder, folder / "fmri", folder / "decoding"):
+    subfolders = (get_paradigm(name).pipelines_folder for name in paradigm_names())
+    for sub in dict.fromkeys(folder / sub for sub in subfolders):
         if sub.is_dir():
             files.extend(
                 p

@@ -1,58 +1,57 @@
 """Planning a benchmark: the tasks of every pipeline file on every dataset of its paradigm.
 
-Three families share one evaluation and one runner: EEG (pipeline files in the pipelines
-folder, MOABB paradigms), fMRI (``<folder>/fmri``, the ABIDE subset under the quick
-protocols) and continuous decoding (``<folder>/decoding``, time-ordered split of each
-decoding dataset). The work is planned as independent tasks
+Every paradigm (:mod:`neuropipe.evaluation.paradigms`: EEG, fMRI, decoding, or one a user
+registered) is planned the same way: the datasets of its modality (the dataset registry,
+:func:`neuropipe.datasets.dataset_names`), its pipelines (EEG: the files of the pipelines
+folder; the others: the paradigm's sub-folder, ``fmri/`` or ``decoding/``) and its
+protocols (the protocol registry) give independent tasks
 (:class:`~neuropipe.benchmark.tasks.BenchmarkTask`: one per dataset, paradigm, protocol,
-subject and pipeline) that :mod:`neuropipe.benchmark.runner` runs.
+subject and pipeline) that :mod:`neuropipe.benchmark.runner` runs. A protocol's scope says
+what one task covers: one subject, one held-out subject, or the whole dataset (subject
+``"all"``).
 """
 
 from __future__ import annotations
 
 from .._validation import DataFileError, check_option
-from ..datasets import EEG_DATASETS, get_dataset
+from ..datasets import dataset_modality, dataset_names, get_dataset
 from ..datasets.user import DatasetSpecError
-from ..evaluation.decoding import DECODING_DATASETS
-from ..evaluation.fmri import FMRI_DATASET, QUICK_PROTOCOLS, is_fmri_protocol
-from ..evaluation.protocols import EVALUATIONS
+from ..evaluation.paradigms import EEG, get_paradigm, get_protocol, paradigm_names
 from .pipeline_files import family_sources, load_pipelines
 from .tasks import BenchmarkTask
 
-__all__ = [
-    "FAMILIES",
-    "dataset_family",
-    "plan_benchmark",
-    "plan_decoding",
-    "plan_families",
-    "plan_fmri",
-]
+__all__ = ["plan_benchmark", "plan_families"]
 
 
 def plan_benchmark(
     configs, datasets=None, subjects=None, protocol: str = "within-session"
 ) -> list[BenchmarkTask]:
-    """List the tasks of a benchmark.
+    """List the tasks of a benchmark under one protocol.
 
     Parameters
     ----------
     configs : list of dict
-        Pipeline configs (see :func:`neuropipe.benchmark.pipeline_files.load_pipelines`).
+        Pipeline configs (see :func:`neuropipe.benchmark.pipeline_files.load_pipelines`);
+        a pipeline is planned on the dataset paradigms its ``paradigms`` list.
     datasets : list of str | None
-        Dataset names; default all bundled EEG datasets.
+        Dataset names or descriptions; default every registered dataset of the protocol's
+        paradigm.
     subjects : list of int | None
-        Restrict every dataset to these subjects (those it has).
+        Restrict every dataset to these subjects (those it has); not used by protocols
+        whose task covers the whole dataset.
     protocol : str
-        A key of :data:`neuropipe.evaluation.protocols.EVALUATIONS`, or
-        ``"pseudo-online"`` (:mod:`neuropipe.evaluation.pseudo_online`; filter-bank
-        paradigms are not planned).
+        A registered protocol (:func:`neuropipe.evaluation.paradigms.protocol_names`), e.g.
+        ``"within-session"``, ``"pseudo-online"`` (filter-bank paradigms are not
+        planned), ``"stratified-10fold"`` or ``"time-ordered"``.
 
     Returns
     -------
     tasks : list of BenchmarkTask
     """
-    check_option("protocol", protocol, [*EVALUATIONS, "pseudo-online"])
-    names = list(EEG_DATASETS) if datasets is None else list(datasets)
+    protocol = get_protocol(protocol)
+    paradigm = get_paradigm(protocol.paradigm)
+    known = dataset_names(paradigm.name)
+    names = known if datasets is None else list(datasets)
     found = {}
     unknown = []
     for name in dict.fromkeys(names):
@@ -64,12 +63,16 @@ def plan_benchmark(
             raise  # a known dataset whose files are not there, or a malformed spec: say where
         except (ValueError, TypeError) as exc:
             unknown.append((name, " ".join(str(exc).split())))
+            continue
+        if not paradigm.is_valid(found[name]):
+            unknown.append((name, f"a {found[name].modality} dataset"))
     if unknown:
         raise ValueError(
-            f"Unknown datasets {[n for n, _ in unknown]} ({unknown[0][1]}); bundled EEG "
-            f"datasets are {list(EEG_DATASETS)} (see 'neuropipe datasets')."
+            f"Unknown datasets {[n for n, _ in unknown]} ({unknown[0][1]}); {paradigm.name} "
+            f"datasets are {known} (see 'neuropipe datasets')."
         )
-    if subjects is not None:
+    whole = protocol.scope == "dataset"
+    if subjects is not None and not whole:
         available = {n: list(d.subjects) for n, d in found.items()}
         if not any(s in subs for subs in available.values() for s in subjects):
             raise ValueError(
@@ -78,111 +81,44 @@ def plan_benchmark(
             )
     tasks = []
     for name, dataset in found.items():
-        # no subject named: a MOABB dataset offers those on disk (no download unasked)
-        candidates = (
-            dataset.subjects
-            if subjects is not None
-            else getattr(dataset, "default_subjects", dataset.subjects)
-        )
-        if protocol == "cross-subject" and len(candidates) < 2:
-            continue
-        for paradigm in dataset.paradigms:
-            if protocol == "pseudo-online" and _filter_bank(dataset, paradigm):
-                continue  # one causally filtered signal is decided on: no filter bank
+        if whole:
+            candidates = ["all"]
+        else:  # no subject named: a MOABB dataset offers those on disk (no download unasked)
+            pool = (
+                dataset.subjects
+                if subjects is not None
+                else getattr(dataset, "default_subjects", dataset.subjects)
+            )
+            if protocol.scope == "held-out" and len(pool) < 2:
+                continue  # held-out subjects are tested against the others of the pool
+            candidates = [s for s in pool if subjects is None or s in subjects]
+        for dataset_paradigm in dataset.paradigms:
+            if not protocol.is_valid(dataset, dataset_paradigm):
+                continue
             for config in configs:
-                if paradigm not in config["paradigms"]:
+                if dataset_paradigm not in config["paradigms"]:
                     continue
                 for subject in candidates:
-                    if subjects is None or subject in subjects:
-                        tasks.append(
-                            BenchmarkTask(
-                                name,
-                                paradigm,
-                                protocol,
-                                subject,
-                                config["name"],
-                                config["source"],
-                            )
+                    tasks.append(
+                        BenchmarkTask(
+                            name,
+                            dataset_paradigm,
+                            protocol.name,
+                            subject,
+                            config["name"],
+                            config["source"],
                         )
+                    )
     return tasks
 
 
-def _filter_bank(dataset, paradigm) -> bool:
-    """Whether ``paradigm`` of ``dataset`` epochs through a filter bank."""
-    options = getattr(dataset, "paradigms", {})
-    options = options.get(paradigm) if isinstance(options, dict) else None
-    return isinstance(options, dict) and options.get("filter_bank") is not None
-
-
-#: The benchmark families, in the order their tasks are planned.
-FAMILIES = ("eeg", "fmri", "decoding")
-
-
-def dataset_family(name: str) -> str:
-    """``"fmri"``, ``"decoding"`` or ``"eeg"`` (bundled EEG and user datasets).
-
-    Examples
-    --------
-    >>> [dataset_family(n) for n in ("flint2012", "abide-pcp-cc200", "eegmmidb-leftright")]
-    ['decoding', 'fmri', 'eeg']
-    """
-    if name in DECODING_DATASETS:
-        return "decoding"
-    return "fmri" if name == FMRI_DATASET else "eeg"
-
-
-def plan_fmri(configs, protocols=None) -> list[BenchmarkTask]:
-    """One task per fMRI pipeline and protocol (all the protocol's folds, on ABIDE).
-
-    Parameters
-    ----------
-    configs : list of dict
-        Pipeline configs; those listing the ``"fmri"`` paradigm are planned.
-    protocols : sequence of str | None
-        Default :data:`neuropipe.evaluation.fmri.QUICK_PROTOCOLS`.
-
-    Returns
-    -------
-    tasks : list of BenchmarkTask
-    """
-    protocols = list(QUICK_PROTOCOLS if protocols is None else protocols)
-    for protocol in protocols:
-        if not is_fmri_protocol(protocol):
-            check_option("fMRI protocol", protocol, ["leave-site-out", "stratified-10fold"])
-    return [
-        BenchmarkTask(FMRI_DATASET, "fmri", protocol, "all", c["name"], c["source"])
-        for c in configs
-        if "fmri" in c["paradigms"]
-        for protocol in protocols
-    ]
-
-
-def plan_decoding(configs, datasets=None) -> list[BenchmarkTask]:
-    """One task per decoding pipeline and decoding dataset (its time-ordered split).
-
-    Parameters
-    ----------
-    configs : list of dict
-        Pipeline configs; those listing the ``"decoding"`` paradigm are planned.
-    datasets : list of str | None
-        Decoding datasets (default all of ``DECODING_DATASETS``).
-
-    Returns
-    -------
-    tasks : list of BenchmarkTask
-    """
-    names = list(DECODING_DATASETS) if datasets is None else list(datasets)
-    unknown = [n for n in names if n not in DECODING_DATASETS]
-    if unknown:
-        raise ValueError(
-            f"Unknown decoding datasets {unknown}; known are {list(DECODING_DATASETS)}."
-        )
-    return [
-        BenchmarkTask(name, "decoding", "time-ordered", "all", c["name"], c["source"])
-        for name in names
-        for c in configs
-        if "decoding" in c["paradigms"]
-    ]
+def _modality(name) -> str:
+    """The modality of a dataset name; an unknown name is left to the EEG planner, whose
+    error lists the datasets."""
+    try:
+        return dataset_modality(name)
+    except ValueError:
+        return EEG.name
 
 
 def plan_families(
@@ -195,36 +131,48 @@ def plan_families(
     fmri_protocols=None,
     include_slow: bool = False,
 ) -> dict:
-    """The tasks of each family asked for: ``{family: [BenchmarkTask, ...]}``.
+    """The tasks of each paradigm asked for: ``{paradigm name: [BenchmarkTask, ...]}``.
 
-    EEG pipelines are the files of ``pipelines_dir``; fMRI and decoding pipelines those of
-    its folders' ``fmri/`` and ``decoding/`` sub-folders and the files given that list the
-    family's paradigm (:func:`~neuropipe.benchmark.pipeline_files.family_sources`; a family
-    with none plans no task). ``datasets`` may mix the families' datasets; each family
-    takes its own (all of them when ``datasets`` is None).
+    EEG pipelines are the files of ``pipelines_dir``; the other paradigms' pipelines those
+    of its folders' paradigm sub-folders (``fmri/``, ``decoding/``) and the files given that
+    list the paradigm (:func:`~neuropipe.benchmark.pipeline_files.family_sources`; a
+    paradigm with none plans no task). ``datasets`` may mix the paradigms' datasets; each
+    paradigm takes those of its modality (all of them when ``datasets`` is None).
+
+    Parameters
+    ----------
+    families : sequence of str
+        Paradigm names (:func:`~neuropipe.evaluation.paradigms.paradigm_names`).
+    protocol : str
+        A registered protocol; its paradigm runs it, the others their default protocols.
+    fmri_protocols : sequence of str | None
+        More protocols (e.g. the fMRI ones, ``stratified-10fold leave-site-out``); each
+        paradigm runs those of its own, else its ``default_protocols``.
     """
     for family in families:
-        check_option("family", family, list(FAMILIES))
-    by_family = {f: None for f in FAMILIES}
-    if datasets is not None:
-        for family in FAMILIES:
-            by_family[family] = [d for d in datasets if dataset_family(d) == family]
+        check_option("family", family, paradigm_names())
+    asked = [protocol, *(fmri_protocols or [])]
+    by_paradigm = {}
+    for name in asked:
+        by_paradigm.setdefault(get_protocol(name).paradigm, []).append(name)
     plans = {}
-    for family in FAMILIES:
-        if family not in families:
+    for name in paradigm_names():
+        if name not in families:
             continue
-        if family == "eeg":
-            configs = load_pipelines(pipelines_dir, include_slow=include_slow)
-            eeg = by_family["eeg"]
-            plans["eeg"] = [] if eeg == [] else plan_benchmark(configs, eeg, subjects, protocol)
+        paradigm = get_paradigm(name)
+        names = None if datasets is None else [d for d in datasets if _modality(d) == name]
+        if names == []:
+            plans[name] = []
             continue
-        sources = family_sources(pipelines_dir, family)
-        configs = (
-            load_pipelines(sources, include_slow=include_slow, paradigm=family) if sources else []
-        )
-        if family == "fmri":
-            plans["fmri"] = [] if by_family["fmri"] == [] else plan_fmri(configs, fmri_protocols)
-        else:
-            names = by_family["decoding"]
-            plans["decoding"] = [] if names == [] else plan_decoding(configs, names)
+        sources = family_sources(pipelines_dir, name)
+        configs = [
+            config
+            for config in (load_pipelines(sources, include_slow=include_slow) if sources else [])
+            if paradigm.serves(config["paradigms"])
+        ]
+        plans[name] = [
+            task
+            for protocol_name in by_paradigm.get(name, paradigm.default_protocols)
+            for task in plan_benchmark(configs, names, subjects, protocol_name)
+        ]
     return plans

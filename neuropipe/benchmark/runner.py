@@ -14,7 +14,6 @@ them in one table (:data:`~neuropipe.evaluation.protocols.RESULTS_SCHEMA`).
 from __future__ import annotations
 
 import tempfile
-from dataclasses import asdict
 
 import pandas as pd
 from tqdm.auto import tqdm
@@ -24,6 +23,7 @@ from .execution import completed
 from .fingerprint import task_fingerprint
 from .planning import plan_families
 from .store import ResumeReport, TaskStore
+from .tasks import prepare_task, task_fields
 
 __all__ = ["run_benchmark", "run_tasks"]
 
@@ -33,7 +33,7 @@ def run_tasks(
     store: TaskStore,
     *,
     n_splits: int = 5,
-    random_state: int = 42,
+    random_state: int | None = None,
     n_jobs: int = 1,
     scheduler=None,
     resume: bool = False,
@@ -46,8 +46,12 @@ def run_tasks(
     ----------
     tasks : list of BenchmarkTask
     store : TaskStore
-    n_splits, random_state : int
-        Folds and their seed (identical on every backend).
+    n_splits : int
+        Folds of the protocols that take a number of folds (EEG within-session).
+    random_state : int | None
+        Seed of every task's folds; None: each paradigm's documented seed (EEG 42, fMRI 0).
+        Each task gets its splitter and seed once
+        (:func:`~neuropipe.benchmark.tasks.prepare_task`): identical on every backend.
     n_jobs : int
         joblib workers when no ``scheduler`` is given.
     scheduler : dask.distributed.Client | None
@@ -70,9 +74,10 @@ def run_tasks(
         One row per failed task: its fields and the error (also in ``failures.csv``,
         which is removed when no task failed).
     """
-    tasks = list(tasks)
+    # the splitter and seed of each task, built once from the run's options
+    tasks = [prepare_task(t, n_splits, random_state) for t in tasks]
     cache = {}
-    fingerprints = {t: task_fingerprint(t, n_splits, random_state, cache) for t in tasks}
+    fingerprints = {t: task_fingerprint(t, cache=cache) for t in tasks}
     report = ResumeReport() if resume else None
     todo = []
     for task in tasks:
@@ -105,10 +110,10 @@ def run_tasks(
             else:
                 for stale in store.files(task):
                     stale.unlink(missing_ok=True)  # an old result must not pass for this run's
-                failures.append({**asdict(task), "error": error})
+                failures.append({**task_fields(task), "subject": task.subject, "error": error})
                 bar.write(f"FAILED {task.key}: {error}")
             bar.update(1)
-    failures = pd.DataFrame(failures, columns=[*asdict(tasks[0]), "error"] if tasks else None)
+    failures = pd.DataFrame(failures, columns=[*task_fields(tasks[0]), "error"] if tasks else None)
     store.write_failures(failures)
     results = store.read(tasks)
     if not results.empty:
@@ -130,7 +135,7 @@ def run_benchmark(
     output=None,
     resume: bool = False,
     n_splits: int = 5,
-    random_state: int = 42,
+    random_state: int | None = None,
     n_jobs: int = 1,
     scheduler=None,
     include_slow: bool = False,
@@ -157,7 +162,7 @@ def run_benchmark(
     families : sequence of {"eeg", "fmri", "decoding"}
         The benchmark families to run, through the same runner.
     fmri_protocols : sequence of str | None
-        fMRI protocols (default :data:`neuropipe.evaluation.fmri.QUICK_PROTOCOLS`: stratified
+        fMRI protocols (default the fMRI paradigm's ``default_protocols``: stratified
         5-fold by site and label, and leave-one-site-out, seed 0 as in ``docs/fmri.md``).
     output : str | Path | None
         Folder where each finished task is stored (``tasks/``) and failures logged; a
@@ -168,8 +173,9 @@ def run_benchmark(
         others (what was found is in ``results.attrs["resume"]``).
     n_splits : int
         Folds of the EEG within-session cross-validation.
-    random_state : int
-        Seed of the EEG folds (same seed, same folds as MOABB).
+    random_state : int | None
+        Seed of every paradigm's folds; default each paradigm's documented seed: EEG 42
+        (same seed, same folds as MOABB), fMRI 0 (``docs/fmri.md``).
     n_jobs : int
         Parallel tasks (joblib); results do not depend on it.
     scheduler : dask.distributed.Client | None

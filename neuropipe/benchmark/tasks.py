@@ -1,11 +1,12 @@
 """A benchmark task: one (dataset, paradigm, protocol, subject, pipeline), the unit of work
 that the runner plans, runs, stores and fingerprints.
 
-A task is one of three families: EEG (a MOABB paradigm, one subject, protocol
-``within-session``, ``cross-session``, ``cross-subject`` or ``pseudo-online``), fMRI
-(paradigm ``"fmri"``, subject ``"all"``, protocol ``leave-site-out`` or
-``stratified-<k>fold``) and decoding (paradigm ``"decoding"``, subject ``"all"``, protocol
-``time-ordered``).
+A task's protocol is a registered :class:`~neuropipe.evaluation.paradigms.Protocol` (EEG
+``within-session``, ``cross-session``, ``cross-subject``, ``pseudo-online``; fMRI
+``leave-site-out``, ``stratified-<k>fold``; decoding ``time-ordered``; or one a user
+registered), whose paradigm evaluates it. :func:`prepare_task` gives a task the splitter
+and seed of a run, built once from the run's options: the task carries them to the worker
+that runs it and into its fingerprint.
 """
 
 from __future__ import annotations
@@ -13,16 +14,13 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..evaluation.fmri import RANDOM_STATE as FMRI_RANDOM_STATE
+from ..evaluation.paradigms import get_paradigm, get_protocol
 
-__all__ = ["FAMILY_PARADIGMS", "BenchmarkTask", "task_family", "task_fields", "task_options"]
-
-#: Paradigm of the fMRI and decoding tasks (the others are MOABB paradigms: EEG).
-FAMILY_PARADIGMS = ("fmri", "decoding")
+__all__ = ["BenchmarkTask", "prepare_task", "task_fields"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +44,12 @@ class BenchmarkTask:
         Pipeline name, as in its file.
     source : str
         Path of the pipeline file, loaded by the worker that runs the task.
+    cv : cross-validator | None
+        The protocol's splitter for the run (:func:`prepare_task`; None: the protocol
+        builds none, or the task is not prepared yet). Not part of the task's identity.
+    random_state : int | None
+        The seed of the run for the task's paradigm (:func:`prepare_task`). Not part of
+        the task's identity.
     """
 
     dataset: str
@@ -54,6 +58,8 @@ class BenchmarkTask:
     subject: int
     pipeline: str
     source: str
+    cv: object = field(default=None, compare=False, repr=False)
+    random_state: int | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
@@ -76,27 +82,40 @@ class BenchmarkTask:
         return f"{slug}__{hashlib.sha256(identity.encode()).hexdigest()[:12]}"
 
 
-def task_family(task: BenchmarkTask) -> str:
-    """``"fmri"``, ``"decoding"`` or ``"eeg"``: the family of a task, from its paradigm."""
-    return task.paradigm if task.paradigm in FAMILY_PARADIGMS else "eeg"
+def prepare_task(task: BenchmarkTask, n_splits: int = 5, random_state=None) -> BenchmarkTask:
+    """``task`` with the splitter and seed of a run.
 
+    Parameters
+    ----------
+    task : BenchmarkTask
+    n_splits : int
+        Folds of the protocols that take a number of folds (EEG within-session).
+    random_state : int | None
+        The run's seed, for every paradigm; None: each paradigm's documented seed
+        (EEG 42, fMRI 0, see :class:`~neuropipe.evaluation.paradigms.Paradigm`).
 
-def task_options(task: BenchmarkTask, n_splits, random_state) -> dict:
-    """The folds and seed a task actually uses: the run's for EEG; fMRI's stratified folds
-    are in the protocol's name, with fMRI's own seed (docs/fmri.md); decoding has none."""
-    family = task_family(task)
-    if family == "fmri":
-        return {"n_splits": None, "random_state": FMRI_RANDOM_STATE}
-    if family == "decoding":
-        return {"n_splits": None, "random_state": None}
-    return {
-        "n_splits": int(n_splits),
-        "random_state": None if random_state is None else int(random_state),
-    }
+    Returns
+    -------
+    task : BenchmarkTask
+        The same task with ``cv`` (the protocol's splitter, or None) and ``random_state``.
+
+    Examples
+    --------
+    >>> task = BenchmarkTask("abide-pcp-cc200", "fmri", "stratified-5fold", "all", "p", "p.py")
+    >>> prepare_task(task).cv.random_state, prepare_task(task, random_state=7).cv.random_state
+    (0, 7)
+    """
+    protocol = get_protocol(task.protocol)
+    seed = get_paradigm(protocol.paradigm).seed(random_state)
+    cv = protocol.make_splitter(n_splits=int(n_splits), random_state=seed)
+    return replace(task, cv=cv, random_state=seed)
 
 
 def task_fields(task: BenchmarkTask) -> dict:
-    """The task's fields as a JSON-ready dict (the subject as text)."""
-    fields = asdict(task)
+    """The task's identity as a JSON-ready dict (the subject as text; no splitter)."""
+    fields = {
+        name: getattr(task, name)
+        for name in ("dataset", "paradigm", "protocol", "subject", "pipeline", "source")
+    }
     fields["subject"] = str(fields["subject"])
     return fields

@@ -9,9 +9,10 @@ Per fold, the arrays are small and bounded (no epochs, no features of the test t
 
 - ``y_true``, ``y_pred``: the test labels and predictions (classification: the whole
   test fold, integers or names, from which the report draws a confusion matrix);
-  for ``family="decoding"`` the first ``trajectory_bins`` rows of the test segment's
-  true and decoded states (the decoded-trajectory figure), ``n_test`` the full length,
-  and ``bin_size`` / ``state_names`` when the caller gives them;
+  for continuous targets (a 2-D ``y``: the states of a decoding task) the first
+  ``trajectory_bins`` rows of the test segment's true and decoded states (the
+  decoded-trajectory figure), ``n_test`` the full length, and ``bin_size`` /
+  ``state_names`` when the caller gives them;
 - ``classes``: the class names of the label codes, when the caller gives them;
 - for every feature selector of the fitted pipeline (a scikit-learn ``SelectorMixin``
   step with a ``scores_`` attribute, such as :class:`neuropipe.selection.R2Selector`,
@@ -34,13 +35,10 @@ import numpy as np
 from sklearn.feature_selection import SelectorMixin
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from .._validation import check_option, check_positive_int
+from .._validation import check_positive_int
 from ..preprocessing import EpochsToArray
 
 __all__ = ["fold_artifacts"]
-
-#: Families of :func:`fold_artifacts`.
-FAMILIES = ("eeg", "fmri", "decoding")
 
 
 def fold_artifacts(
@@ -69,8 +67,9 @@ def fold_artifacts(
         The fold's true targets.
     y_pred : array-like, same shape as ``y_test``
         The estimator's predictions on ``X_test``.
-    family : {"eeg", "fmri", "decoding"}
-        The benchmark family of the task.
+    family : str
+        The paradigm of the task (``"eeg"``, ``"fmri"``, ``"decoding"``...), stored for
+        the report.
     classes : array-like of str | None
         Class names of the label codes (``LabelEncoder().classes_``), stored so the
         confusion matrix shows names instead of codes.
@@ -82,7 +81,7 @@ def fold_artifacts(
     state_names : list of str | None
         Decoding: names of the target columns (stored as ``state_names``).
     trajectory_bins : int
-        Rows of the test segment kept for ``family="decoding"``.
+        Rows of the test segment kept for continuous targets (2-D ``y_test``).
     max_features : int
         Selectors scoring more features than this are not stored (bounded files).
 
@@ -105,15 +104,15 @@ def fold_artifacts(
     >>> sorted(art)[:4], art["selector0_support"].nonzero()[0].tolist()
     (['family', 'selector0_direction', 'selector0_kind', 'selector0_scores'], [2])
     """
-    family = check_option("family", family, list(FAMILIES))
     y_true, y_pred = np.asarray(y_test), np.asarray(y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(
             f"y_test has {len(y_true)} rows but y_pred has {len(y_pred)}; pass the "
             f"estimator's predictions on X_test."
         )
-    artifacts = {"family": np.asarray(family)}
-    if family == "decoding":
+    artifacts = {"family": np.asarray(str(family))}
+    continuous = y_true.ndim == 2  # states decoded over time: a trajectory, no class maps
+    if continuous:
         n = check_positive_int("trajectory_bins", trajectory_bins)
         artifacts["n_test"] = np.asarray(len(y_true))
         y_true, y_pred = y_true[:n], np.reshape(y_pred, y_true.shape)[:n]
@@ -124,7 +123,7 @@ def fold_artifacts(
     artifacts["y_true"], artifacts["y_pred"] = _plain(y_true), _plain(y_pred)
     if classes is not None:
         artifacts["classes"] = np.asarray([str(c) for c in classes])
-    if family != "decoding":
+    if not continuous:
         for i, (steps, selector) in enumerate(_fitted_selectors(estimator)):
             try:
                 found = _selector_arrays(steps, selector, X_test, y_true, ch_names, max_features)

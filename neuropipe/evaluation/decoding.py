@@ -12,7 +12,6 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import clone
 
-from ..datasets.decoding import load_flint2012, load_stevenson2011
 from ..decoders.metrics import maae, nrmse, r2
 from ..model_selection import INNER_SPLIT, TimeOrderedSplit
 from .protocols import _keep_artifacts, evaluate_folds, to_schema
@@ -20,10 +19,7 @@ from .protocols import _keep_artifacts, evaluate_folds, to_schema
 __all__ = [
     "validation_score",
     "evaluate_time_ordered",
-    "DECODING_DATASETS",
 ]
-
-DECODING_DATASETS = {"flint2012": load_flint2012, "stevenson2011": load_stevenson2011}
 
 
 def validation_score(pipeline, X, y, split=INNER_SPLIT):

@@ -32,7 +32,6 @@ from .chance import chance_level
 from .protocols import _keep_artifacts, evaluate_folds, to_schema
 
 __all__ = [
-    "FMRI_DATASET",
     "PROTOCOLS",
     "QUICK_PROTOCOLS",
     "RANDOM_STATE",
@@ -42,8 +41,6 @@ __all__ = [
     "summarize_fmri",
 ]
 
-#: The bundled fMRI dataset (ABIDE preprocessed connectomes, CC200 atlas).
-FMRI_DATASET = "abide-pcp-cc200"
 #: Protocols of the full results table (docs/fmri.md).
 PROTOCOLS = ("stratified-10fold", "leave-site-out")
 #: Fewer folds, for a quick ``neuropipe benchmark``.

@@ -58,8 +58,8 @@ from ..datasets import dataset_modality, get_dataset
 from ..model_selection import make_splitter
 from .chance import chance_level
 from .decoding import evaluate_time_ordered
+from .fmri import QUICK_PROTOCOLS, evaluate_fmri_protocol
 from .fmri import RANDOM_STATE as FMRI_RANDOM_STATE
-from .fmri import evaluate_fmri_protocol
 from .protocols import (
     RESULTS_SCHEMA,
     default_scoring,
@@ -214,14 +214,7 @@ class _Decoding(Paradigm):
 #: EEG: MOABB paradigms' epochs, pipelines in the pipelines folder itself.
 EEG = _EEG("eeg", "EEG", 42, True, "", ("within-session",))
 #: Resting-state fMRI diagnosis (ABIDE), pipelines in ``fmri/``; seed 0 as ``docs/fmri.md``.
-FMRI = _FMRI(
-    "fmri",
-    "Resting-state fMRI",
-    FMRI_RANDOM_STATE,
-    False,
-    "fmri",
-    ("stratified-5fold", "leave-site-out"),
-)
+FMRI = _FMRI("fmri", "Resting-state fMRI", FMRI_RANDOM_STATE, False, "fmri", QUICK_PROTOCOLS)
 #: Continuous decoding of spike counts, pipelines in ``decoding/``.
 DECODING = _Decoding("decoding", "Continuous decoding", None, True, "decoding", ("time-ordered",))
 

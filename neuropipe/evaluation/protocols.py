@@ -7,8 +7,9 @@ for every fitted test fold, the arrays the report draws
 into rows of one table, :data:`RESULTS_SCHEMA`, for EEG (within-session k-fold,
 cross-session, cross-subject; scored as MOABB does: labels encoded with ``LabelEncoder``,
 ROC-AUC for two classes, accuracy otherwise), fMRI (:mod:`neuropipe.evaluation.fmri`) and
-continuous decoding (:mod:`neuropipe.evaluation.decoding`). :func:`evaluate` runs any of
-them by protocol name.
+continuous decoding (:mod:`neuropipe.evaluation.decoding`).
+:func:`neuropipe.evaluation.paradigms.evaluate` runs any of them by protocol name (the
+protocol registry).
 """
 
 from __future__ import annotations
@@ -22,19 +23,18 @@ from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.model_selection import check_cv, permutation_test_score
 from sklearn.preprocessing import LabelEncoder
 
-from .._validation import check_labels, check_option, check_positive_int
+from .._validation import check_labels, check_positive_int
 from ..io.eeg import EpochsData
 from ..model_selection import CrossSessionSplitter, CrossSubjectSplitter, WithinSessionSplitter
 from ..preprocessing import with_recording_info
+from .artifacts import fold_artifacts
 from .chance import chance_level
 
 __all__ = [
     "RESULT_COLUMNS",
     "OPTIONAL_COLUMNS",
     "RESULTS_SCHEMA",
-    "EVALUATIONS",
     "default_scoring",
-    "evaluate",
     "evaluate_folds",
     "evaluate_within_session",
     "evaluate_cross_session",
@@ -175,8 +175,6 @@ def evaluate_folds(
     >>> [f["score"] for f in folds], folds[0]["artifacts"]["y_pred"].shape
     ([1.0, 1.0], (10,))
     """
-    from .artifacts import fold_artifacts
-
     scorer = None if callable(scoring) or scoring == "accuracy" else get_scorer(scoring)
     folds = []
     for train, test in check_cv(cv).split(X, y, groups):
@@ -486,51 +484,3 @@ def evaluate_cross_subject(
         artifacts,
     )
     return to_schema(rows, "eeg")
-
-
-#: EEG protocol name -> function, as the benchmark and the CLI name them.
-EVALUATIONS = {
-    "within-session": evaluate_within_session,
-    "cross-session": evaluate_cross_session,
-    "cross-subject": evaluate_cross_subject,
-}
-
-
-def evaluate(protocol: str, pipelines: dict, data, dataset: str, **kwargs) -> pd.DataFrame:
-    """Run the protocol called ``protocol`` on ``data``; every protocol gives
-    :data:`RESULTS_SCHEMA`.
-
-    Parameters
-    ----------
-    protocol : str
-        An EEG protocol (a key of :data:`EVALUATIONS`, ``data`` an ``EpochsData``), an fMRI
-        one (``"leave-site-out"``, ``"stratified-<k>fold"``; ``data`` as returned by
-        :func:`~neuropipe.datasets.load_abide`, see
-        :func:`neuropipe.evaluation.fmri.evaluate_fmri_protocol`) or ``"time-ordered"``
-        (decoding; ``data`` a decoding dataset, see
-        :func:`neuropipe.evaluation.decoding.evaluate_time_ordered`).
-    pipelines : dict of str -> estimator
-    data : EpochsData | Bunch
-    dataset : str
-        Dataset name written into the results.
-    **kwargs
-        Options of the protocol's function.
-    """
-    from .decoding import evaluate_time_ordered
-    from .fmri import evaluate_fmri_protocol, is_fmri_protocol
-
-    if is_fmri_protocol(protocol):
-        return evaluate_fmri_protocol(pipelines, data, protocol, dataset=dataset, **kwargs)
-    if protocol == "time-ordered":
-        return evaluate_time_ordered(pipelines, data, dataset=dataset, **kwargs)
-    if protocol == "pseudo-online":  # data: a PseudoOnlineData
-        from .pseudo_online import evaluate_pseudo_online
-
-        return evaluate_pseudo_online(pipelines, data, dataset, **kwargs)
-    if protocol not in EVALUATIONS:
-        check_option(
-            "protocol",
-            protocol,
-            [*EVALUATIONS, "pseudo-online", "leave-site-out", "stratified-10fold", "time-ordered"],
-        )
-    return EVALUATIONS[protocol](pipelines, data, dataset, **kwargs)

@@ -37,7 +37,12 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.preprocessing import LabelEncoder
 
+from ..datasets import get_dataset
+from ..online import causal_filter, decide_run
+from ..preprocessing import with_recording_info
+from .artifacts import fold_artifacts
 from .online_metrics import normalized_mcc, run_scores
+from .protocols import to_schema
 
 __all__ = [
     "DEFAULT_STEP",
@@ -117,8 +122,6 @@ def load_pseudo_online(dataset: str, paradigm: str | None, subject: int) -> Pseu
     >>> len(data.runs), data.n_window, data.l_freq, data.h_freq
     (3, 481, 8.0, 32.0)
     """
-    from ..datasets import get_dataset
-
     source = get_dataset(dataset)
     if not hasattr(source, "load_continuous"):
         raise ValueError(
@@ -169,8 +172,6 @@ def training_epochs(run, *, tmin, n_window, l_freq, h_freq, filter_order=FILTER_
     >>> X.shape, sorted(set(y.tolist()))
     ((30, 64, 481), ['idle', 'left_hand', 'right_hand'])
     """
-    from ..online import causal_filter
-
     filtered = causal_filter(run.data, run.sfreq, l_freq, h_freq, filter_order)
     starts = run.events["sample"].to_numpy() + int(round(tmin * run.sfreq))
     keep = (starts >= 0) & (starts + n_window <= run.n_times)
@@ -215,8 +216,6 @@ def shifted_chance(y_true, y_pred, min_shift: int, n_shifts: int = N_SHIFTS) -> 
 
 
 def _decide(estimator, run, data, step, filter_order):
-    from ..online import decide_run
-
     return decide_run(
         estimator,
         run.data,
@@ -275,10 +274,6 @@ def evaluate_pseudo_online(
         training epochs, ``time`` the fit's and ``predict_time`` the decisions' CPU
         seconds, ``n_classes`` the classes with idle.
     """
-    from ..preprocessing import with_recording_info
-    from .artifacts import fold_artifacts
-    from .protocols import to_schema
-
     runs = list(data.runs)
     if len(runs) < 2:
         raise ValueError(

@@ -26,6 +26,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
+from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import LabelEncoder
 
 from .._validation import check_labels, check_positive_int
@@ -78,7 +79,6 @@ def recentering_pipeline(classifier, *, estimator="oas", stretch=False, rotate=F
     """
     from pyriemann.estimation import Covariances
     from pyriemann.transfer import TLCenter, TLClassifier, TLRotate, TLScale
-    from sklearn.pipeline import make_pipeline
 
     steps = [Covariances(estimator=estimator), TLCenter(target_domain="")]
     if stretch:

@@ -28,7 +28,8 @@ from .._logging import logger
 from .._validation import error_naming_path
 from ..benchmark.results import read_results
 from ..benchmark.summary import summarize
-from ..datasets import dataset_names
+from ..datasets import dataset_modality
+from ..evaluation.paradigms import DECODING, EEG, FMRI, get_protocol, paradigm_names
 from ..evaluation.pseudo_online import summarize_pseudo_online
 from ..evaluation.statistics import pairwise_statistics
 from . import figures as F
@@ -45,8 +46,6 @@ _MAX_TRAJECTORIES = 3
 
 #: Files written by ``neuropipe benchmark`` that the report knows by name.
 KNOWN_FILES = ("results.csv", "summary.csv", "leakage.csv", "decoding.csv", "failures.csv")
-
-_FAMILIES = ("eeg", "fmri", "decoding")
 
 
 @dataclass
@@ -102,44 +101,52 @@ def _other_score_tables(folder: Path) -> dict:
     return tables
 
 
-def _family(results: pd.DataFrame) -> pd.Series:
-    """``"eeg"``, ``"fmri"`` or ``"decoding"`` for every row of a results table.
+def _protocol_paradigm(name) -> str | None:
+    """The paradigm of a registered protocol name, else None."""
+    try:
+        return get_protocol(str(name)).paradigm
+    except ValueError:
+        return None
 
-    From a ``family`` or ``paradigm`` column when there is one; else decoding rows are
-    those of a time-ordered split or a bundled decoding dataset, fMRI rows those of an
-    ABIDE dataset or a leave-site-out / stratified-k-fold protocol.
+
+def _dataset_paradigm(name) -> str | None:
+    """The modality of a dataset name in the dataset registry, else None."""
+    try:
+        return dataset_modality(str(name))
+    except ValueError:
+        return None
+
+
+def _family(results: pd.DataFrame) -> pd.Series:
+    """The paradigm (``"eeg"``, ``"fmri"``, ``"decoding"``...) of every row of a table.
+
+    The ``family`` column when there is one (a paradigm name); else the ``paradigm``
+    column (a paradigm name, or a MOABB paradigm: EEG); else the paradigm of the
+    ``evaluation`` when it is a registered protocol (``leave-site-out``,
+    ``stratified-5fold``...), or the modality of the ``dataset`` in the dataset registry;
+    else EEG.
     """
+    names = paradigm_names()
     for column in ("family", "paradigm"):
         if column in results.columns:
-            values = results[column].astype(str).str.lower()
-            kind = np.select(
-                [values.str.contains("decod"), values.str.contains("fmri|rest|abide")],
-                ["decoding", "fmri"],
-                "eeg",
-            )
-            return pd.Series(kind, index=results.index)
-    dataset = results["dataset"].astype(str)
-    evaluation = (
-        results["evaluation"].astype(str)
-        if "evaluation" in results.columns
-        else pd.Series("", index=results.index)
-    )
-    decoding = dataset.isin(dataset_names("decoding")) | evaluation.str.contains(
-        "time.?ordered", case=False
-    )
-    fmri = dataset.str.lower().str.startswith("abide") | evaluation.str.fullmatch(
-        r"leave.?site.?out|stratified-\d+fold", case=False
-    )
-    return pd.Series(np.select([decoding, fmri], ["decoding", "fmri"], "eeg"), results.index)
+            values = results[column].astype(str)
+            return values.where(values.isin(names), EEG.name).astype(object)
+    kind = pd.Series(None, index=results.index, dtype=object)
+    for column, lookup in (("evaluation", _protocol_paradigm), ("dataset", _dataset_paradigm)):
+        if column in results.columns:
+            values = results[column].astype(str)
+            found = values.map({v: lookup(v) for v in values.unique()})
+            kind = kind.where(kind.notna(), found)
+    return kind.where(kind.notna(), EEG.name).astype(object)
 
 
 def _split_families(results) -> dict:
     """The rows of each family (None where a family has none)."""
     if results is None:
-        return dict.fromkeys(_FAMILIES)
+        return dict.fromkeys(paradigm_names())
     kind = _family(results)
-    parts = dict.fromkeys(_FAMILIES)
-    for name in _FAMILIES:
+    parts = dict.fromkeys(paradigm_names())
+    for name in paradigm_names():
         if (kind == name).any():
             part = results[kind == name].reset_index(drop=True)
             subject = part["subject"] if "subject" in part else None
@@ -423,7 +430,7 @@ def _fmri_sensitivity(summary, index) -> pd.DataFrame:
     """Add pooled ``sensitivity`` and ``specificity`` from the stored predictions (NaN
     where a pipeline and protocol stored none); ``positive`` names the positive class."""
     summary = summary.assign(sensitivity=np.nan, specificity=np.nan, positive="")
-    stored = index[index["family"] == "fmri"] if len(index) else index
+    stored = index[index["family"] == FMRI.name] if len(index) else index
     for i, row in summary.iterrows():
         match = stored[
             (stored["pipeline"] == row["pipeline"]) & (stored["protocol"] == row["evaluation"])
@@ -567,7 +574,7 @@ def _confusion_section(results, index, folder) -> _Section:
         "ones: a strong diagonal is good; an off-diagonal cell shows which classes it "
         "confuses.",
     )
-    stored = _with_artifacts(results, index[index["family"] == "eeg"])
+    stored = _with_artifacts(results, index[index["family"] == EEG.name])
     if stored.empty:
         section.notes.append(
             _NO_ARTIFACTS.format(
@@ -621,7 +628,7 @@ def _subject_order(value):
 
 
 def _r2_section(results, index, leakage, folder) -> _Section | None:
-    stored = _with_artifacts(results, index[index["family"] == "eeg"])
+    stored = _with_artifacts(results, index[index["family"] == EEG.name])
     found = []
     for row in stored.drop_duplicates(["dataset", "pipeline", "subject"]).itertuples():
         folds = M.load_artifacts(row.path)
@@ -690,7 +697,7 @@ def _r2_section(results, index, leakage, folder) -> _Section | None:
 
 
 def _trajectory_figure(decoding, index, palette) -> _Figure | None:
-    stored = index[index["family"] == "decoding"]
+    stored = index[index["family"] == DECODING.name]
     if stored.empty:
         return None
     overall = _overall(decoding)
@@ -793,7 +800,7 @@ def _pseudo_online_section(eeg, index, folder) -> _Section:
 def _fmri_confusion(table, index) -> _Figure | None:
     """Confusion matrix of the best fMRI pipeline, pooled over the test folds of one protocol
     (leave-site-out when stored, else the first protocol with artifacts)."""
-    stored = index[index["family"] == "fmri"]
+    stored = index[index["family"] == FMRI.name]
     if stored.empty:
         return None
     means = table.groupby("pipeline")["score"].mean().sort_values(ascending=False)
@@ -857,13 +864,13 @@ def _sections(folder, models):
     for problem in problems:
         logger.warning("report: %s", problem)
     family = _split_families(results)
-    eeg = family["eeg"]
+    eeg = family[EEG.name]
     if decoding is None:
-        decoding = family["decoding"]
+        decoding = family[DECODING.name]
     sources = {}
-    if family["fmri"] is not None and "fmri" not in others:
-        others = {"fmri": family["fmri"], **others}
-        sources["fmri"] = "results.csv (fMRI rows)"
+    if family[FMRI.name] is not None and FMRI.name not in others:
+        others = {FMRI.name: family[FMRI.name], **others}
+        sources[FMRI.name] = "results.csv (fMRI rows)"
     if eeg is not None:
         eeg_datasets = set(eeg["dataset"])
         summary = summarize(eeg) if summary is None else summary
@@ -925,7 +932,7 @@ def _sections(folder, models):
         sections.append(section)
     fmri = None
     for stem, table in others.items():
-        if stem == "fmri":
+        if stem == FMRI.name:
             section, fmri = _fmri_section(table, index, sources.get(stem, "fmri.csv"), models)
             confusion = _fmri_confusion(table, index) if models else None
             if confusion is not None:

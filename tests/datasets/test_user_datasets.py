@@ -18,7 +18,7 @@ from neuropipe.datasets import (
     load_dataset,
 )
 from neuropipe.datasets.moabb_bridge import install_eegbci_offline
-from neuropipe.evaluation.protocols import evaluate
+from neuropipe.evaluation.paradigms import evaluate
 
 EEGMMIDB = bundled_path("eegmmidb")
 RUNS = (4, 8, 12)

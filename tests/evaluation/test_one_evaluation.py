@@ -1,6 +1,5 @@
 """One evaluation path: splitters, one results schema, the runner for EEG, fMRI and decoding."""
 
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -8,13 +7,14 @@ from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import LeaveOneGroupOut, StratifiedKFold, cross_validate
 
-from neuropipe.benchmark import dask_client, run_benchmark, summarize
+from neuropipe.benchmark import BenchmarkTask, dask_client, run_benchmark, summarize
 from neuropipe.benchmark.artifact_files import load_artifacts
 from neuropipe.benchmark.fingerprint import task_fingerprint
 from neuropipe.evaluation.chance import chance_level
 from neuropipe.evaluation.decoding import evaluate_time_ordered
 from neuropipe.evaluation.fmri import evaluate_fmri_protocol
-from neuropipe.evaluation.protocols import RESULTS_SCHEMA, evaluate, evaluate_folds
+from neuropipe.evaluation.paradigms import evaluate
+from neuropipe.evaluation.protocols import RESULTS_SCHEMA, evaluate_folds
 from neuropipe.model_selection import (
     CrossSessionSplitter,
     CrossSubjectSplitter,
@@ -235,10 +235,16 @@ def test_fingerprints_of_fmri_and_decoding_tasks(family_folder):
     fmri, decoding = plans["fmri"][0], plans["decoding"][0]
     assert (fmri.dataset, fmri.paradigm, fmri.subject) == ("abide-pcp-cc200", "fmri", "all")
     assert [t.dataset for t in plans["decoding"]] == ["flint2012", "stevenson2011"]
-    one = task_fingerprint(fmri, 5, 42)
-    # fMRI folds keep their own seed; the EEG --n-splits / --random-state do not touch them
-    assert one == task_fingerprint(fmri, 3, 7) and one["random_state"] == 0
+    one = task_fingerprint(fmri, 5, None)
+    # by default fMRI keeps its documented seed (0); --n-splits does not touch its folds
+    assert one == task_fingerprint(fmri, 3, None) and one["random_state"] == 0
+    assert one["splitter"] == "LeaveSiteOut(column='site')"
     assert not one["data"].startswith("unavailable")
+    # one seed per run: --random-state 7 reaches the fMRI folds as it reaches EEG's
+    stratified = BenchmarkTask("abide-pcp-cc200", "fmri", "stratified-5fold", "all", "p", "p.py")
+    default, seeded = task_fingerprint(stratified), task_fingerprint(stratified, 5, 7)
+    assert "random_state=0" in default["splitter"] and "random_state=7" in seeded["splitter"]
+    assert task_fingerprint(fmri, 5, 7)["random_state"] == 7
     other = task_fingerprint(decoding, 5, 42)
-    assert other["n_splits"] is None and not other["data"].startswith("unavailable")
+    assert other["splitter"] is None and not other["data"].startswith("unavailable")
     assert other["data"] != task_fingerprint(plans["decoding"][1], 5, 42)["data"]

@@ -64,7 +64,7 @@ def test_chance_levels():
 
 
 def test_cross_session_and_cross_subject():
-    from neuropipe.evaluation.protocols import evaluate
+    from neuropipe.evaluation.paradigms import evaluate
 
     data = _epochs(n_sessions=2)
     other = _epochs(n_sessions=1, seed=1)

@@ -64,7 +64,6 @@ def _no_data_no_fit(monkeypatch):
     import neuropipe.benchmark.pipeline_files
     import neuropipe.datasets
     import neuropipe.datasets.decoding
-    import neuropipe.evaluation.decoding
 
     for module, names in [
         (neuropipe.datasets, ["get_dataset", "load_dataset"]),
@@ -74,8 +73,6 @@ def _no_data_no_fit(monkeypatch):
     ]:
         for name in names:
             monkeypatch.setattr(module, name, refuse)
-    for name in list(neuropipe.evaluation.decoding.DECODING_DATASETS):
-        monkeypatch.setitem(neuropipe.evaluation.decoding.DECODING_DATASETS, name, refuse)
 
 
 def _copy(artifact_results, root):
