@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import inspect
 import os
 import warnings
 import zipfile
@@ -59,6 +60,7 @@ from .discovery import all_estimators, all_splitters
 from .selection import fisher_scores, r2_scores
 
 __all__ = [
+    "LEGACY_TYPES",
     "TRUSTED_TYPES",
     "UntrustedTypesError",
     "check_output_file",
@@ -133,6 +135,28 @@ _OTHER_TYPES = (
     "moabb.pipelines.features.LogVariance",
 )
 
+
+def _defining_module(cls) -> str | None:
+    """The module whose source defines ``cls`` (that of the functions of its body)."""
+    modules = {f.__module__ for f in vars(cls).values() if inspect.isfunction(f)}
+    return modules.pop() if len(modules) == 1 else None
+
+
+#: Deprecated paths, to be removed in 0.2: neuropipe's estimators and splitters named by
+#: the module that defines them (``neuropipe.features.spectral.BandPower``), as models saved
+#: before the classes named their public module (0.1.0.dev0 until 2026-12-07) recorded
+#: them; a model saved again records the public path (``neuropipe.features.BandPower``).
+LEGACY_TYPES = tuple(
+    sorted(
+        {
+            f"{module}.{cls.__qualname__}"
+            for path, cls in (*all_estimators(), *all_splitters())
+            if (module := _defining_module(cls)) and f"{module}.{cls.__qualname__}" != path
+        }
+    )
+)
+
+
 #: Types trusted on top of skops' own defaults (builtins, numpy, scikit-learn estimators).
 #: Reviewed: each is an estimator whose state is plain data (arrays, numbers, strings,
 #: other trusted estimators), or a function used as a parameter. neuropipe's are every
@@ -143,6 +167,7 @@ _OTHER_TYPES = (
 TRUSTED_TYPES = (
     *(path for path, _ in all_estimators()),
     *(path for path, _ in all_splitters()),
+    *LEGACY_TYPES,
     _path(RecordingArray),  # an ndarray with channel names and rate
     _path(r2_scores),  # score functions of ScoreSelector
     _path(fisher_scores),
