@@ -317,12 +317,12 @@ def _print_family_tables(results: pd.DataFrame, protocol: str) -> None:
     if not decoding.empty:
         overall = decoding[decoding["state"] == "all"]
         _print_table(
-            "Continuous decoding (time-ordered split; score = R2 averaged over states):",
+            f"{DECODING.title} (time-ordered split; score = R2 averaged over states):",
             overall[["dataset", "pipeline", "score", "nrmse", "maae", "time", "samples"]],
         )
     if not fmri.empty:
         _print_table(  # the report's table (neuropipe report): one chance figure for both
-            "Resting-state fMRI, ABIDE CC200 (249 subjects, autism vs control; accuracy):",
+            f"{FMRI.title}, ABIDE CC200 (249 subjects, autism vs control; accuracy):",
             fmri_summary(fmri),
         )
         print(

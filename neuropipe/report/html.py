@@ -29,7 +29,14 @@ from .._validation import error_naming_path
 from ..benchmark.results import read_results
 from ..benchmark.summary import summarize
 from ..datasets import dataset_modality
-from ..evaluation.paradigms import DECODING, EEG, FMRI, get_protocol, paradigm_names
+from ..evaluation.paradigms import (
+    DECODING,
+    EEG,
+    FMRI,
+    get_paradigm,
+    get_protocol,
+    paradigm_names,
+)
 from ..evaluation.pseudo_online import summarize_pseudo_online
 from ..evaluation.statistics import pairwise_statistics
 from . import figures as F
@@ -150,8 +157,10 @@ def _split_families(results) -> dict:
         if (kind == name).any():
             part = results[kind == name].reset_index(drop=True)
             subject = part["subject"] if "subject" in part else None
-            # merged tables hold fMRI rows without a subject: EEG subjects read as floats
-            if subject is not None and subject.dtype.kind == "f" and subject.notna().all():
+            # merged tables hold rows without a subject (fMRI folds): the subjects of the
+            # paradigms that have them read as floats
+            known = subject is not None and get_paradigm(name).has_subjects
+            if known and subject.dtype.kind == "f" and subject.notna().all():
                 if np.all(subject == np.round(subject)):
                     part["subject"] = subject.astype(int)
             parts[name] = part
@@ -402,8 +411,8 @@ def _leakage_section(leakage) -> _Section:
 
 def _decoding_section(decoding, palette) -> _Section:
     section = _Section(
-        "decoding",
-        "Continuous decoding",
+        DECODING.name,
+        DECODING.title,
         "Hand velocity decoded from motor-cortex spikes, trained on the first part of the "
         "session and tested on a later part (time-ordered split). R² is averaged over the "
         "velocity components; nRMSE is the RMSE over the velocity's spread.",
@@ -505,7 +514,7 @@ def _fmri_section(table, index, source, models) -> tuple[_Section, pd.DataFrame]
     if shown["sensitivity"].isna().all():
         shown = shown.drop(columns=["sensitivity", "specificity", "positive"])
     section = _Section(
-        "fmri",
+        FMRI.name,
         f"{source}: fMRI diagnosis",
         "Accuracy of the diagnosis over all test subjects of a protocol (pooled: each "
         "fold weighs by its subjects). Chance is the pooled accuracy of always predicting "
