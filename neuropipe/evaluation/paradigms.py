@@ -467,12 +467,9 @@ def get_protocol(name) -> Protocol:
         return _PROTOCOLS[name]
     for protocol in _PROTOCOLS.values():
         if protocol.pattern is not None and protocol.matches(name):
-            return replace(
-                protocol,
-                name=name,
-                splitter=partial(protocol.splitter, protocol=name),
-                evaluate=partial(protocol.evaluate, protocol=name),
-            )
+            splitter = protocol.splitter and partial(protocol.splitter, protocol=name)
+            evaluate = partial(protocol.evaluate, protocol=name)
+            return replace(protocol, name=name, splitter=splitter, evaluate=evaluate)
     return _PROTOCOLS[check_option("protocol", name, list(_PROTOCOLS))]
 
 
