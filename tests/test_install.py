@@ -123,7 +123,7 @@ def test_empty_or_unchecked_folder_is_never_complete(tmp_path, monkeypatch):
 
 def test_abide_found_on_the_data_path_as_installed(tmp_path, monkeypatch):
     """load_abide() and the fMRI benchmark read ABIDE from ~/neuropipe_data, not the package."""
-    from neuropipe.benchmark.fingerprint import _family_data_root
+    from neuropipe.datasets import get_dataset
     from neuropipe.datasets.abide import abide_path, load_abide
 
     monkeypatch.delenv("NEUROPIPE_DATA", raising=False)
@@ -134,7 +134,7 @@ def test_abide_found_on_the_data_path_as_installed(tmp_path, monkeypatch):
     (tmp_path / "neuropipe_data").mkdir()
     (tmp_path / "neuropipe_data" / "abide-pcp-cc200").symlink_to(DATA / "abide-pcp-cc200")
     assert abide_path() == tmp_path / "neuropipe_data" / "abide-pcp-cc200"
-    assert _family_data_root("abide-pcp-cc200", "fmri") == abide_path()
+    assert get_dataset("abide-pcp-cc200").path == abide_path()  # what the fingerprint hashes
     data = load_abide(sites=["OHSU"])
     assert len(data.y) == 26 and data.atlas.parent == abide_path()
 
