@@ -24,7 +24,6 @@ from .paths import (
     install_sample_data,
 )
 from .registry import (
-    EEG_DATASETS,
     dataset_modality,
     dataset_names,
     get_dataset,
@@ -40,7 +39,6 @@ __all__ = [
     "BIDSDataset",
     "DataNotFoundError",
     "Dataset",
-    "EEG_DATASETS",
     "Flint2012",
     "MOABBDataset",
     "MOABB_PARADIGMS",

@@ -19,7 +19,6 @@ Examples
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
 
 import pandas as pd
 
@@ -32,7 +31,6 @@ from .paths import data_status, find_data
 from .user import is_dataset_spec, open_dataset
 
 __all__ = [
-    "EEG_DATASETS",
     "MOABB_PARADIGMS",
     "PARADIGM_NAMES",
     "dataset_modality",
@@ -312,30 +310,6 @@ def list_datasets() -> pd.DataFrame:
     return pd.DataFrame([_row(name, cls) for name, cls in _REGISTRY.items()], columns=columns)
 
 
-class _ModalityView(Mapping):
-    """Read-only view name -> class of the registered datasets of one modality."""
-
-    def __init__(self, modality: str):
-        self.modality = modality
-
-    def __getitem__(self, name):
-        if name not in dataset_names(self.modality):
-            raise KeyError(name)
-        return _REGISTRY[name]
-
-    def __iter__(self):
-        return iter(dataset_names(self.modality))
-
-    def __len__(self) -> int:
-        return len(dataset_names(self.modality))
-
-    def __repr__(self) -> str:
-        return f"<registered {self.modality} datasets: {list(self)}>"
-
-
-#: The registered EEG datasets, name -> class: a view of the registry kept while the
-#: benchmark planner still reads it (use ``dataset_names("eeg")``).
-EEG_DATASETS = _ModalityView("eeg")
-
+# the bundled datasets, in the order list_datasets shows them
 for _dataset in (EEGMMIDBLeftRight, EEGMMIDBHandsFeet, SSVEPExo, ABIDE, Flint2012, Stevenson2011):
     register_dataset(_dataset)

@@ -6,7 +6,6 @@ import pytest
 
 from neuropipe.datasets import (
     ABIDE,
-    EEG_DATASETS,
     MOABB_PARADIGMS,
     Dataset,
     EEGDataset,
@@ -63,8 +62,7 @@ def test_bundled_names_and_modalities_in_order():
     assert dataset_names() == list(BUNDLED)
     assert {name: dataset_modality(name) for name in BUNDLED} == BUNDLED
     assert dataset_names("fmri") == ["abide-pcp-cc200"]
-    assert list(EEG_DATASETS) == dataset_names("eeg")
-    assert EEG_DATASETS["ssvep-exo"] is type(get_dataset("ssvep-exo"))
+    assert dataset_names("eeg") == ["eegmmidb-leftright", "eegmmidb-handsfeet", "ssvep-exo"]
     with pytest.raises(ValueError, match="Invalid value for the 'modality' parameter"):
         dataset_names("EEG")
 
