@@ -19,19 +19,21 @@ entries stay between tasks of one process (least recently used dropped first bey
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from contextlib import contextmanager
 
 import numpy as np
+
+from .._cache import LRUCache
+from .._cache import array_digest as _digest
 
 __all__ = ["cached_per_subject", "clear_subject_cache", "subject_cache", "subject_cache_limit"]
 
 #: Default size of the cache while a benchmark runs, in megabytes.
 DEFAULT_MB = 1024
 
-_CACHE: OrderedDict = OrderedDict()
-_SIZE = [0]
+#: The entries (the one :class:`~neuropipe._cache.LRUCache` of neuropipe's caches), keyed by
+#: the stage's settings and :func:`~neuropipe._cache.array_digest` of the subject's array.
+_CACHE = LRUCache(max_bytes=0)
 _LIMIT = [0]  # bytes; 0: off (the default outside subject_cache blocks)
 
 
@@ -64,26 +66,13 @@ def subject_cache(max_mb: float = DEFAULT_MB):
     finally:
         _LIMIT[0] = previous
         if previous:  # an outer block's smaller limit holds again
-            _trim(previous)
+            _CACHE.max_bytes = previous
+            _CACHE.trim()
 
 
 def clear_subject_cache() -> None:
     """Empty the per-subject cache."""
     _CACHE.clear()
-    _SIZE[0] = 0
-
-
-def _trim(limit: int) -> None:
-    while _SIZE[0] > limit and _CACHE:
-        _, old = _CACHE.popitem(last=False)
-        _SIZE[0] -= old.nbytes
-
-
-def _digest(x: np.ndarray) -> str:
-    x = np.ascontiguousarray(x)
-    h = hashlib.blake2b(x.view(np.uint8).ravel(), digest_size=16)
-    h.update(str((x.shape, x.dtype.str)).encode())
-    return h.hexdigest()
 
 
 def cached_per_subject(X, key, compute):
@@ -108,6 +97,7 @@ def cached_per_subject(X, key, compute):
     limit = _LIMIT[0]
     if limit <= 0:
         return np.asarray(compute(list(range(len(X)))))
+    _CACHE.max_bytes = limit
     keys = [(key, _digest(x)) for x in X]
     missing = [i for i, k in enumerate(keys) if k not in _CACHE]
     fresh = {}
@@ -115,13 +105,7 @@ def cached_per_subject(X, key, compute):
         values = np.asarray(compute(missing))
         for i, value in zip(missing, values):
             fresh[keys[i]] = value
-    out = np.stack([fresh[k] if k in fresh else _CACHE[k] for k in keys])
-    for k in keys:
-        if k in _CACHE:
-            _CACHE.move_to_end(k)
-    for k, value in fresh.items():
-        if k not in _CACHE and value.nbytes <= limit:
-            _CACHE[k] = value
-            _SIZE[0] += value.nbytes
-    _trim(limit)
+    out = np.stack([fresh[k] if k in fresh else _CACHE.peek(k) for k in keys])
+    for k, value in fresh.items():  # kept while they fit in the limit, oldest use first out
+        _CACHE.put(k, value)
     return out
