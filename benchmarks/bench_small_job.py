@@ -11,15 +11,25 @@ out beforehand, outside the timing). neuropipe runs
 eegmmidb-leftright --subjects 1 2 3 --no-report --no-leakage --no-progress --include-slow``
 into a fresh output folder. Scores are asserted equal per subject and pipeline (MOABB stores float32).
 
+``--phases`` then splits each side's CPU time: start-up and imports (neuropipe: the command
+line, its parser and the two pipeline files; MOABB: the script's imports), loading the 3
+subjects' epochs (each measured in a process of its own that stops there), the 30 folds
+(neuropipe: the per-fold CPU seconds of ``results.csv``, fit and scoring; MOABB: in the rest)
+and the rest (the best total minus those). ``--profile`` runs each side once more under :mod:`cProfile` and
+prints the profiled seconds of the folds and, inside them, of the Riemannian means of the
+tangent spaces and of the CSP fits (the profiler adds its own overhead to every call).
+
 Usage (from the repository root)::
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_small_job.py --repeats 3
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_small_job.py --repeats 3 [--phases] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import pstats
 import resource
 import subprocess
 import sys
@@ -33,6 +43,7 @@ from neuropipe.datasets.moabb_bridge import install_eegbci_offline
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
+N_SPLITS = 5  # neuropipe benchmark's default --n-splits, as MOABB's within-session 5 folds
 THREADS = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
@@ -51,10 +62,11 @@ def _timed(command, env):
     return wall, cpu
 
 
-def run_neuropipe(subjects, env):
+def run_neuropipe(subjects, env, profile=None):
     out = Path(tempfile.mkdtemp(prefix="bench-small-ours-"))
+    start = [BIN / "neuropipe"] if profile is None else _profiled(profile, "-m", "neuropipe.cli")
     command = [
-        BIN / "neuropipe",
+        *start,
         "benchmark",
         "--pipelines",
         "pipelines/csp_lda.py",
@@ -74,11 +86,11 @@ def run_neuropipe(subjects, env):
     return _timed(command, env), pd.read_csv(out / "results.csv")
 
 
-def run_moabb(subjects, env, root):
+def run_moabb(subjects, env, root, profile=None):
     out = Path(tempfile.mkdtemp(prefix="bench-small-moabb-")) / "scores.csv"
+    script = ROOT / "benchmarks" / "moabb_small_job.py"
     command = [
-        sys.executable,
-        ROOT / "benchmarks" / "moabb_small_job.py",
+        *([sys.executable, script] if profile is None else _profiled(profile, script)),
         "--subjects",
         *map(str, subjects),
         "--root",
@@ -87,6 +99,84 @@ def run_moabb(subjects, env, root):
         out,
     ]
     return _timed(command, env), pd.read_csv(out)
+
+
+def _profiled(output, *target):
+    return [sys.executable, "-m", "cProfile", "-o", output, *target]
+
+
+#: Phases of a profiled run: name -> (end of the file path, function name) of the functions
+#: whose cumulative time it is, for neuropipe and for MOABB.
+PHASES = {
+    "loading the epochs": [
+        ("neuropipe/io/eeg.py", "read_epochs"),
+        ("moabb/evaluations/base.py", "_load_data"),
+    ],
+    "30 folds": [
+        ("neuropipe/evaluation/protocols.py", "evaluate_folds"),
+        ("moabb/evaluations/base.py", "_evaluate_fold"),
+    ],
+    "  Riemannian means (TS+LR)": [("pyriemann/geometry/mean.py", "mean_riemann")],
+    "  CSP fits": [
+        ("neuropipe/features/spatial.py", "fit"),
+        ("mne/decoding/csp.py", "fit"),
+    ],
+}
+
+
+def phases(path):
+    """Profiled seconds of each of :data:`PHASES` and in all, from a cProfile output."""
+    stats = pstats.Stats(str(path)).stats
+    found = {"total": max(entry[3] for entry in stats.values())}
+    for phase, functions in PHASES.items():
+        found[phase] = sum(
+            entry[3]
+            for (file, _, name), entry in stats.items()
+            if any(file.endswith(end) and name == function for end, function in functions)
+        )
+    return found
+
+
+#: The start of a ``neuropipe benchmark`` process up to its first task (command line, parser,
+#: pipeline files), then the loading of the subjects' epochs, as CPU seconds (JSON).
+NEUROPIPE_PHASES = """
+import json, resource, sys
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+from neuropipe import cli
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
+cli.build_parser()
+for path in ("pipelines/csp_lda.py", "pipelines/ts_lr.py"):
+    load_pipeline_file(path)
+imported = cpu()
+from neuropipe.datasets import get_dataset
+for subject in map(int, sys.argv[2:]):
+    get_dataset("eegmmidb-leftright").load(subjects=[subject])
+with open(sys.argv[1], "w") as file:
+    json.dump({"imports": imported, "loading": cpu() - imported}, file)
+"""
+
+
+def split_phases(subjects, env, root, best, ours):
+    """CPU seconds of start-up and imports, loading, folds and the rest, for each side."""
+    out = Path(tempfile.mkdtemp(prefix="bench-small-phases-"))
+    command = [sys.executable, "-c", NEUROPIPE_PHASES, out / "ours.json", *map(str, subjects)]
+    subprocess.run(command, env=env, check=True, cwd=ROOT)
+    script = ROOT / "benchmarks" / "moabb_small_job.py"
+    command = [sys.executable, script, "--root", root, "--output", out / "moabb.json"]
+    command += ["--phases", "--subjects", *map(str, subjects)]
+    subprocess.run(command, env=env, check=True, cwd=ROOT)
+    table = {}
+    for side, name in (("neuropipe", "ours.json"), ("MOABB", "moabb.json")):
+        phases = json.loads((out / name).read_text())
+        if side == "neuropipe":
+            per_fold = ours["time"] + ours["predict_time"]  # means over the 5 folds of a row
+            phases["30 folds"] = float(N_SPLITS * per_fold.sum())
+        phases["rest"] = best[side] - sum(phases.values())
+        phases["total (best run)"] = best[side]
+        table[side] = phases
+    return pd.DataFrame(table)[["MOABB", "neuropipe"]]
 
 
 def compare(ours, moabb):
@@ -103,6 +193,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subjects", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--phases", action="store_true", help="CPU seconds of each phase")
+    parser.add_argument("--profile", action="store_true", help="profiled seconds in the folds")
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="bench-small-mne-"))
     install_eegbci_offline(root, set_env=False)
@@ -127,6 +219,22 @@ def main(argv=None):
             f"{kind}: MOABB {best['MOABB']:.1f} s, neuropipe {best['neuropipe']:.1f} s, "
             f"ratio {best['MOABB'] / best['neuropipe']:.2f}x (every repeat: {runs})"
         )
+    if args.phases:
+        best = {k: min(t[1] for t in v) for k, v in times.items()}
+        table = split_phases(args.subjects, env, root, best, ours)
+        print(f"\nCPU seconds by phase (load average {os.getloadavg()[0]:.1f}):")
+        print(table.round(2).to_string(na_rep="-"))
+    if args.profile:
+        folder = Path(tempfile.mkdtemp(prefix="bench-small-profile-"))
+        run_moabb(args.subjects, env, root, profile=folder / "moabb.prof")
+        run_neuropipe(args.subjects, env, profile=folder / "neuropipe.prof")
+        table = pd.DataFrame(
+            {side: phases(folder / f"{side.lower()}.prof") for side in ("MOABB", "neuropipe")}
+        )
+        print(
+            f"\nProfiled seconds (cProfile, one run each; load average {os.getloadavg()[0]:.1f}):"
+        )
+        print(table.round(2).to_string())
 
 
 if __name__ == "__main__":

@@ -6,11 +6,22 @@ Runs offline on the bundled EDF files that ``bench_small_job.py`` lays out befor
 ``--root``; writes MOABB's scores to ``--output`` (CSV)::
 
     OMP_NUM_THREADS=1 python benchmarks/moabb_small_job.py --root DIR --output scores.csv
+
+With ``--phases`` it stops after loading the subjects' epochs (MOABB's ``get_data``, as the
+evaluation does) and writes the process CPU seconds after the imports and after the loading
+to ``--output`` (JSON) instead of evaluating.
 """
 
 import argparse
+import json
 import os
+import resource
 import warnings
+
+
+def _cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -18,6 +29,7 @@ def main():
     parser.add_argument("--subjects", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--root", required=True, help="folder holding MNE-eegbci-data")
     parser.add_argument("--output", required=True)
+    parser.add_argument("--phases", action="store_true", help="CPU after imports and loading")
     args = parser.parse_args()
     os.environ.update(
         MNE_DATA=args.root,
@@ -38,6 +50,7 @@ def main():
     from sklearn.pipeline import make_pipeline
 
     mne.set_log_level("ERROR")
+    imported = _cpu()
     pipelines = {
         "CSP+LDA": make_pipeline(CSP(n_components=8), LinearDiscriminantAnalysis()),
         "TS+LR": make_pipeline(
@@ -48,6 +61,12 @@ def main():
     }
     dataset = PhysionetMI(subjects=args.subjects)
     dataset.feet_runs = []  # left/right imagery only, as the bundled subset
+    if args.phases:
+        LeftRightImagery().get_data(dataset, args.subjects)
+        phases = {"imports": imported, "loading": _cpu() - imported}
+        with open(args.output, "w") as file:
+            json.dump(phases, file)
+        return
     evaluation = WithinSessionEvaluation(
         paradigm=LeftRightImagery(),
         datasets=[dataset],
