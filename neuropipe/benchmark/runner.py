@@ -155,12 +155,15 @@ def run_benchmark(
         Restrictions (see :func:`plan_benchmark`); ``datasets`` may name datasets of any
         family (``"abide-pcp-cc200"``, ``"flint2012"``...); ``subjects`` restricts EEG.
     protocol : str
-        EEG protocol: ``"within-session"`` (stratified k-fold per session, as MOABB),
+        A registered protocol (:func:`neuropipe.evaluation.paradigms.protocol_names`),
+        run by its paradigm; the other paradigms run their default protocols. EEG's:
+        ``"within-session"`` (stratified k-fold per session, as MOABB),
         ``"cross-session"``, ``"cross-subject"`` or ``"pseudo-online"`` (leave one run
         out, a sliding window over the held-out run, see
         :mod:`neuropipe.evaluation.pseudo_online`).
-    families : sequence of {"eeg", "fmri", "decoding"}
-        The benchmark families to run, through the same runner.
+    families : sequence of str
+        The paradigms to run (:func:`neuropipe.evaluation.paradigms.paradigm_names`:
+        ``"eeg"``, ``"fmri"``, ``"decoding"``), through the same runner.
     fmri_protocols : sequence of str | None
         fMRI protocols (default the fMRI paradigm's ``default_protocols``: stratified
         5-fold by site and label, and leave-one-site-out, seed 0 as in ``docs/fmri.md``).
