@@ -202,19 +202,6 @@ DEFERRED_NEUROPIPE = {
     ("neuropipe.clinical_cli", "neuropipe.persistence"): "predict only: skops",
     ("neuropipe.online.cli", "neuropipe.online.live"): "online only: clinical, skops, mne_lsl",
 }
-#: Function-level imports of neuropipe modules still to move to module level, each with who
-#: moves it (issue 25, this step).
-PENDING_DEFERRED = {
-    ("neuropipe.datasets.eeg", "neuropipe.datasets.paths"): "HA",
-    ("neuropipe.datasets.eeg", "neuropipe.io.eeg"): "HA",
-    ("neuropipe.datasets.user", "neuropipe.io.eeg"): "HA",
-    ("neuropipe.evaluation.protocols", "neuropipe.evaluation.artifacts"): "HB2",
-    ("neuropipe.evaluation.pseudo_online", "neuropipe.datasets"): "HB2",
-    ("neuropipe.evaluation.pseudo_online", "neuropipe.evaluation.artifacts"): "HB2",
-    ("neuropipe.evaluation.pseudo_online", "neuropipe.evaluation.protocols"): "HB2",
-    ("neuropipe.evaluation.pseudo_online", "neuropipe.online"): "HB2",
-    ("neuropipe.evaluation.pseudo_online", "neuropipe.preprocessing"): "HB2",
-}
 #: Third-party libraries a function may import instead of its module: optional
 #: dependencies, or heavy ones that few calls need (``import neuropipe`` and the command
 #: line stay fast, issue 27).
@@ -242,8 +229,6 @@ PENDING_LIBRARIES = {
     ("neuropipe._validation", "pandas"): "HC",
     ("neuropipe.preprocessing", "sklearn"): "HC",
     ("neuropipe.selection", "sklearn"): "HC",
-    ("neuropipe.evaluation.transfer", "sklearn"): "HB2",
-    ("neuropipe.datasets.user", "pandas"): "HA",
 }
 
 
@@ -290,8 +275,7 @@ def test_no_function_level_import_of_a_neuropipe_module():
     """Every neuropipe module a module uses is imported at its top, so the import graph
     tests above see every edge, and no circle hides inside a function."""
     found = {(m, t) for m, t, root in FUNCTION_LEVEL if root == "neuropipe"}
-    allowed = set(DEFERRED_NEUROPIPE) | set(PENDING_DEFERRED)
-    assert found <= allowed, sorted(found - allowed)
+    assert found <= set(DEFERRED_NEUROPIPE), sorted(found - set(DEFERRED_NEUROPIPE))
 
 
 def test_functions_import_only_optional_or_heavy_libraries():
