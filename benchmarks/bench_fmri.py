@@ -7,13 +7,20 @@ the 17 sites and stratified (site x label) 10-fold CV, and prints the accuracy w
 chance level (training-majority accuracy on each test fold), a per-site table, the wall time
 and the peak memory. With ``--doc`` it writes the tables into ``docs/fmri.md``.
 
-Command (about an hour on the shared 2-core machine; per-pipeline results are kept in
-``results/bench_fmri/`` and ``--resume`` continues an interrupted run)::
+It runs on the benchmark's runner and task store (:func:`neuropipe.benchmark.run_tasks`,
+:class:`neuropipe.benchmark.TaskStore`): the data folders are a dataset registered here
+(:data:`DATASET`, an :class:`~neuropipe.datasets.ABIDE` over the ``--data`` folders), each
+pipeline x protocol is one task, and ``--resume`` reuses a stored task only when its
+fingerprint (pipeline file, data files, protocol, folds, seed, version) matches, as
+``neuropipe benchmark --resume`` does.
+
+Command (about an hour on the shared 2-core machine; the task store is ``results/bench_fmri/``
+and ``--resume`` continues an interrupted run)::
 
     OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 nice -n 5 .venv/bin/python benchmarks/bench_fmri.py --doc
 
 Repeated 10-fold (how much the 10-fold figure moves with the split alone; the docs' table
-keeps seed 0)::
+keeps seed 0; each other seed has its own task store, ``results/bench_fmri/seed<K>/``)::
 
     .venv/bin/python benchmarks/bench_fmri.py --resume --only tangent-logreg --fold-seeds 0 1 2 3 4
 """
@@ -32,10 +39,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from neuropipe.benchmark import BenchmarkTask, TaskStore, run_tasks
+from neuropipe.benchmark.cache import epoch_cache
 from neuropipe.benchmark.pipeline_files import load_pipelines
-from neuropipe.datasets.abide import DEFAULT_PATH, load_abide
-from neuropipe.evaluation.fmri import RANDOM_STATE, evaluate_fmri_protocol, summarize_fmri
-from neuropipe.features._subject_cache import subject_cache
+from neuropipe.benchmark.results import read_results, write_csv_atomic
+from neuropipe.datasets import (
+    ABIDE,
+    dataset_names,
+    get_dataset,
+    register_dataset,
+    unregister_dataset,
+)
+from neuropipe.datasets.abide import DEFAULT_PATH
+from neuropipe.evaluation.fmri import RANDOM_STATE, summarize_fmri
 
 REPO = Path(__file__).resolve().parents[1]
 MORE = REPO.parent / "shared" / "data" / "abide-pcp-cc200-more"
@@ -43,6 +59,8 @@ DOC = REPO / "docs" / "fmri.md"
 OUT = REPO / "results" / "bench_fmri"
 PROTOCOLS = ("leave-site-out", "stratified-10fold")
 START, END = "<!-- bench_fmri:start -->", "<!-- bench_fmri:end -->"
+#: The dataset of this benchmark's tasks: ABIDE over the folders given to --data.
+DATASET = "abide-pcp-cc200-bench"
 
 
 def _peak_mb():
@@ -51,65 +69,106 @@ def _peak_mb():
     return max(own, children) / 1024.0  # kB on Linux
 
 
+def register(folders, shuffle_seed=None) -> str:
+    """Register ABIDE over ``folders`` as a dataset (labels permuted within each site when
+    ``shuffle_seed`` is given: the scores must then be at chance); returns its name."""
+    name = DATASET if shuffle_seed is None else f"{DATASET}-shuffled{shuffle_seed}"
+
+    class Bench(ABIDE):
+        def __init__(self, path=None):
+            super().__init__([Path(f) for f in folders] if path is None else path)
+
+        def load(self, subjects=None, paradigm=None, **kwargs):
+            with warnings.catch_warnings():  # the zero-ROI subjects warning
+                warnings.simplefilter("ignore", category=UserWarning)
+                data = super().load(subjects, paradigm, **kwargs)
+            if shuffle_seed is None:
+                return data
+            rng = np.random.default_rng(shuffle_seed)
+            y = data.y.copy()
+            for s in np.unique(data.site):
+                idx = np.flatnonzero(data.site == s)
+                y[idx] = rng.permutation(y[idx])
+            return type(data)(**{**data, "y": y})
+
+    Bench.name, Bench.folder = name, ""  # not one sample folder
+    Bench.description = f"ABIDE over {[str(f) for f in folders]} (benchmarks/bench_fmri.py)"
+    if name in dataset_names():
+        unregister_dataset(name)
+    register_dataset(Bench)
+    return name
+
+
+def load(dataset):
+    """The data of ``dataset``, loaded once for the process: the tasks find it in the
+    runner's epoch cache, under the key of a whole-dataset load."""
+    return epoch_cache.get(
+        (dataset, "fmri", None), lambda: get_dataset(dataset).load(paradigm="fmri")
+    )
+
+
 def run(
-    data,
+    dataset,
     configs,
     protocols,
     resume,
-    shuffle_seed=None,
     out=OUT,
     report_only=False,
     fold_seed=RANDOM_STATE,
 ):
-    """Per-fold results of every pipeline x protocol, one CSV per pair in ``out``.
+    """Per-fold results of every pipeline x protocol, one task each in the store ``out``.
 
-    ``fold_seed`` seeds the stratified folds (leave-site-out has no randomness); results of
-    a seed other than the default are kept in files tagged ``__seed<K>``.
+    ``fold_seed`` seeds the stratified folds (leave-site-out has no randomness); a seed other
+    than the default has its own store, ``out/seed<K>``. The wall time and peak memory of
+    each task computed are kept in ``out/timings.csv`` (for the table; not for resuming).
     """
-    out.mkdir(parents=True, exist_ok=True)
-    y = data.y
-    tag = "" if fold_seed == RANDOM_STATE else f"__seed{fold_seed}"
-    if shuffle_seed is not None:  # labels permuted within each site: the score must be chance
-        rng = np.random.default_rng(shuffle_seed)
-        y = y.copy()
-        for s in np.unique(data.site):
-            idx = np.flatnonzero(data.site == s)
-            y[idx] = rng.permutation(y[idx])
-        tag += "__shuffled"
-    dataset = type(data)(**{**data, "y": y})
+    if fold_seed != RANDOM_STATE:
+        out = out / f"seed{fold_seed}"
+    store = TaskStore(out)
+    timings_path = out / "timings.csv"
+    timings = (
+        read_results(timings_path).set_index("key")
+        if timings_path.is_file()
+        else pd.DataFrame(columns=["wall", "peak_mb"])
+    )
     frames = []
     for config in configs:
         for protocol in protocols:
-            path = out / f"{config['name']}__{protocol}{tag}.csv"
-            if (resume or report_only) and path.is_file():
-                frames.append(pd.read_csv(path))
-                continue
+            task = BenchmarkTask(dataset, "fmri", protocol, "all", config["name"], config["source"])
+            computed = False
             if report_only:
-                print(f"{config['name']:32s} {protocol:18s} not run", flush=True)
-                continue
-            start = time.perf_counter()
-            # the per-subject cache (2 GB) is on, as in the benchmark runner
-            with warnings.catch_warnings(), subject_cache(2048):
-                warnings.simplefilter("ignore", category=UserWarning)
-                res = evaluate_fmri_protocol(
-                    {config["name"]: config["pipeline"]},
-                    dataset,
-                    protocol,
-                    random_state=fold_seed,
-                )
-            res["time"] = res["time"] + res["predict_time"]  # fit + predict CPU seconds
-            res["wall"] = time.perf_counter() - start
-            res["peak_mb"] = _peak_mb()
-            res.to_csv(path, index=False)
-            frames.append(res)
-            acc = res["score"].mean()
-            print(
-                f"{config['name']:32s} {protocol:18s} {acc:.3f} (chance "
-                f"{res['chance'].mean():.3f}) {res['wall'].iloc[0]:.0f} s",
-                flush=True,
+                res = store.read([task])
+                if res.empty:
+                    print(f"{config['name']:32s} {protocol:18s} not run", flush=True)
+                    continue
+            else:
+                start = time.perf_counter()
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", category=UserWarning)
+                    res, failures = run_tasks(
+                        [task], store, random_state=fold_seed, resume=resume, progress=False
+                    )
+                if not failures.empty:
+                    raise SystemExit(f"{task.key} failed: {failures['error'].iloc[0]}")
+                computed = res.attrs["resume"] is None or res.attrs["resume"].recomputed > 0
+                if computed:
+                    timings.loc[task.key] = [time.perf_counter() - start, _peak_mb()]
+                    write_csv_atomic(timings.rename_axis("key").reset_index(), timings_path)
+            wall, peak = timings.loc[task.key] if task.key in timings.index else (np.nan,) * 2
+            res = res.assign(
+                time=res["time"] + res["predict_time"],  # fit + predict CPU seconds
+                wall=wall,
+                peak_mb=peak,
             )
+            frames.append(res)
+            if computed:
+                print(
+                    f"{config['name']:32s} {protocol:18s} {res['score'].mean():.3f} (chance "
+                    f"{res['chance'].mean():.3f}) {wall:.0f} s",
+                    flush=True,
+                )
     if not frames:
-        raise SystemExit(f"No results in {out} for {[c['name'] for c in configs]} {tag}")
+        raise SystemExit(f"No results in {out} for {[c['name'] for c in configs]}")
     return pd.concat(frames, ignore_index=True)
 
 
@@ -209,10 +268,12 @@ def main(argv=None):
     parser.add_argument("--pipelines", default=str(REPO / "pipelines" / "fmri"))
     parser.add_argument("--only", nargs="*", default=None, help="pipeline names to run")
     parser.add_argument("--protocols", nargs="+", default=list(PROTOCOLS))
-    parser.add_argument("--out", default=str(OUT), help="folder of the per-pipeline CSVs")
-    parser.add_argument("--resume", action="store_true", help="reuse the CSVs in --out")
+    parser.add_argument("--out", default=str(OUT), help="folder of the task store")
     parser.add_argument(
-        "--report-only", action="store_true", help="tables from the CSVs in --out, run nothing"
+        "--resume", action="store_true", help="reuse the stored tasks whose fingerprint matches"
+    )
+    parser.add_argument(
+        "--report-only", action="store_true", help="tables from the task store, run nothing"
     )
     parser.add_argument(
         "--shuffled", type=int, default=None, help="seed: permute labels within sites"
@@ -229,9 +290,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", category=UserWarning)  # the zero-ROI subjects warning
-        data = load_abide(args.data)
+    dataset = register(args.data, args.shuffled)
+    data = load(dataset)
     load_s = time.perf_counter() - start
     configs = load_pipelines(args.pipelines, include_slow=True)
     configs = [c for c in configs if "fmri" in c["paradigms"]]
@@ -245,11 +305,10 @@ def main(argv=None):
     if args.fold_seeds:
         by_seed = {
             seed: run(
-                data,
+                dataset,
                 configs,
                 ["stratified-10fold"],
                 args.resume,
-                args.shuffled,
                 Path(args.out),
                 args.report_only,
                 fold_seed=seed,
@@ -259,11 +318,10 @@ def main(argv=None):
         print(repeated_table(by_seed))
         return
     results = run(
-        data,
+        dataset,
         configs,
         args.protocols,
         args.resume,
-        args.shuffled,
         Path(args.out),
         args.report_only,
     )
