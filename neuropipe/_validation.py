@@ -7,6 +7,7 @@ given and, where there is one, the fix.  Estimators call these in ``fit`` /
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Sequence
 
@@ -80,8 +81,6 @@ def memory_budget() -> int:
     True
     >>> del os.environ["NEUROPIPE_MEMORY_BUDGET"]
     """
-    import os
-
     text = os.environ.get("NEUROPIPE_MEMORY_BUDGET", "").strip().upper()
     if not text:
         return MEMORY_BUDGET

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._docs import fill_doc
@@ -104,8 +104,6 @@ def with_recording_info(estimator, recording=None, *, ch_names=None, sfreq=None)
     >>> filled[1].ch_names, filled[2].sfreq, pipe[2].sfreq
     (['C3', 'Cz', 'C4'], 160.0, None)
     """
-    from sklearn.base import clone
-
     if recording is not None:
         info = getattr(recording, "info", recording if hasattr(recording, "keys") else None)
         if info is not None:  # mne.Epochs / Raw / Info

@@ -25,7 +25,11 @@ import warnings
 import numpy as np
 from scipy.sparse import issparse
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 from sklearn.feature_selection import SelectorMixin, f_classif, mutual_info_classif
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from neuropipe._docs import fill_doc
@@ -778,11 +782,6 @@ def selection_search(
     >>> search.best_estimator_["select"].support_.reshape(4, 25)[2, 3]
     np.True_
     """
-    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
-    from sklearn.model_selection import GridSearchCV, StratifiedKFold
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import FunctionTransformer
-
     steps = Pipeline(
         [
             ("band", BandSelector(freqs=np.asarray(freqs, dtype=float))),

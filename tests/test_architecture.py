@@ -222,13 +222,7 @@ DEFERRED_LIBRARIES = {
     "tomllib": "TOML datasets only (standard library from Python 3.11)",
     "tomli": "TOML datasets on Python 3.10",
     "threadpoolctl": "BLAS limits only when a thread limit is set",
-}
-#: Third-party function-level imports still to move to module level (issue 25, this step).
-PENDING_LIBRARIES = {
-    ("neuropipe._validation", "os"): "HC",
-    ("neuropipe._validation", "pandas"): "HC",
-    ("neuropipe.preprocessing", "sklearn"): "HC",
-    ("neuropipe.selection", "sklearn"): "HC",
+    "pandas": "tables only: the layer-0 helpers (_validation) load with numpy alone",
 }
 
 
@@ -281,7 +275,7 @@ def test_no_function_level_import_of_a_neuropipe_module():
 def test_functions_import_only_optional_or_heavy_libraries():
     found = {(m, root) for m, _, root in FUNCTION_LEVEL if root != "neuropipe"}
     unlisted = {(m, r) for m, r in found if r not in DEFERRED_LIBRARIES}
-    assert unlisted <= set(PENDING_LIBRARIES), sorted(unlisted - set(PENDING_LIBRARIES))
+    assert not unlisted, sorted(unlisted)
 
 
 #: The modules that may compare a name with a paradigm's (the registries): every other
