@@ -23,7 +23,7 @@ from .benchmark.results import write_csv_atomic
 from .benchmark.runner import run_benchmark
 from .benchmark.summary import leakage_report, summarize
 from .clinical_cli import add_fit_parser, add_predict_parser
-from .datasets import dataset_modality, list_datasets
+from .datasets import dataset_modality, dataset_names, get_dataset, list_datasets
 from .datasets.paths import default_pipelines_dir
 from .evaluation.paradigms import (
     DECODING,
@@ -355,6 +355,18 @@ def _no_tasks_error(args, eeg_datasets) -> CLIError:
             f"no task to run: {args.protocol} needs datasets with two or more of --subjects "
             f"and pipelines for their paradigms (pipelines list {listed}); add subjects or "
             f"choose another --protocol"
+        )
+    protocol = get_protocol(args.protocol)
+    served = {}  # dataset -> its paradigms that the pipelines list
+    for name in eeg_datasets or dataset_names(protocol.paradigm):
+        dataset = get_dataset(name)
+        served[name] = (dataset, [p for p in dataset.paradigms if p in listed])
+    served = {n: v for n, v in served.items() if v[1]}
+    if served and not any(protocol.is_valid(d, p) for d, ps in served.values() for p in ps):
+        return CLIError(
+            f"the {args.protocol} protocol ({protocol.summary}) is valid for none of the "
+            f"datasets {list(served)} that the pipelines serve (cross-session needs two "
+            f"sessions per subject); choose another --protocol or other --datasets"
         )
     return CLIError(
         f"no pipeline in {args.pipelines} lists a paradigm of the datasets "

@@ -196,6 +196,16 @@ def test_unknown_dataset_and_subjects_are_clear(tmp_path, capsys):
     _one_line_error(err, "Subjects [99] are in none")
 
 
+def test_a_protocol_is_not_planned_where_it_is_not_valid(tmp_path, capsys):
+    """MOABB's is_valid: EEGMMIDB has one session per subject, so cross-session plans no
+    task there (at a6fbdc8 it planned 7 that all failed) and says why in one line."""
+    ts_lr = neuropipe.__path__[0] + "/../pipelines/ts_lr.py"
+    argv = ["benchmark", "--protocol", "cross-session", "--pipelines", ts_lr]
+    code, _, err = _main(capsys, *argv, "--paradigms", "eeg", "--output", tmp_path / "o")
+    assert code == 2
+    _one_line_error(err, "cross-session protocol", "valid for none", "eegmmidb-leftright")
+
+
 def test_missing_data_folder_is_one_line(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("NEUROPIPE_DATA", str(tmp_path / "empty"))
     (tmp_path / "empty").mkdir()

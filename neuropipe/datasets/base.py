@@ -82,6 +82,9 @@ class Dataset(ABC):
         What :func:`~neuropipe.datasets.list_datasets` shows of it: the kind of recording
         (``"EEG"``, ``"fMRI"``, ``"spikes"``), a one-line description, the licence and the
         classes (or target) in words.
+    n_sessions : int | None
+        Sessions of every subject, when known without loading (``None``: not known); a
+        protocol that needs several (``cross-session``) is not planned on a dataset with one.
 
     Examples
     --------
@@ -106,6 +109,7 @@ class Dataset(ABC):
     description: str = ""
     licence: str = ""
     classes: str = ""
+    n_sessions: int | None = None
 
     def __init__(self, path=None):
         self.path = None if path is None else Path(path)

@@ -230,6 +230,7 @@ EEGMMIDB_EPOCHINGS = {
 
 class _EEGMMIDB(EEGDataset):
     folder = "eegmmidb"
+    n_sessions = 1
     runs: tuple = ()
     licence = "ODC-By 1.0"
     epochings = EEGMMIDB_EPOCHINGS

@@ -514,6 +514,11 @@ def _evaluate_time_ordered(pipelines, data, dataset, *, cv=None, artifacts=None)
     return evaluate_time_ordered(pipelines, data, dataset=dataset, split=cv, artifacts=artifacts)
 
 
+def _several_sessions(dataset, paradigm) -> bool:
+    """Whether ``dataset`` may hold two sessions of a subject (not known to hold one)."""
+    return getattr(dataset, "n_sessions", None) != 1
+
+
 def _single_band(dataset, paradigm) -> bool:
     """Whether ``paradigm`` of ``dataset`` epochs without a filter bank (the pseudo-online
     protocol decides on one causally filtered signal)."""
@@ -537,6 +542,7 @@ for _protocol in (
         evaluate_cross_session,
         splitter=partial(make_splitter, "cross-session"),
         share_fits=True,
+        valid=_several_sessions,
         summary="leave one session out, within each subject",
     ),
     Protocol(
