@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from neuropipe.benchmark import BenchmarkTask, TaskStore, run_tasks
-from neuropipe.benchmark.cache import epoch_cache
+from neuropipe.benchmark.cache import epoch_cache, epoch_key
 from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.benchmark.results import read_results, write_csv_atomic
 from neuropipe.datasets import (
@@ -103,7 +103,7 @@ def load(dataset):
     """The data of ``dataset``, loaded once for the process: the tasks find it in the
     runner's epoch cache, under the key of a whole-dataset load."""
     return epoch_cache.get(
-        (dataset, "fmri", None), lambda: get_dataset(dataset).load(paradigm="fmri")
+        epoch_key(dataset, "fmri", None), lambda: get_dataset(dataset).load(paradigm="fmri")
     )
 
 

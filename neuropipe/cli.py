@@ -359,7 +359,7 @@ def _no_tasks_error(args, eeg_datasets) -> CLIError:
     protocol = get_protocol(args.protocol)
     served = {}  # dataset -> its paradigms that the pipelines list
     for name in eeg_datasets or dataset_names(protocol.paradigm):
-        dataset = get_dataset(name)
+        dataset = get_dataset(name, data_path=args.data_path)
         served[name] = (dataset, [p for p in dataset.paradigms if p in listed])
     served = {n: v for n, v in served.items() if v[1]}
     if served and not any(protocol.is_valid(d, p) for d, ps in served.values() for p in ps):
@@ -395,6 +395,7 @@ def _cmd_benchmark(args) -> int:
         protocol=args.protocol,
         fmri_protocols=args.fmri_protocols,
         include_slow=args.include_slow,
+        data_path=args.data_path,
     )
     _check_planned(args, plans, families)
     with _scheduler(args) as scheduler:
@@ -445,6 +446,7 @@ def _cmd_benchmark(args) -> int:
                 subjects=args.subjects,
                 n_splits=args.n_splits,
                 random_state=EEG.seed(args.random_state),
+                data_path=args.data_path,
             )
         except Exception as exc:  # the comparison is extra: report it, keep the results
             print(f"neuropipe: leakage comparison failed: {_one_line(exc)}", file=sys.stderr)
@@ -579,6 +581,17 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"dataset names (default: all); they imply their family ({', '.join(paradigm_names())})",
     )
     p.add_argument("--subjects", nargs="+", type=_at_least(0), help="subjects (default: all)")
+    p.add_argument(
+        "--data-path",
+        metavar="ROOT",
+        default=None,
+        help="folder of dataset folders (as a checkout's data/: ROOT/eegmmidb, "
+        "ROOT/abide-pcp-cc200, ROOT/flint2012...): every bundled or registered dataset is "
+        "read from ROOT/<its folder> and only there, an error naming the folder when it is "
+        "missing; user datasets (TOML, BIDS, moabb:) are not affected; another ROOT "
+        "recomputes the tasks on --resume (default: $NEUROPIPE_DATA, else the clone's "
+        "data/, else ~/neuropipe_data)",
+    )
     p.add_argument(
         "--n-splits", type=_at_least(2), default=5, help="EEG within-session CV folds (default 5)"
     )

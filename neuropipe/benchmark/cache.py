@@ -46,6 +46,7 @@ __all__ = [
     "load_epochs",
     "clear_epoch_cache",
     "epoch_cache",
+    "epoch_key",
     "share_transformer_fits",
     "transformer_memory",
 ]
@@ -85,8 +86,22 @@ class EpochCache(LRUCache):
 epoch_cache = EpochCache()
 
 
-def load_epochs(dataset, paradigm, subjects):
-    """``get_dataset(dataset).load(subjects, paradigm)``, loaded once per process.
+def epoch_key(dataset, paradigm, subjects, data_path=None) -> tuple:
+    """The key of :data:`epoch_cache` for a load: dataset, paradigm, subjects (a tuple, or
+    None for every subject) and the data path read (None: the sample-data search).
+
+    Examples
+    --------
+    >>> epoch_key("eegmmidb-leftright", "LeftRightImagery", [1, 2])
+    ('eegmmidb-leftright', 'LeftRightImagery', (1, 2), None)
+    """
+    subjects = None if subjects is None else tuple(subjects)
+    return (dataset, paradigm, subjects, None if data_path is None else str(data_path))
+
+
+def load_epochs(dataset, paradigm, subjects, data_path=None):
+    """``get_dataset(dataset, data_path=data_path).load(subjects, paradigm)``, loaded once
+    per process.
 
     Parameters
     ----------
@@ -96,16 +111,21 @@ def load_epochs(dataset, paradigm, subjects):
         MOABB paradigm name, whose epoching the dataset applies.
     subjects : iterable of int
         Subjects, loaded together.
+    data_path : str | Path | None
+        The folder of dataset folders to read (see :func:`neuropipe.datasets.get_dataset`);
+        None: the search of the sample data.
 
     Returns
     -------
     data : EpochsData
         Shared with every later call with the same arguments: do not modify it.
     """
-    subjects = tuple(subjects)
+    subjects = list(subjects)
     return epoch_cache.get(
-        (dataset, paradigm, subjects),
-        lambda: get_dataset(dataset).load(subjects=list(subjects), paradigm=paradigm),
+        epoch_key(dataset, paradigm, subjects, data_path),
+        lambda: get_dataset(dataset, data_path=data_path).load(
+            subjects=subjects, paradigm=paradigm
+        ),
     )
 
 

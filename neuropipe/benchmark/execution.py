@@ -18,7 +18,7 @@ from .._logging import log_level_context
 from .._threads import blas_threads, limit_threads
 from ..evaluation.paradigms import get_paradigm, get_protocol
 from ..features._subject_cache import subject_cache
-from .cache import epoch_cache, share_transformer_fits
+from .cache import epoch_cache, epoch_key, share_transformer_fits
 from .fingerprint import loaded_pipelines
 from .tasks import BenchmarkTask, prepare_task
 
@@ -26,18 +26,23 @@ __all__ = ["check_scheduler_address", "completed", "dask_client", "execute_task"
 
 
 def _evaluate_task(task: BenchmarkTask, pipeline, artifacts):
-    """The rows of a prepared task: its protocol loads the data (each dataset, paradigm and
-    set of subjects once per process) and evaluates the pipeline with the task's splitter."""
+    """The rows of a prepared task: its protocol loads the data from the task's data path
+    (each dataset, paradigm, set of subjects and data path once per process) and evaluates
+    the pipeline with the task's splitter."""
     protocol = get_protocol(task.protocol)
     paradigm = get_paradigm(protocol.paradigm)
 
     def cached(dataset, name, subjects):
-        key = (dataset, name, None if subjects is None else tuple(subjects))
-        return epoch_cache.get(key, lambda: paradigm.load(dataset, name, subjects))
+        return epoch_cache.get(
+            epoch_key(dataset, name, subjects, task.data_path),
+            lambda: paradigm.load(dataset, name, subjects, data_path=task.data_path),
+        )
 
     if protocol.share_fits:  # transformer fits on the same data shared by grid settings
         pipeline = share_transformer_fits(pipeline)
-    data = protocol.load_task(task.dataset, task.paradigm, task.subject, loader=cached)
+    data = protocol.load_task(
+        task.dataset, task.paradigm, task.subject, loader=cached, data_path=task.data_path
+    )
     return protocol.run(
         {task.pipeline: pipeline},
         data,

@@ -4,7 +4,7 @@ when nothing it depends on changed.
 A task's fingerprint (:func:`task_fingerprint`) holds the SHA-256 of its pipeline file and
 of every file of the user's that the file loads or imports (:func:`pipeline_file_inputs`,
 which records the files opened while the pipeline file runs through one audit hook), a
-digest of the dataset's files and epoching, the protocol, the folds and seed the task uses
+digest of the dataset's files, epoching and data path, the protocol, the folds and seed the task uses
 and the neuropipe version. :func:`loaded_pipelines` loads a pipeline file once per process,
 again when one of its inputs changed.
 """
@@ -156,12 +156,16 @@ def _inputs_digest(files) -> dict:
     return {str(file): _file_digest(file) for file in files}
 
 
-def _dataset_digest(dataset: str, paradigm: str) -> str:
-    """Cheap digest of a dataset's files (relative paths, sizes, modification times) and
-    of the epoching of ``paradigm``; a dataset without a folder is known by its name."""
+def _dataset_digest(dataset: str, paradigm: str, data_path=None) -> str:
+    """Cheap digest of a dataset's files (relative paths, sizes, modification times), of
+    the epoching of ``paradigm`` and of the data path read when one is given (another data
+    path is other data, even with the same files); a dataset without a folder is known by
+    its name."""
     digest = hashlib.sha256()
+    if data_path is not None:
+        digest.update(f"data path {data_path}\n".encode())
     try:
-        data = get_dataset(dataset)
+        data = get_dataset(dataset, data_path=data_path)
         options = getattr(data, "paradigms", {})
         if isinstance(options, dict):
             digest.update(repr(sorted(options.get(paradigm, {}).items(), key=str)).encode())
@@ -201,7 +205,8 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int = 5, random_state=None, 
         ``pipeline_file`` (SHA-256 of the file's content), ``loads`` (only when the file
         loads other files of the user's: their SHA-256 by path relative to the file's
         folder, see :func:`pipeline_file_inputs`), ``data`` (digest of the dataset's file
-        paths, sizes and modification times and of the paradigm's epoching), ``protocol``,
+        paths, sizes and modification times, of the paradigm's epoching and of the task's
+        data path when it has one), ``protocol``,
         ``splitter`` (the repr of the task's splitter, with its folds and seed; None where
         the protocol builds none), ``random_state`` (the task's seed) and ``neuropipe``
         (version).
@@ -223,9 +228,9 @@ def task_fingerprint(task: BenchmarkTask, n_splits: int = 5, random_state=None, 
                 else {}
             ),
         }
-    data_key = (task.dataset, task.paradigm)
+    data_key = (task.dataset, task.paradigm, task.data_path)
     if data_key not in cache:
-        cache[data_key] = _dataset_digest(task.dataset, task.paradigm)
+        cache[data_key] = _dataset_digest(task.dataset, task.paradigm, task.data_path)
     return {
         **cache[task.source],
         "data": cache[data_key],

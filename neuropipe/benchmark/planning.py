@@ -8,10 +8,14 @@ protocols (the protocol registry) give independent tasks
 (:class:`~neuropipe.benchmark.tasks.BenchmarkTask`: one per dataset, paradigm, protocol,
 subject and pipeline) that :mod:`neuropipe.benchmark.runner` runs. A protocol's scope says
 what one task covers: one subject, one held-out subject, or the whole dataset (subject
-``"all"``).
+``"all"``). A run may name a data path (``data_path``, ``neuropipe benchmark --data-path``):
+a folder of dataset folders from which every registered dataset is read
+(:func:`neuropipe.datasets.get_dataset`); each task carries it to the worker that runs it.
 """
 
 from __future__ import annotations
+
+import os
 
 from .._validation import DataFileError, check_option
 from ..datasets import dataset_modality, dataset_names, get_dataset
@@ -24,7 +28,7 @@ __all__ = ["plan_benchmark", "plan_families"]
 
 
 def plan_benchmark(
-    configs, datasets=None, subjects=None, protocol: str = "within-session"
+    configs, datasets=None, subjects=None, protocol: str = "within-session", data_path=None
 ) -> list[BenchmarkTask]:
     """List the tasks of a benchmark under one protocol.
 
@@ -43,12 +47,19 @@ def plan_benchmark(
         A registered protocol (:func:`neuropipe.evaluation.paradigms.protocol_names`), e.g.
         ``"within-session"``, ``"pseudo-online"`` (filter-bank paradigms are not
         planned), ``"stratified-10fold"`` or ``"time-ordered"``.
+    data_path : str | Path | None
+        A folder of dataset folders (as a checkout's ``data/``): every registered dataset
+        with a sample-data folder is read from ``data_path/<folder>``, and only there (an
+        error naming it when it is missing); user specs are not affected. The tasks carry
+        it (absolute). None: the search of :mod:`neuropipe.datasets.paths`.
 
     Returns
     -------
     tasks : list of BenchmarkTask
     """
     protocol = get_protocol(protocol)
+    if data_path is not None:
+        data_path = os.path.abspath(os.path.expanduser(os.fspath(data_path)))
     paradigm = get_paradigm(protocol.paradigm)
     known = dataset_names(paradigm.name)
     names = known if datasets is None else list(datasets)
@@ -58,7 +69,7 @@ def plan_benchmark(
         if not isinstance(name, str):
             raise TypeError(f"Dataset names must be strings, got {name!r}.")
         try:
-            found[name] = get_dataset(name)
+            found[name] = get_dataset(name, data_path=data_path)
         except (FileNotFoundError, DataFileError, DatasetSpecError):
             raise  # a known dataset whose files are not there, or a malformed spec: say where
         except (ValueError, TypeError) as exc:
@@ -107,6 +118,7 @@ def plan_benchmark(
                             subject,
                             config["name"],
                             config["source"],
+                            data_path=data_path,
                         )
                     )
     return tasks
@@ -130,6 +142,7 @@ def plan_families(
     protocol: str = "within-session",
     fmri_protocols=None,
     include_slow: bool = False,
+    data_path=None,
 ) -> dict:
     """The tasks of each paradigm asked for: ``{paradigm name: [BenchmarkTask, ...]}``.
 
@@ -148,6 +161,9 @@ def plan_families(
     fmri_protocols : sequence of str | None
         More protocols (e.g. the fMRI ones, ``stratified-10fold leave-site-out``); each
         paradigm runs those of its own, else its ``default_protocols``.
+    data_path : str | Path | None
+        The folder of dataset folders every task reads (see :func:`plan_benchmark`); None:
+        the search of the sample data.
     """
     for family in families:
         check_option("family", family, paradigm_names())
@@ -173,6 +189,6 @@ def plan_families(
         plans[name] = [
             task
             for protocol_name in by_paradigm.get(name, paradigm.default_protocols)
-            for task in plan_benchmark(configs, names, subjects, protocol_name)
+            for task in plan_benchmark(configs, names, subjects, protocol_name, data_path)
         ]
     return plans

@@ -142,6 +142,7 @@ def run_benchmark(
     progress: bool = True,
     log_level=None,
     plans: dict | None = None,
+    data_path=None,
 ) -> pd.DataFrame:
     """Evaluate every pipeline file in ``pipelines_dir`` on the bundled datasets.
 
@@ -191,8 +192,15 @@ def run_benchmark(
         neuropipe's and MNE's log level while the tasks run (default ``"WARNING"``).
     plans : dict | None
         The tasks to run, as :func:`plan_families` returns them (then ``datasets``,
-        ``subjects``, ``protocol``, ``families``, ``fmri_protocols`` and ``include_slow``
-        are not used).
+        ``subjects``, ``protocol``, ``families``, ``fmri_protocols``, ``include_slow`` and
+        ``data_path`` are not used: the tasks carry their data path).
+    data_path : str | Path | None
+        A folder of dataset folders (as a checkout's ``data/``): every registered dataset
+        with a sample-data folder is read from ``data_path/<folder>``, and only there (an
+        error naming the folder when it is missing); user specs (TOML, BIDS, ``moabb:``)
+        are not affected. Part of each task's data digest: another data path recomputes
+        the tasks on ``resume``. None: the search of :mod:`neuropipe.datasets.paths`
+        (``$NEUROPIPE_DATA``, else the clone's ``data/``, else ``~/neuropipe_data``).
 
     Returns
     -------
@@ -213,6 +221,7 @@ def run_benchmark(
             protocol=protocol,
             fmri_protocols=fmri_protocols,
             include_slow=include_slow,
+            data_path=data_path,
         )
     planned = {family: len(tasks) for family, tasks in plans.items()}
     tasks = [task for family_tasks in plans.values() for task in family_tasks]

@@ -57,7 +57,13 @@ def summarize(results: pd.DataFrame) -> pd.DataFrame:
 
 
 def leakage_report(
-    pipelines_dir="pipelines", datasets=None, subjects=None, *, n_splits=5, random_state=42
+    pipelines_dir="pipelines",
+    datasets=None,
+    subjects=None,
+    *,
+    n_splits=5,
+    random_state=42,
+    data_path=None,
 ) -> pd.DataFrame:
     """Score each pipeline that selects features both leak-free and HappyFeat's way.
 
@@ -66,7 +72,8 @@ def leakage_report(
     subject and session of the two-class datasets of its paradigm, the same folds as
     :func:`run_benchmark` score it with selection inside each training fold (leak-free)
     and with selection fitted once on all trials (optimistic), see
-    :func:`neuropipe.evaluation.leakage.optimistic_vs_leakfree`.
+    :func:`neuropipe.evaluation.leakage.optimistic_vs_leakfree`. ``data_path``: the folder
+    of dataset folders to read, as :func:`run_benchmark`'s (None: the sample-data search).
 
     Returns
     -------
@@ -81,8 +88,9 @@ def leakage_report(
     ]
     by_name = {c["name"]: c["pipeline"] for c in configs}
     rows = []
-    for task in plan_benchmark(configs, datasets, subjects):
-        data = get_dataset(task.dataset).load(subjects=[task.subject], paradigm=task.paradigm)
+    for task in plan_benchmark(configs, datasets, subjects, data_path=data_path):
+        dataset = get_dataset(task.dataset, data_path=task.data_path)
+        data = dataset.load(subjects=[task.subject], paradigm=task.paradigm)
         for session, index in data.metadata.groupby("session").indices.items():
             y = LabelEncoder().fit_transform(data.y[index])
             if len(set(y)) != 2:

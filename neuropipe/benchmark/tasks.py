@@ -50,6 +50,11 @@ class BenchmarkTask:
     random_state : int | None
         The seed of the run for the task's paradigm (:func:`prepare_task`). Not part of
         the task's identity.
+    data_path : str | None
+        The folder of dataset folders the task reads its dataset from (see
+        :func:`neuropipe.datasets.get_dataset`); None: the search of the sample data
+        (:mod:`neuropipe.datasets.paths`). Not part of the task's identity; part of its
+        fingerprint's data digest and of the epoch cache's key.
     """
 
     dataset: str
@@ -60,6 +65,7 @@ class BenchmarkTask:
     source: str
     cv: object = field(default=None, compare=False, repr=False)
     random_state: int | None = field(default=None, compare=False, repr=False)
+    data_path: str | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:

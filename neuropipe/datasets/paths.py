@@ -114,7 +114,20 @@ def data_roots() -> list[tuple[Path, str]]:
     return roots
 
 
-def _how_to_get(name: str) -> str:
+def _roots(data_path=None) -> list[tuple[Path, str]]:
+    """The roots a search looks in: ``data_path`` alone when given, else :func:`data_roots`."""
+    if data_path is not None:
+        return [(Path(data_path).expanduser(), "the data path given")]
+    return data_roots()
+
+
+def _how_to_get(name: str, data_path=None) -> str:
+    if data_path is not None:
+        return (
+            f"Put the {name}/ folder in {str(Path(data_path).expanduser())!r} (a copy or a "
+            f"link of data/{name} of a neuropipe source checkout), or give the data path "
+            f"that holds it."
+        )
     user = user_data_dir()
     return (
         f"Get it: copy the data/ folder of a neuropipe source checkout with "
@@ -132,18 +145,19 @@ def _has_data(folder: Path) -> bool:
     return any(p.is_file() and p.name not in _NOT_DATA for p in folder.rglob("*"))
 
 
-def _looked(name: str) -> str:
+def _looked(name: str, data_path=None) -> str:
     """Where ``name`` was looked for, each place with its origin (and "empty" when so)."""
     places = []
-    for root, origin in data_roots():
+    for root, origin in _roots(data_path):
         empty = ", an empty folder" if (root / name).is_dir() else ""
         places.append(f"{str(root / name)!r} ({origin}{empty})")
     return "; ".join(places)
 
 
-def _not_found(name: str) -> DataNotFoundError:
+def _not_found(name: str, data_path=None) -> DataNotFoundError:
     return DataNotFoundError(
-        f"Sample data {name!r} not found. Looked in: {_looked(name)}. " + _how_to_get(name)
+        f"Sample data {name!r} not found. Looked in: {_looked(name, data_path)}. "
+        + _how_to_get(name, data_path)
     )
 
 
@@ -251,7 +265,7 @@ def _short_list(items, n: int = 5) -> str:
     return ", ".join(items[:n]) + (f" and {len(items) - n} more" if len(items) > n else "")
 
 
-def find_data(name: str = "", verify: bool = True) -> Path:
+def find_data(name: str = "", verify: bool = True, data_path=None) -> Path:
     """Return the folder of sample dataset ``name`` (the data root when ``name`` is empty).
 
     Parameters
@@ -261,6 +275,9 @@ def find_data(name: str = "", verify: bool = True) -> Path:
         of :func:`data_roots` that exists.
     verify : bool
         Check the folder's files against its ``SHA256SUMS.txt`` (once per process).
+    data_path : str | Path | None
+        A folder of dataset folders (as a checkout's ``data/``): ``name`` is read from
+        ``data_path/name`` and only there. None: the search of :func:`data_roots`.
 
     Returns
     -------
@@ -273,14 +290,25 @@ def find_data(name: str = "", verify: bool = True) -> Path:
         passed over); the message lists where it looked and how to get the data.
     DataFileError
         If a file does not match its checksum.
+
+    Examples
+    --------
+    >>> root = find_data()  # the first data root of the search
+    >>> find_data("flint2012", data_path=root) == root / "flint2012"
+    True
+    >>> try:
+    ...     find_data("flint2012", data_path="/nowhere")
+    ... except DataNotFoundError as exc:
+    ...     print(str(exc).split(". ")[1])
+    Looked in: '/nowhere/flint2012' (the data path given)
     """
-    for root, _ in data_roots():
+    for root, _ in _roots(data_path):
         path = root / name
         if path.is_dir() and (not name or _has_data(path)):
             if verify and name:
                 _check_verified(name, path)
             return path
-    raise _not_found(name or "data")
+    raise _not_found(name or "data", data_path)
 
 
 def data_status(name: str) -> dict:

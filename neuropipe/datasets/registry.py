@@ -181,7 +181,7 @@ def dataset_modality(name) -> str:
     return _REGISTRY[str(name)].modality
 
 
-def get_dataset(name, path=None):
+def get_dataset(name, path=None, data_path=None):
     """Return the dataset object of a registered name or of a user dataset spec.
 
     Parameters
@@ -196,6 +196,12 @@ def get_dataset(name, path=None):
         For a registered name: the folder of the data (for ABIDE, a list of folders too);
         default its sample data (:mod:`neuropipe.datasets.paths`). A spec names its own
         files: no ``path``.
+    data_path : str | Path | None
+        A folder of dataset folders (as a checkout's ``data/``): a registered dataset with
+        a sample-data ``folder`` reads ``data_path/<folder>`` and only that
+        (:func:`~neuropipe.datasets.paths.find_data`; an error naming it when it is not
+        there) instead of the search of the sample data. Not used by a spec, nor by a
+        dataset without a ``folder``.
 
     Returns
     -------
@@ -211,6 +217,9 @@ def get_dataset(name, path=None):
     ['LeftRightImagery', 'MotorImagery']
     >>> get_dataset("stevenson2011").load().X.shape
     (15536, 171)
+    >>> root = find_data()  # a folder of dataset folders
+    >>> get_dataset("flint2012", data_path=root).path == root / "flint2012"
+    True
     """
     if str(name) not in _REGISTRY and is_dataset_spec(name):
         if path is not None:
@@ -220,7 +229,15 @@ def get_dataset(name, path=None):
             )
         return open_dataset(name)
     check_option("name", str(name), list(_REGISTRY))
-    return _REGISTRY[str(name)](path=path)
+    cls = _REGISTRY[str(name)]
+    if data_path is not None and getattr(cls, "folder", ""):
+        if path is not None:
+            raise ValueError(
+                f"get_dataset({str(name)!r}) was given both path (the dataset's folder) and "
+                f"data_path (a folder of dataset folders); give one."
+            )
+        path = find_data(cls.folder, data_path=data_path)
+    return cls(path=path)
 
 
 def load_dataset(name: str, subjects=None, path=None, paradigm=None, **kwargs):

@@ -149,8 +149,9 @@ class Paradigm:
         """The seed of a run: ``random_state`` when the run names one, else the default."""
         return self.random_state if random_state is None else random_state
 
-    def load(self, dataset: str, paradigm: str, subjects=None):
-        """``get_dataset(dataset).load(subjects, paradigm)``: the data of a task.
+    def load(self, dataset: str, paradigm: str, subjects=None, data_path=None):
+        """``get_dataset(dataset, data_path=data_path).load(subjects, paradigm)``: the data
+        of a task.
 
         Parameters
         ----------
@@ -161,9 +162,13 @@ class Paradigm:
             epoching to use).
         subjects : iterable | None
             Subjects to load together (None: every subject).
+        data_path : str | Path | None
+            The folder of dataset folders to read (see
+            :func:`neuropipe.datasets.get_dataset`); None: the search of the sample data.
         """
         subjects = None if subjects is None else list(subjects)
-        return get_dataset(dataset).load(subjects=subjects, paradigm=paradigm)
+        dataset = get_dataset(dataset, data_path=data_path)
+        return dataset.load(subjects=subjects, paradigm=paradigm)
 
     def serves(self, paradigms) -> bool:
         """Whether a pipeline listing ``paradigms`` (its file's ``paradigms``) is of this
@@ -313,7 +318,9 @@ class Protocol:
         ``protocol=<name>``.
     load : callable | None
         ``load(dataset, paradigm, subject)``: the data of a task when the paradigm's
-        :meth:`Paradigm.load` of the scope's subjects is not it.
+        :meth:`Paradigm.load` of the scope's subjects is not it; it is given
+        ``data_path=`` too when the run names a data path (a load that takes none is then
+        an error).
     valid : callable | None
         ``valid(dataset, paradigm)``: whether a task of this protocol can be planned on a
         dataset object's paradigm (beyond the paradigm's :meth:`Paradigm.is_valid`).
@@ -369,7 +376,7 @@ class Protocol:
             return False
         return self.valid is None or bool(self.valid(dataset, paradigm))
 
-    def load_task(self, dataset: str, paradigm: str, subject, *, loader=None):
+    def load_task(self, dataset: str, paradigm: str, subject, *, loader=None, data_path=None):
         """The data of one task.
 
         Parameters
@@ -379,16 +386,26 @@ class Protocol:
         subject : int | str
             The task's subject (``"all"`` for a ``"dataset"`` scope).
         loader : callable | None
-            ``loader(dataset, paradigm, subjects)`` (e.g. a caching one); default the
-            paradigm's :meth:`Paradigm.load`.
+            ``loader(dataset, paradigm, subjects)`` (e.g. a caching one, which reads
+            ``data_path`` itself); default the paradigm's :meth:`Paradigm.load`.
+        data_path : str | Path | None
+            The folder of dataset folders the task reads (see
+            :func:`neuropipe.datasets.get_dataset`); None: the search of the sample data.
         """
         if self.load is not None:
-            return self.load(dataset, paradigm, subject)
-        loader = loader or get_paradigm(self.paradigm).load
+            if data_path is None:
+                return self.load(dataset, paradigm, subject)
+            if not _accepted(self.load, {"data_path": data_path}):
+                raise TypeError(
+                    f"The load function of protocol {self.name!r} takes no data_path, so it "
+                    f"cannot read the run's data path; add a data_path=None parameter to it."
+                )
+            return self.load(dataset, paradigm, subject, data_path=data_path)
+        loader = loader or partial(get_paradigm(self.paradigm).load, data_path=data_path)
         if self.scope == "subject":
             subjects = (subject,)
         elif self.scope == "held-out":
-            subjects = tuple(get_dataset(dataset).subjects)
+            subjects = tuple(get_dataset(dataset, data_path=data_path).subjects)
         else:
             subjects = None
         return loader(dataset, paradigm, subjects)

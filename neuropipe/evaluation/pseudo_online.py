@@ -100,7 +100,9 @@ class PseudoOnlineData:
         return int(round((self.tmax - self.tmin) * self.sfreq)) + 1
 
 
-def load_pseudo_online(dataset: str, paradigm: str | None, subject: int) -> PseudoOnlineData:
+def load_pseudo_online(
+    dataset: str, paradigm: str | None, subject: int, data_path=None
+) -> PseudoOnlineData:
     """A subject's continuous runs with the epoching of ``paradigm``.
 
     Parameters
@@ -111,6 +113,9 @@ def load_pseudo_online(dataset: str, paradigm: str | None, subject: int) -> Pseu
     paradigm : str | None
         The MOABB paradigm whose window and band to use; default the dataset's first.
     subject : int
+    data_path : str | Path | None
+        The folder of dataset folders to read (see :func:`neuropipe.datasets.get_dataset`);
+        None: the search of the sample data.
 
     Returns
     -------
@@ -122,7 +127,7 @@ def load_pseudo_online(dataset: str, paradigm: str | None, subject: int) -> Pseu
     >>> len(data.runs), data.n_window, data.l_freq, data.h_freq
     (3, 481, 8.0, 32.0)
     """
-    source = get_dataset(dataset)
+    source = get_dataset(dataset, data_path=data_path)
     if not hasattr(source, "load_continuous"):
         raise ValueError(
             f"Dataset {dataset!r} cannot be read as continuous runs, which the pseudo-online "
