@@ -16,6 +16,7 @@ from neuropipe.benchmark import (
     run_benchmark,
 )
 from neuropipe.benchmark.pipeline_files import load_pipelines
+from neuropipe.datasets import EEGMMIDBHandsFeet
 
 PIPELINE_FILE = """
 from mne.decoding import CSP
@@ -319,11 +320,14 @@ def test_failures_csv_reflects_the_final_state(tmp_path):
     assert list((tmp_path / "out" / "tasks").iterdir()) == []
 
 
-def test_task_without_result_rows_is_a_failure(tmp_path):
-    # eegmmidb-handsfeet has one session: cross-session yields no row, which must not pass
-    results = _run_fast(
-        _fast_folder(tmp_path, [("LDA", 0.5)]), tmp_path / "o", protocol="cross-session"
-    )
+def test_task_without_result_rows_is_a_failure(tmp_path, monkeypatch):
+    folder = _fast_folder(tmp_path, [("LDA", 0.5)])
+    # eegmmidb-handsfeet declares one session: cross-session is not planned there
+    assert _run_fast(folder, tmp_path / "o", protocol="cross-session").attrs["n_tasks"] == 0
+    # a dataset that does not declare its sessions is planned; its one session yields no
+    # row, which must not pass
+    monkeypatch.setattr(EEGMMIDBHandsFeet, "n_sessions", None)
+    results = _run_fast(folder, tmp_path / "o2", protocol="cross-session")
     assert results.empty
     assert "no result" in results.attrs["failures"]["error"].iloc[0]
 
