@@ -9,8 +9,8 @@ alone) as well as neuropipe's arrays, and predicts the same labels from both.
 import mne
 import numpy as np
 
-from neuropipe.datasets import bundled_path, default_pipelines_dir
 from neuropipe.benchmark.pipeline_files import load_pipeline_file
+from neuropipe.datasets import bundled_path, default_pipelines_dir
 
 files = [bundled_path("eegmmidb") / "S001" / f"S001R{run:02d}.edf" for run in (4, 8, 12)]
 raw = mne.concatenate_raws([mne.io.read_raw_edf(f, preload=True, verbose="ERROR") for f in files])

@@ -14,9 +14,9 @@ import mne
 import numpy as np
 from mne_bids import BIDSPath, write_raw_bids
 
+from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.datasets import bundled_path, get_dataset
 from neuropipe.datasets.moabb_bridge import install_eegbci_offline
-from neuropipe.benchmark.pipeline_files import load_pipeline_file
 from neuropipe.evaluation.paradigms import evaluate
 
 work = Path(tempfile.mkdtemp())

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import mne
 
-from neuropipe.datasets import get_dataset, load_dataset
 from neuropipe.benchmark.pipeline_files import load_pipeline_file
+from neuropipe.datasets import get_dataset, load_dataset
 from neuropipe.evaluation.paradigms import evaluate
 
 mne.set_log_level("ERROR")  # MNE's CSP logs each fit
