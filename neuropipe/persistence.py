@@ -142,6 +142,9 @@ def _defining_module(cls) -> str | None:
     return modules.pop() if len(modules) == 1 else None
 
 
+#: neuropipe's public estimators and splitters, ``(public path, class)`` (one discovery).
+_OURS = (*all_estimators(), *all_splitters())
+
 #: Deprecated paths, to be removed in 0.2: neuropipe's estimators and splitters named by
 #: the module that defines them (``neuropipe.features.spectral.BandPower``), as models saved
 #: before the classes named their public module (0.1.0.dev0 until 2026-12-07) recorded
@@ -150,7 +153,7 @@ LEGACY_TYPES = tuple(
     sorted(
         {
             f"{module}.{cls.__qualname__}"
-            for path, cls in (*all_estimators(), *all_splitters())
+            for path, cls in _OURS
             if (module := _defining_module(cls)) and f"{module}.{cls.__qualname__}" != path
         }
     )
@@ -165,8 +168,7 @@ LEGACY_TYPES = tuple(
 #: (:class:`~neuropipe._validation.RecordingArray`) and the selectors' score functions.
 #: ``tests/test_persistence.py`` checks that every name still imports.
 TRUSTED_TYPES = (
-    *(path for path, _ in all_estimators()),
-    *(path for path, _ in all_splitters()),
+    *(path for path, _ in _OURS),
     *LEGACY_TYPES,
     _path(RecordingArray),  # an ndarray with channel names and rate
     _path(r2_scores),  # score functions of ScoreSelector

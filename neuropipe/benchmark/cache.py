@@ -109,8 +109,8 @@ def load_epochs(dataset, paradigm, subjects, data_path=None):
         Registered dataset name (see :func:`neuropipe.datasets.get_dataset`).
     paradigm : str | None
         MOABB paradigm name, whose epoching the dataset applies.
-    subjects : iterable of int
-        Subjects, loaded together.
+    subjects : iterable of int | None
+        Subjects, loaded together (None: every subject).
     data_path : str | Path | None
         The folder of dataset folders to read (see :func:`neuropipe.datasets.get_dataset`);
         None: the search of the sample data.
@@ -120,7 +120,7 @@ def load_epochs(dataset, paradigm, subjects, data_path=None):
     data : EpochsData
         Shared with every later call with the same arguments: do not modify it.
     """
-    subjects = list(subjects)
+    subjects = None if subjects is None else list(subjects)
     return epoch_cache.get(
         epoch_key(dataset, paradigm, subjects, data_path),
         lambda: get_dataset(dataset, data_path=data_path).load(

@@ -11,14 +11,15 @@ from __future__ import annotations
 import re
 import traceback
 from contextlib import contextmanager, nullcontext
+from functools import partial
 
 from joblib import Parallel, delayed, parallel_config
 
 from .._logging import log_level_context
 from .._threads import blas_threads, limit_threads
-from ..evaluation.paradigms import get_paradigm, get_protocol
+from ..evaluation.paradigms import get_protocol
 from ..features._subject_cache import subject_cache
-from .cache import epoch_cache, epoch_key, share_transformer_fits
+from .cache import load_epochs, share_transformer_fits
 from .fingerprint import loaded_pipelines
 from .tasks import BenchmarkTask, prepare_task
 
@@ -30,18 +31,14 @@ def _evaluate_task(task: BenchmarkTask, pipeline, artifacts):
     (each dataset, paradigm, set of subjects and data path once per process) and evaluates
     the pipeline with the task's splitter."""
     protocol = get_protocol(task.protocol)
-    paradigm = get_paradigm(protocol.paradigm)
-
-    def cached(dataset, name, subjects):
-        return epoch_cache.get(
-            epoch_key(dataset, name, subjects, task.data_path),
-            lambda: paradigm.load(dataset, name, subjects, data_path=task.data_path),
-        )
-
     if protocol.share_fits:  # transformer fits on the same data shared by grid settings
         pipeline = share_transformer_fits(pipeline)
     data = protocol.load_task(
-        task.dataset, task.paradigm, task.subject, loader=cached, data_path=task.data_path
+        task.dataset,
+        task.paradigm,
+        task.subject,
+        loader=partial(load_epochs, data_path=task.data_path),
+        data_path=task.data_path,
     )
     return protocol.run(
         {task.pipeline: pipeline},

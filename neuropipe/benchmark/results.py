@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -32,13 +33,16 @@ TEXT_COLUMNS = ("session", "dataset", "pipeline", "evaluation", "scoring", "fami
 _NAN_TEXT = ["", "nan", "NaN"]
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+@contextmanager
+def atomic_file(path: Path, suffix: str = ".tmp"):
+    """Yield a temporary path beside ``path`` to write; on success it gets the usual file
+    mode and is renamed over ``path``, on any error it is removed (an ``OSError`` names
+    ``path``), so a kill never leaves half a file."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=suffix)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        yield Path(tmp)
         umask = os.umask(0)  # mkstemp makes the file private; give it the usual mode
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
@@ -49,6 +53,12 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
+    with atomic_file(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def write_csv_atomic(table: pd.DataFrame, path) -> Path:

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from .._validation import error_naming_path
 from .artifact_files import save_task_artifacts
 from .results import (
+    atomic_file,
     atomic_write_bytes,
     check_results_table,
     integer_subjects,
@@ -193,19 +191,7 @@ class TaskStore:
 def _atomic_write_artifacts(path: Path, folds: list, meta: dict) -> str:
     """:func:`~neuropipe.benchmark.artifact_files.save_task_artifacts` to a temporary file
     beside ``path``, renamed over it; returns the SHA-256 of the file."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp.npz")
-    os.close(fd)
-    try:
+    with atomic_file(path, suffix=".tmp.npz") as tmp:
         save_task_artifacts(tmp, folds, meta=meta)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        digest = hashlib.sha256(Path(tmp).read_bytes()).hexdigest()
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise error_naming_path(exc, path) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()
     return digest
