@@ -57,8 +57,8 @@ def atomic_file(path: Path, suffix: str = ".tmp"):
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
-    with atomic_file(path) as tmp:
-        tmp.write_bytes(data)
+    with atomic_file(path) as tmp, os.fdopen(os.open(tmp, os.O_WRONLY), "wb") as handle:
+        handle.write(data)
 
 
 def write_csv_atomic(table: pd.DataFrame, path) -> Path:
