@@ -18,10 +18,15 @@ subjects' epochs (each measured in a process of its own that stops there), the 3
 and the rest (the best total minus those). ``--profile`` runs each side once more under :mod:`cProfile` and
 prints the profiled seconds of the folds and, inside them, of the Riemannian means of the
 tangent spaces and of the CSP fits (the profiler adds its own overhead to every call).
+``--floor`` measures the work both sides must do whatever their own code costs, and sets it
+against what a 2x ratio leaves neuropipe (half MOABB's best CPU time): in fresh processes
+(best of ``--repeats``), Python with only the third-party imports the job needs, the loading
+of the epochs, and the 15 TS+LR folds computed by pyRiemann and scikit-learn alone
+(:data:`FLOOR`).
 
 Usage (from the repository root)::
 
-    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_small_job.py --repeats 3 [--phases] [--profile]
+    OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_small_job.py --repeats 3 [--phases] [--profile] [--floor]
 """
 
 from __future__ import annotations
@@ -179,6 +184,72 @@ def split_phases(subjects, env, root, best, ours):
     return pd.DataFrame(table)[["MOABB", "neuropipe"]]
 
 
+#: The work both sides must do, in one process, as CPU seconds (JSON): Python and the
+#: third-party imports the job needs; loading the subjects' epochs (MNE reads, filters and
+#: epochs them; neuropipe's loader adds its checks of the loaded data); the TS+LR folds with
+#: pyRiemann and scikit-learn alone (each epoch's OAS covariance computed once, as neuropipe
+#: does; per fold the tangent space and logistic regression fitted on the training
+#: covariances and the test fold's decision values; the within-session splitter's folds,
+#: ``StratifiedKFold(5, shuffle=True, random_state=42)`` per subject), and, of those folds,
+#: pyRiemann's Riemannian means alone.
+FLOOR = """
+import json, resource, sys, time
+import numpy as np, pandas, scipy.signal, scipy.stats, mne, mne.io
+import sklearn.discriminant_analysis, sklearn.metrics
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from pyriemann.estimation import Covariances
+from pyriemann.geometry.mean import mean_riemann
+from pyriemann.tangentspace import TangentSpace
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+found = {"imports": cpu()}
+from neuropipe.datasets import get_dataset
+loaded = [get_dataset("eegmmidb-leftright").load(subjects=[s]) for s in map(int, sys.argv[2:])]
+found["loading"] = cpu() - found["imports"]
+found["folds"] = found["means"] = 0.0
+for data in loaded:
+    start = time.process_time()
+    covs = Covariances("oas").transform(np.asarray(data.X))
+    found["folds"] += time.process_time() - start
+    for train, test in StratifiedKFold(5, shuffle=True, random_state=42).split(covs, data.y):
+        start = time.process_time()
+        ts_lr = make_pipeline(TangentSpace(metric="riemann"), LogisticRegression(max_iter=1000))
+        ts_lr.fit(covs[train], data.y[train]).decision_function(covs[test])
+        found["folds"] += time.process_time() - start
+        start = time.process_time()
+        mean_riemann(covs[train])
+        found["means"] += time.process_time() - start
+with open(sys.argv[1], "w") as file:
+    json.dump(found, file)
+"""
+
+
+def floor(subjects, env, repeats, best_moabb):
+    """CPU seconds of the work both sides share (:data:`FLOOR`, best of ``repeats``
+    processes for each part), against half MOABB's best time."""
+    out = Path(tempfile.mkdtemp(prefix="bench-small-floor-"))
+    runs = []
+    for repeat in range(repeats):
+        path = out / f"{repeat}.json"
+        command = [sys.executable, "-c", FLOOR, path, *map(str, subjects)]
+        subprocess.run(command, env=env, check=True, cwd=ROOT)
+        runs.append(json.loads(path.read_text()))
+    best = pd.DataFrame(runs).min()
+    n_folds = N_SPLITS * len(subjects)
+    rows = {
+        "Python and the third-party imports the job needs": best["imports"],
+        "loading the epochs (MNE, through neuropipe's loader)": best["loading"],
+        f"the {n_folds} TS+LR folds (pyRiemann and scikit-learn alone)": best["folds"],
+    }
+    rows["floor: their sum (CSP+LDA not counted)"] = sum(rows.values())
+    rows["what a 2x ratio leaves neuropipe: MOABB's best / 2"] = best_moabb / 2
+    rows[f"of the folds: the {n_folds} Riemannian means"] = best["means"]
+    return pd.Series(rows, name="CPU s")
+
+
 def compare(ours, moabb):
     keys = ["subject", "pipeline"]
     table = ours.groupby(keys)["score"].mean().to_frame("neuropipe")
@@ -195,6 +266,9 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--phases", action="store_true", help="CPU seconds of each phase")
     parser.add_argument("--profile", action="store_true", help="profiled seconds in the folds")
+    parser.add_argument(
+        "--floor", action="store_true", help="the work both sides share, against 2x"
+    )
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="bench-small-mne-"))
     install_eegbci_offline(root, set_env=False)
@@ -224,6 +298,10 @@ def main(argv=None):
         table = split_phases(args.subjects, env, root, best, ours)
         print(f"\nCPU seconds by phase (load average {os.getloadavg()[0]:.1f}):")
         print(table.round(2).to_string(na_rep="-"))
+    if args.floor:
+        print(f"\nThe work both sides share (load average {os.getloadavg()[0]:.1f}):")
+        best_moabb = min(t[1] for t in times["MOABB"])
+        print(floor(args.subjects, env, args.repeats, best_moabb).round(2).to_string())
     if args.profile:
         folder = Path(tempfile.mkdtemp(prefix="bench-small-profile-"))
         run_moabb(args.subjects, env, root, profile=folder / "moabb.prof")
