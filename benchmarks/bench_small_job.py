@@ -293,15 +293,14 @@ def main(argv=None):
             f"{kind}: MOABB {best['MOABB']:.1f} s, neuropipe {best['neuropipe']:.1f} s, "
             f"ratio {best['MOABB'] / best['neuropipe']:.2f}x (every repeat: {runs})"
         )
+    best_cpu = {k: min(t[1] for t in v) for k, v in times.items()}
     if args.phases:
-        best = {k: min(t[1] for t in v) for k, v in times.items()}
-        table = split_phases(args.subjects, env, root, best, ours)
+        table = split_phases(args.subjects, env, root, best_cpu, ours)
         print(f"\nCPU seconds by phase (load average {os.getloadavg()[0]:.1f}):")
         print(table.round(2).to_string(na_rep="-"))
     if args.floor:
         print(f"\nThe work both sides share (load average {os.getloadavg()[0]:.1f}):")
-        best_moabb = min(t[1] for t in times["MOABB"])
-        print(floor(args.subjects, env, args.repeats, best_moabb).round(2).to_string())
+        print(floor(args.subjects, env, args.repeats, best_cpu["MOABB"]).round(2).to_string())
     if args.profile:
         folder = Path(tempfile.mkdtemp(prefix="bench-small-profile-"))
         run_moabb(args.subjects, env, root, profile=folder / "moabb.prof")
