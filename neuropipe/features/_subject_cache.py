@@ -60,14 +60,20 @@ def subject_cache(max_mb: float = DEFAULT_MB):
     0
     """
     previous = _LIMIT[0]
-    _LIMIT[0] = int(float(max_mb) * 2**20)
+    _set_limit(int(float(max_mb) * 2**20))
     try:
         yield
     finally:
-        _LIMIT[0] = previous
-        if previous:  # an outer block's smaller limit holds again
-            _CACHE.max_bytes = previous
-            _CACHE.trim()
+        _set_limit(previous)  # an outer block's smaller limit holds again
+
+
+def _set_limit(limit: int) -> None:
+    """Use the cache up to ``limit`` bytes (0: off); a positive limit bounds the entries
+    kept, which stay between blocks."""
+    _LIMIT[0] = limit
+    if limit > 0:
+        _CACHE.max_bytes = limit
+        _CACHE.trim()
 
 
 def clear_subject_cache() -> None:
@@ -94,10 +100,8 @@ def cached_per_subject(X, key, compute):
     -------
     results : ndarray, shape (len(X), ...)
     """
-    limit = _LIMIT[0]
-    if limit <= 0:
+    if _LIMIT[0] <= 0:
         return np.asarray(compute(list(range(len(X)))))
-    _CACHE.max_bytes = limit
     keys = [(key, _digest(x)) for x in X]
     missing = [i for i, k in enumerate(keys) if k not in _CACHE]
     fresh = {}
