@@ -281,7 +281,7 @@ def _row(name: str, cls) -> dict:
         state, detail = status["state"], status["detail"]
         if state == "missing":
             return {**row, "status": state, "detail": detail}
-        dataset = cls(path=find_data(cls.folder, verify=False))
+        dataset = cls(path=status["path"])  # the folder data_status found
     else:  # not sample data: its own default path, no checksums
         try:
             dataset = cls()
