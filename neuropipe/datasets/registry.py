@@ -153,6 +153,15 @@ def dataset_names(modality: str | None = None) -> list[str]:
     return [name for name, cls in _REGISTRY.items() if cls.modality == modality]
 
 
+def _registered(name):
+    """The class registered as ``name``, None for a user dataset spec; otherwise an error
+    listing the registered names."""
+    if str(name) not in _REGISTRY and is_dataset_spec(name):
+        return None
+    check_option("name", str(name), list(_REGISTRY))
+    return _REGISTRY[str(name)]
+
+
 def dataset_modality(name) -> str:
     """The modality of a registered dataset, or ``"eeg"`` for a user dataset spec.
 
@@ -175,10 +184,8 @@ def dataset_modality(name) -> str:
     >>> dataset_modality("ssvep-exo"), dataset_modality("docs/examples/eegmmidb_s001.toml")
     ('eeg', 'eeg')
     """
-    if str(name) not in _REGISTRY and is_dataset_spec(name):
-        return "eeg"
-    check_option("name", str(name), list(_REGISTRY))
-    return _REGISTRY[str(name)].modality
+    cls = _registered(name)
+    return "eeg" if cls is None else cls.modality
 
 
 def get_dataset(name, path=None, data_path=None):
@@ -221,15 +228,14 @@ def get_dataset(name, path=None, data_path=None):
     >>> get_dataset("flint2012", data_path=root).path == root / "flint2012"
     True
     """
-    if str(name) not in _REGISTRY and is_dataset_spec(name):
+    cls = _registered(name)
+    if cls is None:
         if path is not None:
             raise ValueError(
                 f"path={str(path)!r} applies to registered datasets; the spec {str(name)!r} "
                 f"names its own files: drop path."
             )
         return open_dataset(name)
-    check_option("name", str(name), list(_REGISTRY))
-    cls = _REGISTRY[str(name)]
     if data_path is not None and getattr(cls, "folder", ""):
         if path is not None:
             raise ValueError(
