@@ -7,9 +7,9 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import LabelEncoder
 
-from ..datasets import get_dataset
 from ..evaluation.leakage import has_selection_step, optimistic_vs_leakfree
 from ..preprocessing import with_recording_info
+from .cache import load_epochs
 from .pipeline_files import load_pipelines
 from .planning import plan_benchmark
 
@@ -89,8 +89,8 @@ def leakage_report(
     by_name = {c["name"]: c["pipeline"] for c in configs}
     rows = []
     for task in plan_benchmark(configs, datasets, subjects, data_path=data_path):
-        dataset = get_dataset(task.dataset, data_path=task.data_path)
-        data = dataset.load(subjects=[task.subject], paradigm=task.paradigm)
+        # one load per subject for every pipeline, shared with the tasks run in this process
+        data = load_epochs(task.dataset, task.paradigm, [task.subject], task.data_path)
         for session, index in data.metadata.groupby("session").indices.items():
             y = LabelEncoder().fit_transform(data.y[index])
             if len(set(y)) != 2:
