@@ -18,12 +18,13 @@ from ._logging import log_level_context
 from ._threads import THREADS_ENV, blas_threads, limit_threads
 from .benchmark.execution import check_scheduler_address, dask_client
 from .benchmark.pipeline_files import family_sources, find_pipeline, list_pipelines, load_pipelines
+from .benchmark.planning import _modality as _dataset_family
 from .benchmark.planning import plan_families
 from .benchmark.results import write_csv_atomic
 from .benchmark.runner import run_benchmark
 from .benchmark.summary import leakage_report, summarize
 from .clinical_cli import add_fit_parser, add_predict_parser
-from .datasets import dataset_modality, dataset_names, get_dataset, list_datasets
+from .datasets import dataset_names, get_dataset, list_datasets
 from .datasets.paths import default_pipelines_dir
 from .evaluation.paradigms import (
     DECODING,
@@ -222,15 +223,6 @@ def _at_least(minimum: int):
 # --------------------------------------------------------------------------------------
 
 
-def _dataset_family(name: str) -> str:
-    """The modality of a dataset name (its paradigm's name); EEG for a name the registry
-    does not know (the EEG planner's error lists the datasets)."""
-    try:
-        return dataset_modality(name)
-    except ValueError:
-        return EEG.name
-
-
 def _protocol(paradigm=None):
     """An argparse type: a registered protocol name (of ``paradigm``, if given)."""
 
@@ -350,13 +342,13 @@ def _no_tasks_error(args, eeg_datasets) -> CLIError:
             f"no pipeline file in {args.pipelines} (.py or .yml, names not starting with "
             f"'_'); give a folder of pipeline files with --pipelines"
         )
-    if get_protocol(args.protocol).scope == "held-out":
+    protocol = get_protocol(args.protocol)
+    if protocol.scope == "held-out":
         return CLIError(
             f"no task to run: {args.protocol} needs datasets with two or more of --subjects "
             f"and pipelines for their paradigms (pipelines list {listed}); add subjects or "
             f"choose another --protocol"
         )
-    protocol = get_protocol(args.protocol)
     served = {}  # dataset -> its paradigms that the pipelines list
     for name in eeg_datasets or dataset_names(protocol.paradigm):
         dataset = get_dataset(name, data_path=args.data_path)
