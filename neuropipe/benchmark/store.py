@@ -115,33 +115,41 @@ class TaskStore:
         problem : tuple of (str, str) | None
             ``("missing" | "invalid" | "stale", reason)``.
         """
+        return self._stored(task, fingerprint)[0]
+
+    def _stored(self, task: BenchmarkTask, fingerprint: dict | None = None):
+        """``(problem, table)``: :meth:`check`'s answer and, when it is None, the stored
+        table (read once, for :meth:`read`)."""
         csv, meta_path = self.path(task), self.meta_path(task)
         if not csv.exists() and not meta_path.exists():
-            return "missing", "no stored result"
+            return ("missing", "no stored result"), None
         try:
             meta = json.loads(meta_path.read_text())
             if not isinstance(meta, dict) or meta.get("schema") != TASK_SCHEMA:
-                return "invalid", "written by another version of the task store"
+                return ("invalid", "written by another version of the task store"), None
             content = csv.read_bytes()
             if hashlib.sha256(content).hexdigest() != meta.get("csv_sha256"):
-                return "invalid", "the CSV does not match its checksum (truncated or edited)"
+                return (
+                    "invalid",
+                    "the CSV does not match its checksum (truncated or edited)",
+                ), None
             table = read_results(csv)
             check_results_table(table, csv.name)
             if meta.get("artifacts_sha256") is not None:
                 arrays = self.artifacts_path(task).read_bytes()
                 if hashlib.sha256(arrays).hexdigest() != meta["artifacts_sha256"]:
-                    return "invalid", "the fold arrays (.npz) do not match their checksum"
+                    return ("invalid", "the fold arrays (.npz) do not match their checksum"), None
         except FileNotFoundError as exc:
-            return "invalid", f"{Path(exc.filename or '').name or 'a file'} is missing"
+            return ("invalid", f"{Path(exc.filename or '').name or 'a file'} is missing"), None
         except (OSError, ValueError) as exc:  # unreadable, bad JSON, bad table
-            return "invalid", " ".join(str(exc).split())
+            return ("invalid", " ".join(str(exc).split())), None
         if meta.get("task") != task_fields(task):
-            return "invalid", "the files belong to another task"
+            return ("invalid", "the files belong to another task"), None
         if fingerprint is not None and meta.get("fingerprint") != fingerprint:
             stored = meta.get("fingerprint") or {}
             changed = [k for k in fingerprint if stored.get(k) != fingerprint[k]]
-            return "stale", ", ".join(changed) or "fingerprint"
-        return None
+            return ("stale", ", ".join(changed) or "fingerprint"), None
+        return None, table
 
     def done(self, task: BenchmarkTask, fingerprint: dict | None = None) -> bool:
         """Whether a valid result of ``task`` is stored (with this fingerprint, if given)."""
@@ -174,7 +182,8 @@ class TaskStore:
 
     def read(self, tasks) -> pd.DataFrame:
         """The stored results of ``tasks`` that are valid, concatenated."""
-        frames = [read_results(self.path(t)) for t in tasks if self.done(t)]
+        stored = (self._stored(t) for t in tasks)
+        frames = [table for problem, table in stored if problem is None]
         if not frames:
             return pd.DataFrame()
         return integer_subjects(pd.concat(frames, ignore_index=True))
