@@ -40,13 +40,12 @@ import numpy as np
 import pandas as pd
 
 from neuropipe.benchmark import BenchmarkTask, TaskStore, run_tasks
-from neuropipe.benchmark.cache import epoch_cache, epoch_key
+from neuropipe.benchmark.cache import load_epochs
 from neuropipe.benchmark.pipeline_files import load_pipelines
 from neuropipe.benchmark.results import read_results, write_csv_atomic
 from neuropipe.datasets import (
     ABIDE,
     dataset_names,
-    get_dataset,
     register_dataset,
     unregister_dataset,
 )
@@ -97,14 +96,6 @@ def register(folders, shuffle_seed=None) -> str:
         unregister_dataset(name)
     register_dataset(Bench)
     return name
-
-
-def load(dataset):
-    """The data of ``dataset``, loaded once for the process: the tasks find it in the
-    runner's epoch cache, under the key of a whole-dataset load."""
-    return epoch_cache.get(
-        epoch_key(dataset, "fmri", None), lambda: get_dataset(dataset).load(paradigm="fmri")
-    )
 
 
 def run(
@@ -291,7 +282,7 @@ def main(argv=None):
 
     start = time.perf_counter()
     dataset = register(args.data, args.shuffled)
-    data = load(dataset)
+    data = load_epochs(dataset, "fmri", None)  # the tasks find it in the epoch cache
     load_s = time.perf_counter() - start
     configs = load_pipelines(args.pipelines, include_slow=True)
     configs = [c for c in configs if "fmri" in c["paradigms"]]
