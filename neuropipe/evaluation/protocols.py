@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import accuracy_score, get_scorer
 from sklearn.model_selection import check_cv, permutation_test_score
+from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder
 
 from .._validation import check_labels, check_positive_int
@@ -114,6 +115,18 @@ def _take(X, index):
     return [X[i] for i in index]
 
 
+def _final_step(estimator, X):
+    """``(final, Xt)``: the fitted estimator's last step and its input, ``X`` through the
+    transformers of a (nested) :class:`~sklearn.pipeline.Pipeline`, so that a fold's score
+    and predictions transform the test fold once (the same arrays ``Pipeline.predict`` and
+    ``decision_function`` compute); any other estimator is returned with ``X`` as is."""
+    while isinstance(estimator, Pipeline) and estimator.steps[-1][1] not in (None, "passthrough"):
+        if len(estimator) > 1:
+            X = estimator[:-1].transform(X)
+        estimator = estimator[-1]
+    return estimator, X
+
+
 def evaluate_folds(
     pipeline,
     X,
@@ -187,7 +200,8 @@ def evaluate_folds(
         y_pred = None
         start = time.process_time()
         if scorer is not None:
-            score = scorer(estimator, X_test, y_test)
+            final, X_final = _final_step(estimator, X_test)
+            score = scorer(final, X_final, y_test)
         else:
             y_pred = np.reshape(estimator.predict(X_test), np.shape(y_test))
             score = scoring(y_test, y_pred) if callable(scoring) else accuracy_score(y_test, y_pred)
@@ -195,8 +209,8 @@ def evaluate_folds(
         fold = {"train": train, "test": test, "score": score, "fit_time": fit_time}
         fold.update(predict_time=predict_time, y_pred=y_pred, artifacts=None)
         if artifacts:
-            if y_pred is None:
-                y_pred = np.reshape(estimator.predict(X_test), np.shape(y_test))
+            if y_pred is None:  # the test fold's transformed input again, not its epochs
+                y_pred = np.reshape(final.predict(X_final), np.shape(y_test))
             fold["y_pred"] = y_pred
             fold["artifacts"] = fold_artifacts(
                 estimator, X_test, y_test, y_pred, family=family, **(artifact_options or {})
