@@ -475,13 +475,12 @@ def evaluate_cross_subject(
     groups = data.metadata["subject"].to_numpy()
     if np.unique(groups).size < 2:
         raise ValueError("Cross-subject evaluation needs epochs of at least two subjects.")
+    cv = CrossSubjectSplitter() if cv is None else cv
     encoder = LabelEncoder()
     y = encoder.fit_transform(data.y)
     splits = [
         (train, test)
-        for train, test in (CrossSubjectSplitter() if cv is None else cv).split(
-            data.X, y, groups=groups
-        )
+        for train, test in cv.split(data.X, y, groups=groups)
         if subjects is None or groups[test[0]] in subjects
     ]
     pipelines = _told_recording(pipelines, data)
